@@ -1,0 +1,94 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { AuditLog } from './audit/audit.ts';
+import type { PortalDeps } from './authn/deps.ts';
+import { portal } from './authn/portal.ts';
+import type { Clock } from './clock.ts';
+import { StoreUnavailableError } from './errors.ts';
+import { makeGate } from './gate/gate.ts';
+import { makeIdentify } from './gate/identify.ts';
+import './gate/request-context.ts';
+import type pino from 'pino';
+import { refuse } from './gate/respond.ts';
+import type { Metrics } from './observability/metrics.ts';
+import type { AssertionSigner } from './proxy/assertion.ts';
+import { registerUpstreams, type UpstreamOptions } from './proxy/upstream.ts';
+import type { SessionStore } from './session/session-store.ts';
+import type { GatewayState } from './state.ts';
+
+export interface GatewayDeps extends PortalDeps {
+  readonly logger: pino.Logger;
+  readonly clock: Clock;
+  readonly sessions: SessionStore;
+  readonly audit: AuditLog;
+  readonly metrics: Metrics;
+  readonly signer: () => AssertionSigner;
+  readonly tls?: { cert: Buffer; key: Buffer };
+  readonly upstream?: UpstreamOptions;
+}
+
+/**
+ * Builds the gateway's Fastify app. Registration follows the request path and holds no logic:
+ * identify (host, app, client) -> portal routes under /.portcullis/ -> gate (session, policy)
+ * -> upstream proxy.
+ */
+export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.logger,
+    disableRequestLogging: true,
+    trustProxy: false,
+    bodyLimit: 1024 * 1024,
+    return503OnClosing: true,
+    requestIdHeader: false,
+    ...(deps.tls ? { https: { cert: deps.tls.cert, key: deps.tls.key } } : {}),
+  }) as unknown as FastifyInstance;
+
+  app.decorateRequest('pc', null as never);
+  app.addHook('onRequest', makeIdentify(deps.current, deps.tls !== undefined));
+
+  app.setErrorHandler((error, request, reply) => {
+    if (error instanceof StoreUnavailableError) {
+      request.log.error({ err: { code: error.code, message: error.message } }, 'store unavailable');
+      deps.metrics.observeStoreError('any');
+      return refuse(request, reply, 503, 'unavailable', 'Temporarily unavailable. Try again shortly.');
+    }
+    const status = (error as { statusCode?: number }).statusCode;
+    if (status !== undefined && status >= 400 && status < 500) {
+      const code = (error as { validation?: unknown }).validation
+        ? 'bad_request'
+        : ((error as { code?: string }).code ?? 'bad_request');
+      return reply
+        .code(status)
+        .header('cache-control', 'no-store')
+        .send({
+          error: code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ? 'unsupported_media_type' : 'bad_request',
+          message: (error as Error).message,
+        });
+    }
+    request.log.error({ err: error }, 'request failed');
+    return reply
+      .code(500)
+      .header('cache-control', 'no-store')
+      .send({ error: 'internal', message: 'Something went wrong.' });
+  });
+
+  await app.register(portal(deps), { prefix: '/.portcullis' });
+  await registerUpstreams(
+    app,
+    makeGate({
+      sessions: deps.sessions,
+      clock: deps.clock,
+      audit: deps.audit,
+      metrics: deps.metrics,
+      signer: deps.signer,
+    }),
+    deps.upstream,
+  );
+
+  app.addHook('onResponse', async (request, reply) => {
+    const pc = request.pc;
+    if (pc?.app && pc.decision && pc.decision.action !== 'deny' && reply.statusCode < 500) {
+      deps.metrics.observeUpstream(pc.app.name, reply.elapsedTime / 1000);
+    }
+  });
+  return app;
+}

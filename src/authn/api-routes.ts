@@ -1,0 +1,85 @@
+import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import { readSession } from '../gate/session-lookup.ts';
+import { amrOf } from '../session/session.ts';
+import { csrfGuard } from './csrf.ts';
+import type { PortalDeps } from './deps.ts';
+import { checkPassword } from './password-login.ts';
+import { defaultRedirect, safeRedirect } from './redirect.ts';
+import { clearSessionCookie } from './session-cookie.ts';
+import { startSession } from './sign-in.ts';
+
+const LoginBody = Type.Object(
+  {
+    username: Type.String({ minLength: 1, maxLength: 256 }),
+    password: Type.String({ minLength: 1, maxLength: 1024 }),
+    rd: Type.Optional(Type.String({ maxLength: 4096 })),
+  },
+  { additionalProperties: false },
+);
+const Empty = Type.Object({}, { additionalProperties: false });
+
+/** The JSON API under /.portcullis/api: what scripts, tests and other front ends use. */
+export function apiRoutes(deps: PortalDeps) {
+  return async function api(app: FastifyInstance): Promise<void> {
+    const json = csrfGuard('json');
+
+    app.post('/api/login', { onRequest: json, schema: { body: LoginBody } }, async (request, reply) => {
+      const body = request.body as { username: string; password: string; rd?: string };
+      const state = request.pc.state;
+      const user = await checkPassword(deps, state, {
+        username: body.username,
+        password: body.password,
+        ip: request.pc.ip,
+        app: request.pc.app?.name ?? null,
+      });
+      reply.header('cache-control', 'no-store');
+      if (user === null) return reply.code(401).send({ error: 'invalid_credentials' });
+      await startSession(deps, request, reply, user);
+      return {
+        status: 'authenticated',
+        redirect: safeRedirect(body.rd, state, request.pc.origin) ?? defaultRedirect(state),
+      };
+    });
+
+    app.post('/api/logout', { onRequest: json, schema: { body: Type.Optional(Empty) } }, async (request, reply) => {
+      const found = await readSession(request, reply, deps.sessions, deps.metrics);
+      if (found === 'unavailable') return reply;
+      if (found.sessionId !== undefined) {
+        await deps.sessions.destroy(found.sessionId);
+        deps.audit.record({
+          event: 'logout',
+          outcome: 'info',
+          tenant: found.user?.tenant ?? null,
+          user: found.user?.name ?? null,
+          ip: request.pc.ip,
+          country: null,
+          device: null,
+          app: request.pc.app?.name ?? null,
+          rule: null,
+          detail: null,
+        });
+      }
+      clearSessionCookie(reply, request.pc.state);
+      return reply.code(204).send();
+    });
+
+    app.get('/api/session', async (request, reply) => {
+      const found = await readSession(request, reply, deps.sessions, deps.metrics);
+      if (found === 'unavailable') return reply;
+      reply.header('cache-control', 'no-store');
+      const { session, user } = found;
+      if (session === null || user === null) return reply.code(401).send({ error: 'authentication_required' });
+      return {
+        user: user.name,
+        name: user.displayName,
+        email: user.email,
+        groups: user.groups,
+        tenant: user.tenant,
+        amr: amrOf(session),
+        auth_time: Math.floor(session.authTime / 1000),
+        expires_at: Math.floor(deps.sessions.expiresAt(session) / 1000),
+      };
+    });
+  };
+}

@@ -1,0 +1,27 @@
+import type { AuditLog } from '../audit/audit.ts';
+import type { Clock } from '../clock.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import type { SigningKey } from '../proxy/signing-keys.ts';
+import type { Random } from '../random.ts';
+import type { SessionStore } from '../session/session-store.ts';
+import type { GatewayState } from '../state.ts';
+import type { EphemeralStore } from '../stores/ephemeral.ts';
+import type { PasswordVerifier } from '../users/password.ts';
+import type { SetupTokens } from './setup-tokens.ts';
+
+/** What the portal routes need; injected by app.ts. */
+export interface PortalDeps {
+  readonly sessions: SessionStore;
+  readonly ephemeral: EphemeralStore;
+  readonly clock: Clock;
+  readonly random: Random;
+  readonly audit: AuditLog;
+  readonly metrics: Metrics;
+  readonly verifier: () => PasswordVerifier;
+  readonly signingKeys: () => readonly SigningKey[];
+  readonly setup: SetupTokens;
+  /** rebuilds the state from the files now (after the set-up page wrote users.yaml) */
+  readonly reload: () => Promise<void>;
+  /** the state in force now */
+  readonly current: () => GatewayState;
+}

@@ -1,0 +1,30 @@
+import formBody from '@fastify/formbody';
+import type { FastifyInstance } from 'fastify';
+import { staticRoutes } from '../web/static.ts';
+import { apiRoutes } from './api-routes.ts';
+import type { PortalDeps } from './deps.ts';
+import { pageRoutes } from './page-routes.ts';
+import { setupRoutes } from './setup-routes.ts';
+import { ssoRoutes } from './sso-routes.ts';
+
+/**
+ * The portal, under /.portcullis/ on every served host: pages for people, the JSON API they
+ * are built on, the JWKS that verifies assertions, and the portal's own static assets.
+ */
+export function portal(deps: PortalDeps) {
+  return async function portalPlugin(app: FastifyInstance): Promise<void> {
+    await app.register(formBody, { bodyLimit: 16 * 1024 });
+    await app.register(staticRoutes);
+    await app.register(apiRoutes(deps));
+    await app.register(pageRoutes(deps));
+    await app.register(ssoRoutes(deps));
+    await app.register(setupRoutes(deps));
+
+    app.get('/jwks.json', async (_request, reply) =>
+      reply.header('cache-control', 'public, max-age=300').send({ keys: deps.signingKeys().map((k) => k.publicJwk) }),
+    );
+
+    // Nothing under /.portcullis/ ever reaches an upstream.
+    app.all('/*', async (_request, reply) => reply.code(404).send({ error: 'not_found' }));
+  };
+}

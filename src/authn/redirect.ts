@@ -1,0 +1,32 @@
+import type { GatewayState } from '../state.ts';
+
+/**
+ * `rd` is accepted only when it points to a host this gateway serves (an app host or the
+ * portal), over http(s), without credentials; anything else falls back to the portal root.
+ * Relative paths are taken on the current origin; `//host` and `/\host` are refused.
+ */
+export function safeRedirect(rd: unknown, state: GatewayState, currentOrigin: string): string | null {
+  if (typeof rd !== 'string' || rd.length === 0 || rd.length > 4096) return null;
+  if (/[\u0000-\u001f\u007f\\]/.test(rd)) return null;
+  let url: URL;
+  try {
+    if (rd.startsWith('/')) {
+      if (rd.startsWith('//')) return null;
+      url = new URL(rd, currentOrigin);
+    } else {
+      url = new URL(rd);
+    }
+  } catch {
+    return null;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return null;
+  if (url.username !== '' || url.password !== '') return null;
+  const host = url.hostname.toLowerCase().replace(/\.$/, '');
+  if (host !== state.portalHost && state.hosts.lookupHostname(host) === undefined) return null;
+  return url.href;
+}
+
+/** The fallback destination: the portal's root (its account page, in time). */
+export function defaultRedirect(state: GatewayState): string {
+  return `${state.publicUrl.origin}/`;
+}

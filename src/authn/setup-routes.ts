@@ -1,0 +1,79 @@
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { Type } from 'typebox';
+import { canonicalUsername } from '../users/canonical.ts';
+import { hashPassword, passwordProblem } from '../users/password.ts';
+import { addUser } from '../users/users-file.ts';
+import { pageSecurityHeaders } from '../web/html.ts';
+import { setupPage } from '../web/pages/setup-page.ts';
+import { csrfGuard } from './csrf.ts';
+import type { PortalDeps } from './deps.ts';
+import { startSession } from './sign-in.ts';
+
+const SetupForm = Type.Object(
+  {
+    token: Type.String({ maxLength: 256 }),
+    username: Type.String({ maxLength: 256 }),
+    password: Type.String({ maxLength: 1024 }),
+    confirm: Type.String({ maxLength: 1024 }),
+  },
+  { additionalProperties: false },
+);
+
+function html(reply: FastifyReply, body: string, status = 200): FastifyReply {
+  return reply.code(status).headers(pageSecurityHeaders()).type('text/html; charset=utf-8').send(body);
+}
+
+/**
+ * The first-administrator set-up: available only while no user exists and only with the
+ * one-time token printed at start-up. It writes users.yaml (group `admins`), reloads, and
+ * signs the new administrator in.
+ */
+export function setupRoutes(deps: PortalDeps) {
+  return async function setup(app: FastifyInstance): Promise<void> {
+    app.get('/setup', async (request, reply) => {
+      if (request.pc.state.users.size > 0 || !deps.setup.active) return html(reply, setupPage({ done: true }), 410);
+      return html(reply, setupPage({}));
+    });
+
+    app.post('/setup', { onRequest: csrfGuard('form'), schema: { body: SetupForm } }, async (request, reply) => {
+      const body = request.body as { token: string; username: string; password: string; confirm: string };
+      const state = request.pc.state;
+      if (state.users.size > 0 || !deps.setup.active) return html(reply, setupPage({ done: true }), 410);
+      if (!deps.setup.matches(body.token))
+        return html(reply, setupPage({ username: body.username, error: 'The set-up token is not valid.' }), 403);
+      const name = canonicalUsername(body.username);
+      const problem =
+        name === null
+          ? 'Choose a user name of letters, digits, dots, dashes, underscores or @.'
+          : body.password !== body.confirm
+            ? 'The two passwords differ.'
+            : passwordProblem(body.password);
+      if (problem !== null || name === null)
+        return html(reply, setupPage({ username: body.username, error: problem ?? 'invalid' }), 400);
+      if (!deps.setup.consume(body.token)) return html(reply, setupPage({ done: true }), 410);
+      await addUser(state.files.usersPath, name, {
+        name,
+        password: await hashPassword(body.password),
+        groups: ['admins'],
+      });
+      await deps.reload();
+      deps.audit.record({
+        event: 'setup.first_admin',
+        outcome: 'success',
+        tenant: null,
+        user: name,
+        ip: request.pc.ip,
+        country: null,
+        device: null,
+        app: null,
+        rule: null,
+        detail: null,
+      });
+      const user = deps.current().users.get(name);
+      if (user === undefined) return html(reply, setupPage({ done: true }));
+      request.pc = { ...request.pc, state: deps.current() };
+      await startSession(deps, request, reply, user);
+      return reply.header('cache-control', 'no-store').redirect('/.portcullis/', 303);
+    });
+  };
+}

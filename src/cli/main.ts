@@ -1,0 +1,64 @@
+import { ConfigError } from '../config/load.ts';
+import { runCheck } from './check.ts';
+import { runExplain } from './explain.ts';
+import type { CliIo } from './io.ts';
+import { runKeys } from './keys.ts';
+import { runSchema } from './schema.ts';
+import { semanticCheck } from './semantic-check.ts';
+import { runStart } from './start.ts';
+import { runHashPassword, runUserAdd, runUserList } from './users.ts';
+
+const HELP = `portcullis: an MFA gateway for managed service providers
+
+  portcullis start [--config F]            run the gateway (what npm start runs)
+  portcullis check [--config F]            validate gateway.yaml, users.yaml and policies/*.yaml
+  portcullis schema [gateway|users|policy] print the JSON Schema of the files
+  portcullis explain --url URL [--method M] [--user U] [--ip IP] [--json]
+  portcullis hash-password                 read a password on stdin, print its argon2id hash
+  portcullis user add NAME [--email E] [--groups a,b] [--tenant T] [--name N] --password-stdin
+  portcullis user list
+  portcullis keys rotate [--keep 2]        add a new assertion signing key
+`;
+
+export async function main(argv: string[], io: CliIo): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'start':
+        return await runStart(rest, io);
+      case 'check':
+        return await runCheck(rest, io, semanticCheck);
+      case 'schema':
+        return await runSchema(rest, io);
+      case 'explain':
+        return await runExplain(rest, io);
+      case 'hash-password':
+        return await runHashPassword(rest, io);
+      case 'user': {
+        const [sub, ...more] = rest;
+        if (sub === 'add') return await runUserAdd(more, io);
+        if (sub === 'list') return await runUserList(more, io);
+        io.stderr.write('usage: portcullis user add|list ...\n');
+        return 2;
+      }
+      case 'keys':
+        return await runKeys(rest, io);
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        io.stdout.write(HELP);
+        return command === undefined ? 2 : 0;
+      default:
+        io.stderr.write(`unknown command '${command}'\n${HELP}`);
+        return 2;
+    }
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      for (const p of err.problems) io.stderr.write(`${p}\n`);
+      return 1;
+    }
+    io.stderr.write(`portcullis: ${(err as Error).message}\n`);
+    return 1;
+  }
+}

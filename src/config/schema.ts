@@ -1,0 +1,160 @@
+import { type Static, Type } from 'typebox';
+import { DURATION_PATTERN } from './duration.ts';
+
+/**
+ * The schema of gateway.yaml and users.yaml, in the same schema language (TypeBox, i.e. JSON
+ * Schema) as the HTTP routes. `portcullis schema` prints these.
+ */
+const Duration = (description: string, def?: string) =>
+  Type.String({ pattern: DURATION_PATTERN, description, ...(def === undefined ? {} : { default: def }) });
+
+const HostPort = Type.String({
+  pattern: '^(\\[[0-9a-fA-F:.]+\\]|[A-Za-z0-9.-]+):[0-9]{1,5}$',
+  description: 'host:port',
+});
+const HttpUrl = Type.String({ pattern: '^https?://[^\\s/?#]+(/[^\\s?#]*)?$' });
+
+export const AppHeaders = Type.Object(
+  {
+    user: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9-]+$', default: 'Remote-User' })),
+    groups: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9-]+$', default: 'Remote-Groups' })),
+    email: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9-]+$', default: 'Remote-Email' })),
+    name: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9-]+$', default: 'Remote-Name' })),
+  },
+  { additionalProperties: false },
+);
+
+export const AppSpec = Type.Object(
+  {
+    name: Type.String({ pattern: '^[a-z0-9][a-z0-9_-]*$', description: 'the app name; the audience of the assertion' }),
+    tenant: Type.Optional(
+      Type.String({ pattern: '^[a-z0-9][a-z0-9_-]*$', description: 'absent: an app of the MSP itself' }),
+    ),
+    host: Type.String({
+      pattern: '^(\\*\\.)?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*\\.?$',
+      description: 'exact host or "*.example.com"',
+    }),
+    upstream: Type.String({
+      pattern: '^(https?://[^\\s/?#]+/?|builtin:whoami)$',
+      description: 'http(s)://host:port of the app, or builtin:whoami',
+    }),
+    websocket: Type.Optional(Type.Boolean({ default: false })),
+    case_insensitive_paths: Type.Optional(
+      Type.Boolean({ default: false, description: 'paths are matched without regard to case' }),
+    ),
+    headers: Type.Optional(AppHeaders),
+    assertion: Type.Optional(Type.Boolean({ default: true, description: 'send X-Portcullis-Assertion' })),
+  },
+  { additionalProperties: false },
+);
+
+export const GatewayFile = Type.Object(
+  {
+    server: Type.Object(
+      {
+        listen: Type.Optional(HostPort),
+        public_url: HttpUrl,
+        trusted_proxies: Type.Optional(Type.Array(Type.String(), { default: [] })),
+        admin_listen: Type.Optional(HostPort),
+        tls: Type.Optional(Type.Object({ cert: Type.String(), key: Type.String() }, { additionalProperties: false })),
+      },
+      { additionalProperties: false },
+    ),
+    stores: Type.Optional(
+      Type.Object(
+        {
+          durable: Type.Optional(Type.String({ pattern: '^(sqlite:.+|postgres(ql)?://.+)$' })),
+          ephemeral: Type.Optional(Type.String({ pattern: '^(memory|rediss?://.+)$' })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    data_dir: Type.Optional(Type.String({ description: 'where generated keys live; default ../data/' })),
+    session: Type.Optional(
+      Type.Object(
+        {
+          idle_timeout: Type.Optional(Duration('sign out after this long without a request', '30m')),
+          max_lifetime: Type.Optional(Duration('sign out this long after sign-in, whatever happens', '12h')),
+          remember_device: Type.Optional(Duration('how long a trusted device is remembered; 0 disables', '30d')),
+          cookie_name: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]+$' })),
+          cookie_domain: Type.Optional(Type.String({ pattern: '^\\.?[A-Za-z0-9.-]+$' })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    lockout: Type.Optional(
+      Type.Object(
+        {
+          max_failures: Type.Optional(Type.Integer({ minimum: 1, default: 10 })),
+          window: Type.Optional(Duration('failures are counted over this window', '15m')),
+          duration: Type.Optional(Duration('how long an account stays locked', '30m')),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    mfa: Type.Optional(
+      Type.Object(
+        {
+          totp: Type.Optional(
+            Type.Object(
+              {
+                issuer: Type.Optional(Type.String()),
+                digits: Type.Optional(Type.Union([Type.Literal(6), Type.Literal(8)])),
+                period: Type.Optional(Type.Integer({ minimum: 15, maximum: 120 })),
+                skew: Type.Optional(Type.Integer({ minimum: 0, maximum: 3 })),
+              },
+              { additionalProperties: false },
+            ),
+          ),
+          webauthn: Type.Optional(
+            Type.Object(
+              { rp_id: Type.Optional(Type.String()), rp_name: Type.Optional(Type.String()) },
+              { additionalProperties: false },
+            ),
+          ),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    users: Type.Optional(Type.Object({ file: Type.String() }, { additionalProperties: false })),
+    apps: Type.Array(AppSpec),
+    policies: Type.Optional(Type.String({ description: 'folder of policy files; default ../policies/' })),
+    log: Type.Optional(
+      Type.Object(
+        {
+          level: Type.Optional(
+            Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l))),
+          ),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const UserSpec = Type.Object(
+  {
+    name: Type.Optional(Type.String()),
+    email: Type.Optional(Type.String({ pattern: '^[^\\s@]+@[^\\s@]+$' })),
+    password: Type.Optional(
+      Type.String({ pattern: '^\\$argon2id\\$', description: 'argon2id hash from `portcullis hash-password`' }),
+    ),
+    groups: Type.Optional(Type.Array(Type.String({ pattern: '^[A-Za-z0-9_.:-]+$' }), { uniqueItems: true })),
+    tenant: Type.Optional(Type.String({ pattern: '^[a-z0-9][a-z0-9_-]*$' })),
+    disabled: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+
+export const UsersFile = Type.Object(
+  {
+    users: Type.Union([Type.Record(Type.String({ pattern: '^[a-z0-9][a-z0-9._@-]{0,127}$' }), UserSpec), Type.Null()]),
+  },
+  { additionalProperties: false },
+);
+
+export type AppSpec = Static<typeof AppSpec>;
+export type GatewayFile = Static<typeof GatewayFile>;
+export type UserSpec = Static<typeof UserSpec>;
+export type UsersFile = Static<typeof UsersFile>;

@@ -1,0 +1,34 @@
+import type { Decision } from '../policy/types.ts';
+import type { Session } from '../session/session.ts';
+import type { AppRuntime, GatewayState } from '../state.ts';
+import type { DirectoryUser } from '../users/directory.ts';
+
+/**
+ * What the gateway knows about one request, filled in along the request path:
+ * host identification -> session -> decision -> upstream headers.
+ */
+export interface RequestContext {
+  /** the state snapshot this request is judged by, even if a reload happens meanwhile */
+  readonly state: GatewayState;
+  /** lower-case host name, no port */
+  readonly host: string;
+  /** the app this host serves; null on the portal host when it is no app's host */
+  readonly app: AppRuntime | null;
+  /** canonical client IP (trusted-proxy rules applied) */
+  readonly ip: string | null;
+  readonly proto: 'http' | 'https';
+  /** origin the client used, e.g. https://rmm.acme.example */
+  readonly origin: string;
+  sessionId?: string;
+  session?: Session | null;
+  user?: DirectoryUser | null;
+  decision?: Decision;
+  /** headers added upstream (identity), computed once by the gate */
+  upstreamHeaders?: Record<string, string>;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    pc: RequestContext;
+  }
+}

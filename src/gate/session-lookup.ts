@@ -1,0 +1,46 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Metrics } from '../observability/metrics.ts';
+import { parseCookies } from '../session/cookies.ts';
+import type { Session } from '../session/session.ts';
+import type { SessionStore } from '../session/session-store.ts';
+import type { DirectoryUser } from '../users/directory.ts';
+import { refuse } from './respond.ts';
+
+export interface FoundSession {
+  session: Session | null;
+  sessionId: string | undefined;
+  user: DirectoryUser | null;
+}
+
+/**
+ * The one store lookup of the hot path. A session whose user is gone or disabled counts as
+ * none. A store failure answers 503 and returns 'unavailable': the request never passes.
+ */
+export async function readSession(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  sessions: SessionStore,
+  metrics: Metrics,
+): Promise<FoundSession | 'unavailable'> {
+  const pc = request.pc;
+  const sessionId = parseCookies(request.headers.cookie).get(pc.state.session.cookieName);
+  let session: Session | null = null;
+  if (sessionId !== undefined) {
+    try {
+      session = await sessions.load(sessionId);
+    } catch (err) {
+      request.log.error({ err: { message: (err as Error).message } }, 'session store unavailable');
+      metrics.observeStoreError('ephemeral');
+      metrics.observeRequest(pc.app?.name ?? '-', 'unavailable');
+      refuse(request, reply, 503, 'unavailable', 'Sign-in is temporarily unavailable. Try again shortly.');
+      return 'unavailable';
+    }
+  }
+  const entry = session ? pc.state.users.get(session.user) : undefined;
+  const user = entry && !entry.disabled ? entry : null;
+  if (user === null) session = null;
+  pc.sessionId = session ? sessionId : undefined;
+  pc.session = session;
+  pc.user = user;
+  return { session, sessionId: pc.sessionId, user };
+}

@@ -1,0 +1,79 @@
+/**
+ * The admin server: a separate Fastify app, listening on its own (usually internal) address,
+ * never on the proxied port.
+ *
+ *   GET /healthz  200 {"status":"ok"} while the process runs (liveness)
+ *   GET /readyz   200 {"ready":true,"checks":{...}} or 503 {"ready":false,"checks":{...}}
+ *   GET /metrics  Prometheus text exposition of the gateway's registry
+ *
+ * The readiness function is itself bounded (readyTimeoutMs): one that hangs or rejects answers
+ * 503. Unknown routes answer 404 JSON; errors answer a generic 500 JSON without details.
+ * Requests are not logged (scrapes and probes would flood the log).
+ */
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { pino } from 'pino';
+import type { Metrics } from './metrics.ts';
+import { type CheckStatus, checkWithin, type Readiness, type ReadinessCheck } from './readiness.ts';
+
+export interface AdminDeps {
+  metrics: Pick<Metrics, 'registry'>;
+  readiness: ReadinessCheck;
+  logger: pino.Logger;
+  /** Upper bound on the whole readiness function (default 2 s). */
+  readyTimeoutMs?: number;
+}
+
+const readySchema = {
+  type: 'object',
+  required: ['ready', 'checks'],
+  properties: {
+    ready: { type: 'boolean' },
+    checks: { type: 'object', additionalProperties: { type: 'string', enum: ['ok', 'down'] } },
+  },
+} as const;
+
+export function buildAdminServer(deps: AdminDeps): FastifyInstance {
+  const loggerInstance: FastifyBaseLogger = deps.logger.child({ component: 'admin' });
+  const app = Fastify({
+    loggerInstance,
+    disableRequestLogging: true,
+  });
+  const readyTimeoutMs = deps.readyTimeoutMs ?? 2000;
+
+  app.get(
+    '/healthz',
+    {
+      schema: {
+        response: {
+          200: { type: 'object', required: ['status'], properties: { status: { type: 'string' } } },
+        },
+      },
+    },
+    async () => ({ status: 'ok' }),
+  );
+
+  app.get('/readyz', { schema: { response: { 200: readySchema, 503: readySchema } } }, async (_req, reply) => {
+    let answer: Readiness | undefined;
+    const status: CheckStatus = await checkWithin(async () => {
+      answer = await deps.readiness();
+    }, readyTimeoutMs);
+    const result: Readiness = status === 'ok' && answer ? answer : { ready: false, checks: {} };
+    return reply.code(result.ready === true ? 200 : 503).send(result);
+  });
+
+  app.get('/metrics', { schema: { response: { 200: { type: 'string' } } } }, async (_req, reply) => {
+    const body = await deps.metrics.registry.metrics();
+    return reply.type(deps.metrics.registry.contentType).send(body);
+  });
+
+  app.setNotFoundHandler({}, (_req, reply) => {
+    reply.code(404).send({ error: 'not found' });
+  });
+
+  app.setErrorHandler((err, req, reply) => {
+    req.log.error({ err }, 'admin request failed');
+    reply.code(500).send({ error: 'internal error' });
+  });
+
+  return app;
+}

@@ -1,0 +1,124 @@
+import type { TSchema } from 'typebox';
+
+/**
+ * The policy library is pure: no Fastify, no store, no I/O. It compiles policy files once at
+ * config load and evaluates the compiled form per request.
+ */
+
+export type Level = 'password' | 'mfa' | 'phishing_resistant';
+export type SecondFactorName = 'totp' | 'webauthn' | 'push';
+
+/** What the policy needs to know about an app (from gateway.yaml). */
+export interface AppFacts {
+  readonly name: string;
+  readonly tenant: string | null;
+  /** The app's host pattern as configured, lower-case, no trailing dot: `rmm.acme.example` or `*.acme.example`. */
+  readonly host: string;
+  readonly caseInsensitivePaths: boolean;
+}
+
+export interface UserFacts {
+  /** canonical (lower-case) user name */
+  readonly name: string;
+  readonly groups: readonly string[];
+  readonly tenant: string | null;
+}
+
+/**
+ * Everything a rule may look at. Gathered once per request by the gate. Later versions add
+ * country, device, trusted device, time and risk signals as optional fields; a criterion that
+ * needs a field reads it lazily.
+ */
+export interface RequestFacts {
+  /** lower-case, no port, no trailing dot */
+  readonly host: string;
+  /** the normalised path (see gate/normalize-path.ts), without the query */
+  readonly path: string;
+  /** upper-case */
+  readonly method: string;
+  readonly app: AppFacts;
+  /** null: anonymous */
+  readonly user: UserFacts | null;
+  /** canonical client IP (IPv4-mapped IPv6 already folded to IPv4), or null when unknown */
+  readonly ip: string | null;
+}
+
+/** The answer of one criterion for one request. */
+export const Verdict = {
+  No: 0,
+  Yes: 1,
+  /** Cannot tell without knowing who the user is (anonymous request, identity criterion). */
+  NeedsUser: 2,
+} as const;
+export type Verdict = (typeof Verdict)[keyof typeof Verdict];
+
+export type Matcher = (facts: RequestFacts) => Verdict;
+
+/** Where in a policy file a value sits; used to locate problems as file:line:column. */
+export type YamlPath = readonly (string | number)[];
+
+export interface Problem {
+  readonly severity: 'error' | 'warning';
+  /** `file:line:column: message` */
+  readonly message: string;
+}
+
+/** Passed to each criterion's compile step. */
+export interface CompileContext {
+  /** named networks of the file being compiled (already parsed) merged over shared ones */
+  readonly networks: ReadonlyMap<string, readonly string[]>;
+  /** records a problem at a YAML path relative to the criterion's own value */
+  error(at: YamlPath, message: string): void;
+  warn(at: YamlPath, message: string): void;
+}
+
+/**
+ * A criterion: one condition a rule can state. Each lives in its own file under criteria/ and
+ * is listed in criteria/index.ts; the evaluator never names one.
+ */
+export interface Criterion<Spec = unknown> {
+  /** the YAML key: `hosts`, `paths`, ... or, under `when`, `networks`, ... */
+  readonly key: string;
+  readonly place: 'rule' | 'when';
+  readonly schema: TSchema;
+  /** the reason recorded on a decision when this criterion matched (e.g. `network-matched`) */
+  readonly reason: string;
+  /** true when the criterion is about who the user is (anonymous requests yield NeedsUser) */
+  readonly identity: boolean;
+  compile(spec: Spec, ctx: CompileContext): Matcher;
+}
+
+export interface Requirement {
+  readonly level: Level;
+  /** ms; undefined: no freshness demand */
+  readonly maxAgeMs?: number;
+  readonly methods?: readonly SecondFactorName[];
+}
+
+export interface RuleRef {
+  readonly name: string;
+  /** policy file name (base name) */
+  readonly file: string;
+  /** 1-based position across all loaded rules, in evaluation order */
+  readonly index: number;
+  readonly tenant: string | null;
+}
+
+/** Why a decision was made: stable, machine-readable words. */
+export type Reason =
+  | 'rule-matched'
+  | 'no-rule-matched'
+  | 'tenant-mismatch'
+  | 'user-unauthenticated'
+  | 'user-disabled'
+  | (string & {});
+
+export type Decision =
+  | { readonly action: 'allow'; readonly rule: RuleRef; readonly reasons: readonly Reason[] }
+  | { readonly action: 'deny'; readonly rule: RuleRef | null; readonly reasons: readonly Reason[] }
+  | {
+      readonly action: 'authenticate';
+      readonly rule: RuleRef;
+      readonly require: Requirement;
+      readonly reasons: readonly Reason[];
+    };

@@ -1,0 +1,104 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import httpProxy from '@fastify/http-proxy';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { refuse } from '../gate/respond.ts';
+import { stripCookies } from './strip-headers.ts';
+
+type Headers = Record<string, string | string[] | undefined>;
+
+/**
+ * What the upstream sees: the client's headers minus anything that could pass for an
+ * identity (any spelling), minus the gateway's own cookies, plus X-Forwarded-* written by the
+ * gateway and the identity headers the gate computed. Used for HTTP and WebSocket alike.
+ */
+export function upstreamHeaders(request: FastifyRequest, incoming: Headers): Headers {
+  const pc = request.pc;
+  const app = pc.app;
+  if (app === null) throw new TypeError('upstreamHeaders called for a request without an app');
+  app.stripIdentityHeaders(incoming);
+  const cookie = stripCookies(typeof incoming.cookie === 'string' ? incoming.cookie : undefined, pc.state.ownCookies);
+  if (cookie === undefined) delete incoming.cookie;
+  else incoming.cookie = cookie;
+
+  const peer = request.raw.socket.remoteAddress ?? '';
+  const prior = request.headers['x-forwarded-for'];
+  const trustedPeer = pc.state.trustedProxies.contains(peer);
+  incoming['x-forwarded-for'] =
+    trustedPeer && prior ? `${Array.isArray(prior) ? prior.join(', ') : prior}, ${peer}` : peer;
+  incoming['x-forwarded-proto'] = pc.proto;
+  incoming['x-forwarded-host'] = pc.origin.slice(pc.proto.length + 3);
+  delete incoming.forwarded;
+  if (pc.upstreamHeaders !== undefined) Object.assign(incoming, pc.upstreamHeaders);
+  return incoming;
+}
+
+export interface UpstreamOptions {
+  /** undici pool options towards the upstreams */
+  readonly connections?: number;
+  readonly pipelining?: number;
+}
+
+/**
+ * Proxies every request the gate let through to its app's upstream, with @fastify/http-proxy
+ * for HTTP and WebSocket. One registration serves every app: the upstream is chosen per
+ * request from the state the request was judged by, so a reload takes effect at once.
+ * The gate runs as this context's onRequest hook, before any byte reaches an upstream
+ * (WebSocket upgrades included).
+ */
+export async function registerUpstreams(
+  app: FastifyInstance,
+  gate: (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>,
+  options: UpstreamOptions = {},
+): Promise<void> {
+  await app.register(async (scope) => {
+    scope.addHook('onRequest', gate);
+    await scope.register(httpProxy, {
+      upstream: '',
+      websocket: true,
+      undici: {
+        connections: options.connections ?? 256,
+        pipelining: options.pipelining ?? 1,
+        keepAliveTimeout: 60_000,
+        keepAliveMaxTimeout: 600_000,
+      },
+      disableRequestLogging: true,
+      replyOptions: {
+        getUpstream: ((request: FastifyRequest) => request.pc.app?.upstream ?? 'http://127.0.0.1:1') as never,
+        rewriteRequestHeaders: ((request: FastifyRequest, headers: IncomingHttpHeaders) =>
+          upstreamHeaders(request, headers as Headers) as IncomingHttpHeaders) as never,
+        onError: ((reply: FastifyReply, { error }: { error: Error }) => {
+          reply.request.log.warn(
+            {
+              app: reply.request.pc.app?.name,
+              err: { code: (error as NodeJS.ErrnoException).code, message: error.message },
+            },
+            'upstream error',
+          );
+          refuse(reply.request, reply, 502, 'bad_gateway', 'The application behind this address is not responding.');
+        }) as never,
+      },
+      wsClientOptions: {
+        // typed loosely upstream: the plugin supports rewriteRequestHeaders(headers, request) here
+        ...({
+          rewriteRequestHeaders: (_headers: Headers, request: FastifyRequest) => {
+            // ws sets its own handshake headers; pass the client's others through the same filter
+            const copy: Headers = { ...request.headers };
+            for (const h of [
+              'host',
+              'connection',
+              'upgrade',
+              'sec-websocket-key',
+              'sec-websocket-version',
+              'sec-websocket-extensions',
+              'sec-websocket-protocol',
+              'content-length',
+              'transfer-encoding',
+            ])
+              delete copy[h];
+            return upstreamHeaders(request, copy);
+          },
+        } as object),
+      },
+    });
+  });
+}

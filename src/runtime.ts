@@ -1,0 +1,169 @@
+import { readFile } from 'node:fs/promises';
+import type { FastifyInstance } from 'fastify';
+import type pino from 'pino';
+import { buildGateway } from './app.ts';
+import { AuditLog } from './audit/audit.ts';
+import { SetupTokens } from './authn/setup-tokens.ts';
+import { type Clock, systemClock } from './clock.ts';
+import { type LoadedFiles, loadConfigFiles } from './config/load.ts';
+import { configWatchTargets, Reloader } from './config/reload.ts';
+import { buildAdminServer } from './observability/admin.ts';
+import { createLogger } from './observability/logger.ts';
+import { createMetrics, type Metrics } from './observability/metrics.ts';
+import { storeReadiness } from './observability/readiness.ts';
+import { AssertionSigner } from './proxy/assertion.ts';
+import { loadSigningKeys, type SigningKey } from './proxy/signing-keys.ts';
+import type { UpstreamOptions } from './proxy/upstream.ts';
+import { type Random, systemRandom } from './random.ts';
+import { SessionStore } from './session/session-store.ts';
+import { buildState, type GatewayState } from './state.ts';
+import type { DurableStore } from './stores/durable.ts';
+import type { EphemeralStore } from './stores/ephemeral.ts';
+import { openDurable, openEphemeral } from './stores/open.ts';
+import { PasswordVerifier } from './users/password.ts';
+
+export interface RuntimeOptions {
+  readonly configPath: string;
+  readonly env?: NodeJS.ProcessEnv;
+  readonly clock?: Clock;
+  readonly random?: Random;
+  readonly logger?: pino.Logger;
+  /** origin of the demo upstream for `builtin:whoami` apps */
+  readonly whoamiOrigin?: string;
+  readonly upstream?: UpstreamOptions;
+  /** watch the files for changes (default true); SIGHUP is wired by main.ts */
+  readonly watch?: boolean;
+  readonly reloadDebounceMs?: number;
+}
+
+/** The state plus what is derived from it asynchronously, swapped together on reload. */
+interface Loaded {
+  readonly state: GatewayState;
+  readonly verifier: PasswordVerifier;
+}
+
+export interface Runtime {
+  readonly app: FastifyInstance;
+  readonly admin: FastifyInstance;
+  readonly reloader: Reloader<Loaded>;
+  readonly ephemeral: EphemeralStore;
+  readonly durable: DurableStore;
+  readonly sessions: SessionStore;
+  readonly audit: AuditLog;
+  readonly metrics: Metrics;
+  readonly setup: SetupTokens;
+  readonly logger: pino.Logger;
+  state(): GatewayState;
+  signingKeys(): readonly SigningKey[];
+  /** Starts both listeners on the configured (or given) addresses; returns their URLs. */
+  listen(overrides?: { listen?: string; admin?: string }): Promise<{ gateway: string; admin: string }>;
+  /** Graceful: stops accepting, finishes in-flight requests, flushes the audit trail, closes stores. */
+  close(): Promise<void>;
+}
+
+async function load(files: LoadedFiles, whoamiOrigin: string | undefined): Promise<Loaded> {
+  const state = buildState(files, { whoamiOrigin });
+  const hashes = state.users.all().flatMap((u) => (u.passwordHash ? [u.passwordHash] : []));
+  return { state, verifier: await PasswordVerifier.create(hashes) };
+}
+
+function splitHostPort(listen: string): { host: string; port: number } {
+  const i = listen.lastIndexOf(':');
+  return { host: listen.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(listen.slice(i + 1)) };
+}
+
+/** Assembles a gateway from a configuration: stores, keys, state, the two listeners. */
+export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
+  const clock = options.clock ?? systemClock;
+  const random = options.random ?? systemRandom;
+  const env = options.env ?? process.env;
+  const files = await loadConfigFiles(options.configPath, env);
+  const g = files.gateway;
+  const logger = options.logger ?? createLogger({ level: g.log?.level ?? 'info' });
+  const initial = await load(files, options.whoamiOrigin);
+
+  const ephemeral = await openEphemeral(g.stores.ephemeral, { clock });
+  const durable = await openDurable(g.stores.durable, files.baseDir);
+  const keys = await loadSigningKeys(g.data_dir);
+  const metrics = createMetrics();
+  const audit = new AuditLog({ durable, logger, clock, onWriteError: () => metrics.observeStoreError('durable') });
+  const s = initial.state.session;
+  const sessions = new SessionStore(ephemeral, clock, random, { idleMs: s.idleMs, maxLifetimeMs: s.maxLifetimeMs });
+  const setup = new SetupTokens(clock, random);
+
+  const reloader = new Reloader<Loaded>({
+    build: async () => load(await loadConfigFiles(options.configPath, env), options.whoamiOrigin),
+    initial,
+    logger,
+    watch: options.watch === false ? [] : (l) => configWatchTargets(l.state.files),
+    ...(options.reloadDebounceMs !== undefined ? { debounceMs: options.reloadDebounceMs } : {}),
+  });
+  let signer = new AssertionSigner(keys[0] as SigningKey, initial.state.publicUrl.origin);
+  reloader.onSwap((next, prev) => {
+    const ns = next.state.session;
+    sessions.setTimeouts({ idleMs: ns.idleMs, maxLifetimeMs: ns.maxLifetimeMs });
+    signer = new AssertionSigner(keys[0] as SigningKey, next.state.publicUrl.origin);
+    const [a, b] = [prev.state.files.gateway.stores, next.state.files.gateway.stores];
+    if (a.durable !== b.durable || a.ephemeral !== b.ephemeral)
+      logger.warn('stores changed in gateway.yaml: restart to apply');
+    if (next.state.users.size > 0) setup.revoke();
+    logger.info(
+      { apps: next.state.apps.length, rules: next.state.policy.rules.length, users: next.state.users.size },
+      'configuration reloaded',
+    );
+  });
+
+  const tlsSpec = g.server.tls;
+  const tls = tlsSpec ? { cert: await readFile(tlsSpec.cert), key: await readFile(tlsSpec.key) } : undefined;
+  const current = () => reloader.current.state;
+  const app = await buildGateway({
+    logger,
+    clock,
+    random,
+    sessions,
+    ephemeral,
+    audit,
+    metrics,
+    setup,
+    current,
+    verifier: () => reloader.current.verifier,
+    signingKeys: () => keys,
+    signer: () => signer,
+    reload: async () => {
+      await reloader.reload();
+    },
+    ...(tls ? { tls } : {}),
+    ...(options.upstream ? { upstream: options.upstream } : {}),
+  });
+  const admin = buildAdminServer({ metrics, readiness: storeReadiness({ ephemeral, durable }), logger });
+
+  return {
+    app,
+    admin,
+    reloader,
+    ephemeral,
+    durable,
+    sessions,
+    audit,
+    metrics,
+    setup,
+    logger,
+    state: current,
+    signingKeys: () => keys,
+    async listen(overrides = {}) {
+      const main = splitHostPort(overrides.listen ?? g.server.listen);
+      const adm = splitHostPort(overrides.admin ?? g.server.admin_listen);
+      const gateway = await app.listen({ host: main.host, port: main.port });
+      const adminUrl = await admin.listen({ host: adm.host, port: adm.port });
+      return { gateway, admin: adminUrl };
+    },
+    async close() {
+      reloader.close();
+      await app.close();
+      await admin.close();
+      await audit.flush();
+      await ephemeral.close();
+      await durable.close();
+    },
+  };
+}

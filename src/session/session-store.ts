@@ -1,0 +1,89 @@
+import { createHash } from 'node:crypto';
+import type { Clock } from '../clock.ts';
+import { type Random, token } from '../random.ts';
+import type { EphemeralStore } from '../stores/ephemeral.ts';
+import type { FactorName, Session } from './session.ts';
+
+export interface SessionTimeouts {
+  idleMs: number;
+  maxLifetimeMs: number;
+}
+
+/** A session id is 256 random bits, base64url: 43 characters. Anything else is not looked up. */
+const ID_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+
+function storeKey(id: string): string {
+  return `sess:${createHash('sha256').update(id).digest('base64url')}`;
+}
+
+/**
+ * Sessions in the ephemeral store. `load` is the one lookup of the hot path: a single
+ * get-and-touch that also slides the idle timeout. The absolute lifetime is checked on the
+ * record with the injected clock. Store failures propagate (the gate answers 503).
+ */
+export class SessionStore {
+  constructor(
+    private readonly store: EphemeralStore,
+    private readonly clock: Clock,
+    private readonly random: Random,
+    private timeouts: SessionTimeouts,
+  ) {}
+
+  /** Applied on config reload. */
+  setTimeouts(timeouts: SessionTimeouts): void {
+    this.timeouts = timeouts;
+  }
+
+  expiresAt(session: Session): number {
+    return session.createdAt + this.timeouts.maxLifetimeMs;
+  }
+
+  async load(id: string | undefined): Promise<Session | null> {
+    if (id === undefined || !ID_PATTERN.test(id)) return null;
+    const key = storeKey(id);
+    const raw = await this.store.getAndTouch(key, this.timeouts.idleMs);
+    if (raw === null) return null;
+    let session: Session;
+    try {
+      session = JSON.parse(raw) as Session;
+    } catch {
+      await this.store.delete(key);
+      return null;
+    }
+    if (session.v !== 1 || this.clock.now() >= this.expiresAt(session)) {
+      await this.store.delete(key);
+      return null;
+    }
+    return session;
+  }
+
+  /** A new session after a first factor: always a new id (no fixation). */
+  async create(user: string, factor: FactorName): Promise<{ id: string; session: Session }> {
+    const now = this.clock.now();
+    const session: Session = { v: 1, user, createdAt: now, authTime: now, factors: { [factor]: now } };
+    return { id: await this.write(session), session };
+  }
+
+  /**
+   * Records a newly proven factor and moves the session to a new id (the id changes at every
+   * rise in level). The old id stops working at once.
+   */
+  async raise(oldId: string, session: Session, factor: FactorName): Promise<{ id: string; session: Session }> {
+    const next: Session = { ...session, factors: { ...session.factors, [factor]: this.clock.now() } };
+    const id = await this.write(next);
+    await this.store.delete(storeKey(oldId));
+    return { id, session: next };
+  }
+
+  async destroy(id: string | undefined): Promise<void> {
+    if (id === undefined || !ID_PATTERN.test(id)) return;
+    await this.store.delete(storeKey(id));
+  }
+
+  private async write(session: Session): Promise<string> {
+    const id = token(this.random, 32);
+    const ttl = Math.min(this.timeouts.idleMs, this.expiresAt(session) - this.clock.now());
+    await this.store.set(storeKey(id), JSON.stringify(session), Math.max(ttl, 1));
+    return id;
+  }
+}

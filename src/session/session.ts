@@ -1,0 +1,55 @@
+import type { Level, SecondFactorName } from '../policy/types.ts';
+
+/** The factors a session can hold proofs of. `pwd` is the password; the rest are second factors. */
+export type FactorName = 'pwd' | SecondFactorName | 'recovery';
+
+/**
+ * A server-side session. The cookie holds only a random id; the store key is the id's hash,
+ * so a dump of the store does not yield usable cookies. The session records when each factor
+ * was last proven: the data that levels, step-up and `max_age` need.
+ */
+export interface Session {
+  readonly v: 1;
+  /** canonical user name */
+  readonly user: string;
+  /** ms: when the session was created (absolute lifetime counts from here) */
+  readonly createdAt: number;
+  /** ms: the first authentication of this session */
+  readonly authTime: number;
+  /** ms: when each factor was last proven */
+  readonly factors: Readonly<Partial<Record<FactorName, number>>>;
+}
+
+const SECOND_FACTORS: readonly SecondFactorName[] = ['totp', 'webauthn', 'push'];
+
+/** The authentication methods references (RFC 8176 words) of a session, for headers and the assertion. */
+export function amrOf(session: Session): string[] {
+  const amr: string[] = [];
+  if (session.factors.pwd !== undefined) amr.push('pwd');
+  if (session.factors.totp !== undefined) amr.push('otp');
+  if (session.factors.webauthn !== undefined) amr.push('hwk');
+  if (session.factors.push !== undefined) amr.push('mca');
+  if (amr.length > 1) amr.push('mfa');
+  return amr;
+}
+
+/**
+ * Whether a session meets a requirement now. `maxAgeMs` demands that the deciding factor was
+ * proven within that time. `phishing_resistant` needs WebAuthn, which a later version adds.
+ */
+export function meetsRequirement(
+  session: Session,
+  req: { level: Level; maxAgeMs?: number; methods?: readonly SecondFactorName[] },
+  now: number,
+): boolean {
+  const fresh = (t: number | undefined) => t !== undefined && (req.maxAgeMs === undefined || now - t <= req.maxAgeMs);
+  if (req.level === 'password') {
+    // any proof counts as the first factor (a passkey sign-in, later, proves more than a password)
+    return Object.values(session.factors).some((t) => fresh(t));
+  }
+  if (req.level === 'mfa') {
+    const allowed = req.methods ?? SECOND_FACTORS;
+    return allowed.some((m) => fresh(session.factors[m]));
+  }
+  return fresh(session.factors.webauthn) && (req.methods === undefined || req.methods.includes('webauthn'));
+}

@@ -1,0 +1,139 @@
+import { parseDuration } from './config/duration.ts';
+import type { LoadedFiles } from './config/load.ts';
+import { ConfigError } from './config/load.ts';
+import { CidrSet } from './context/cidr.ts';
+import { type CompiledPolicy, compilePolicies } from './policy/compile.ts';
+import type { AppFacts } from './policy/types.ts';
+import { makeHeaderStripper } from './proxy/strip-headers.ts';
+import { HostTable } from './routing/host-table.ts';
+import { UserDirectory } from './users/directory.ts';
+
+/**
+ * Everything a request needs, built whole from the files at load and swapped atomically on
+ * reload: host table, compiled policy, user directory, per-app header plans. Nothing here is
+ * computed per request.
+ */
+export interface AppRuntime {
+  readonly name: string;
+  readonly facts: AppFacts;
+  /** origin of the upstream, e.g. http://10.0.0.5:8443 */
+  readonly upstream: string;
+  readonly websocket: boolean;
+  readonly assertion: boolean;
+  readonly headers: { readonly user: string; readonly groups: string; readonly email: string; readonly name: string };
+  /** removes, in place, every client header that could pass for an identity header */
+  readonly stripIdentityHeaders: (headers: Record<string, string | string[] | undefined>) => void;
+}
+
+export interface SessionSettings {
+  readonly idleMs: number;
+  readonly maxLifetimeMs: number;
+  readonly rememberDeviceMs: number;
+  readonly cookieName: string;
+  readonly cookieDomain: string | undefined;
+  readonly secure: boolean;
+}
+
+export interface GatewayState {
+  readonly files: LoadedFiles;
+  readonly publicUrl: URL;
+  /** host name of public_url, lower-case: the portal's home */
+  readonly portalHost: string;
+  readonly hosts: HostTable<AppRuntime>;
+  readonly apps: readonly AppRuntime[];
+  readonly policy: CompiledPolicy;
+  readonly users: UserDirectory;
+  readonly trustedProxies: CidrSet;
+  readonly session: SessionSettings;
+  readonly lockout: { readonly maxFailures: number; readonly windowMs: number; readonly durationMs: number };
+  /** the cookie names the gateway owns, stripped before proxying */
+  readonly ownCookies: ReadonlySet<string>;
+}
+
+export interface BuildOptions {
+  /** where `builtin:whoami` upstreams point (the demo upstream's origin) */
+  readonly whoamiOrigin?: string;
+}
+
+/** Builds the whole state or throws ConfigError listing every problem, located. */
+export function buildState(files: LoadedFiles, options: BuildOptions = {}): GatewayState {
+  const g = files.gateway;
+  const problems: string[] = [];
+  const gatewayAt = files.gatewayPath;
+
+  const apps: AppRuntime[] = g.apps.map((spec) => {
+    const headers = {
+      user: spec.headers?.user ?? 'Remote-User',
+      groups: spec.headers?.groups ?? 'Remote-Groups',
+      email: spec.headers?.email ?? 'Remote-Email',
+      name: spec.headers?.name ?? 'Remote-Name',
+    };
+    let upstream = spec.upstream;
+    if (upstream === 'builtin:whoami') {
+      if (!options.whoamiOrigin)
+        problems.push(`${gatewayAt}: app '${spec.name}': builtin:whoami is only available under \`npm start\``);
+      upstream = options.whoamiOrigin ?? 'http://127.0.0.1:1';
+    }
+    return {
+      name: spec.name,
+      facts: Object.freeze({
+        name: spec.name,
+        tenant: spec.tenant ?? null,
+        host: spec.host.toLowerCase().replace(/\.$/, ''),
+        caseInsensitivePaths: spec.case_insensitive_paths ?? false,
+      }),
+      upstream: new URL(upstream).origin,
+      websocket: spec.websocket ?? false,
+      assertion: spec.assertion ?? true,
+      headers,
+      stripIdentityHeaders: makeHeaderStripper(Object.values(headers)),
+    };
+  });
+
+  const hosts = new HostTable(apps.map((app) => ({ pattern: app.facts.host, value: app })));
+  const { policy, problems: policyProblems } = compilePolicies(
+    files.policies.map((p) => ({ name: p.name, data: p.data, locate: p.locate })),
+    apps.map((a) => a.facts),
+  );
+  for (const p of policyProblems) if (p.severity === 'error') problems.push(p.message);
+
+  const { directory, problems: userProblems } = UserDirectory.build(files.users);
+  problems.push(...userProblems.map((m) => `${files.usersPath}: ${m}`));
+
+  const { set: trustedProxies, errors } = CidrSet.parse(g.server.trusted_proxies ?? []);
+  for (const e of errors) problems.push(`${gatewayAt}: server.trusted_proxies[${e.index}]: ${e.message}`);
+
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const publicUrl = new URL(g.server.public_url);
+  const secure = publicUrl.protocol === 'https:';
+  const cookieName = g.session?.cookie_name ?? (secure ? '__Host-portcullis' : 'portcullis');
+  const session: SessionSettings = {
+    idleMs: parseDuration(g.session?.idle_timeout ?? '30m'),
+    maxLifetimeMs: parseDuration(g.session?.max_lifetime ?? '12h'),
+    rememberDeviceMs: parseDuration(g.session?.remember_device ?? '30d'),
+    cookieName:
+      g.session?.cookie_domain && cookieName.startsWith('__Host-')
+        ? cookieName.replace('__Host-', '__Secure-')
+        : cookieName,
+    cookieDomain: g.session?.cookie_domain,
+    secure,
+  };
+  return {
+    files,
+    publicUrl,
+    portalHost: publicUrl.hostname.toLowerCase(),
+    hosts,
+    apps,
+    policy,
+    users: directory,
+    trustedProxies,
+    session,
+    lockout: {
+      maxFailures: g.lockout?.max_failures ?? 10,
+      windowMs: parseDuration(g.lockout?.window ?? '15m'),
+      durationMs: parseDuration(g.lockout?.duration ?? '30m'),
+    },
+    ownCookies: new Set([session.cookieName, 'portcullis_device', '__Host-portcullis_device']),
+  };
+}

@@ -1,0 +1,50 @@
+/**
+ * Opens the stores named in gateway.yaml.
+ *
+ * Ephemeral: 'memory' (one process) or 'redis://host:port/db' / 'rediss://...' (shared; waits
+ * until Redis is ready, so a wrong URL or a down Redis stops the gateway at start-up with
+ * StoreUnavailableError rather than failing every request later).
+ *
+ * Durable: 'sqlite:path/to/file.db', a relative path being resolved against baseDir (the folder
+ * of gateway.yaml); 'postgres://...' is reserved for a later version.
+ *
+ * Error messages never echo a spec that may hold a password.
+ */
+import { isAbsolute, resolve } from 'node:path';
+import type { Clock } from '../clock.ts';
+import { PortcullisError } from '../errors.ts';
+import type { DurableStore } from './durable.ts';
+import type { EphemeralStore } from './ephemeral.ts';
+import { MemoryEphemeralStore } from './memory.ts';
+import { RedisEphemeralStore } from './redis.ts';
+import { SqliteDurableStore } from './sqlite.ts';
+
+/** The scheme of a spec, for error messages (never the rest, which may hold credentials). */
+function schemeOf(spec: string): string {
+  const match = /^([a-z][a-z0-9+.-]*):/i.exec(spec);
+  return match ? `${match[1]}:` : JSON.stringify(spec.length > 20 ? `${spec.slice(0, 20)}…` : spec);
+}
+
+export async function openEphemeral(spec: string, deps: { clock: Clock }): Promise<EphemeralStore> {
+  if (spec === 'memory') return new MemoryEphemeralStore({ clock: deps.clock });
+  if (/^rediss?:\/\//i.test(spec)) return RedisEphemeralStore.connect(spec);
+  throw new PortcullisError(
+    'PC_ERR_CONFIG_INVALID',
+    `unknown ephemeral store ${schemeOf(spec)}: expected 'memory' or a redis:// or rediss:// URL`,
+  );
+}
+
+export async function openDurable(spec: string, baseDir: string): Promise<DurableStore> {
+  if (/^sqlite:/i.test(spec)) {
+    const path = spec.slice('sqlite:'.length);
+    if (path === '') throw new PortcullisError('PC_ERR_CONFIG_INVALID', "durable store 'sqlite:' needs a file path");
+    return SqliteDurableStore.open(path === ':memory:' || isAbsolute(path) ? path : resolve(baseDir, path));
+  }
+  if (/^postgres(ql)?:\/\//i.test(spec)) {
+    throw new PortcullisError('PC_ERR_CONFIG_INVALID', 'postgres durable store is not available in this version');
+  }
+  throw new PortcullisError(
+    'PC_ERR_CONFIG_INVALID',
+    `unknown durable store ${schemeOf(spec)}: expected 'sqlite:path/to/file.db'`,
+  );
+}

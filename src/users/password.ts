@@ -1,0 +1,119 @@
+/**
+ * Password hashing (argon2id, PHC strings as stored in users.yaml) and constant-shape
+ * verification. Nothing here logs, and no error message carries a password or a hash.
+ *
+ * `PasswordVerifier` makes an unknown user (or a user without a password) cost the same as a
+ * wrong password: it verifies against a dummy hash made with the parameters most users' hashes
+ * use, so response time does not reveal which user names exist.
+ */
+import { randomBytes } from 'node:crypto';
+import { type Algorithm, hash, verify } from '@node-rs/argon2';
+
+export interface Argon2Params {
+  /** KiB (`m=`) */
+  readonly memoryCost: number;
+  /** passes (`t=`) */
+  readonly timeCost: number;
+  /** lanes (`p=`) */
+  readonly parallelism: number;
+}
+
+export const DEFAULT_ARGON2_PARAMS: Argon2Params = Object.freeze({ memoryCost: 65536, timeCost: 3, parallelism: 4 });
+
+/** `Algorithm.Argon2id`; the enum is an ambient const enum, which isolatedModules cannot read. */
+const ARGON2ID = 2 as Algorithm;
+
+export const MIN_PASSWORD_LENGTH = 12;
+export const MAX_PASSWORD_LENGTH = 1024;
+
+/** Hashes `plain` with argon2id and a fresh random salt; returns the PHC string. */
+export async function hashPassword(plain: string, params: Argon2Params = DEFAULT_ARGON2_PARAMS): Promise<string> {
+  return hash(plain, {
+    algorithm: ARGON2ID,
+    memoryCost: params.memoryCost,
+    timeCost: params.timeCost,
+    parallelism: params.parallelism,
+  });
+}
+
+/** True when `plain` matches the argon2id `hash`. A malformed or non-argon2id hash yields false, never a throw. */
+export async function verifyPassword(hashed: string, plain: string): Promise<boolean> {
+  if (typeof hashed !== 'string' || typeof plain !== 'string' || parseArgon2Params(hashed) === null) return false;
+  try {
+    return await verify(hashed, plain);
+  } catch {
+    return false;
+  }
+}
+
+const PHC = /^\$argon2id\$v=19\$m=(\d{1,10}),t=(\d{1,10}),p=(\d{1,3})\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+$/;
+
+/** The `m=`, `t=`, `p=` parameters of an argon2id PHC string, or null when it is not one. */
+export function parseArgon2Params(hashed: string): Argon2Params | null {
+  const m = PHC.exec(hashed);
+  if (!m) return null;
+  const [memoryCost, timeCost, parallelism] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  if (timeCost < 1 || parallelism < 1 || parallelism > 255 || memoryCost < 8 * parallelism) return null;
+  if (memoryCost > 0xffffffff) return null;
+  return { memoryCost, timeCost, parallelism };
+}
+
+/** The parameters shared by the most hashes (first seen wins a tie); defaults when none parse. */
+export function mostCommonParams(hashes: readonly string[]): Argon2Params {
+  const counts = new Map<string, { params: Argon2Params; count: number }>();
+  let best: { params: Argon2Params; count: number } | undefined;
+  for (const h of hashes) {
+    const params = parseArgon2Params(h);
+    if (!params) continue;
+    const key = `${params.memoryCost},${params.timeCost},${params.parallelism}`;
+    const entry = counts.get(key) ?? { params, count: 0 };
+    entry.count += 1;
+    counts.set(key, entry);
+    if (!best || entry.count > best.count) best = entry;
+  }
+  return best?.params ?? DEFAULT_ARGON2_PARAMS;
+}
+
+export class PasswordVerifier {
+  private constructor(
+    private readonly dummyHash: string,
+    /** the parameters of the dummy hash (what an unknown user costs) */
+    readonly dummyParams: Argon2Params,
+  ) {}
+
+  /** Precomputes the dummy hash with the most common parameters among `sampleHashes`. */
+  static async create(sampleHashes: readonly string[]): Promise<PasswordVerifier> {
+    const params = mostCommonParams(sampleHashes);
+    const dummy = await hashPassword(randomBytes(32).toString('base64url'), params);
+    return new PasswordVerifier(dummy, params);
+  }
+
+  /**
+   * True when `plain` matches `hashed`. When `hashed` is undefined (unknown user, no password)
+   * or malformed, a full verification still runs against the dummy hash, and the answer is false.
+   */
+  async verify(hashed: string | undefined, plain: string): Promise<boolean> {
+    if (hashed !== undefined && parseArgon2Params(hashed) !== null) {
+      try {
+        return await verify(hashed, plain);
+      } catch {
+        // fall through: spend the same time as for an unknown user
+      }
+    }
+    await verifyPassword(this.dummyHash, typeof plain === 'string' ? plain : '');
+    return false;
+  }
+}
+
+/**
+ * Why `plain` is not acceptable as a new password, or null when it is. Deliberately simple:
+ * 12 to 1024 characters (Unicode code points) and not one character repeated. Longer is better;
+ * no composition rules (NIST SP 800-63B). The message never contains the password.
+ */
+export function passwordProblem(plain: string): string | null {
+  const chars = [...plain];
+  if (chars.length < MIN_PASSWORD_LENGTH) return `the password must be at least ${MIN_PASSWORD_LENGTH} characters`;
+  if (chars.length > MAX_PASSWORD_LENGTH) return `the password must be at most ${MAX_PASSWORD_LENGTH} characters`;
+  if (new Set(chars).size === 1) return 'the password must not be a single character repeated';
+  return null;
+}

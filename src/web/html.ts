@@ -1,0 +1,41 @@
+/** Escapes text for HTML element content and double-quoted attributes. */
+export function esc(value: unknown): string {
+  return String(value ?? '')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
+}
+
+/** Headers every portal page carries: strict CSP (no inline script or style, no CDN), no framing. */
+export function pageSecurityHeaders(formAction = "'self'"): Record<string, string> {
+  return {
+    'content-security-policy': `default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action ${formAction}; frame-ancestors 'none'; base-uri 'none'`,
+    'x-frame-options': 'DENY',
+    'x-content-type-options': 'nosniff',
+    'referrer-policy': 'no-referrer',
+    'cache-control': 'no-store',
+  };
+}
+
+/** The page frame shared by every portal page. */
+export function layout(title: string, body: string, opts: { script?: string } = {}): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${esc(title)} · Portcullis</title>
+<link rel="stylesheet" href="/.portcullis/static/portal.css">
+${opts.script ? `<script src="/.portcullis/static/${esc(opts.script)}" defer></script>` : ''}
+</head>
+<body>
+<main class="card">
+<p class="brand">Portcullis</p>
+${body}
+</main>
+</body>
+</html>
+`;
+}

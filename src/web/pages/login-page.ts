@@ -1,0 +1,76 @@
+import { esc, layout } from '../html.ts';
+
+/** The sign-in form. Works without JavaScript: a plain POST to /.portcullis/login. */
+export function loginPage(opts: { rd: string | null; error?: string; username?: string }): string {
+  return layout(
+    'Sign in',
+    `<h1>Sign in</h1>
+${opts.error ? `<p class="error" role="alert" id="login-error">${esc(opts.error)}</p>` : ''}
+<form method="post" action="/.portcullis/login" ${opts.error ? 'aria-describedby="login-error"' : ''}>
+<label for="username">User name</label>
+<input id="username" name="username" autocomplete="username" autocapitalize="none" spellcheck="false" required value="${esc(opts.username ?? '')}" ${opts.username ? '' : 'autofocus'}>
+<label for="password">Password</label>
+<input id="password" name="password" type="password" autocomplete="current-password" required ${opts.username ? 'autofocus' : ''}>
+${opts.rd ? `<input type="hidden" name="rd" value="${esc(opts.rd)}">` : ''}
+<button type="submit">Sign in</button>
+</form>`,
+  );
+}
+
+/**
+ * Single sign-on hand-off to another served host: a form that POSTs a one-time code to that
+ * host (never in a URL). A tiny same-origin script submits it; without JavaScript the person
+ * presses Continue.
+ */
+export function handoffPage(opts: { action: string; code: string; rd: string }): string {
+  return layout(
+    'Signing you in',
+    `<h1>Signing you in…</h1>
+<form method="post" action="${esc(opts.action)}" id="handoff">
+<input type="hidden" name="code" value="${esc(opts.code)}">
+<input type="hidden" name="rd" value="${esc(opts.rd)}">
+<button type="submit">Continue</button>
+</form>`,
+    { script: 'autosubmit.js' },
+  );
+}
+
+export function stepUpPage(opts: { level: string; user: string }): string {
+  return layout(
+    'More verification needed',
+    `<h1>More verification needed</h1>
+<p>Signed in as <strong>${esc(opts.user)}</strong>. This page requires the <strong>${esc(opts.level)}</strong> level, which needs a second factor.</p>
+<p>No second factor that meets it is enrolled for your account. Ask your administrator.</p>
+<form method="post" action="/.portcullis/logout"><button type="submit" class="secondary">Sign out</button></form>`,
+  );
+}
+
+export function logoutPage(opts: { signedIn: boolean; user?: string }): string {
+  return layout(
+    opts.signedIn ? 'Sign out' : 'Signed out',
+    opts.signedIn
+      ? `<h1>Sign out</h1>
+<p>Signed in as <strong>${esc(opts.user)}</strong>.</p>
+<form method="post" action="/.portcullis/logout"><button type="submit">Sign out</button></form>`
+      : `<h1>Signed out</h1><p>You are signed out. <a href="/.portcullis/login">Sign in again</a></p>`,
+  );
+}
+
+export function homePage(opts: {
+  user: string;
+  name: string | null;
+  groups: readonly string[];
+  tenant: string | null;
+}): string {
+  return layout(
+    'Account',
+    `<h1>Account</h1>
+<dl>
+<dt>User</dt><dd>${esc(opts.user)}</dd>
+${opts.name ? `<dt>Name</dt><dd>${esc(opts.name)}</dd>` : ''}
+<dt>Groups</dt><dd>${esc(opts.groups.join(', ') || '—')}</dd>
+<dt>Organisation</dt><dd>${esc(opts.tenant ?? 'MSP staff')}</dd>
+</dl>
+<form method="post" action="/.portcullis/logout"><button type="submit" class="secondary">Sign out</button></form>`,
+  );
+}

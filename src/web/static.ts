@@ -1,0 +1,44 @@
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { extname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+
+const TYPES: Record<string, string> = {
+  '.css': 'text/css; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.svg': 'image/svg+xml',
+};
+
+/** The portal's own assets, read once at start-up and served from memory (no CDN, ever). */
+export function loadStaticAssets(): Map<string, { body: Buffer; type: string; etag: string }> {
+  const dir = fileURLToPath(new URL('./static/', import.meta.url));
+  const assets = new Map<string, { body: Buffer; type: string; etag: string }>();
+  for (const name of readdirSync(dir)) {
+    const type = TYPES[extname(name)];
+    if (!type) continue;
+    const body = readFileSync(`${dir}${name}`);
+    assets.set(name, { body, type, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 16)}"` });
+  }
+  return assets;
+}
+
+export async function staticRoutes(app: FastifyInstance): Promise<void> {
+  const assets = loadStaticAssets();
+  app.get(
+    '/static/:name',
+    { schema: { params: Type.Object({ name: Type.String({ pattern: '^[a-z0-9-]+\\.[a-z]+$' }) }) } },
+    async (request, reply) => {
+      const asset = assets.get((request.params as { name: string }).name);
+      if (!asset) return reply.code(404).send({ error: 'not_found' });
+      if (request.headers['if-none-match'] === asset.etag) return reply.code(304).send();
+      return reply
+        .header('content-type', asset.type)
+        .header('etag', asset.etag)
+        .header('cache-control', 'public, max-age=300')
+        .header('x-content-type-options', 'nosniff')
+        .send(asset.body);
+    },
+  );
+}

@@ -1,0 +1,46 @@
+/** Test helpers for the observability tests: a capturing log destination and fake stores. */
+import type { AuditRecord, DurableStore } from '../../src/stores/durable.ts';
+
+/** A pino destination that keeps every line. */
+export function captureStream(): {
+  write(line: string): void;
+  lines: string[];
+  text(): string;
+  parsed(): Record<string, unknown>[];
+} {
+  const lines: string[] = [];
+  return {
+    lines,
+    write(line: string) {
+      lines.push(line);
+    },
+    text: () => lines.join(''),
+    parsed: () => lines.map((l) => JSON.parse(l) as Record<string, unknown>),
+  };
+}
+
+/** A durable store whose behaviour each test chooses; records what it was given. */
+export class FakeDurable implements DurableStore {
+  readonly kind = 'sqlite' as const;
+  readonly appended: AuditRecord[] = [];
+  calls = 0;
+  constructor(
+    public append: (r: AuditRecord, call: number) => Promise<void> = async () => {},
+    public pingImpl: () => Promise<void> = async () => {},
+  ) {}
+  async appendAudit(record: AuditRecord): Promise<void> {
+    this.calls++;
+    await this.append(record, this.calls);
+    this.appended.push(record);
+  }
+  async queryAudit(): Promise<AuditRecord[]> {
+    return [...this.appended].reverse();
+  }
+  async schemaVersion(): Promise<number> {
+    return 1;
+  }
+  ping(): Promise<void> {
+    return this.pingImpl();
+  }
+  async close(): Promise<void> {}
+}
