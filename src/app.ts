@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import type { AuditLog } from './audit/audit.ts';
 import type { PortalDeps } from './authn/deps.ts';
 import { portal } from './authn/portal.ts';
@@ -34,11 +34,13 @@ export interface GatewayDeps extends PortalDeps {
 export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.logger,
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     trustProxy: false,
     bodyLimit: 1024 * 1024,
     return503OnClosing: true,
     requestIdHeader: false,
+    // unknown keys are an error, never silently dropped
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
     ...(deps.tls ? { https: { cert: deps.tls.cert, key: deps.tls.key } } : {}),
   }) as unknown as FastifyInstance;
 

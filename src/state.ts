@@ -107,16 +107,17 @@ export function buildState(files: LoadedFiles, options: BuildOptions = {}): Gate
 
   const publicUrl = new URL(g.server.public_url);
   const secure = publicUrl.protocol === 'https:';
-  const cookieName = g.session?.cookie_name ?? (secure ? '__Host-portcullis' : 'portcullis');
+  // An https portal without a shared cookie domain gets the __Host- prefix: the browser then
+  // refuses the cookie unless it is Secure, host-only and for Path=/.
+  const baseName = g.session?.cookie_name ?? 'portcullis_session';
+  const prefixed = secure && !g.session?.cookie_domain && !baseName.startsWith('__') ? `__Host-${baseName}` : baseName;
   const session: SessionSettings = {
     idleMs: parseDuration(g.session?.idle_timeout ?? '30m'),
     maxLifetimeMs: parseDuration(g.session?.max_lifetime ?? '12h'),
     rememberDeviceMs: parseDuration(g.session?.remember_device ?? '30d'),
-    cookieName:
-      g.session?.cookie_domain && cookieName.startsWith('__Host-')
-        ? cookieName.replace('__Host-', '__Secure-')
-        : cookieName,
-    cookieDomain: g.session?.cookie_domain,
+    cookieName: prefixed,
+    // a leading dot is accepted and dropped: browsers ignore it anyway
+    cookieDomain: g.session?.cookie_domain?.replace(/^\./, '').toLowerCase(),
     secure,
   };
   return {
@@ -134,6 +135,6 @@ export function buildState(files: LoadedFiles, options: BuildOptions = {}): Gate
       windowMs: parseDuration(g.lockout?.window ?? '15m'),
       durationMs: parseDuration(g.lockout?.duration ?? '30m'),
     },
-    ownCookies: new Set([session.cookieName, 'portcullis_device', '__Host-portcullis_device']),
+    ownCookies: new Set([session.cookieName, 'portcullis_device', '__Host-portcullis_device', '__Secure-portcullis_device']),
   };
 }

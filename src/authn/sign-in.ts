@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { parseCookies } from '../session/cookies.ts';
 import type { DirectoryUser } from '../users/directory.ts';
 import type { PortalDeps } from './deps.ts';
 import { setSessionCookie } from './session-cookie.ts';
@@ -14,7 +15,8 @@ export async function startSession(
   user: DirectoryUser,
 ): Promise<void> {
   const pc = request.pc;
-  if (pc.sessionId !== undefined) await deps.sessions.destroy(pc.sessionId);
+  const previous = parseCookies(request.headers.cookie).get(pc.state.session.cookieName);
+  if (previous !== undefined) await deps.sessions.destroy(previous);
   const { id } = await deps.sessions.create(user.name, 'pwd');
   setSessionCookie(reply, pc.state, id);
 }

@@ -5,6 +5,7 @@
  * exits 2. Deeper semantic checks (the policy compiler's) plug in as a SemanticCheck.
  */
 import { ConfigError, type LoadedFiles, loadConfigFiles } from '../config/load.ts';
+import { parseFlags } from './flags.ts';
 
 export interface CliIO {
   readonly stdout: { write(text: string): unknown };
@@ -16,23 +17,14 @@ export type SemanticCheck = (files: LoadedFiles) => Promise<string[]>;
 
 export const DEFAULT_CONFIG = 'config/gateway.yaml';
 
-/** Parses `--config F` / `--config=F` / `-c F`; anything else is a usage error (returned as a string). */
+/** Parses `--config F` / `--config=F`; anything else is a usage error (returned as a string). */
 export function parseConfigArg(args: readonly string[]): { config: string } | string {
-  let config = DEFAULT_CONFIG;
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i] as string;
-    if (arg === '--config' || arg === '-c') {
-      const value = args[++i];
-      if (value === undefined || value === '') return `${arg} needs a file name`;
-      config = value;
-    } else if (arg.startsWith('--config=')) {
-      config = arg.slice('--config='.length);
-      if (config === '') return '--config needs a file name';
-    } else {
-      return `unexpected argument '${arg}'`;
-    }
-  }
-  return { config };
+  const parsed = parseFlags(args, { config: 'string' });
+  if ('error' in parsed) return parsed.error;
+  if (parsed.positional.length > 0) return 'unexpected argument (only --config is accepted)';
+  const config = parsed.flags.config;
+  if (config === '') return '--config needs a value';
+  return { config: typeof config === 'string' ? config : DEFAULT_CONFIG };
 }
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;

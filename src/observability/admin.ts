@@ -10,7 +10,7 @@
  * 503. Unknown routes answer 404 JSON; errors answer a generic 500 JSON without details.
  * Requests are not logged (scrapes and probes would flood the log).
  */
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { pino } from 'pino';
 import type { Metrics } from './metrics.ts';
 import { type CheckStatus, checkWithin, type Readiness, type ReadinessCheck } from './readiness.ts';
@@ -36,7 +36,7 @@ export function buildAdminServer(deps: AdminDeps): FastifyInstance {
   const loggerInstance: FastifyBaseLogger = deps.logger.child({ component: 'admin' });
   const app = Fastify({
     loggerInstance,
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
   });
   const readyTimeoutMs = deps.readyTimeoutMs ?? 2000;
 

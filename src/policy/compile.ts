@@ -1,4 +1,5 @@
 import { parseDuration } from '../config/duration.ts';
+import { CidrSet } from '../context/cidr.ts';
 import { hostPatternMatches, normalizeHostPattern } from './criteria/hosts.ts';
 import { criteria } from './criteria/index.ts';
 import type { PolicyFile, RuleSpec } from './schema.ts';
@@ -54,7 +55,7 @@ function requirementOf(spec: RuleSpec['require']): Requirement {
   const req: { level: Level; maxAgeMs?: number; methods?: readonly SecondFactorName[] } = {
     level: (spec?.level ?? 'mfa') as Level,
   };
-  if (spec?.max_age !== undefined) req.maxAgeMs = parseDuration(spec.max_age);
+  if (spec?.max_age !== undefined) req.maxAgeMs = parseDuration(String(spec.max_age));
   if (spec?.methods) req.methods = spec.methods as SecondFactorName[];
   return req;
 }
@@ -84,7 +85,12 @@ export function compilePolicies(
   for (const src of sources) {
     const tenant = src.data.tenant ?? null;
     const networks = new Map(shared);
-    for (const [k, v] of Object.entries(src.data.networks ?? {})) networks.set(k, v);
+    for (const [k, v] of Object.entries(src.data.networks ?? {})) {
+      networks.set(k, v);
+      // checked here, where they are defined, whether or not a rule uses them
+      for (const e of CidrSet.parse(v).errors)
+        problems.push({ severity: 'error', message: `${src.locate(['networks', k, e.index])}: ${e.message}` });
+    }
     if (tenant !== null && !apps.some((a) => a.tenant === tenant)) {
       problems.push({
         severity: 'warning',
@@ -123,6 +129,12 @@ export function compilePolicies(
 
       const listed = (spec as { hosts?: string[] }).hosts;
       const hosts = listed ? listed.map(normalizeHostPattern) : null;
+      if (tenant === null && hosts) {
+        hosts.forEach((h, j) => {
+          if (!apps.some((a) => hostPatternsIntersect(h, a.host)))
+            problems.push({ severity: 'warning', message: `${at(['hosts', j])}: host '${h}' matches no app` });
+        });
+      }
       if (tenant !== null && hosts) {
         hosts.forEach((h, j) => {
           const foreign = apps.find((a) => a.tenant !== tenant && hostPatternsIntersect(h, a.host));

@@ -20,8 +20,11 @@ export const SecondFactor = Type.Union([Type.Literal('totp'), Type.Literal('weba
 export const Requirement = Type.Object(
   {
     level: Level,
+    // `max_age: 0` (prove it again on every request) is written unquoted, so YAML hands over the number 0
     max_age: Type.Optional(
-      Type.String({ pattern: DURATION_PATTERN, description: 'the factor must have been proven within this time' }),
+      Type.Union([Type.String({ pattern: DURATION_PATTERN }), Type.Literal(0)], {
+        description: 'the factor must have been proven within this time (0: on this very request)',
+      }),
     ),
     methods: Type.Optional(Type.Array(SecondFactor, { minItems: 1, uniqueItems: true })),
   },

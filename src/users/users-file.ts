@@ -1,7 +1,8 @@
 /**
  * Edits users.yaml in place for the CLI (`portcullis user add`, ...), keeping the operator's
- * comments and layout: the file goes through yaml's Document API (parseDocument / setIn /
- * deleteIn / toString), never through plain data. Writes are atomic (temp file in the same
+ * comments and layout: the file goes through yaml's Document API (parseDocument, node edits,
+ * toString), never through plain data. New fields are placed in the usual order (name, email,
+ * password, groups, tenant, disabled). Writes are atomic (temp file in the same
  * folder, then rename) with mode 0600, because the file holds password hashes.
  *
  * Error messages name the file, the user and a line number, never a value from the file.
@@ -9,7 +10,18 @@
 import { randomBytes } from 'node:crypto';
 import { open, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { Document, isCollection, isMap, isPair, isScalar, Pair, parseDocument, Scalar, type YAMLMap } from 'yaml';
+import {
+  Document,
+  isCollection,
+  isMap,
+  isNode,
+  isPair,
+  isScalar,
+  Pair,
+  parseDocument,
+  Scalar,
+  type YAMLMap,
+} from 'yaml';
 import type { UserSpec } from '../config/schema.ts';
 import { PortcullisError } from '../errors.ts';
 import { canonicalUsername } from './canonical.ts';
@@ -58,17 +70,25 @@ export async function setUserField<K extends keyof UserSpec>(
   const { doc, users } = await load(path, user);
   const entry = users.get(findKey(users, user) as string, true);
   if (!isMap(entry)) {
-    // `alice:` with no fields (null) or `alice: {}`: becomes a block mapping holding the field
-    if (value !== undefined) users.set(findKey(users, user) as string, blockMap(doc, [[key, value]]));
+    // `alice:` with no fields (null): becomes a block mapping holding the field
+    if (value !== undefined) {
+      const map = blockMap(doc, [[key, value]]);
+      if (isScalar(entry) && entry.comment) map.comment = entry.comment;
+      users.set(findKey(users, user) as string, map);
+    }
   } else if (value === undefined) {
     entry.delete(key);
   } else if (entry.has(key)) {
-    entry.set(key, valueNode(doc, key, value));
+    const node = valueNode(doc, key, value);
+    const old = entry.get(key, true);
+    if (isNode(old) && isNode(node) && old.comment) node.comment = old.comment; // `groups: [a] # why`
+    entry.set(key, node);
   } else {
     // a new field goes where KEY_ORDER puts it, before any field that comes later
     const rank = (k: unknown) => (KEY_ORDER as readonly unknown[]).indexOf(isScalar(k) ? k.value : k);
     const later = entry.items.findIndex((p) => rank(p.key) > rank(key));
     const pair = new Pair(new Scalar(key), valueNode(doc, key, value));
+    if (entry.items.length === 0) entry.flow = false; // `alice: {}` becomes a block
     if (later === -1) entry.items.push(pair);
     else entry.items.splice(later, 0, pair);
   }
@@ -175,6 +195,7 @@ function trailingChain(node: unknown): { comment?: string | null }[] {
     const last = current.items.at(-1);
     current = isPair(last) ? last.value : last;
   }
+  if (isScalar(current)) chain.push(current);
   return chain;
 }
 
@@ -243,4 +264,10 @@ async function writeAtomic(path: string, text: string): Promise<void> {
   } finally {
     if (!renamed) await unlink(temp).catch(() => {});
   }
+  // make the rename itself durable; best effort (not every platform can fsync a folder)
+  const folder = await open(dirname(path), 'r').catch(() => null);
+  await folder
+    ?.sync()
+    .catch(() => {})
+    .finally(() => folder.close());
 }

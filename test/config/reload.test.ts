@@ -37,7 +37,10 @@ test('a good file change swaps the whole state and tells listeners', async () =>
     const first = reloader.current;
     const swaps: [LoadedFiles, LoadedFiles][] = [];
     reloader.onSwap((next, prev) => void swaps.push([next, prev]));
-    tree.write('config/gateway.yaml', `${GATEWAY}  - name: wiki\n    host: wiki.example.com\n    upstream: http://10.0.0.3\n`);
+    tree.write(
+      'config/gateway.yaml',
+      `${GATEWAY}  - name: wiki\n    host: wiki.example.com\n    upstream: http://10.0.0.3\n`,
+    );
     await until(() => reloader.current.gateway.apps.length === 3);
     assert.equal(swaps.at(-1)?.[0], reloader.current);
     assert.equal(swaps[0]?.[1], first);

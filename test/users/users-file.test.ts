@@ -156,3 +156,32 @@ test('writes are atomic: no temp files left behind, also after a refusal', async
   assert.deepEqual(await readdir(dir), ['users.yaml']);
   assert.equal((await stat(file)).mode & 0o777, 0o600);
 });
+
+test('the documented example: commented-out fields stay with their user; trailing comments stay put', async () => {
+  const file = join(await tempDir(), 'users.yaml');
+  const example = `${USERS_FILE_HEADER}
+
+users:
+  alice:
+    name: Alice Admin
+    email: alice@msp.example
+    password: "${HASH}"
+    groups: [msp-admins]
+    # tenant: acme          # absent: MSP staff; present: that client's user
+    # disabled: true
+  # client users below
+  bob: {}
+  carol:
+# the end
+`;
+  await writeFile(file, example);
+  await setUserField(file, 'bob', 'tenant', 'acme');
+  await setUserField(file, 'carol', 'disabled', true);
+  await addUser(file, 'dave', { groups: ['ops'] });
+  assert.equal(
+    await readFile(file, 'utf8'),
+    example
+      .replace('  bob: {}\n', '  bob:\n    tenant: acme\n')
+      .replace('  carol:\n# the end\n', '  carol:\n    disabled: true\n  dave:\n    groups: [ops]\n\n# the end\n'),
+  );
+});

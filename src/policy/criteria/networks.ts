@@ -16,16 +16,19 @@ export const networks: Criterion<string[]> = {
   compile(spec, ctx) {
     const entries: string[] = [];
     spec.forEach((item, i) => {
-      if (/^[A-Za-z][A-Za-z0-9_-]*$/.test(item)) {
-        const named = ctx.networks.get(item);
-        if (named) entries.push(...named);
-        else ctx.error([i], `unknown network name '${item}'`);
+      const named = ctx.networks.get(item);
+      if (named) {
+        // a bad entry of a named network is reported where the network is defined (compile.ts)
+        entries.push(...named);
+      } else if (/[.:/]/.test(item)) {
+        const { errors } = CidrSet.parse([item]);
+        if (errors[0]) ctx.error([i], errors[0].message);
+        else entries.push(item);
       } else {
-        entries.push(item);
+        ctx.error([i], `unknown network name '${item}'`);
       }
     });
-    const { set, errors } = CidrSet.parse(entries);
-    for (const e of errors) ctx.error([], e.message);
+    const { set } = CidrSet.parse(entries);
     return (facts) => (facts.ip !== null && set.contains(facts.ip) ? Verdict.Yes : Verdict.No);
   },
 };

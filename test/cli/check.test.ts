@@ -1,0 +1,98 @@
+/** `portcullis check` (src/cli/check.ts) with the policy compiler plugged in (src/cli/semantic-check.ts). */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { runCheck } from '../../src/cli/check.ts';
+import { semanticCheck } from '../../src/cli/semantic-check.ts';
+import { ACME_POLICY, captureIo, makeConfig } from './fixtures.ts';
+
+async function check(files: Record<string, string | null> = {}) {
+  const dir = makeConfig(files);
+  try {
+    const io = captureIo();
+    const code = await runCheck(['--config', dir.gateway], io, semanticCheck, {});
+    return { code, out: io.stdout.text, err: io.stderr.text, dir };
+  } finally {
+    dir.remove();
+  }
+}
+
+describe('check', () => {
+  test('a valid configuration exits 0 with an OK line', async () => {
+    const { code, out, err, dir } = await check();
+    assert.equal(err, '');
+    assert.equal(code, 0);
+    assert.equal(out, `${dir.gateway}: OK (4 apps, 3 users, 3 policy files, 7 rules)\n`);
+  });
+
+  test("a tenant policy naming another tenant's host exits 1, located", async () => {
+    const { code, out, err, dir } = await check({
+      'policies/acme.yaml': ACME_POLICY.replace(
+        'hosts: [rmm.acme.example]',
+        'hosts: [rmm.acme.example, portal.globex.example]',
+      ),
+    });
+    assert.equal(code, 1);
+    assert.equal(out, '');
+    const file = dir.path('policies/acme.yaml');
+    assert.equal(
+      err,
+      `${file}:4:31: host 'portal.globex.example' belongs to app 'globex-portal' of tenant 'globex', not tenant 'acme'\n` +
+        `${dir.gateway}: 1 problem\n`,
+    );
+  });
+
+  test('every semantic error is reported as file:line:column: message', async () => {
+    const { code, err } = await check({
+      'policies/zz-more.yaml': `rules:
+  - name: a
+    paths: [admin/**]
+    when: { networks: [office, 10.0.0.1/8] }
+    action: authenticate
+`,
+    });
+    assert.equal(code, 1);
+    const lines = err.trimEnd().split('\n');
+    assert.equal(lines.length, 5, err);
+    for (const line of lines.slice(0, -1)) assert.match(line, /^\/.+\/policies\/zz-more\.yaml:\d+:\d+: \S/);
+    assert.match(err, /zz-more\.yaml:3:13: a path must start with "\/"\n/);
+    assert.match(err, /zz-more\.yaml:4:24: unknown network name 'office'\n/);
+    assert.match(err, /zz-more\.yaml:4:32: "10\.0\.0\.1\/8": host bits are set \(did you mean 10\.0\.0\.0\/8\?\)\n/);
+    assert.match(err, /zz-more\.yaml:5:13: authenticate needs require/);
+    assert.match(lines.at(-1) ?? '', /: 4 problems$/);
+  });
+
+  test('a schema error (unknown key in a rule) exits 1, located', async () => {
+    const { code, out, err, dir } = await check({
+      'policies/acme.yaml': ACME_POLICY.replace(
+        '    paths: [/api/health]\n',
+        '    paths: [/api/health]\n    method: [GET]\n',
+      ),
+    });
+    assert.equal(code, 1);
+    assert.equal(out, '');
+    assert.equal(
+      err,
+      `${dir.path('policies/acme.yaml')}:6:5: unknown key 'method' (did you mean 'methods'?)\n${dir.gateway}: 1 problem\n`,
+    );
+  });
+
+  test('a schema error under when exits 1, located', async () => {
+    const { code, err } = await check({
+      'policies/globex.yaml': `tenant: globex
+rules:
+  - name: everyone
+    when: { network: [hq] }
+    action: allow
+`,
+    });
+    assert.equal(code, 1);
+    assert.match(err, /policies\/globex\.yaml:4:13: unknown key 'network' \(did you mean 'networks'\?\)\n/);
+  });
+
+  test('warnings alone do not fail the check', async () => {
+    const { code, err } = await check({
+      'policies/acme.yaml': ACME_POLICY.replace('hosts: [rmm.acme.example]', 'hosts: [old.acme.example]'),
+    });
+    assert.equal(code, 0, err);
+  });
+});

@@ -1,0 +1,144 @@
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { stringify } from 'yaml';
+import { ManualClock } from '../../src/clock.ts';
+import { type Runtime, startRuntime } from '../../src/runtime.ts';
+import { hashPassword } from '../../src/users/password.ts';
+import { type Answer, cookieFrom, send } from './http.ts';
+import { startUpstream } from './upstream.ts';
+
+/** Cheap argon2id parameters so tests stay fast; the format is the real one. */
+export const TEST_ARGON2 = { memoryCost: 1024, timeCost: 1, parallelism: 1 };
+export const PASSWORD = 'correct horse battery staple';
+
+export interface TestUser {
+  password?: string;
+  groups?: string[];
+  tenant?: string;
+  email?: string;
+  name?: string;
+  disabled?: boolean;
+}
+
+export interface TestGatewayOptions {
+  /** merged over the default gateway.yaml */
+  gateway?: Record<string, unknown>;
+  /** extra apps (the upstream origin is available as `UPSTREAM`) */
+  apps?: Record<string, unknown>[];
+  users?: Record<string, TestUser>;
+  /** policy file name -> content (YAML text or object) */
+  policies?: Record<string, string | object>;
+  clock?: ManualClock;
+}
+
+/** The default personas, as the tests name them. */
+export const PERSONAS: Record<string, TestUser> = {
+  alice: { groups: ['msp-admins'], email: 'alice@msp.example', name: 'Alice Admin' },
+  bob: { groups: ['techs'], email: 'bob@msp.example', name: 'Bob Tech' },
+  carol: { groups: ['staff'], tenant: 'acme', email: 'carol@acme.example', name: 'Carol Client' },
+  dave: { groups: ['msp-admins'], disabled: true },
+};
+
+export const DEFAULT_POLICY = {
+  rules: [
+    { name: 'public-health', hosts: ['app.test', 'acme.test'], paths: ['/health'], methods: ['GET'], action: 'allow' },
+    { name: 'blocked-area', hosts: ['app.test'], paths: ['/blocked/**'], action: 'deny' },
+    { name: 'admin-needs-mfa', hosts: ['app.test'], paths: ['/admin/**'], action: 'authenticate', require: { level: 'mfa' } },
+    { name: 'staff-sign-in', hosts: ['app.test', '*.wild.test'], groups: ['msp-admins', 'techs'], action: 'authenticate', require: { level: 'password' } },
+  ],
+};
+
+export const ACME_POLICY = {
+  tenant: 'acme',
+  rules: [{ name: 'acme-users', hosts: ['acme.test'], action: 'authenticate', require: { level: 'password' } }],
+};
+
+export interface TestGateway {
+  runtime: Runtime;
+  port: number;
+  dir: string;
+  clock: ManualClock;
+  upstream: Awaited<ReturnType<typeof startUpstream>>;
+  cookieName: string;
+  /** sends to the gateway */
+  send(opts: Parameters<typeof send>[1]): Promise<Answer>;
+  /** signs in through the JSON API on `host`; returns the `name=value` cookie */
+  login(user: string, host?: string, password?: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+export async function startTestGateway(opts: TestGatewayOptions = {}): Promise<TestGateway> {
+  const upstream = await startUpstream();
+  const dir = mkdtempSync(join(tmpdir(), 'portcullis-test-'));
+  mkdirSync(join(dir, 'config'));
+  mkdirSync(join(dir, 'policies'));
+  const clock = opts.clock ?? new ManualClock();
+  const apps = [
+    { name: 'app', host: 'app.test', upstream: upstream.origin, websocket: true },
+    { name: 'acme', tenant: 'acme', host: 'acme.test', upstream: upstream.origin },
+    { name: 'wild', host: '*.wild.test', upstream: upstream.origin },
+    ...(opts.apps ?? []).map((a) => JSON.parse(JSON.stringify(a).replaceAll('UPSTREAM', upstream.origin))),
+  ];
+  const gateway = {
+    server: { listen: '127.0.0.1:0', public_url: 'http://portal.test', admin_listen: '127.0.0.1:0' },
+    stores: { durable: 'sqlite:../data/test.db', ephemeral: 'memory' },
+    session: { idle_timeout: '30m', max_lifetime: '12h' },
+    apps,
+    ...(opts.gateway ?? {}),
+  };
+  writeFileSync(join(dir, 'config/gateway.yaml'), stringify(gateway));
+  const users: Record<string, Record<string, unknown>> = {};
+  for (const [name, u] of Object.entries(opts.users ?? PERSONAS)) {
+    users[name] = {
+      ...(u.name ? { name: u.name } : {}),
+      ...(u.email ? { email: u.email } : {}),
+      password: await hashPassword(u.password ?? PASSWORD, TEST_ARGON2),
+      groups: u.groups ?? [],
+      ...(u.tenant ? { tenant: u.tenant } : {}),
+      ...(u.disabled ? { disabled: true } : {}),
+    };
+  }
+  writeFileSync(join(dir, 'config/users.yaml'), stringify({ users }));
+  const policies = opts.policies ?? { '00-msp.yaml': DEFAULT_POLICY, 'acme.yaml': ACME_POLICY };
+  for (const [name, content] of Object.entries(policies)) {
+    writeFileSync(join(dir, 'policies', name), typeof content === 'string' ? content : stringify(content));
+  }
+  const runtime = await startRuntime({
+    configPath: join(dir, 'config/gateway.yaml'),
+    clock,
+    logger: pino({ level: process.env.PORTCULLIS_TEST_LOG ?? 'silent' }),
+    watch: false,
+  });
+  await runtime.listen();
+  const port = (runtime.app.server.address() as { port: number }).port;
+  const cookieName = runtime.state().session.cookieName;
+  const tg: TestGateway = {
+    runtime,
+    port,
+    dir,
+    clock,
+    upstream,
+    cookieName,
+    send: (o) => send(port, o),
+    async login(user, host = 'portal.test', password = PASSWORD) {
+      const answer = await send(port, {
+        method: 'POST',
+        host,
+        target: '/.portcullis/api/login',
+        headers: { 'content-type': 'application/json', origin: `http://${host}` },
+        body: JSON.stringify({ username: user, password }),
+      });
+      const cookie = cookieFrom(answer, cookieName);
+      if (answer.status !== 200 || cookie === undefined) throw new Error(`login of ${user} failed: ${answer.status} ${answer.body}`);
+      return cookie;
+    },
+    async close() {
+      await runtime.close();
+      await upstream.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return tg;
+}
