@@ -53,7 +53,13 @@ const APP_TEST: Row[] = [
 const CI_POLICY = {
   rules: [
     { name: 'ci-admin', hosts: ['ci.test'], paths: ['/admin/**'], action: 'authenticate', require: { level: 'mfa' } },
-    { name: 'ci-staff', hosts: ['ci.test'], groups: ['msp-admins'], action: 'authenticate', require: { level: 'password' } },
+    {
+      name: 'ci-staff',
+      hosts: ['ci.test'],
+      groups: ['msp-admins'],
+      action: 'authenticate',
+      require: { level: 'password' },
+    },
   ],
 };
 
@@ -100,7 +106,11 @@ test('request targets are normalised once: judged and forwarded alike', async (t
   }
 
   await t.test('a refused path does not echo the attacker text as HTML', async () => {
-    const answer = await gw.send({ host: 'app.test', target: '/%ff<script>', headers: { cookie, accept: 'text/html' } });
+    const answer = await gw.send({
+      host: 'app.test',
+      target: '/%ff<script>',
+      headers: { cookie, accept: 'text/html' },
+    });
     assert.equal(answer.status, 400);
     assert.doesNotMatch(answer.body, /<script>/);
   });

@@ -81,7 +81,9 @@ test('anonymous requests are challenged, never proxied', async (t) => {
   t.after(() => gw.close());
 
   await t.test('browser GET -> 302 to the login page with the original URL', async () => {
-    const answer = await notProxied(gw, () => gw.send({ host: 'app.test', target: '/reports/q?id=7&x=%2F', headers: HTML }));
+    const answer = await notProxied(gw, () =>
+      gw.send({ host: 'app.test', target: '/reports/q?id=7&x=%2F', headers: HTML }),
+    );
     assert.equal(answer.status, 302);
     assert.equal(
       answer.headers.location,
@@ -97,7 +99,13 @@ test('anonymous requests are challenged, never proxied', async (t) => {
     ];
     for (const [method, headers] of rows) {
       const answer = await notProxied(gw, () =>
-        gw.send({ method, host: 'app.test', target: '/api/things', headers, ...(method === 'POST' ? { body: '{}' } : {}) }),
+        gw.send({
+          method,
+          host: 'app.test',
+          target: '/api/things',
+          headers,
+          ...(method === 'POST' ? { body: '{}' } : {}),
+        }),
       );
       assert.equal(answer.status, 401, method);
       assert.deepEqual(answer.json(), {
@@ -190,7 +198,9 @@ test('policy outcomes: allow, deny, signed-in identity, step-up', async (t) => {
     );
     assert.equal(browser.status, 302);
     assert.equal(browser.headers.location, stepup);
-    const api = await notProxied(gw, () => gw.send({ host: 'app.test', target: '/admin/users?page=2', headers: { cookie: alice } }));
+    const api = await notProxied(gw, () =>
+      gw.send({ host: 'app.test', target: '/admin/users?page=2', headers: { cookie: alice } }),
+    );
     assert.equal(api.status, 401);
     assert.deepEqual(api.json(), { error: 'authentication_required', login_url: stepup, level: 'mfa' });
     for (const answer of [browser, api]) {
