@@ -39,6 +39,11 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
     bodyLimit: 1024 * 1024,
     return503OnClosing: true,
     requestIdHeader: false,
+    // a path Fastify cannot even decode gets the gateway's own 400, like every refused path
+    frameworkErrors: (error, request, reply) => {
+      const bad = (error as { code?: string }).code === 'FST_ERR_BAD_URL';
+      refuse(request as never, reply as never, 400, bad ? 'bad_path' : 'bad_request', 'The request is not acceptable.');
+    },
     // unknown keys are an error, never silently dropped
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
     ...(deps.tls ? { https: { cert: deps.tls.cert, key: deps.tls.key } } : {}),

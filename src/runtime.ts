@@ -81,6 +81,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const g = files.gateway;
   const logger = options.logger ?? createLogger({ level: g.log?.level ?? 'info' });
   const initial = await load(files, options.whoamiOrigin);
+  for (const warning of initial.state.warnings) logger.warn({ warning }, 'policy warning');
 
   const ephemeral = await openEphemeral(g.stores.ephemeral, { clock });
   const durable = await openDurable(g.stores.durable, files.baseDir);
@@ -107,6 +108,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     if (a.durable !== b.durable || a.ephemeral !== b.ephemeral)
       logger.warn('stores changed in gateway.yaml: restart to apply');
     if (next.state.users.size > 0) setup.revoke();
+    for (const warning of next.state.warnings) logger.warn({ warning }, 'policy warning');
     logger.info(
       { apps: next.state.apps.length, rules: next.state.policy.rules.length, users: next.state.users.size },
       'configuration reloaded',

@@ -46,6 +46,8 @@ export interface GatewayState {
   readonly trustedProxies: CidrSet;
   readonly session: SessionSettings;
   readonly lockout: { readonly maxFailures: number; readonly windowMs: number; readonly durationMs: number };
+  /** policy warnings (never fatal): shown by `check`, logged at start and reload */
+  readonly warnings: readonly string[];
   /** the cookie names the gateway owns, stripped before proxying */
   readonly ownCookies: ReadonlySet<string>;
 }
@@ -95,6 +97,7 @@ export function buildState(files: LoadedFiles, options: BuildOptions = {}): Gate
     files.policies.map((p) => ({ name: p.name, data: p.data, locate: p.locate })),
     apps.map((a) => a.facts),
   );
+  const warnings = policyProblems.filter((p) => p.severity === 'warning').map((p) => p.message);
   for (const p of policyProblems) if (p.severity === 'error') problems.push(p.message);
 
   const { directory, problems: userProblems } = UserDirectory.build(files.users);
@@ -122,6 +125,7 @@ export function buildState(files: LoadedFiles, options: BuildOptions = {}): Gate
   };
   return {
     files,
+    warnings,
     publicUrl,
     portalHost: publicUrl.hostname.toLowerCase(),
     hosts,
@@ -135,6 +139,11 @@ export function buildState(files: LoadedFiles, options: BuildOptions = {}): Gate
       windowMs: parseDuration(g.lockout?.window ?? '15m'),
       durationMs: parseDuration(g.lockout?.duration ?? '30m'),
     },
-    ownCookies: new Set([session.cookieName, 'portcullis_device', '__Host-portcullis_device', '__Secure-portcullis_device']),
+    ownCookies: new Set([
+      session.cookieName,
+      'portcullis_device',
+      '__Host-portcullis_device',
+      '__Secure-portcullis_device',
+    ]),
   };
 }

@@ -13,7 +13,7 @@ export interface CliIO {
 }
 
 /** Further problems found in files that passed schema validation (`file:line:column: message`). */
-export type SemanticCheck = (files: LoadedFiles) => Promise<string[]>;
+export type SemanticCheck = (files: LoadedFiles) => Promise<string[] | { errors: string[]; warnings: string[] }>;
 
 export const DEFAULT_CONFIG = 'config/gateway.yaml';
 
@@ -47,7 +47,9 @@ export async function runCheck(
     if (!(err instanceof ConfigError)) throw err;
     return fail(io, parsed.config, err.problems);
   }
-  const problems = semantic ? await semantic(files) : [];
+  const found = semantic ? await semantic(files) : [];
+  const { errors: problems, warnings } = Array.isArray(found) ? { errors: found, warnings: [] } : found;
+  for (const warning of warnings) io.stderr.write(`warning: ${warning}\n`);
   if (problems.length > 0) return fail(io, parsed.config, problems);
   const rules = files.policies.reduce((n, p) => n + (Array.isArray(p.data.rules) ? p.data.rules.length : 0), 0);
   const counts = [

@@ -67,7 +67,9 @@ export async function runExplain(args: string[], io: CliIo, env: NodeJS.ProcessE
     io.stderr.write(`no app serves host '${host}': the gateway answers 404\n`);
     return 1;
   }
-  const normal = normalizePath(url.pathname + url.search);
+  // judge the path as the gateway would receive it, not as the URL parser tidied it up
+  const rawTarget = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*([^#]*)/i.exec(f.url)?.[1] || '/';
+  const normal = normalizePath(rawTarget.startsWith('/') ? rawTarget : `/${rawTarget}`);
   if (!normal.ok) {
     io.stderr.write(`the path is refused with 400: ${normal.reason}\n`);
     return 1;
@@ -79,7 +81,9 @@ export async function runExplain(args: string[], io: CliIo, env: NodeJS.ProcessE
       io.stderr.write(`unknown user '${f.user}'\n`);
       return 1;
     }
-    user = entry.facts;
+    if (entry.disabled)
+      io.stderr.write(`user '${entry.name}' is disabled: the gateway treats the request as anonymous\n`);
+    else user = entry.facts;
   }
   const ip = typeof f.ip === 'string' ? canonicalIp(f.ip) : null;
   if (typeof f.ip === 'string' && ip === null) {

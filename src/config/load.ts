@@ -29,7 +29,7 @@ export type Gateway = GatewayFile & {
   session: NonNullable<GatewayFile['session']> & {
     idle_timeout: string;
     max_lifetime: string;
-    remember_device: string;
+    remember_device: string | 0;
     cookie_name: string;
   };
   lockout: { max_failures: number; window: string; duration: string };

@@ -75,7 +75,10 @@ export const GatewayFile = Type.Object(
         {
           idle_timeout: Type.Optional(Duration('sign out after this long without a request', '30m')),
           max_lifetime: Type.Optional(Duration('sign out this long after sign-in, whatever happens', '12h')),
-          remember_device: Type.Optional(Duration('how long a trusted device is remembered; 0 disables', '30d')),
+          // `0` is written unquoted, so YAML hands over the number 0
+          remember_device: Type.Optional(
+            Type.Union([Duration('how long a trusted device is remembered; 0 disables', '30d'), Type.Literal(0)]),
+          ),
           cookie_name: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]+$' })),
           cookie_domain: Type.Optional(Type.String({ pattern: '^\\.?[A-Za-z0-9.-]+$' })),
         },
@@ -149,7 +152,10 @@ export const UserSpec = Type.Object(
 
 export const UsersFile = Type.Object(
   {
-    users: Type.Union([Type.Record(Type.String({ pattern: '^[a-z0-9][a-z0-9._@-]{0,127}$' }), UserSpec), Type.Null()]),
+    users: Type.Union([
+      Type.Record(Type.String({ pattern: '^[a-z0-9][a-z0-9._@-]{0,127}$' }), UserSpec, { additionalProperties: false }),
+      Type.Null(),
+    ]),
   },
   { additionalProperties: false },
 );

@@ -55,7 +55,7 @@ function requirementOf(spec: RuleSpec['require']): Requirement {
   const req: { level: Level; maxAgeMs?: number; methods?: readonly SecondFactorName[] } = {
     level: (spec?.level ?? 'mfa') as Level,
   };
-  if (spec?.max_age !== undefined) req.maxAgeMs = parseDuration(String(spec.max_age));
+  if (spec?.max_age !== undefined) req.maxAgeMs = parseDuration(spec.max_age);
   if (spec?.methods) req.methods = spec.methods as SecondFactorName[];
   return req;
 }

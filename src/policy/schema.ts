@@ -49,7 +49,9 @@ export const PolicyFile = Type.Object(
     description: Type.Optional(Type.String()),
     rules: Type.Array(RuleSpec),
     networks: Type.Optional(
-      Type.Record(Type.String({ pattern: '^[A-Za-z0-9_-]+$' }), Type.Array(Type.String(), { minItems: 1 })),
+      Type.Record(Type.String({ pattern: '^[A-Za-z0-9_-]+$' }), Type.Array(Type.String(), { minItems: 1 }), {
+        additionalProperties: false,
+      }),
     ),
   },
   { additionalProperties: false },

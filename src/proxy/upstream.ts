@@ -7,6 +7,14 @@ import { stripCookies } from './strip-headers.ts';
 type Headers = Record<string, string | string[] | undefined>;
 
 /**
+ * Hop-by-hop headers that mean nothing past the gateway (RFC 9110 7.6.1) and that undici
+ * refuses outright: forwarded as they came, `Expect: 100-continue` (curl sends it for any
+ * body over 1 KiB), `Keep-Alive` or a stray `Upgrade` would turn a good request into a 502.
+ * Node has already answered any 100-continue; real upgrades take the WebSocket path.
+ */
+const HOP_BY_HOP = ['upgrade', 'keep-alive', 'proxy-connection', 'expect'] as const;
+
+/**
  * What the upstream sees: the client's headers minus anything that could pass for an
  * identity (any spelling), minus the gateway's own cookies, plus X-Forwarded-* written by the
  * gateway and the identity headers the gate computed. Used for HTTP and WebSocket alike.
@@ -16,6 +24,7 @@ export function upstreamHeaders(request: FastifyRequest, incoming: Headers): Hea
   const app = pc.app;
   if (app === null) throw new TypeError('upstreamHeaders called for a request without an app');
   app.stripIdentityHeaders(incoming);
+  for (const h of HOP_BY_HOP) delete incoming[h];
   const cookie = stripCookies(typeof incoming.cookie === 'string' ? incoming.cookie : undefined, pc.state.ownCookies);
   if (cookie === undefined) delete incoming.cookie;
   else incoming.cookie = cookie;

@@ -1,11 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { cookieFrom } from '../helpers/http.ts';
 import { PASSWORD, startTestGateway, type TestGateway } from '../helpers/gateway.ts';
+import { cookieFrom } from '../helpers/http.ts';
 
 const JSON_HEADERS = { 'content-type': 'application/json', origin: 'http://portal.test' };
 
-async function apiLogin(gw: TestGateway, body: Record<string, unknown>, headers: Record<string, string> = JSON_HEADERS, host = 'portal.test') {
+async function apiLogin(
+  gw: TestGateway,
+  body: Record<string, unknown>,
+  headers: Record<string, string> = JSON_HEADERS,
+  host = 'portal.test',
+) {
   return gw.send({ method: 'POST', host, target: '/.portcullis/api/login', headers, body: JSON.stringify(body) });
 }
 
@@ -50,7 +55,8 @@ describe('JSON login API', () => {
     await gw.runtime.audit.flush();
     const rows = await gw.runtime.durable.queryAudit({ event: 'login.failure' });
     assert.equal(rows.length, 3);
-    for (const row of rows) assert.ok(!JSON.stringify(row).includes('wrong password'), 'no password in the audit trail');
+    for (const row of rows)
+      assert.ok(!JSON.stringify(row).includes('wrong password'), 'no password in the audit trail');
   });
 
   test('rd is only accepted for served hosts: open redirects fall back to /', async (t) => {
@@ -75,7 +81,12 @@ describe('JSON login API', () => {
       assert.equal(answer.json().redirect, 'http://portal.test/', `rd ${rd}`);
     }
     const served = ['http://app.test/a', 'https://x.wild.test/b', 'http://portal.test/.portcullis/', '/relative/path'];
-    const expected = ['http://app.test/a', 'https://x.wild.test/b', 'http://portal.test/.portcullis/', 'http://portal.test/relative/path'];
+    const expected = [
+      'http://app.test/a',
+      'https://x.wild.test/b',
+      'http://portal.test/.portcullis/',
+      'http://portal.test/relative/path',
+    ];
     for (const [i, rd] of served.entries()) {
       const answer = await apiLogin(gw, { username: 'alice', password: PASSWORD, rd });
       assert.equal(answer.json().redirect, expected[i]);
@@ -101,15 +112,31 @@ describe('JSON login API', () => {
       assert.equal(answer.cookies.length, 0);
     }
     await gw.runtime.audit.flush();
-    assert.equal((await gw.runtime.durable.queryAudit({ event: 'login.success' })).length, 0, 'no attempt was even made');
+    assert.equal(
+      (await gw.runtime.durable.queryAudit({ event: 'login.success' })).length,
+      0,
+      'no attempt was even made',
+    );
   });
 
   test('bad input is a 400 with no side effect', async (t) => {
     const gw = await startTestGateway();
     t.after(() => gw.close());
-    const bodies = ['{', JSON.stringify({ username: 'alice' }), JSON.stringify({ username: 'alice', password: PASSWORD, extra: 1 }), JSON.stringify({ username: ['alice'], password: PASSWORD }), JSON.stringify({ username: 'alice', password: 'x'.repeat(2000) })];
+    const bodies = [
+      '{',
+      JSON.stringify({ username: 'alice' }),
+      JSON.stringify({ username: 'alice', password: PASSWORD, extra: 1 }),
+      JSON.stringify({ username: ['alice'], password: PASSWORD }),
+      JSON.stringify({ username: 'alice', password: 'x'.repeat(2000) }),
+    ];
     for (const body of bodies) {
-      const answer = await gw.send({ method: 'POST', host: 'portal.test', target: '/.portcullis/api/login', headers: JSON_HEADERS, body });
+      const answer = await gw.send({
+        method: 'POST',
+        host: 'portal.test',
+        target: '/.portcullis/api/login',
+        headers: JSON_HEADERS,
+        body,
+      });
       assert.equal(answer.status, 400, body.slice(0, 40));
       assert.equal(answer.cookies.length, 0);
       assert.ok(!answer.body.includes(PASSWORD));
@@ -126,14 +153,25 @@ describe('JSON login API', () => {
     assert.doesNotMatch(plain, /Domain=/i);
     assert.doesNotMatch(plain, /Secure/i);
 
-    const secure = await startTestGateway({ gateway: { server: { listen: '127.0.0.1:0', public_url: 'https://portal.test', admin_listen: '127.0.0.1:0' } } });
+    const secure = await startTestGateway({
+      gateway: { server: { listen: '127.0.0.1:0', public_url: 'https://portal.test', admin_listen: '127.0.0.1:0' } },
+    });
     t.after(() => secure.close());
-    const answer = await apiLogin(secure, { username: 'alice', password: PASSWORD }, { 'content-type': 'application/json', origin: 'http://portal.test' });
+    const answer = await apiLogin(
+      secure,
+      { username: 'alice', password: PASSWORD },
+      { 'content-type': 'application/json', origin: 'http://portal.test' },
+    );
     const c = answer.cookies[0] ?? '';
     assert.match(c, /^__Host-portcullis_session=/);
     assert.match(c, /; Secure/i);
 
-    const shared = await startTestGateway({ gateway: { server: { listen: '127.0.0.1:0', public_url: 'http://portal.test', admin_listen: '127.0.0.1:0' }, session: { cookie_domain: '.example.test' } } });
+    const shared = await startTestGateway({
+      gateway: {
+        server: { listen: '127.0.0.1:0', public_url: 'http://portal.test', admin_listen: '127.0.0.1:0' },
+        session: { cookie_domain: '.example.test' },
+      },
+    });
     t.after(() => shared.close());
     const d = (await apiLogin(shared, { username: 'alice', password: PASSWORD })).cookies[0] ?? '';
     assert.match(d, /; Domain=\.?example\.test/i);
@@ -147,26 +185,46 @@ describe('JSON login API', () => {
     const second = cookieFrom(again, gw.cookieName);
     assert.ok(second);
     assert.notEqual(second, first);
-    assert.equal((await gw.send({ host: 'portal.test', target: '/.portcullis/api/session', headers: { cookie: first } })).status, 401);
-    assert.equal((await gw.send({ host: 'portal.test', target: '/.portcullis/api/session', headers: { cookie: second } })).status, 200);
+    assert.equal(
+      (await gw.send({ host: 'portal.test', target: '/.portcullis/api/session', headers: { cookie: first } })).status,
+      401,
+    );
+    assert.equal(
+      (await gw.send({ host: 'portal.test', target: '/.portcullis/api/session', headers: { cookie: second } })).status,
+      200,
+    );
   });
 });
 
 describe('session lifetime (injected clock)', () => {
   test('idle timeout: a request within the idle time slides it; silence beyond it ends the session', async (t) => {
-    const gw = await startTestGateway({ gateway: { server: { listen: '127.0.0.1:0', public_url: 'http://portal.test', admin_listen: '127.0.0.1:0' }, session: { idle_timeout: '10m', max_lifetime: '12h' } } });
+    const gw = await startTestGateway({
+      gateway: {
+        server: { listen: '127.0.0.1:0', public_url: 'http://portal.test', admin_listen: '127.0.0.1:0' },
+        session: { idle_timeout: '10m', max_lifetime: '12h' },
+      },
+    });
     t.after(() => gw.close());
     const cookie = await gw.login('alice', 'app.test');
     for (let i = 0; i < 5; i++) {
       gw.clock.advance(9 * 60_000);
-      assert.equal((await gw.send({ host: 'app.test', target: '/x', headers: { cookie } })).status, 200, `after ${(i + 1) * 9} min with activity`);
+      assert.equal(
+        (await gw.send({ host: 'app.test', target: '/x', headers: { cookie } })).status,
+        200,
+        `after ${(i + 1) * 9} min with activity`,
+      );
     }
     gw.clock.advance(10 * 60_000 + 1);
     assert.equal((await gw.send({ host: 'app.test', target: '/x', headers: { cookie } })).status, 401);
   });
 
   test('absolute lifetime: the session ends at max_lifetime however active it is', async (t) => {
-    const gw = await startTestGateway({ gateway: { server: { listen: '127.0.0.1:0', public_url: 'http://portal.test', admin_listen: '127.0.0.1:0' }, session: { idle_timeout: '30m', max_lifetime: '1h' } } });
+    const gw = await startTestGateway({
+      gateway: {
+        server: { listen: '127.0.0.1:0', public_url: 'http://portal.test', admin_listen: '127.0.0.1:0' },
+        session: { idle_timeout: '30m', max_lifetime: '1h' },
+      },
+    });
     t.after(() => gw.close());
     const cookie = await gw.login('alice', 'app.test');
     for (let i = 0; i < 3; i++) {
@@ -183,7 +241,11 @@ describe('session lifetime (injected clock)', () => {
     const gw = await startTestGateway();
     t.after(() => gw.close());
     for (const value of ['x', 'A'.repeat(43), `${'A'.repeat(42)}!`, 'a'.repeat(5000)]) {
-      const answer = await gw.send({ host: 'app.test', target: '/x', headers: { cookie: `portcullis_session=${value}` } });
+      const answer = await gw.send({
+        host: 'app.test',
+        target: '/x',
+        headers: { cookie: `portcullis_session=${value}` },
+      });
       assert.equal(answer.status, 401);
     }
   });
@@ -194,18 +256,37 @@ describe('logout', () => {
     const gw = await startTestGateway();
     t.after(() => gw.close());
     const cookie = await gw.login('alice');
-    const out = await gw.send({ method: 'POST', host: 'portal.test', target: '/.portcullis/api/logout', headers: { ...JSON_HEADERS, cookie }, body: '{}' });
+    const out = await gw.send({
+      method: 'POST',
+      host: 'portal.test',
+      target: '/.portcullis/api/logout',
+      headers: { ...JSON_HEADERS, cookie },
+      body: '{}',
+    });
     assert.equal(out.status, 204);
     assert.match(out.cookies[0] ?? '', /^portcullis_session=;.*Max-Age=0/i);
-    assert.equal((await gw.send({ host: 'app.test', target: '/x', headers: { cookie } })).status, 401, 'the old cookie no longer works');
+    assert.equal(
+      (await gw.send({ host: 'app.test', target: '/x', headers: { cookie } })).status,
+      401,
+      'the old cookie no longer works',
+    );
   });
 
   test('logout without Origin is refused (CSRF) and the session stays', async (t) => {
     const gw = await startTestGateway();
     t.after(() => gw.close());
     const cookie = await gw.login('alice');
-    const out = await gw.send({ method: 'POST', host: 'portal.test', target: '/.portcullis/api/logout', headers: { 'content-type': 'application/json', cookie }, body: '{}' });
+    const out = await gw.send({
+      method: 'POST',
+      host: 'portal.test',
+      target: '/.portcullis/api/logout',
+      headers: { 'content-type': 'application/json', cookie },
+      body: '{}',
+    });
     assert.equal(out.status, 403);
-    assert.equal((await gw.send({ host: 'portal.test', target: '/.portcullis/api/session', headers: { cookie } })).status, 200);
+    assert.equal(
+      (await gw.send({ host: 'portal.test', target: '/.portcullis/api/session', headers: { cookie } })).status,
+      200,
+    );
   });
 });

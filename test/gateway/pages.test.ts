@@ -10,7 +10,11 @@ describe('HTML sign-in (no JavaScript needed)', () => {
   test('the login page is self-contained: strict CSP, no external resources, labelled fields', async (t) => {
     const gw = await startTestGateway();
     t.after(() => gw.close());
-    const page = await gw.send({ host: 'portal.test', target: '/.portcullis/login?rd=http%3A%2F%2Fapp.test%2Fx', headers: { accept: 'text/html' } });
+    const page = await gw.send({
+      host: 'portal.test',
+      target: '/.portcullis/login?rd=http%3A%2F%2Fapp.test%2Fx',
+      headers: { accept: 'text/html' },
+    });
     assert.equal(page.status, 200);
     const csp = String(page.headers['content-security-policy']);
     assert.match(csp, /default-src 'none'/);
@@ -49,7 +53,11 @@ describe('HTML sign-in (no JavaScript needed)', () => {
     // 3. the app host has no cookie yet: back to the portal, which now hands off
     const again = await gw.send({ host: 'app.test', target: '/reports?q=1', headers: { accept: 'text/html' } });
     assert.equal(again.status, 302);
-    const handoff = await gw.send({ host: 'portal.test', target: new URL(String(again.headers.location)).pathname + new URL(String(again.headers.location)).search, headers: { accept: 'text/html', cookie: portalCookie } });
+    const handoff = await gw.send({
+      host: 'portal.test',
+      target: new URL(String(again.headers.location)).pathname + new URL(String(again.headers.location)).search,
+      headers: { accept: 'text/html', cookie: portalCookie },
+    });
     assert.equal(handoff.status, 200);
     assert.match(handoff.body, /action="http:\/\/app\.test\/\.portcullis\/sso"/);
     assert.match(String(handoff.headers['content-security-policy']), /form-action 'self' http:\/\/app\.test/);
@@ -80,13 +88,33 @@ describe('HTML sign-in (no JavaScript needed)', () => {
     const gw = await startTestGateway();
     t.after(() => gw.close());
     const cookie = await gw.login('alice');
-    const handoff = await gw.send({ host: 'portal.test', target: '/.portcullis/login?rd=http%3A%2F%2Fapp.test%2F', headers: { accept: 'text/html', cookie } });
+    const handoff = await gw.send({
+      host: 'portal.test',
+      target: '/.portcullis/login?rd=http%3A%2F%2Fapp.test%2F',
+      headers: { accept: 'text/html', cookie },
+    });
     const code = /name="code" value="([^"]+)"/.exec(handoff.body)?.[1] ?? '';
-    const other = await gw.send({ method: 'POST', host: 'x.wild.test', target: '/.portcullis/sso', headers: { 'content-type': FORM, origin: 'http://portal.test' }, body: form({ code, rd: 'http://x.wild.test/' }) });
+    const other = await gw.send({
+      method: 'POST',
+      host: 'x.wild.test',
+      target: '/.portcullis/sso',
+      headers: { 'content-type': FORM, origin: 'http://portal.test' },
+      body: form({ code, rd: 'http://x.wild.test/' }),
+    });
     assert.equal(other.status, 403, 'a code for app.test does not work on x.wild.test');
-    const handoff2 = await gw.send({ host: 'portal.test', target: '/.portcullis/login?rd=http%3A%2F%2Fapp.test%2F', headers: { accept: 'text/html', cookie } });
+    const handoff2 = await gw.send({
+      host: 'portal.test',
+      target: '/.portcullis/login?rd=http%3A%2F%2Fapp.test%2F',
+      headers: { accept: 'text/html', cookie },
+    });
     const code2 = /name="code" value="([^"]+)"/.exec(handoff2.body)?.[1] ?? '';
-    const foreign = await gw.send({ method: 'POST', host: 'app.test', target: '/.portcullis/sso', headers: { 'content-type': FORM, origin: 'http://evil.example' }, body: form({ code: code2, rd: 'http://app.test/' }) });
+    const foreign = await gw.send({
+      method: 'POST',
+      host: 'app.test',
+      target: '/.portcullis/sso',
+      headers: { 'content-type': FORM, origin: 'http://evil.example' },
+      body: form({ code: code2, rd: 'http://app.test/' }),
+    });
     assert.equal(foreign.status, 403);
     assert.equal(foreign.cookies.length, 0);
   });
@@ -95,7 +123,13 @@ describe('HTML sign-in (no JavaScript needed)', () => {
     const gw = await startTestGateway();
     t.after(() => gw.close());
     const post = (username: string, password: string) =>
-      gw.send({ method: 'POST', host: 'portal.test', target: '/.portcullis/login', headers: { 'content-type': FORM, origin: 'http://portal.test' }, body: form({ username, password }) });
+      gw.send({
+        method: 'POST',
+        host: 'portal.test',
+        target: '/.portcullis/login',
+        headers: { 'content-type': FORM, origin: 'http://portal.test' },
+        body: form({ username, password }),
+      });
     const wrong = await post('alice', 'not the password');
     const unknown = await post('mallory', 'not the password');
     assert.equal(wrong.status, 401);
@@ -126,11 +160,24 @@ describe('HTML sign-in (no JavaScript needed)', () => {
     const gw = await startTestGateway();
     t.after(() => gw.close());
     const cookie = await gw.login('alice');
-    const page = await gw.send({ host: 'portal.test', target: '/.portcullis/logout', headers: { cookie, accept: 'text/html' } });
+    const page = await gw.send({
+      host: 'portal.test',
+      target: '/.portcullis/logout',
+      headers: { cookie, accept: 'text/html' },
+    });
     assert.match(page.body, /Signed in as <strong>alice<\/strong>/);
-    const out = await gw.send({ method: 'POST', host: 'portal.test', target: '/.portcullis/logout', headers: { cookie, 'content-type': FORM, origin: 'http://portal.test' }, body: '' });
+    const out = await gw.send({
+      method: 'POST',
+      host: 'portal.test',
+      target: '/.portcullis/logout',
+      headers: { cookie, 'content-type': FORM, origin: 'http://portal.test' },
+      body: '',
+    });
     assert.equal(out.status, 200);
-    assert.equal((await gw.send({ host: 'portal.test', target: '/.portcullis/api/session', headers: { cookie } })).status, 401);
+    assert.equal(
+      (await gw.send({ host: 'portal.test', target: '/.portcullis/api/session', headers: { cookie } })).status,
+      401,
+    );
   });
 
   test('nothing under /.portcullis/ reaches an upstream', async (t) => {

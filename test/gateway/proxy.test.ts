@@ -366,10 +366,11 @@ test('users: tenant isolation and disabled accounts', async (t) => {
     assert.equal(claims.tenant, 'acme');
   });
 
-  await t.test('alice (MSP) is not a user of acme.test', async () => {
+  await t.test("MSP staff (no tenant) are judged by the tenant app's rules, not isolated", async () => {
     const alice = await gw.login('alice');
-    const answer = await notProxied(gw, () => gw.send({ host: 'acme.test', target: '/x', headers: { cookie: alice } }));
-    assert.equal(answer.status, 403);
+    const seen = echo(await gw.send({ host: 'acme.test', target: '/x', headers: { cookie: alice } }));
+    assert.equal(seen.headers['remote-user'], 'alice');
+    assert.equal(decodeJwt(String(seen.headers['x-portcullis-assertion'])).aud, 'acme');
   });
 
   await t.test('disabled dave cannot sign in', async () => {
@@ -403,4 +404,82 @@ test('an upstream that is down -> 502 without upstream detail', async (t) => {
     if (headers === HTML) assert.match(String(answer.headers['content-type']), /^text\/html/);
     else assert.equal(answer.json().error, 'bad_gateway');
   }
+});
+
+test('hop-by-hop headers from the client do not turn a good request into a 502', async (t) => {
+  const gw = await startTestGateway();
+  t.after(() => gw.close());
+  const cookie = await gw.login('alice');
+  const rows: [label: string, method: string, headers: Record<string, string>][] = [
+    ['Expect: 100-continue on a POST with a body (curl does this above 1 KiB)', 'POST', { expect: '100-continue' }],
+    ['Keep-Alive', 'GET', { 'keep-alive': 'timeout=5' }],
+    ['a stray Upgrade without Connection: upgrade', 'GET', { upgrade: 'websocket' }],
+    ['Proxy-Connection', 'GET', { 'proxy-connection': 'keep-alive' }],
+    ['a header named in Connection', 'GET', { connection: 'keep-alive, x-hop', 'x-hop': 'secret' }],
+  ];
+  for (const [label, method, headers] of rows) {
+    const answer = await gw.send({
+      method,
+      host: 'app.test',
+      target: '/x',
+      headers: { cookie, 'content-type': 'text/plain', ...headers },
+      ...(method === 'POST' ? { body: 'x'.repeat(2048) } : {}),
+    });
+    assert.equal(answer.status, 200, `${label}: ${answer.body}`);
+    const seen = echo(answer);
+    assert.equal(seen.headers['remote-user'], 'alice', label);
+    for (const name of ['expect', 'keep-alive', 'upgrade', 'proxy-connection', 'x-hop']) {
+      assert.equal(seen.headers[name], undefined, `${label}: ${name} was forwarded`);
+    }
+  }
+});
+
+test("an app's own identity header names are stripped and written like the defaults", async (t) => {
+  const gw = await startTestGateway({
+    apps: [
+      {
+        name: 'custom',
+        host: 'custom.test',
+        upstream: 'UPSTREAM',
+        headers: { user: 'X-Auth-User', groups: 'X-Auth-Groups', email: 'X-Auth-Email', name: 'X-Auth-Name' },
+      },
+    ],
+    policies: {
+      '00-msp.yaml': DEFAULT_POLICY,
+      'acme.yaml': ACME_POLICY,
+      '10-custom.yaml': {
+        rules: [
+          { name: 'custom-health', hosts: ['custom.test'], paths: ['/health'], action: 'allow' },
+          {
+            name: 'custom-staff',
+            hosts: ['custom.test'],
+            groups: ['msp-admins'],
+            action: 'authenticate',
+            require: { level: 'password' },
+          },
+        ],
+      },
+    },
+  });
+  t.after(() => gw.close());
+  const alice = await gw.login('alice');
+  const spoofed = {
+    'X-Auth-User': 'mallory',
+    x_auth_groups: 'mallory',
+    'X.Auth.Email': 'mallory',
+    'Remote-User': 'mallory',
+  };
+
+  const signedIn = echo(await gw.send({ host: 'custom.test', target: '/x', headers: { ...spoofed, cookie: alice } }));
+  assert.equal(signedIn.headers['x-auth-user'], 'alice');
+  assert.equal(signedIn.headers['x-auth-groups'], 'msp-admins');
+  assert.equal(signedIn.headers['x-auth-email'], 'alice@msp.example');
+  assert.equal(signedIn.headers['x-auth-name'], 'Alice Admin');
+  assert.equal(signedIn.headers['remote-user'], undefined);
+  assert.equal(signedIn.headers.x_auth_groups, undefined);
+  assert.equal(signedIn.headers['x.auth.email'], undefined);
+  assert.equal(decodeJwt(String(signedIn.headers['x-portcullis-assertion'])).aud, 'custom');
+
+  const open = echo(await gw.send({ host: 'custom.test', target: '/health', headers: spoofed }));
+  for (const [k, v] of Object.entries(open.headers)) assert.notEqual(v, 'mallory', `spoofed ${k} reached the upstream`);
 });

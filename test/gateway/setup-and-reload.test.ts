@@ -15,9 +15,20 @@ test('first administrator: one-time token, users.yaml written, signed in, then t
   assert.equal(page.status, 200);
   assert.match(page.body, /setup\.js/);
   const post = (fields: Record<string, string>) =>
-    gw.send({ method: 'POST', host: 'portal.test', target: '/.portcullis/setup', headers: { 'content-type': FORM, origin: 'http://portal.test' }, body: new URLSearchParams(fields).toString() });
+    gw.send({
+      method: 'POST',
+      host: 'portal.test',
+      target: '/.portcullis/setup',
+      headers: { 'content-type': FORM, origin: 'http://portal.test' },
+      body: new URLSearchParams(fields).toString(),
+    });
 
-  const good = { token, username: 'Root.Admin', password: 'a long enough passphrase', confirm: 'a long enough passphrase' };
+  const good = {
+    token,
+    username: 'Root.Admin',
+    password: 'a long enough passphrase',
+    confirm: 'a long enough passphrase',
+  };
   assert.equal((await post({ ...good, token: 'wrong' })).status, 403);
   assert.equal((await post({ ...good, confirm: 'something else entirely' })).status, 400);
   assert.equal((await post({ ...good, password: 'short', confirm: 'short' })).status, 400);
@@ -45,13 +56,26 @@ test('hot reload swaps a good policy and keeps the last good one on error', asyn
   assert.equal((await gw.send({ host: 'app.test', target: '/reports', headers: { cookie } })).status, 200);
 
   const file = join(gw.dir, 'policies/00-msp.yaml');
-  const denyReports = { rules: [{ name: 'no-reports', hosts: ['app.test'], paths: ['/reports'], action: 'deny' }, ...DEFAULT_POLICY.rules] };
+  const denyReports = {
+    rules: [{ name: 'no-reports', hosts: ['app.test'], paths: ['/reports'], action: 'deny' }, ...DEFAULT_POLICY.rules],
+  };
   writeFileSync(file, JSON.stringify(denyReports));
   assert.equal(await gw.runtime.reloader.reload(), true);
-  assert.equal((await gw.send({ host: 'app.test', target: '/reports', headers: { cookie } })).status, 403, 'the new rule is in force');
+  assert.equal(
+    (await gw.send({ host: 'app.test', target: '/reports', headers: { cookie } })).status,
+    403,
+    'the new rule is in force',
+  );
 
-  writeFileSync(file, 'rules:\n  - name: broken\n    hosts: [app.test]\n    action: authenticate\n    requir: { level: password }\n');
+  writeFileSync(
+    file,
+    'rules:\n  - name: broken\n    hosts: [app.test]\n    action: authenticate\n    requir: { level: password }\n',
+  );
   assert.equal(await gw.runtime.reloader.reload(), false, 'an invalid file is refused');
-  assert.equal((await gw.send({ host: 'app.test', target: '/reports', headers: { cookie } })).status, 403, 'the last good policy stays');
+  assert.equal(
+    (await gw.send({ host: 'app.test', target: '/reports', headers: { cookie } })).status,
+    403,
+    'the last good policy stays',
+  );
   assert.equal((await gw.send({ host: 'app.test', target: '/other', headers: { cookie } })).status, 200);
 });

@@ -17,28 +17,50 @@ test('sessions live in the shared Redis: two gateways, one sign-in, one logout',
   const b = await startTestGateway({ gateway });
   t.after(() => b.close());
   const cookie = await a.login('alice', 'app.test');
-  assert.equal((await b.send({ host: 'app.test', target: '/x', headers: { cookie } })).status, 200, 'instance b honours a session made on a');
-  const out = await b.send({ method: 'POST', host: 'portal.test', target: '/.portcullis/api/logout', headers: { cookie, 'content-type': 'application/json', origin: 'http://portal.test' }, body: '{}' });
+  assert.equal(
+    (await b.send({ host: 'app.test', target: '/x', headers: { cookie } })).status,
+    200,
+    'instance b honours a session made on a',
+  );
+  const out = await b.send({
+    method: 'POST',
+    host: 'portal.test',
+    target: '/.portcullis/api/logout',
+    headers: { cookie, 'content-type': 'application/json', origin: 'http://portal.test' },
+    body: '{}',
+  });
   assert.equal(out.status, 204);
-  assert.equal((await a.send({ host: 'app.test', target: '/x', headers: { cookie } })).status, 401, 'logged out on every instance');
+  assert.equal(
+    (await a.send({ host: 'app.test', target: '/x', headers: { cookie } })).status,
+    401,
+    'logged out on every instance',
+  );
 });
 
 test('Redis stopped mid-test: requests fail closed with 503, never pass; they recover when it returns', async (t) => {
   if (!(await requireRedisServer(t))) return;
   const redis = await startPrivateRedis();
   t.after(() => redis.stop());
-  const gw = await startTestGateway({ gateway: server({ stores: { durable: 'sqlite:../data/test.db', ephemeral: redis.url } }) });
+  const gw = await startTestGateway({
+    gateway: server({ stores: { durable: 'sqlite:../data/test.db', ephemeral: redis.url } }),
+  });
   t.after(() => gw.close());
   const cookie = await gw.login('alice', 'app.test');
   assert.equal((await gw.send({ host: 'app.test', target: '/x', headers: { cookie } })).status, 200);
   const before = gw.upstream.seen.length;
 
   await redis.stop();
-  for (const headers of [{ cookie }, { cookie, accept: 'text/html' }]) {
+  for (const headers of [{ cookie }, { cookie, accept: 'text/html' }] as Record<string, string>[]) {
     const answer = await gw.send({ host: 'app.test', target: '/x', headers });
     assert.equal(answer.status, 503, 'a store that is down is a 503');
   }
-  const login = await gw.send({ method: 'POST', host: 'portal.test', target: '/.portcullis/api/login', headers: { 'content-type': 'application/json', origin: 'http://portal.test' }, body: JSON.stringify({ username: 'alice', password: 'correct horse battery staple' }) });
+  const login = await gw.send({
+    method: 'POST',
+    host: 'portal.test',
+    target: '/.portcullis/api/login',
+    headers: { 'content-type': 'application/json', origin: 'http://portal.test' },
+    body: JSON.stringify({ username: 'alice', password: 'correct horse battery staple' }),
+  });
   assert.equal(login.status, 503, 'sign-in cannot create a session either');
   assert.equal(gw.upstream.seen.length, before, 'nothing reached the upstream while Redis was down');
   // the allow rule needs no session: it still works without the store

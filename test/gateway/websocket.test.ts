@@ -104,6 +104,16 @@ test('WebSocket upgrades pass the gate', async (t) => {
     await refused(gw, '/blocked/x', { host: 'app.test', cookie: alice }, 403);
   });
 
+  await t.test('the upgrade target is normalised like any request: judged and forwarded alike', async (t) => {
+    // (the ws client resolves '..' itself, so only spellings a WHATWG URL keeps are tried here)
+    const { socket, handshake } = await opened(gw, '//a///%77s?x=%2F', { host: 'app.test', cookie: alice });
+    t.after(() => socket.terminate());
+    assert.equal(handshake.url, '/a/ws?x=%2F');
+    await refused(gw, '/%62locked/x', { host: 'app.test', cookie: alice }, 403);
+    await refused(gw, '//blocked//x', { host: 'app.test', cookie: alice }, 403);
+    await refused(gw, '/blocked%2fx', { host: 'app.test', cookie: alice }, 400);
+  });
+
   await t.test('the mfa path is refused to a password-only session', async () => {
     const outcome = await refused(gw, '/admin/ws', { host: 'app.test', cookie: alice }, 401);
     assert.equal(JSON.parse(outcome.body).level, 'mfa');

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -45,8 +45,20 @@ export const DEFAULT_POLICY = {
   rules: [
     { name: 'public-health', hosts: ['app.test', 'acme.test'], paths: ['/health'], methods: ['GET'], action: 'allow' },
     { name: 'blocked-area', hosts: ['app.test'], paths: ['/blocked/**'], action: 'deny' },
-    { name: 'admin-needs-mfa', hosts: ['app.test'], paths: ['/admin/**'], action: 'authenticate', require: { level: 'mfa' } },
-    { name: 'staff-sign-in', hosts: ['app.test', '*.wild.test'], groups: ['msp-admins', 'techs'], action: 'authenticate', require: { level: 'password' } },
+    {
+      name: 'admin-needs-mfa',
+      hosts: ['app.test'],
+      paths: ['/admin/**'],
+      action: 'authenticate',
+      require: { level: 'mfa' },
+    },
+    {
+      name: 'staff-sign-in',
+      hosts: ['app.test', '*.wild.test'],
+      groups: ['msp-admins', 'techs'],
+      action: 'authenticate',
+      require: { level: 'password' },
+    },
   ],
 };
 
@@ -131,7 +143,8 @@ export async function startTestGateway(opts: TestGatewayOptions = {}): Promise<T
         body: JSON.stringify({ username: user, password }),
       });
       const cookie = cookieFrom(answer, cookieName);
-      if (answer.status !== 200 || cookie === undefined) throw new Error(`login of ${user} failed: ${answer.status} ${answer.body}`);
+      if (answer.status !== 200 || cookie === undefined)
+        throw new Error(`login of ${user} failed: ${answer.status} ${answer.body}`);
       return cookie;
     },
     async close() {

@@ -11,7 +11,13 @@ export interface SeenRequest {
  * A real upstream on loopback that records what reached it and echoes it back as JSON;
  * WebSocket connections get their handshake headers as the first message, then an echo.
  */
-export async function startUpstream(): Promise<{ origin: string; port: number; seen: SeenRequest[]; wsSeen: SeenRequest[]; close(): Promise<void> }> {
+export async function startUpstream(): Promise<{
+  origin: string;
+  port: number;
+  seen: SeenRequest[];
+  wsSeen: SeenRequest[];
+  close(): Promise<void>;
+}> {
   const seen: SeenRequest[] = [];
   const wsSeen: SeenRequest[] = [];
   const server: Server = createServer((req, res) => {
