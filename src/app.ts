@@ -13,7 +13,6 @@ import type { Metrics } from './observability/metrics.ts';
 import type { AssertionSigner } from './proxy/assertion.ts';
 import { registerUpstreams, type UpstreamOptions } from './proxy/upstream.ts';
 import type { SessionStore } from './session/session-store.ts';
-import type { GatewayState } from './state.ts';
 
 export interface GatewayDeps extends PortalDeps {
   readonly logger: pino.Logger;
