@@ -6,8 +6,7 @@ import { csrfGuard } from './csrf.ts';
 import type { PortalDeps } from './deps.ts';
 import { checkPassword } from './password-login.ts';
 import { defaultRedirect, safeRedirect } from './redirect.ts';
-import { clearSessionCookie } from './session-cookie.ts';
-import { startSession } from './sign-in.ts';
+import { endSession, startSession } from './sign-in.ts';
 
 const LoginBody = Type.Object(
   {
@@ -43,24 +42,7 @@ export function apiRoutes(deps: PortalDeps) {
     });
 
     app.post('/api/logout', { onRequest: json, schema: { body: Type.Optional(Empty) } }, async (request, reply) => {
-      const found = await readSession(request, reply, deps.sessions, deps.metrics);
-      if (found === 'unavailable') return reply;
-      if (found.sessionId !== undefined) {
-        await deps.sessions.destroy(found.sessionId);
-        deps.audit.record({
-          event: 'logout',
-          outcome: 'info',
-          tenant: found.user?.tenant ?? null,
-          user: found.user?.name ?? null,
-          ip: request.pc.ip,
-          country: null,
-          device: null,
-          app: request.pc.app?.name ?? null,
-          rule: null,
-          detail: null,
-        });
-      }
-      clearSessionCookie(reply, request.pc.state);
+      if ((await endSession(deps, request, reply)) === 'unavailable') return reply;
       return reply.code(204).send();
     });
 

@@ -3,14 +3,13 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { readSession } from '../gate/session-lookup.ts';
 import { token } from '../random.ts';
-import { pageSecurityHeaders } from '../web/html.ts';
+import { sendPage as html } from '../web/html.ts';
 import { handoffPage, homePage, loginPage, logoutPage, stepUpPage } from '../web/pages/login-page.ts';
 import { csrfGuard } from './csrf.ts';
 import type { PortalDeps } from './deps.ts';
 import { checkPassword } from './password-login.ts';
 import { defaultRedirect, safeRedirect } from './redirect.ts';
-import { clearSessionCookie } from './session-cookie.ts';
-import { startSession } from './sign-in.ts';
+import { endSession, startSession } from './sign-in.ts';
 
 const RdQuery = Type.Object({ rd: Type.Optional(Type.String({ maxLength: 4096 })) });
 const LoginForm = Type.Object(
@@ -22,10 +21,6 @@ const LoginForm = Type.Object(
   { additionalProperties: false },
 );
 const HANDOFF_TTL_MS = 60_000;
-
-function html(reply: FastifyReply, body: string, status = 200, formAction?: string): FastifyReply {
-  return reply.code(status).headers(pageSecurityHeaders(formAction)).type('text/html; charset=utf-8').send(body);
-}
 
 export function handoffKey(code: string): string {
   return `sso:${createHash('sha256').update(code).digest('base64url')}`;
@@ -114,24 +109,7 @@ export function pageRoutes(deps: PortalDeps) {
     });
 
     app.post('/logout', { onRequest: form }, async (request, reply) => {
-      const found = await readSession(request, reply, deps.sessions, deps.metrics);
-      if (found === 'unavailable') return reply;
-      if (found.sessionId !== undefined) {
-        await deps.sessions.destroy(found.sessionId);
-        deps.audit.record({
-          event: 'logout',
-          outcome: 'info',
-          tenant: found.user?.tenant ?? null,
-          user: found.user?.name ?? null,
-          ip: request.pc.ip,
-          country: null,
-          device: null,
-          app: request.pc.app?.name ?? null,
-          rule: null,
-          detail: null,
-        });
-      }
-      clearSessionCookie(reply, request.pc.state);
+      if ((await endSession(deps, request, reply)) === 'unavailable') return reply;
       return html(reply, logoutPage({ signedIn: false }));
     });
 

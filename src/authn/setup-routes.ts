@@ -3,7 +3,7 @@ import { Type } from 'typebox';
 import { canonicalUsername } from '../users/canonical.ts';
 import { hashPassword, passwordProblem } from '../users/password.ts';
 import { addUser } from '../users/users-file.ts';
-import { pageSecurityHeaders } from '../web/html.ts';
+import { sendPage as html } from '../web/html.ts';
 import { setupPage } from '../web/pages/setup-page.ts';
 import { csrfGuard } from './csrf.ts';
 import type { PortalDeps } from './deps.ts';
@@ -18,10 +18,6 @@ const SetupForm = Type.Object(
   },
   { additionalProperties: false },
 );
-
-function html(reply: FastifyReply, body: string, status = 200): FastifyReply {
-  return reply.code(status).headers(pageSecurityHeaders()).type('text/html; charset=utf-8').send(body);
-}
 
 /**
  * The first-administrator set-up: available only while no user exists and only with the

@@ -1,3 +1,5 @@
+import type { FastifyReply } from 'fastify';
+
 /** Escapes text for HTML element content and double-quoted attributes. */
 export function esc(value: unknown): string {
   return String(value ?? '')
@@ -17,6 +19,11 @@ export function pageSecurityHeaders(formAction = "'self'"): Record<string, strin
     'referrer-policy': 'no-referrer',
     'cache-control': 'no-store',
   };
+}
+
+/** Sends a portal page with the security headers. */
+export function sendPage(reply: FastifyReply, body: string, status = 200, formAction?: string): FastifyReply {
+  return reply.code(status).headers(pageSecurityHeaders(formAction)).type('text/html; charset=utf-8').send(body);
 }
 
 /** The page frame shared by every portal page. */
