@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { canonicalUsername } from '../users/canonical.ts';
 import { hashPassword, passwordProblem } from '../users/password.ts';

@@ -26,7 +26,9 @@ test('graceful shutdown finishes the request in flight, then stops', async (t) =
 
   const gw = await startTestGateway({
     apps: [{ name: 'slow', host: 'slow.test', upstream: `http://127.0.0.1:${port}` }],
-    policies: { '00.yaml': { rules: [{ name: 'slow-open', hosts: ['slow.test'], action: 'allow' }, ...DEFAULT_POLICY.rules] } },
+    policies: {
+      '00.yaml': { rules: [{ name: 'slow-open', hosts: ['slow.test'], action: 'allow' }, ...DEFAULT_POLICY.rules] },
+    },
   });
   let closed = false;
   t.after(async () => {

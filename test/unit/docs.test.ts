@@ -14,13 +14,25 @@ test('docs/errors.md lists every error code, and only those', () => {
 
 test('docs/schema/*.json are what `portcullis schema` prints', () => {
   for (const name of ['gateway', 'users', 'policy'] as const) {
-    assert.deepEqual(JSON.parse(read(`docs/schema/${name}.json`)), { $schema: 'http://json-schema.org/draft-07/schema#', ...schemaOf(name) }, `docs/schema/${name}.json is stale: run portcullis schema ${name}`);
+    assert.deepEqual(
+      JSON.parse(read(`docs/schema/${name}.json`)),
+      { $schema: 'http://json-schema.org/draft-07/schema#', ...schemaOf(name) },
+      `docs/schema/${name}.json is stale: run portcullis schema ${name}`,
+    );
   }
 });
 
 test('every HTTP error code the gateway answers is documented', () => {
   const doc = read('docs/errors.md');
-  const sources = ['src/gate/gate.ts', 'src/gate/identify.ts', 'src/proxy/upstream.ts', 'src/app.ts', 'src/authn/csrf.ts', 'src/authn/api-routes.ts', 'src/authn/sso-routes.ts'];
+  const sources = [
+    'src/gate/gate.ts',
+    'src/gate/identify.ts',
+    'src/proxy/upstream.ts',
+    'src/app.ts',
+    'src/authn/csrf.ts',
+    'src/authn/api-routes.ts',
+    'src/authn/sso-routes.ts',
+  ];
   for (const file of sources) {
     for (const [, code] of read(file).matchAll(/(?:refuse\([^)]*?\d{3}, |error: )'([a-z_]+)'/g)) {
       assert.ok(doc.includes(`\`${code}\``), `${code} (${file}) is in docs/errors.md`);
