@@ -1,6 +1,7 @@
 import type { AuditLog } from '../audit/audit.ts';
 import type { Clock } from '../clock.ts';
 import type { Metrics } from '../observability/metrics.ts';
+import type { AssertionSigner } from '../proxy/assertion.ts';
 import type { SigningKey } from '../proxy/signing-keys.ts';
 import type { Random } from '../random.ts';
 import type { SessionStore } from '../session/session-store.ts';
@@ -19,6 +20,8 @@ export interface PortalDeps {
   readonly metrics: Metrics;
   readonly verifier: () => PasswordVerifier;
   readonly signingKeys: () => readonly SigningKey[];
+  /** signs X-Portcullis-Assertion (forward-auth hands it to the proxy in front) */
+  readonly signer: () => AssertionSigner;
   readonly setup: SetupTokens;
   /** rebuilds the state from the files now (after the set-up page wrote users.yaml) */
   readonly reload: () => Promise<void>;

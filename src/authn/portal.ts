@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { staticRoutes } from '../web/static.ts';
 import { apiRoutes } from './api-routes.ts';
 import type { PortalDeps } from './deps.ts';
+import { forwardAuthRoutes } from './forward-auth.ts';
 import { pageRoutes } from './page-routes.ts';
 import { setupRoutes } from './setup-routes.ts';
 import { ssoRoutes } from './sso-routes.ts';
@@ -19,6 +20,7 @@ export function portal(deps: PortalDeps) {
     await app.register(pageRoutes(deps));
     await app.register(ssoRoutes(deps));
     await app.register(setupRoutes(deps));
+    await app.register(forwardAuthRoutes(deps));
 
     app.get('/jwks.json', async (_request, reply) =>
       reply.header('cache-control', 'public, max-age=300').send({ keys: deps.signingKeys().map((k) => k.publicJwk) }),

@@ -23,7 +23,8 @@ export function makeIdentify(getState: () => GatewayState, tls: boolean) {
     const defaultPort = addr.proto === 'https' ? 443 : 80;
     const origin = `${addr.proto}://${parsed.hostname}${parsed.port === null || parsed.port === defaultPort ? '' : `:${parsed.port}`}`;
     request.pc = { state, host: parsed.hostname, app, ip: addr.ip, proto: addr.proto, origin };
-    if (app === null && parsed.hostname !== state.portalHost) {
+    // forward-auth is asked by a proxy under its own name; it judges the URL the proxy describes
+    if (app === null && parsed.hostname !== state.portalHost && !request.url.startsWith('/.portcullis/authz')) {
       return refuse(request, reply, 404, 'unknown_host', 'This gateway does not serve that host.');
     }
     return undefined;

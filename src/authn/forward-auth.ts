@@ -1,0 +1,87 @@
+import type { FastifyInstance } from 'fastify';
+import { canonicalIp } from '../context/cidr.ts';
+import { clientAddress } from '../context/client-ip.ts';
+import { type JudgeDeps, judge } from '../gate/judge.ts';
+import { normalizePath } from '../gate/normalize-path.ts';
+import { parseHost } from '../routing/host-table.ts';
+
+function first(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+const METHOD = /^[A-Z]{3,10}$/;
+
+/**
+ * Forward-auth for an nginx (auth_request), Traefik (forwardAuth) or Caddy (forward_auth) in
+ * front: `GET /.portcullis/authz` judges the URL the proxy describes, from `X-Original-URL`
+ * (with `X-Original-Method`) or `X-Forwarded-Proto/Host/Uri` (with `X-Forwarded-Method`),
+ * believed only when the caller is in `server.trusted_proxies`. Answers 200 with the identity
+ * headers for the proxy to copy upstream, 401 with `Location` of the sign-in (or step-up)
+ * page, or 403. The same judge as the inline proxy: one session lookup, the compiled policy.
+ */
+export function forwardAuthRoutes(deps: JudgeDeps) {
+  return async function forwardAuth(app: FastifyInstance): Promise<void> {
+    app.get('/authz', async (request, reply) => {
+      reply.header('cache-control', 'no-store');
+      const state = request.pc.state;
+      const peer = canonicalIp(request.raw.socket.remoteAddress ?? '');
+      if (peer === null || !state.trustedProxies.contains(peer)) {
+        return reply
+          .code(403)
+          .send({ error: 'untrusted_proxy', message: 'Forward-auth is answered only to trusted proxies.' });
+      }
+      const h = request.headers;
+      let proto = first(h['x-forwarded-proto'])?.toLowerCase();
+      let host = first(h['x-forwarded-host']);
+      let uri = first(h['x-forwarded-uri']);
+      const original = first(h['x-original-url']);
+      if (original !== undefined) {
+        const match = /^(https?):\/\/([^/?#\s]+)([^#\s]*)$/i.exec(original);
+        if (match === null)
+          return reply
+            .code(403)
+            .send({ error: 'bad_request', message: 'X-Original-URL is not an absolute http(s) URL.' });
+        [proto, host, uri] = [match[1]?.toLowerCase(), match[2], match[3] || '/'];
+      }
+      const method = (first(h['x-original-method']) ?? first(h['x-forwarded-method']) ?? 'GET').toUpperCase();
+      const parsed = host === undefined ? null : parseHost(host);
+      if ((proto !== 'http' && proto !== 'https') || parsed === null || uri === undefined || !METHOD.test(method)) {
+        return reply
+          .code(403)
+          .send({ error: 'bad_request', message: 'The forwarded request is not described completely.' });
+      }
+      const target = state.hosts.lookupHostname(parsed.hostname);
+      if (target === undefined)
+        return reply.code(403).send({ error: 'unknown_host', message: 'This gateway does not serve that host.' });
+      const normal = normalizePath(uri);
+      if (!normal.ok)
+        return reply.code(403).send({ error: 'bad_path', message: 'The request path is not acceptable.' });
+
+      const defaultPort = proto === 'https' ? 443 : 80;
+      const origin = `${proto}://${parsed.hostname}${parsed.port === null || parsed.port === defaultPort ? '' : `:${parsed.port}`}`;
+      const client = clientAddress(request.raw.socket.remoteAddress, h, state.trustedProxies, {
+        proto,
+        host: parsed.hostname,
+      });
+      request.pc = { state, host: parsed.hostname, app: target, ip: client.ip, proto, origin };
+
+      const outcome = await judge(deps, request, reply, target, { path: normal.path, query: normal.query, method });
+      switch (outcome.kind) {
+        case 'unavailable':
+          return reply;
+        case 'deny':
+          return reply.code(403).send({ error: 'access_denied' });
+        case 'sign-in':
+        case 'step-up':
+          return reply
+            .code(401)
+            .header('location', outcome.url)
+            .send({ error: 'authentication_required', login_url: outcome.url });
+        case 'pass':
+          deps.metrics.observeRequest(target.name, outcome.identity === undefined ? 'allow' : 'authenticated');
+          if (outcome.identity !== undefined) reply.headers(outcome.identity);
+          return reply.code(200).send({ status: 'ok' });
+      }
+    });
+  };
+}

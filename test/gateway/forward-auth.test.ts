@@ -1,0 +1,112 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
+
+const TRUSTED = {
+  server: {
+    listen: '127.0.0.1:0',
+    public_url: 'http://portal.test',
+    admin_listen: '127.0.0.1:0',
+    trusted_proxies: ['127.0.0.1/32'],
+  },
+};
+
+/** What nginx's auth_request sends: the gateway's own name as Host, the real request described in headers. */
+function authz(gw: TestGateway, headers: Record<string, string>) {
+  return gw.send({ host: 'portcullis.internal:8080', target: '/.portcullis/authz', headers });
+}
+
+describe('forward-auth (/.portcullis/authz)', () => {
+  test('a table of described requests -> 200 with identity, 401 with Location, 403', async (t) => {
+    const gw = await startTestGateway({ gateway: TRUSTED });
+    t.after(() => gw.close());
+    const alice = await gw.login('alice', 'app.test');
+    const carol = await gw.login('carol', 'acme.test');
+    const cases: { name: string; headers: Record<string, string>; status: number; user?: string; location?: RegExp }[] =
+      [
+        {
+          name: 'anonymous, X-Original-URL',
+          headers: { 'x-original-url': 'http://app.test/reports?x=1' },
+          status: 401,
+          location: /^http:\/\/portal\.test\/\.portcullis\/login\?rd=http%3A%2F%2Fapp\.test%2Freports%3Fx%3D1$/,
+        },
+        {
+          name: 'alice, X-Original-URL',
+          headers: { 'x-original-url': 'http://app.test/reports', cookie: alice },
+          status: 200,
+          user: 'alice',
+        },
+        {
+          name: 'alice, X-Forwarded-*',
+          headers: {
+            'x-forwarded-proto': 'http',
+            'x-forwarded-host': 'app.test',
+            'x-forwarded-uri': '/reports',
+            'x-forwarded-method': 'POST',
+            cookie: alice,
+          },
+          status: 200,
+          user: 'alice',
+        },
+        { name: 'public path, anonymous', headers: { 'x-original-url': 'http://app.test/health' }, status: 200 },
+        {
+          name: 'public path, but POST',
+          headers: { 'x-original-url': 'http://app.test/health', 'x-original-method': 'POST' },
+          status: 401,
+        },
+        { name: 'deny rule', headers: { 'x-original-url': 'http://app.test/blocked/x', cookie: alice }, status: 403 },
+        {
+          name: 'mfa level not met: step-up',
+          headers: { 'x-original-url': 'http://app.test/admin/x', cookie: alice },
+          status: 401,
+          location: /\/\.portcullis\/stepup\?rd=/,
+        },
+        {
+          name: 'tenant user on an MSP app',
+          headers: { 'x-original-url': 'http://app.test/x', cookie: carol },
+          status: 403,
+        },
+        {
+          name: 'tenant user on their app',
+          headers: { 'x-original-url': 'http://acme.test/x', cookie: carol },
+          status: 200,
+          user: 'carol',
+        },
+        { name: 'unknown host', headers: { 'x-original-url': 'http://evil.example/x', cookie: alice }, status: 403 },
+        {
+          name: 'ambiguous path',
+          headers: { 'x-original-url': 'http://app.test/blocked%2Fx', cookie: alice },
+          status: 403,
+        },
+        {
+          name: 'dot-segments judged after normalisation',
+          headers: { 'x-original-url': 'http://app.test/x/../blocked/y', cookie: alice },
+          status: 403,
+        },
+        { name: 'no description at all', headers: { cookie: alice }, status: 403 },
+        { name: 'not a URL', headers: { 'x-original-url': 'javascript:alert(1)', cookie: alice }, status: 403 },
+      ];
+    for (const c of cases) {
+      const answer = await authz(gw, c.headers);
+      assert.equal(answer.status, c.status, c.name);
+      if (c.user) {
+        assert.equal(answer.headers['remote-user'], c.user, c.name);
+        assert.ok(answer.headers['x-portcullis-assertion'], c.name);
+      } else {
+        assert.equal(answer.headers['remote-user'], undefined, c.name);
+      }
+      if (c.location) assert.match(String(answer.headers.location), c.location, c.name);
+    }
+    assert.equal(gw.upstream.seen.length, 0, 'forward-auth never proxies');
+  });
+
+  test('only trusted proxies are answered', async (t) => {
+    const gw = await startTestGateway();
+    t.after(() => gw.close());
+    const alice = await gw.login('alice', 'app.test');
+    const answer = await authz(gw, { 'x-original-url': 'http://app.test/reports', cookie: alice });
+    assert.equal(answer.status, 403);
+    assert.equal(answer.json().error, 'untrusted_proxy');
+    assert.equal(answer.headers['remote-user'], undefined);
+  });
+});
