@@ -31,9 +31,13 @@ export function upstreamHeaders(request: FastifyRequest, incoming: Headers): Hea
 
   const peer = request.raw.socket.remoteAddress ?? '';
   const prior = request.headers['x-forwarded-for'];
-  const trustedPeer = pc.state.trustedProxies.contains(peer);
+  // A prior X-Forwarded-For is kept only when the peer is a trusted proxy. Asked in that order:
+  // without a prior header the answer is `peer` whatever the peer is, and contains() parses the
+  // address on every call (the hot path usually has no prior header and no trusted proxies).
   incoming['x-forwarded-for'] =
-    trustedPeer && prior ? `${Array.isArray(prior) ? prior.join(', ') : prior}, ${peer}` : peer;
+    prior && pc.state.trustedProxies.contains(peer)
+      ? `${Array.isArray(prior) ? prior.join(', ') : prior}, ${peer}`
+      : peer;
   incoming['x-forwarded-proto'] = pc.proto;
   incoming['x-forwarded-host'] = pc.origin.slice(pc.proto.length + 3);
   delete incoming.forwarded;

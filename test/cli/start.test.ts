@@ -1,0 +1,99 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { send } from '../helpers/http.ts';
+
+const ROOT = new URL('../../', import.meta.url).pathname;
+
+/** Runs `portcullis start` as a real process; collects its output lines. */
+function start(config: string) {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/main.ts'), 'start', '--config', config], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: string[] = [];
+  const waiters: { test: (l: string) => boolean; resolve: (l: string) => void }[] = [];
+  const onData = (chunk: Buffer) => {
+    for (const line of chunk.toString('utf8').split('\n')) {
+      lines.push(line);
+      for (const w of [...waiters]) {
+        if (w.test(line)) {
+          waiters.splice(waiters.indexOf(w), 1);
+          w.resolve(line);
+        }
+      }
+    }
+  };
+  child.stdout.on('data', onData);
+  child.stderr.on('data', onData);
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const waitFor = (test: (l: string) => boolean, what: string) =>
+    new Promise<string>((resolve, reject) => {
+      const hit = lines.find(test);
+      if (hit !== undefined) return resolve(hit);
+      const timer = setTimeout(
+        () => reject(new Error(`timed out waiting for ${what}; output:\n${lines.join('\n')}`)),
+        30_000,
+      );
+      waiters.push({ test, resolve: (l) => (clearTimeout(timer), resolve(l)) });
+    });
+  return { child, lines, exited, waitFor };
+}
+
+test('portcullis start: set-up link, whoami demo, SIGHUP reload, SIGTERM graceful exit', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'pc-start-'));
+  mkdirSync(join(dir, 'config'));
+  mkdirSync(join(dir, 'policies'));
+  writeFileSync(
+    join(dir, 'config/gateway.yaml'),
+    'server:\n  listen: 127.0.0.1:0\n  admin_listen: 127.0.0.1:0\n  public_url: http://localhost:8080\napps:\n  - name: whoami\n    host: localhost\n    upstream: builtin:whoami\n',
+  );
+  writeFileSync(join(dir, 'policies/demo.yaml'), 'rules:\n  - name: open\n    hosts: [localhost]\n    action: allow\n');
+  const p = start(join(dir, 'config/gateway.yaml'));
+  t.after(() => p.child.kill('SIGKILL'));
+
+  const link = await p.waitFor((l) => l.includes('/.portcullis/setup#'), 'the set-up link');
+  assert.match(link, /http:\/\/localhost:8080\/\.portcullis\/setup#[A-Za-z0-9_-]{32}/);
+  const started = JSON.parse(await p.waitFor((l) => l.includes('"portcullis started"'), 'the start line')) as {
+    gateway: string;
+  };
+  const port = Number(new URL(started.gateway).port);
+
+  const whoami = await send(port, { host: 'localhost', target: '/hello', headers: { 'remote-user': 'spoofed' } });
+  assert.equal(whoami.status, 200);
+  const seen = whoami.json<{ url: string; headers: Record<string, string> }>();
+  assert.equal(seen.url, '/hello');
+  assert.equal(seen.headers['remote-user'], undefined, 'a client-sent identity header never reaches the app');
+
+  writeFileSync(
+    join(dir, 'policies/demo.yaml'),
+    'rules:\n  - name: closed\n    hosts: [localhost]\n    action: deny\n',
+  );
+  p.child.kill('SIGHUP');
+  await p.waitFor((l) => l.includes('configuration reloaded'), 'the reload');
+  assert.equal((await send(port, { host: 'localhost', target: '/hello' })).status, 403);
+  assert.ok(!p.lines.some((l) => /"level":50/.test(l)), 'no error was logged');
+
+  p.child.kill('SIGTERM');
+  assert.equal(await p.exited, 0);
+  assert.ok(p.lines.some((l) => l.includes('shutting down')));
+});
+
+test('portcullis start with an invalid configuration exits 1 with located problems', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pc-start-'));
+  mkdirSync(join(dir, 'config'));
+  mkdirSync(join(dir, 'policies'));
+  writeFileSync(
+    join(dir, 'config/gateway.yaml'),
+    'server:\n  public_url: http://localhost:8080\n  listn: 1\napps: []\n',
+  );
+  const p = start(join(dir, 'config/gateway.yaml'));
+  assert.equal(await p.exited, 1);
+  assert.ok(
+    p.lines.some((l) => /gateway\.yaml:3:3: .*listn/.test(l)),
+    p.lines.join('\n'),
+  );
+});
