@@ -29,3 +29,11 @@ export interface EphemeralStore {
   ping(): Promise<void>;
   close(): Promise<void>;
 }
+
+/** A time to live must be a positive, finite number of ms (a programming mistake otherwise). */
+export function checkTtl(ttlMs: number): number {
+  if (typeof ttlMs !== 'number' || !Number.isFinite(ttlMs) || ttlMs <= 0) {
+    throw new TypeError(`ttlMs must be a positive number of milliseconds, got ${String(ttlMs)}`);
+  }
+  return Math.ceil(ttlMs);
+}

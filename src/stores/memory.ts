@@ -13,6 +13,7 @@
 import type { Clock } from '../clock.ts';
 import { StoreUnavailableError } from '../errors.ts';
 import type { EphemeralStore } from './ephemeral.ts';
+import { checkTtl } from './ephemeral.ts';
 
 export interface MemoryEphemeralStoreOptions {
   clock: Clock;
@@ -24,14 +25,6 @@ interface Entry {
   value: string;
   /** ms since the epoch, per the injected clock */
   expiresAt: number;
-}
-
-/** A time to live must be a positive, finite number of ms (a programming mistake otherwise). */
-function checkTtl(ttlMs: number): number {
-  if (typeof ttlMs !== 'number' || !Number.isFinite(ttlMs) || ttlMs <= 0) {
-    throw new TypeError(`ttlMs must be a positive number of milliseconds, got ${String(ttlMs)}`);
-  }
-  return Math.ceil(ttlMs);
 }
 
 export class MemoryEphemeralStore implements EphemeralStore {

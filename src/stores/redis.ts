@@ -17,6 +17,7 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import { PortcullisError, StoreUnavailableError } from '../errors.ts';
 import type { EphemeralStore } from './ephemeral.ts';
+import { checkTtl } from './ephemeral.ts';
 
 export interface RedisEphemeralStoreOptions {
   /** Prepended to every key (default 'pc:'). */
@@ -71,13 +72,6 @@ export function redactRedisUrl(url: string): string {
   } catch {
     return url.includes('@') ? `${url.split(':')[0]}://***` : url;
   }
-}
-
-function checkTtl(ttlMs: number): number {
-  if (typeof ttlMs !== 'number' || !Number.isFinite(ttlMs) || ttlMs <= 0) {
-    throw new TypeError(`ttlMs must be a positive number of milliseconds, got ${String(ttlMs)}`);
-  }
-  return Math.ceil(ttlMs);
 }
 
 export class RedisEphemeralStore implements EphemeralStore {
