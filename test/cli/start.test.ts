@@ -38,7 +38,13 @@ function start(config: string) {
         () => reject(new Error(`timed out waiting for ${what}; output:\n${lines.join('\n')}`)),
         30_000,
       );
-      waiters.push({ test, resolve: (l) => (clearTimeout(timer), resolve(l)) });
+      waiters.push({
+        test,
+        resolve: (l) => {
+          clearTimeout(timer);
+          resolve(l);
+        },
+      });
     });
   return { child, lines, exited, waitFor };
 }
