@@ -13,7 +13,10 @@
  *
  * Environment: BENCH_DURATION (s, default 10), BENCH_CONNECTIONS (50), BENCH_WARMUP (s, 2),
  * BENCH_ROUNDS (1; more alternates a/b and reports the median round), BENCH_POLICY_SECONDS (0.8 per size),
- * BENCH_UPSTREAM_CONNECTIONS / BENCH_UPSTREAM_PIPELINING (experiments on Portcullis' undici pool).
+ * BENCH_UPSTREAM_CONNECTIONS / BENCH_UPSTREAM_PIPELINING (experiments on Portcullis' undici pool),
+ * BENCH_LISTEN_HOST (default 127.0.0.1; `::` listens dual-stack, so peers are ::ffff:127.0.0.1).
+ * The CPU columns are each process's user+system time per completed request: on a shared 2-core
+ * machine they vary less from run to run than requests/s does.
  * Results: a table on stdout and bench/results/latest.json.
  */
 import { type ChildProcess, fork } from 'node:child_process';
@@ -337,7 +340,8 @@ async function main(): Promise<void> {
   console.log(
     `HTTP: ${DURATION}s per target after ${WARMUP}s warm-up, ${CONNECTIONS} connections, pipelining ${PIPELINING}, ` +
       `${ROUNDS} round(s); ${cpus().length} CPU(s), Node ${process.version}` +
-      (Object.keys(experiment).length ? `; Portcullis undici override ${JSON.stringify(experiment)}` : ''),
+      (Object.keys(experiment).length ? `; Portcullis undici override ${JSON.stringify(experiment)}` : '') +
+      (process.env.BENCH_LISTEN_HOST ? `; proxies listen on ${process.env.BENCH_LISTEN_HOST}` : ''),
   );
 
   const upstream = await startChild('upstream.ts', []);
@@ -388,6 +392,7 @@ async function main(): Promise<void> {
       rounds: ROUNDS,
       path: BENCH_PATH,
       portcullisUpstreamOverride: experiment,
+      listenHost: process.env.BENCH_LISTEN_HOST ?? '127.0.0.1',
     },
     http: { bare: a, portcullis: b, ratio, runs },
     policy,

@@ -9,7 +9,8 @@
  *
  * argv: <role> <upstream origin>. Sends `{ type: 'ready', port }` when listening; exits on 'close'.
  * For experiments, BENCH_UPSTREAM_CONNECTIONS / BENCH_UPSTREAM_PIPELINING are passed to Portcullis'
- * undici pool (unset: the shipped defaults, which is what the benchmark normally measures).
+ * undici pool (unset: the shipped defaults, which is what the benchmark normally measures), and
+ * BENCH_LISTEN_HOST changes where both proxies listen.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,12 +27,17 @@ import { APP_HOST, type ChildMessage, cpuMicros, PASSWORD, type ParentMessage } 
 const CHEAP_ARGON2 = { memoryCost: 1024, timeCost: 1, parallelism: 1 };
 
 const [role, upstream] = process.argv.slice(2);
+/**
+ * Where both proxies listen; clients always connect to 127.0.0.1. BENCH_LISTEN_HOST=:: (dual stack)
+ * makes every peer address IPv4-mapped (::ffff:127.0.0.1), as on a gateway listening on [::].
+ */
+const LISTEN_HOST = process.env.BENCH_LISTEN_HOST ?? '127.0.0.1';
 const send = (m: ChildMessage) => process.send?.(m);
 
 async function startBare(origin: string): Promise<{ port: number; close(): Promise<void> }> {
   const app = Fastify({ logger: false });
   await app.register(httpProxy, { upstream: origin });
-  await app.listen({ host: '127.0.0.1', port: 0 });
+  await app.listen({ host: LISTEN_HOST, port: 0 });
   return { port: (app.server.address() as { port: number }).port, close: () => app.close() };
 }
 
@@ -86,7 +92,7 @@ async function startPortcullis(origin: string): Promise<{ port: number; cookieNa
         }
       : {}),
   });
-  await runtime.listen({ listen: '127.0.0.1:0', admin: '127.0.0.1:0' });
+  await runtime.listen({ listen: LISTEN_HOST === '::' ? '[::]:0' : `${LISTEN_HOST}:0`, admin: '127.0.0.1:0' });
   return {
     port: (runtime.app.server.address() as { port: number }).port,
     cookieName: runtime.state().session.cookieName,
