@@ -19,14 +19,20 @@ import httpProxy from '@fastify/http-proxy';
 import Fastify from 'fastify';
 import pino from 'pino';
 import { stringify } from 'yaml';
-import { startRuntime } from '../src/runtime.ts';
-import { hashPassword } from '../src/users/password.ts';
 import { APP_HOST, type ChildMessage, cpuMicros, PASSWORD, type ParentMessage } from './shared.ts';
 
 /** Cheap argon2id parameters: sign-in is not what is measured. */
 const CHEAP_ARGON2 = { memoryCost: 1024, timeCost: 1, parallelism: 1 };
 
 const [role, upstream] = process.argv.slice(2);
+
+/**
+ * Portcullis is measured as it runs in production: the compiled dist/ (npm run bench builds it
+ * first), not the TypeScript sources through a loader.
+ */
+const dist = new URL('../dist/', import.meta.url).href;
+const { startRuntime } = (await import(`${dist}runtime.js`)) as typeof import('../src/runtime.ts');
+const { hashPassword } = (await import(`${dist}users/password.js`)) as typeof import('../src/users/password.ts');
 /**
  * Where both proxies listen; clients always connect to 127.0.0.1. BENCH_LISTEN_HOST=:: (dual stack)
  * makes every peer address IPv4-mapped (::ffff:127.0.0.1), as on a gateway listening on [::].

@@ -90,11 +90,12 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
     deps.upstream,
   );
 
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     const pc = request.pc;
     if (pc?.app && pc.decision && pc.decision.action !== 'deny' && reply.statusCode < 500) {
       deps.metrics.observeUpstream(pc.app.name, reply.elapsedTime / 1000);
     }
+    done();
   });
   return app;
 }

@@ -24,6 +24,10 @@ export const MAX_PATH_LENGTH = 8192;
 export type NormalizedTarget = { ok: true; path: string; query: string } | { ok: false; reason: string };
 
 const HEX = '0123456789ABCDEF';
+/** Characters that stand for themselves in a canonical path (no '%': escapes take the slow path). */
+const CANONICAL = /^[A-Za-z0-9\-._~!$&'()*+,;=:@/]*$/;
+/** `/.` or `/..` as a whole segment, or followed by `;` (Tomcat's dot-segments with parameters). */
+const DOT_SEGMENT = /\/\.\.?(?:[/;]|$)/;
 const fatalUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** 0: keep literal, 1: percent-encode, 2: refuse. Indexed by char code 0x00-0x7F. */
@@ -75,6 +79,9 @@ export function normalizePath(rawTarget: string): NormalizedTarget {
     if (c > 0xff) return fail('character outside 0x00-0xFF in query');
   }
   if (query.includes('%00')) return fail('encoded NUL in query');
+  // Fast path: a path of plain characters, without escapes, empty or dot segments, is already canonical.
+  if (CANONICAL.test(rawPath) && !rawPath.includes('//') && !DOT_SEGMENT.test(rawPath))
+    return { ok: true, path: rawPath, query };
 
   // Pass 1: decode/encode every character into canonical text, collecting decoded bytes for the UTF-8 check.
   let out = '';

@@ -18,8 +18,11 @@ function canonicalName(name: string): string {
 
 export function makeHeaderStripper(identityHeaderNames: readonly string[]): (headers: HeaderBag) => void {
   const names = new Set(identityHeaderNames.map(canonicalName));
+  // first letters (lower-case) a stripped name can start with: most headers are skipped on that alone
+  const firsts = new Set([...names, ...STRIPPED_PREFIXES].map((n) => n.charCodeAt(0)));
   return (headers) => {
     for (const key of Object.keys(headers)) {
+      if (!firsts.has(key.charCodeAt(0) | 0x20)) continue;
       const name = canonicalName(key);
       if (names.has(name) || STRIPPED_PREFIXES.some((prefix) => name.startsWith(prefix))) delete headers[key];
     }

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Clock } from '../clock.ts';
 import { type Random, token } from '../random.ts';
 import type { EphemeralStore } from '../stores/ephemeral.ts';
@@ -12,8 +12,18 @@ export interface SessionTimeouts {
 /** A session id is 256 random bits, base64url: 43 characters. Anything else is not looked up. */
 const ID_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 
+/** id -> store key, for ids seen recently: hashing is the costliest step of a lookup. Bounded. */
+const keyCache = new Map<string, string>();
+const KEY_CACHE_LIMIT = 10_000;
+
 function storeKey(id: string): string {
-  return `sess:${createHash('sha256').update(id).digest('base64url')}`;
+  let key = keyCache.get(id);
+  if (key === undefined) {
+    key = `sess:${hash('sha256', id, 'base64url')}`;
+    if (keyCache.size >= KEY_CACHE_LIMIT) keyCache.clear();
+    keyCache.set(id, key);
+  }
+  return key;
 }
 
 /**
