@@ -154,7 +154,7 @@ describe('JSON login API', () => {
     assert.doesNotMatch(plain, /Secure/i);
 
     const secure = await startTestGateway({
-      gateway: { server: { listen: '127.0.0.1:0', public_url: 'https://portal.test', admin_listen: '127.0.0.1:0' } },
+      gateway: { server: { public_url: 'https://portal.test' } },
     });
     t.after(() => secure.close());
     const answer = await apiLogin(
@@ -168,7 +168,6 @@ describe('JSON login API', () => {
 
     const shared = await startTestGateway({
       gateway: {
-        server: { listen: '127.0.0.1:0', public_url: 'http://portal.test', admin_listen: '127.0.0.1:0' },
         session: { cookie_domain: '.example.test' },
       },
     });
@@ -200,7 +199,6 @@ describe('session lifetime (injected clock)', () => {
   test('idle timeout: a request within the idle time slides it; silence beyond it ends the session', async (t) => {
     const gw = await startTestGateway({
       gateway: {
-        server: { listen: '127.0.0.1:0', public_url: 'http://portal.test', admin_listen: '127.0.0.1:0' },
         session: { idle_timeout: '10m', max_lifetime: '12h' },
       },
     });
@@ -221,7 +219,6 @@ describe('session lifetime (injected clock)', () => {
   test('absolute lifetime: the session ends at max_lifetime however active it is', async (t) => {
     const gw = await startTestGateway({
       gateway: {
-        server: { listen: '127.0.0.1:0', public_url: 'http://portal.test', admin_listen: '127.0.0.1:0' },
         session: { idle_timeout: '30m', max_lifetime: '1h' },
       },
     });

@@ -4,14 +4,9 @@ import { startTestGateway } from '../helpers/gateway.ts';
 import { requireRedisServer, startPrivateRedis } from '../helpers/redis-server.ts';
 import { requireService } from '../helpers/services.ts';
 
-const server = (extra: Record<string, unknown> = {}) => ({
-  server: { listen: '127.0.0.1:0', public_url: 'http://portal.test', admin_listen: '127.0.0.1:0' },
-  ...extra,
-});
-
 test('sessions live in the shared Redis: two gateways, one sign-in, one logout', async (t) => {
   if (!(await requireService('redis', t))) return;
-  const gateway = server({ stores: { durable: 'sqlite:../data/test.db', ephemeral: `redis://127.0.0.1:6379/0` } });
+  const gateway = { stores: { durable: 'sqlite:../data/test.db', ephemeral: `redis://127.0.0.1:6379/0` } };
   const a = await startTestGateway({ gateway });
   t.after(() => a.close());
   const b = await startTestGateway({ gateway });
@@ -42,7 +37,7 @@ test('Redis stopped mid-test: requests fail closed with 503, never pass; they re
   const redis = await startPrivateRedis();
   t.after(() => redis.stop());
   const gw = await startTestGateway({
-    gateway: server({ stores: { durable: 'sqlite:../data/test.db', ephemeral: redis.url } }),
+    gateway: { stores: { durable: 'sqlite:../data/test.db', ephemeral: redis.url } },
   });
   t.after(() => gw.close());
   const cookie = await gw.login('alice', 'app.test');

@@ -23,7 +23,7 @@ export interface TestUser {
 }
 
 export interface TestGatewayOptions {
-  /** merged over the default gateway.yaml */
+  /** merged over the default gateway.yaml (top-level keys replaced, `server` merged) */
   gateway?: Record<string, unknown>;
   /** extra apps (the upstream origin is available as `UPSTREAM`) */
   apps?: Record<string, unknown>[];
@@ -94,11 +94,17 @@ export async function startTestGateway(opts: TestGatewayOptions = {}): Promise<T
     ...(opts.apps ?? []).map((a) => JSON.parse(JSON.stringify(a).replaceAll('UPSTREAM', upstream.origin))),
   ];
   const gateway = {
-    server: { listen: '127.0.0.1:0', public_url: 'http://portal.test', admin_listen: '127.0.0.1:0' },
     stores: { durable: 'sqlite:../data/test.db', ephemeral: 'memory' },
     session: { idle_timeout: '30m', max_lifetime: '12h' },
     apps,
     ...(opts.gateway ?? {}),
+    // `server` is merged: tests name only what they change
+    server: {
+      listen: '127.0.0.1:0',
+      public_url: 'http://portal.test',
+      admin_listen: '127.0.0.1:0',
+      ...((opts.gateway?.server as object | undefined) ?? {}),
+    },
   };
   writeFileSync(join(dir, 'config/gateway.yaml'), stringify(gateway));
   const users: Record<string, Record<string, unknown>> = {};
