@@ -99,7 +99,7 @@ export function pageRoutes(deps: PortalDeps) {
       const rd = safeRedirect((request.query as { rd?: string }).rd, request.pc.state, request.pc.origin);
       if (found.user === null)
         return reply.redirect(`/.portcullis/login${rd ? `?rd=${encodeURIComponent(rd)}` : ''}`, 302);
-      return html(reply, stepUpPage({ level: 'mfa', user: found.user.name }));
+      return html(reply, stepUpPage({ user: found.user.name }));
     });
 
     app.get('/logout', async (request, reply) => {

@@ -180,6 +180,36 @@ describe('HTML sign-in (no JavaScript needed)', () => {
     );
   });
 
+  test('step-up: a level not met leads to the step-up page with the session kept', async (t) => {
+    const gw = await startTestGateway();
+    t.after(() => gw.close());
+    const cookie = await gw.login('alice', 'app.test');
+    const first = await gw.send({ host: 'app.test', target: '/admin/users', headers: { cookie, accept: 'text/html' } });
+    assert.equal(first.status, 302);
+    const stepup = new URL(String(first.headers.location));
+    assert.equal(stepup.pathname, '/.portcullis/stepup');
+    assert.equal(stepup.searchParams.get('rd'), 'http://app.test/admin/users');
+    const page = await gw.send({
+      host: 'app.test',
+      target: `${stepup.pathname}${stepup.search}`,
+      headers: { cookie, accept: 'text/html' },
+    });
+    assert.equal(page.status, 200);
+    assert.match(page.body, /Signed in as <strong>alice<\/strong>/);
+    assert.equal(
+      (await gw.send({ host: 'app.test', target: '/reports', headers: { cookie } })).status,
+      200,
+      'session kept',
+    );
+    const anonymous = await gw.send({
+      host: 'app.test',
+      target: `${stepup.pathname}${stepup.search}`,
+      headers: { accept: 'text/html' },
+    });
+    assert.equal(anonymous.status, 302);
+    assert.match(String(anonymous.headers.location), /^\/\.portcullis\/login\?rd=/);
+  });
+
   test('nothing under /.portcullis/ reaches an upstream', async (t) => {
     const gw = await startTestGateway();
     t.after(() => gw.close());

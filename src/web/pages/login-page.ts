@@ -35,12 +35,12 @@ export function handoffPage(opts: { action: string; code: string; rd: string }):
   );
 }
 
-export function stepUpPage(opts: { level: string; user: string }): string {
+export function stepUpPage(opts: { user: string }): string {
   return layout(
     'More verification needed',
     `<h1>More verification needed</h1>
-<p>Signed in as <strong>${esc(opts.user)}</strong>. This page requires the <strong>${esc(opts.level)}</strong> level, which needs a second factor.</p>
-<p>No second factor that meets it is enrolled for your account. Ask your administrator.</p>
+<p>Signed in as <strong>${esc(opts.user)}</strong>. This page requires a stronger or more recent proof of identity than your session holds: a second factor.</p>
+<p>No second factor is enrolled for your account yet. Ask your administrator.</p>
 <form method="post" action="/.portcullis/logout"><button type="submit" class="secondary">Sign out</button></form>`,
   );
 }
