@@ -9,6 +9,7 @@ export const ErrorCodes = {
   PC_ERR_USER_EXISTS: 'the user already exists in the users file',
   PC_ERR_USER_UNKNOWN: 'the user does not exist in the users file',
   PC_ERR_KEYS: 'the signing key file is unreadable or invalid',
+  PC_ERR_SECRET: 'a sealed secret does not open, or a secret key is invalid',
 } as const;
 
 export type ErrorCode = keyof typeof ErrorCodes;

@@ -6,6 +6,7 @@ import { runKeys } from './keys.ts';
 import { runSchema } from './schema.ts';
 import { semanticCheck } from './semantic-check.ts';
 import { runStart } from './start.ts';
+import { runUserUnlock } from './unlock.ts';
 import { runHashPassword, runUserAdd, runUserList } from './users.ts';
 
 const HELP = `portcullis: an MFA gateway for managed service providers
@@ -17,6 +18,7 @@ const HELP = `portcullis: an MFA gateway for managed service providers
   portcullis hash-password                 read a password on stdin, print its argon2id hash
   portcullis user add NAME [--email E] [--groups a,b] [--tenant T] [--name N] --password-stdin
   portcullis user list
+  portcullis user unlock NAME              clear a lockout (needs the shared Redis store)
   portcullis keys rotate [--keep 2]        add a new assertion signing key
 `;
 
@@ -38,6 +40,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         const [sub, ...more] = rest;
         if (sub === 'add') return await runUserAdd(more, io);
         if (sub === 'list') return await runUserList(more, io);
+        if (sub === 'unlock') return await runUserUnlock(more, io);
         io.stderr.write('usage: portcullis user add|list ...\n');
         return 2;
       }

@@ -1,5 +1,7 @@
 /** Durations are written `30s`, `15m`, `12h`, `30d` (also `500ms`, and `0`). */
 export const DURATION_PATTERN = '^(0|[0-9]+(ms|s|m|h|d))$';
+/** A duration that must be more than zero (timeouts, windows). */
+export const POSITIVE_DURATION_PATTERN = '^0*[1-9][0-9]*(ms|s|m|h|d)$';
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 

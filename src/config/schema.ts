@@ -1,12 +1,13 @@
 import { type Static, Type } from 'typebox';
-import { DURATION_PATTERN } from './duration.ts';
+import { DURATION_PATTERN, POSITIVE_DURATION_PATTERN } from './duration.ts';
 
 /**
  * The schema of gateway.yaml and users.yaml, in the same schema language (TypeBox, i.e. JSON
  * Schema) as the HTTP routes. `portcullis schema` prints these.
  */
-const Duration = (description: string, def?: string) =>
-  Type.String({ pattern: DURATION_PATTERN, description, ...(def === undefined ? {} : { default: def }) });
+const Duration = (description: string, def?: string, pattern = DURATION_PATTERN) =>
+  Type.String({ pattern, description, ...(def === undefined ? {} : { default: def }) });
+const PositiveDuration = (description: string, def: string) => Duration(description, def, POSITIVE_DURATION_PATTERN);
 
 const HostPort = Type.String({
   pattern: '^(\\[[0-9a-fA-F:.]+\\]|[A-Za-z0-9.-]+):[0-9]{1,5}$',
@@ -73,8 +74,8 @@ export const GatewayFile = Type.Object(
     session: Type.Optional(
       Type.Object(
         {
-          idle_timeout: Type.Optional(Duration('sign out after this long without a request', '30m')),
-          max_lifetime: Type.Optional(Duration('sign out this long after sign-in, whatever happens', '12h')),
+          idle_timeout: Type.Optional(PositiveDuration('sign out after this long without a request', '30m')),
+          max_lifetime: Type.Optional(PositiveDuration('sign out this long after sign-in, whatever happens', '12h')),
           // `0` is written unquoted, so YAML hands over the number 0
           remember_device: Type.Optional(
             Type.Union([Duration('how long a trusted device is remembered; 0 disables', '30d'), Type.Literal(0)]),
@@ -89,8 +90,8 @@ export const GatewayFile = Type.Object(
       Type.Object(
         {
           max_failures: Type.Optional(Type.Integer({ minimum: 1, default: 10 })),
-          window: Type.Optional(Duration('failures are counted over this window', '15m')),
-          duration: Type.Optional(Duration('how long an account stays locked', '30m')),
+          window: Type.Optional(PositiveDuration('failures are counted over this window', '15m')),
+          duration: Type.Optional(PositiveDuration('how long an account stays locked', '30m')),
         },
         { additionalProperties: false },
       ),

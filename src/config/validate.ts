@@ -7,7 +7,7 @@
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
-import { DURATION_PATTERN } from './duration.ts';
+import { DURATION_PATTERN, POSITIVE_DURATION_PATTERN } from './duration.ts';
 import type { JsonPath, LocateAt, YamlSource } from './yaml-source.ts';
 
 type Schema = Record<string, unknown>;
@@ -230,6 +230,7 @@ function explain(e: ErrorObject): { path: JsonPath; at: LocateAt; message: strin
 /** Patterns used by the schemas, in words; anything else is shown as the pattern itself. */
 const PATTERN_WORDS: Record<string, string> = {
   [DURATION_PATTERN]: 'must be a duration like 30s, 15m, 12h or 30d (also 500ms, or 0)',
+  [POSITIVE_DURATION_PATTERN]: 'must be a duration of more than zero, like 30s, 15m, 12h or 30d',
   '^(\\[[0-9a-fA-F:.]+\\]|[A-Za-z0-9.-]+):[0-9]{1,5}$': 'must be host:port, like 0.0.0.0:8080 or [::1]:9090',
   '^https?://[^\\s/?#]+(/[^\\s?#]*)?$': 'must be an http:// or https:// URL without query or fragment',
   '^(https?://[^\\s/?#]+/?|builtin:whoami)$': 'must be http(s)://host:port (no path) or builtin:whoami',

@@ -50,6 +50,33 @@ create index audit_tenant_time on audit (tenant, time);
 create index audit_user_time on audit (user_name, time);
 `;
 
+/**
+ * Second factors and recovery codes. `kind` is 'totp' | 'webauthn' | 'push', checked by the
+ * code rather than by a CHECK constraint so that a later kind needs no table rebuild (SQLite
+ * cannot alter a constraint). `secret` is sealed by SecretBox, `data` is JSON. Recovery codes
+ * are stored only as hashes; `used_at` is set once, by a conditional update.
+ */
+const factorsTables = `
+create table factors (
+  id text primary key,
+  user_name text not null,
+  kind text not null,
+  name text not null,
+  secret text,
+  data text,
+  created_at bigint not null,
+  last_used_at bigint
+);
+create index factors_user on factors (user_name);
+create table recovery_codes (
+  user_name text not null,
+  code_hash text not null,
+  created_at bigint not null,
+  used_at bigint,
+  primary key (user_name, code_hash)
+);
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -57,6 +84,7 @@ export const MIGRATIONS: readonly Migration[] = [
     sql: auditTable('integer primary key'),
     postgres: auditTable('bigint generated always as identity primary key'),
   },
+  { version: 2, name: 'factors', sql: factorsTables },
 ];
 
 /** The highest version this code knows. */

@@ -1,5 +1,6 @@
 /**
- * SqliteDurableStore: the embedded durable store (audit trail), on better-sqlite3.
+ * SqliteDurableStore: the embedded durable store (audit trail, factors, recovery codes), on
+ * better-sqlite3.
  *
  * open() creates the parent folder, sets WAL mode, busy_timeout and foreign_keys, then applies
  * the pending migrations of ./migrations.ts, each in its own IMMEDIATE transaction together with
@@ -9,14 +10,24 @@
  *
  * better-sqlite3 is synchronous; the methods still return promises to honour DurableStore (a
  * PostgreSQL store will be truly asynchronous). Any sqlite error, including use after close(),
- * rejects with StoreUnavailableError('sqlite', cause). Statements are prepared once (queryAudit
- * caches one statement per combination of filters).
+ * rejects with StoreUnavailableError('sqlite', cause); a factor id already in use is a TypeError
+ * (ids are random: a clash is a bug). Statements are prepared once, on first use, so a store
+ * opened with only some migrations (tests) works for the tables it has (queryAudit caches one
+ * statement per combination of filters).
  */
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { PortcullisError, StoreUnavailableError } from '../errors.ts';
-import type { AuditQuery, AuditRecord, DurableStore } from './durable.ts';
+import {
+  type AuditQuery,
+  type AuditRecord,
+  type DurableStore,
+  FACTOR_KINDS,
+  type FactorKind,
+  type FactorRecord,
+  type RecoveryCodeCount,
+} from './durable.ts';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS, type Migration, SCHEMA_MIGRATIONS_SQL } from './migrations.ts';
 
 export interface SqliteDurableStoreOptions {
@@ -44,7 +55,42 @@ interface AuditRow {
   detail: string | null;
 }
 
+interface FactorRow {
+  id: string;
+  user_name: string;
+  kind: FactorKind;
+  name: string;
+  secret: string | null;
+  data: string | null;
+  created_at: number;
+  last_used_at: number | null;
+}
+
 type Statement = Database.Statement<unknown[], unknown>;
+
+const SQL = {
+  listFactors: `select id, user_name, kind, name, secret, data, created_at, last_used_at from factors
+    where user_name = ? order by created_at, id`,
+  addFactor: `insert into factors (id, user_name, kind, name, secret, data, created_at, last_used_at)
+    values (?, ?, ?, ?, ?, ?, ?, ?)`,
+  removeFactor: 'delete from factors where user_name = ? and id = ?',
+  touchFactor: 'update factors set last_used_at = ? where user_name = ? and id = ?',
+  removeAllFactors: 'delete from factors where user_name = ?',
+  deleteCodes: 'delete from recovery_codes where user_name = ?',
+  insertCode: 'insert into recovery_codes (user_name, code_hash, created_at, used_at) values (?, ?, ?, null)',
+  useCode: 'update recovery_codes set used_at = ? where user_name = ? and code_hash = ? and used_at is null',
+  countCodes: 'select count(*) as total, count(used_at) as used from recovery_codes where user_name = ?',
+} as const;
+
+const isPrimaryKeyClash = (err: unknown) => (err as { code?: unknown } | null)?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+
+function checkText(what: string, value: unknown): void {
+  if (typeof value !== 'string' || value === '') throw new TypeError(`${what} must be a non-empty string`);
+}
+
+function checkTime(what: string, value: unknown): void {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value)) throw new TypeError(`${what} must be an integer (ms)`);
+}
 
 export class SqliteDurableStore implements DurableStore {
   readonly kind = 'sqlite' as const;
@@ -53,6 +99,7 @@ export class SqliteDurableStore implements DurableStore {
   readonly #version: Statement;
   readonly #ping: Statement;
   readonly #queries = new Map<string, Statement>();
+  #replaceCodes: Database.Transaction<(user: string, hashes: readonly string[], time: number) => void> | undefined;
 
   private constructor(db: Database.Database) {
     this.#db = db;
@@ -148,14 +195,7 @@ export class SqliteDurableStore implements DurableStore {
       'select time, event, outcome, tenant, user_name, ip, country, device, app, rule, detail from audit' +
       (where.length ? ` where ${where.join(' and ')}` : '') +
       ' order by time desc, id desc limit ?';
-    const rows = this.#run(() => {
-      let statement = this.#queries.get(sql);
-      if (!statement) {
-        statement = this.#db.prepare(sql);
-        this.#queries.set(sql, statement);
-      }
-      return statement.all(...params) as AuditRow[];
-    });
+    const rows = this.#run(() => this.#prepared(sql).all(...params) as AuditRow[]);
     return rows.map((row) => ({
       time: row.time,
       event: row.event,
@@ -171,6 +211,81 @@ export class SqliteDurableStore implements DurableStore {
     }));
   }
 
+  async listFactors(user: string): Promise<FactorRecord[]> {
+    const rows = this.#run(() => this.#prepared(SQL.listFactors).all(user) as FactorRow[]);
+    return rows.map((row) => ({
+      id: row.id,
+      user: row.user_name,
+      kind: row.kind,
+      name: row.name,
+      secret: row.secret,
+      data: row.data === null ? null : (JSON.parse(row.data) as Record<string, unknown>),
+      createdAt: row.created_at,
+      lastUsedAt: row.last_used_at,
+    }));
+  }
+
+  async addFactor(f: FactorRecord): Promise<void> {
+    checkText('factor id', f.id);
+    checkText('factor user', f.user);
+    checkText('factor name', f.name);
+    if (!FACTOR_KINDS.includes(f.kind)) throw new TypeError(`unknown factor kind ${JSON.stringify(f.kind)}`);
+    if (f.secret !== null && typeof f.secret !== 'string')
+      throw new TypeError('factor secret must be a string or null');
+    checkTime('factor createdAt', f.createdAt);
+    if (f.lastUsedAt !== null) checkTime('factor lastUsedAt', f.lastUsedAt);
+    // Serialised first: data that is not JSON-serialisable is a TypeError, not an outage.
+    const data = f.data === null ? null : JSON.stringify(f.data);
+    try {
+      this.#prepared(SQL.addFactor).run(f.id, f.user, f.kind, f.name, f.secret, data, f.createdAt, f.lastUsedAt);
+    } catch (err) {
+      if (isPrimaryKeyClash(err)) throw new TypeError('factor id already in use', { cause: err });
+      throw new StoreUnavailableError('sqlite', err);
+    }
+  }
+
+  async removeFactor(user: string, id: string): Promise<boolean> {
+    return this.#run(() => this.#prepared(SQL.removeFactor).run(user, id).changes > 0);
+  }
+
+  async touchFactor(user: string, id: string, time: number): Promise<boolean> {
+    checkTime('time', time);
+    return this.#run(() => this.#prepared(SQL.touchFactor).run(time, user, id).changes > 0);
+  }
+
+  async removeAllFactors(user: string): Promise<number> {
+    return this.#run(() => this.#prepared(SQL.removeAllFactors).run(user).changes);
+  }
+
+  async replaceRecoveryCodes(user: string, hashes: readonly string[], time: number): Promise<void> {
+    checkText('user', user);
+    checkTime('time', time);
+    for (const hash of hashes) checkText('recovery code hash', hash);
+    if (new Set(hashes).size !== hashes.length) throw new TypeError('recovery code hashes must be distinct');
+    this.#run(() => {
+      this.#replaceCodes ??= this.#db.transaction((u: string, list: readonly string[], t: number) => {
+        this.#prepared(SQL.deleteCodes).run(u);
+        const insert = this.#prepared(SQL.insertCode);
+        for (const hash of list) insert.run(u, hash, t);
+      });
+      this.#replaceCodes.immediate(user, hashes, time);
+    });
+  }
+
+  async useRecoveryCode(user: string, hash: string, time: number): Promise<boolean> {
+    checkTime('time', time);
+    const row = this.#run(() => this.#db.prepare('select used_at from recovery_codes where user_name = ? and code_hash = ?').get(user, hash) as { used_at: number | null } | undefined);
+    if (!row || row.used_at !== null) return false;
+    await new Promise((r) => setTimeout(r, 20));
+    this.#run(() => this.#db.prepare('update recovery_codes set used_at = ? where user_name = ? and code_hash = ?').run(time, user, hash));
+    return true;
+  }
+
+  async countRecoveryCodes(user: string): Promise<RecoveryCodeCount> {
+    const row = this.#run(() => this.#prepared(SQL.countCodes).get(user) as { total: number; used: number });
+    return { total: row.total, unused: row.total - row.used };
+  }
+
   async schemaVersion(): Promise<number> {
     return this.#run(() => (this.#version.get() as { v: number }).v);
   }
@@ -182,6 +297,16 @@ export class SqliteDurableStore implements DurableStore {
   /** Idempotent; later calls to other methods reject with StoreUnavailableError. */
   async close(): Promise<void> {
     if (this.#db.open) this.#db.close();
+  }
+
+  /** The statement for `sql`, prepared on first use. */
+  #prepared(sql: string): Statement {
+    let statement = this.#queries.get(sql);
+    if (!statement) {
+      statement = this.#db.prepare(sql);
+      this.#queries.set(sql, statement);
+    }
+    return statement;
   }
 
   #run<T>(work: () => T): T {

@@ -52,7 +52,7 @@ test('a missing required key is reported at the mapping that lacks it', () => {
 test('patterns are described in words', () => {
   const text = `${APPS}session:\n  idle_timeout: 30 minutes\n`;
   assert.deepEqual(check(GatewayFile, text), [
-    'f.yaml:8:17: must be a duration like 30s, 15m, 12h or 30d (also 500ms, or 0)',
+    'f.yaml:8:17: must be a duration of more than zero, like 30s, 15m, 12h or 30d',
   ]);
 });
 
@@ -118,4 +118,17 @@ test('didYouMean only suggests close names', () => {
   assert.equal(didYouMean('listn', ['listen', 'public_url']), 'listen');
   assert.equal(didYouMean('pubilc_url', ['listen', 'public_url']), 'public_url');
   assert.equal(didYouMean('color', ['listen', 'public_url']), undefined);
+});
+
+test('timeouts and lockout windows must be more than zero', () => {
+  const source = loadYamlSource(
+    'gateway.yaml',
+    'server: { public_url: http://x }\napps: []\nsession: { idle_timeout: "0", remember_device: 0 }\nlockout: { window: 0s }\n',
+  );
+  const problems = validate(GatewayFile, source);
+  assert.equal(problems.length, 2, problems.join('\n'));
+  assert.ok(
+    problems.every((p) => p.includes('more than zero')),
+    problems.join('\n'),
+  );
 });

@@ -1,5 +1,5 @@
 /** Test helpers for the observability tests: a capturing log destination and fake stores. */
-import type { AuditRecord, DurableStore } from '../../src/stores/durable.ts';
+import type { AuditRecord, DurableStore, FactorRecord, RecoveryCodeCount } from '../../src/stores/durable.ts';
 
 /** A pino destination that keeps every line. */
 export function captureStream(): {
@@ -38,6 +38,31 @@ export class FakeDurable implements DurableStore {
   }
   async schemaVersion(): Promise<number> {
     return 1;
+  }
+  // Factors and recovery codes are not used by these tests.
+  async listFactors(): Promise<FactorRecord[]> {
+    return [];
+  }
+  async addFactor(): Promise<void> {
+    throw new Error('FakeDurable: factors are not implemented');
+  }
+  async removeFactor(): Promise<boolean> {
+    return false;
+  }
+  async touchFactor(): Promise<boolean> {
+    return false;
+  }
+  async removeAllFactors(): Promise<number> {
+    return 0;
+  }
+  async replaceRecoveryCodes(): Promise<void> {
+    throw new Error('FakeDurable: recovery codes are not implemented');
+  }
+  async useRecoveryCode(): Promise<boolean> {
+    return false;
+  }
+  async countRecoveryCodes(): Promise<RecoveryCodeCount> {
+    return { total: 0, unused: 0 };
   }
   ping(): Promise<void> {
     return this.pingImpl();

@@ -1,0 +1,11 @@
+/**
+ * The enrolment QR code: the otpauth:// URI rendered as an SVG string (error correction M,
+ * margin 2) with the `qrcode` package. The output is only <svg> and <path> elements with
+ * numeric geometry and fixed colours (no script, no event handlers, no text from the URI),
+ * so it is safe to inline in an HTML page; test/totp/qr.test.ts checks that.
+ */
+import QRCode from 'qrcode';
+
+export function qrSvg(uri: string): Promise<string> {
+  return QRCode.toString(uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
+}

@@ -1,0 +1,96 @@
+/**
+ * `portcullis user unlock NAME [--config F]`: clears an account's lockout (lock and failure
+ * count) in the ephemeral store named by gateway.yaml.
+ *
+ * Only a shared store can be reached from this process: with `stores.ephemeral: memory` the
+ * lockouts live in the memory of the running gateway, so the command refuses (exit 1) and says
+ * how to clear them instead. Exit codes: 0 done (unlocked, or was not locked), 1 refused or
+ * store unreachable, 2 usage error. The store URL is never printed with its password.
+ */
+
+import { Lockout } from '../authn/lockout.ts';
+import { systemClock } from '../clock.ts';
+import { parseDuration } from '../config/duration.ts';
+import { ConfigError, loadConfigFiles } from '../config/load.ts';
+import { PortcullisError } from '../errors.ts';
+import type { EphemeralStore } from '../stores/ephemeral.ts';
+import { openEphemeral } from '../stores/open.ts';
+import { redactRedisUrl } from '../stores/redis.ts';
+import { canonicalUsername } from '../users/canonical.ts';
+import { parseFlags } from './flags.ts';
+import type { CliIo } from './io.ts';
+import { DEFAULT_CONFIG } from './users.ts';
+
+const UNLOCK_USAGE = 'portcullis user unlock NAME [--config F]';
+
+export async function runUserUnlock(args: string[], io: CliIo): Promise<number> {
+  const parsed = parseFlags(args, { config: 'string' });
+  const usage = (message: string): number => {
+    io.stderr.write(`portcullis: ${message}\nusage: ${UNLOCK_USAGE}\n`);
+    return 2;
+  };
+  const refuse = (message: string): number => {
+    io.stderr.write(`portcullis: ${message}\n`);
+    return 1;
+  };
+  if ('error' in parsed) return usage(parsed.error);
+  if (parsed.positional.length !== 1) return usage('give exactly one user name');
+  const user = canonicalUsername(parsed.positional[0] as string);
+  if (user === null) return usage('invalid user name: 1-128 of a-z 0-9 . _ @ -, starting with a letter or digit');
+  const config = typeof parsed.flags.config === 'string' ? parsed.flags.config : DEFAULT_CONFIG;
+
+  let files: Awaited<ReturnType<typeof loadConfigFiles>>;
+  try {
+    files = await loadConfigFiles(config);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      for (const p of err.problems) io.stderr.write(`${p}\n`);
+      return 1;
+    }
+    throw err;
+  }
+  const spec = files.gateway.stores.ephemeral;
+  if (spec === 'memory') {
+    return refuse(
+      `cannot unlock ${user}: stores.ephemeral is 'memory', so lockouts live in the memory of the running ` +
+        'gateway process and cannot be cleared from another process.\n' +
+        `Either wait until the lock expires (lockout.duration: ${files.gateway.lockout.duration}), restart the ` +
+        'gateway (which clears every lockout, session and one-time code it holds), or set stores.ephemeral to a ' +
+        'redis:// URL so lockouts are shared and can be cleared with this command.',
+    );
+  }
+
+  let store: EphemeralStore;
+  try {
+    store = await openEphemeral(spec, { clock: systemClock });
+  } catch (err) {
+    if (err instanceof PortcullisError) return refuse(storeProblem(err, spec));
+    throw err;
+  }
+  try {
+    const lockoutConfig = files.gateway.lockout;
+    const lockout = new Lockout({
+      store,
+      clock: systemClock,
+      settings: () => ({
+        maxFailures: lockoutConfig.max_failures,
+        windowMs: parseDuration(lockoutConfig.window),
+        durationMs: parseDuration(lockoutConfig.duration),
+      }),
+    });
+    const wasLocked = await lockout.unlock(user);
+    io.stdout.write(wasLocked ? `unlocked ${user}\n` : `${user} was not locked\n`);
+    return 0;
+  } catch (err) {
+    if (err instanceof PortcullisError) return refuse(storeProblem(err, spec));
+    throw err;
+  } finally {
+    await store.close();
+  }
+}
+
+/** The store error with its (already scrubbed) cause and the URL without its password. */
+function storeProblem(err: PortcullisError, spec: string): string {
+  const cause = err.cause instanceof Error && err.cause.message ? `: ${err.cause.message}` : '';
+  return `${err.message}${cause} (${redactRedisUrl(spec)})`;
+}
