@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type pino from 'pino';
 import { buildGateway } from './app.ts';
 import { AuditLog } from './audit/audit.ts';
+import { Lockout } from './authn/lockout.ts';
 import { SetupTokens } from './authn/setup-tokens.ts';
 import { type Clock, systemClock } from './clock.ts';
 import { type LoadedFiles, loadConfigFiles } from './config/load.ts';
@@ -52,6 +53,7 @@ export interface Runtime {
   readonly audit: AuditLog;
   readonly metrics: Metrics;
   readonly setup: SetupTokens;
+  readonly lockout: Lockout;
   readonly logger: pino.Logger;
   state(): GatewayState;
   signingKeys(): readonly SigningKey[];
@@ -91,6 +93,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const s = initial.state.session;
   const sessions = new SessionStore(ephemeral, clock, random, { idleMs: s.idleMs, maxLifetimeMs: s.maxLifetimeMs });
   const setup = new SetupTokens(clock, random);
+  const lockout = new Lockout({ store: ephemeral, clock, settings: () => reloader.current.state.lockout });
 
   const reloader = new Reloader<Loaded>({
     build: async () => load(await loadConfigFiles(options.configPath, env), options.whoamiOrigin),
@@ -127,6 +130,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     audit,
     metrics,
     setup,
+    lockout,
     current,
     verifier: () => reloader.current.verifier,
     signingKeys: () => keys,
@@ -149,6 +153,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     audit,
     metrics,
     setup,
+    lockout,
     logger,
     state: current,
     signingKeys: () => keys,

@@ -8,6 +8,7 @@ import type { SessionStore } from '../session/session-store.ts';
 import type { GatewayState } from '../state.ts';
 import type { EphemeralStore } from '../stores/ephemeral.ts';
 import type { PasswordVerifier } from '../users/password.ts';
+import type { Lockout } from './lockout.ts';
 import type { SetupTokens } from './setup-tokens.ts';
 
 /** What the portal routes need; injected by app.ts. */
@@ -23,6 +24,8 @@ export interface PortalDeps {
   /** signs X-Portcullis-Assertion (forward-auth hands it to the proxy in front) */
   readonly signer: () => AssertionSigner;
   readonly setup: SetupTokens;
+  /** failures per account and client IP; locks after lockout.max_failures */
+  readonly lockout: Lockout;
   /** rebuilds the state from the files now (after the set-up page wrote users.yaml) */
   readonly reload: () => Promise<void>;
   /** the state in force now */

@@ -4,6 +4,7 @@ import type { GatewayState } from '../state.ts';
 import { canonicalUsername } from '../users/canonical.ts';
 import type { DirectoryUser } from '../users/directory.ts';
 import type { PasswordVerifier } from '../users/password.ts';
+import type { Lockout } from './lockout.ts';
 
 export interface PasswordAttempt {
   readonly username: unknown;
@@ -14,20 +15,46 @@ export interface PasswordAttempt {
 
 /**
  * The password step, shared by the JSON API and the HTML form. An unknown user, a disabled
- * user, a user without a password and a wrong password all get the same answer after the
- * same work (a full argon2 verification). Every attempt is an audit event; the password never
- * leaves this function.
+ * user, a user without a password, a locked account and a wrong password all get the same
+ * answer after the same work (a full argon2 verification). Failures count towards the account
+ * and IP lockout; every attempt is an audit event; the password never leaves this function.
+ * A store that is down rejects (503 upstream of here): never a pass.
  */
 export async function checkPassword(
-  deps: { audit: AuditLog; metrics: Metrics; verifier: () => PasswordVerifier },
+  deps: { audit: AuditLog; metrics: Metrics; verifier: () => PasswordVerifier; lockout: Lockout },
   state: GatewayState,
   attempt: PasswordAttempt,
 ): Promise<DirectoryUser | null> {
-  const name = typeof attempt.username === 'string' ? canonicalUsername(attempt.username) : null;
+  const typed = typeof attempt.username === 'string' ? attempt.username : '';
+  const name = canonicalUsername(typed);
   const password = typeof attempt.password === 'string' ? attempt.password : '';
   const user = name === null ? undefined : state.users.get(name);
-  const ok = await deps.verifier().verify(user?.passwordHash, password);
-  const success = ok && user !== undefined && !user.disabled;
+  const locked = await deps.lockout.isLocked(typed, attempt.ip);
+  // the verification runs even when locked: a locked account costs the same time as any other
+  const ok = await deps.verifier().verify(locked ? undefined : user?.passwordHash, password);
+  const success = ok && !locked && user !== undefined && !user.disabled;
+  let reason: string | undefined;
+  if (!success) {
+    reason = locked ? 'locked' : user === undefined ? 'unknown_user' : user.disabled ? 'disabled' : 'bad_password';
+    const counted = await deps.lockout.recordFailure(typed, attempt.ip, 'password');
+    if (counted.locked || counted.ipLocked) {
+      deps.audit.record({
+        event: 'lockout',
+        outcome: 'info',
+        tenant: user?.tenant ?? null,
+        user: name,
+        ip: attempt.ip,
+        country: null,
+        device: null,
+        app: attempt.app,
+        rule: null,
+        detail: { account_locked: counted.locked, ip_locked: counted.ipLocked, failures: counted.failures },
+      });
+    }
+  } else {
+    // no second factor exists yet, so the password completes the sign-in
+    await deps.lockout.recordSuccess(typed);
+  }
   deps.metrics.observeLogin(success ? 'success' : 'failure');
   deps.audit.record({
     event: success ? 'login.success' : 'login.failure',
@@ -39,10 +66,7 @@ export async function checkPassword(
     device: null,
     app: attempt.app,
     rule: null,
-    detail: {
-      factor: 'password',
-      ...(success ? {} : { reason: user === undefined ? 'unknown_user' : user.disabled ? 'disabled' : 'bad_password' }),
-    },
+    detail: { factor: 'password', ...(reason ? { reason } : {}) },
   });
   return success ? (user ?? null) : null;
 }

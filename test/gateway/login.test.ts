@@ -287,3 +287,40 @@ describe('logout', () => {
     );
   });
 });
+
+describe('lockout', () => {
+  test('after max_failures the account is locked: even the right password gets the same 401, until duration passes', async (t) => {
+    const gw = await startTestGateway({ gateway: { lockout: { max_failures: 3, window: '15m', duration: '30m' } } });
+    t.after(() => gw.close());
+    for (let i = 0; i < 3; i++)
+      assert.equal((await apiLogin(gw, { username: 'Alice', password: `wrong ${i}` })).status, 401);
+    const locked = await apiLogin(gw, { username: 'alice', password: PASSWORD });
+    assert.equal(locked.status, 401);
+    assert.deepEqual(locked.json(), { error: 'invalid_credentials' }, 'a locked account looks like a wrong password');
+    assert.equal(locked.cookies.length, 0);
+    assert.equal(
+      (await apiLogin(gw, { username: 'bob', password: PASSWORD })).status,
+      200,
+      'other accounts are not affected',
+    );
+    gw.clock.advance(30 * 60_000 + 1);
+    assert.equal(
+      (await apiLogin(gw, { username: 'alice', password: PASSWORD })).status,
+      200,
+      'the lock ends after duration',
+    );
+    await gw.runtime.audit.flush();
+    const events = await gw.runtime.durable.queryAudit({ event: 'lockout' });
+    assert.equal(events.length, 1);
+    assert.equal(events[0]?.user, 'alice');
+    const failures = await gw.runtime.durable.queryAudit({ event: 'login.failure' });
+    assert.ok(failures.some((f) => f.detail?.reason === 'locked'));
+  });
+
+  test('unknown accounts lock the same way (nothing tells which names exist)', async (t) => {
+    const gw = await startTestGateway({ gateway: { lockout: { max_failures: 2, window: '15m', duration: '30m' } } });
+    t.after(() => gw.close());
+    for (let i = 0; i < 2; i++) await apiLogin(gw, { username: 'nobody', password: 'x' });
+    assert.equal((await gw.runtime.lockout.status('nobody')).locked, true);
+  });
+});
