@@ -274,11 +274,7 @@ export class SqliteDurableStore implements DurableStore {
 
   async useRecoveryCode(user: string, hash: string, time: number): Promise<boolean> {
     checkTime('time', time);
-    const row = this.#run(() => this.#db.prepare('select used_at from recovery_codes where user_name = ? and code_hash = ?').get(user, hash) as { used_at: number | null } | undefined);
-    if (!row || row.used_at !== null) return false;
-    await new Promise((r) => setTimeout(r, 20));
-    this.#run(() => this.#db.prepare('update recovery_codes set used_at = ? where user_name = ? and code_hash = ?').run(time, user, hash));
-    return true;
+    return this.#run(() => this.#prepared(SQL.useCode).run(time, user, hash).changes === 1);
   }
 
   async countRecoveryCodes(user: string): Promise<RecoveryCodeCount> {
