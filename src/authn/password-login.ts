@@ -29,6 +29,19 @@ export async function checkPassword(
   const name = canonicalUsername(typed);
   const password = typeof attempt.password === 'string' ? attempt.password : '';
   const user = name === null ? undefined : state.users.get(name);
+  const audit = (event: string, outcome: 'success' | 'failure' | 'info', detail: Record<string, unknown>) =>
+    deps.audit.record({
+      event,
+      outcome,
+      tenant: user?.tenant ?? null,
+      user: name,
+      ip: attempt.ip,
+      country: null,
+      device: null,
+      app: attempt.app,
+      rule: null,
+      detail,
+    });
   const locked = await deps.lockout.isLocked(typed, attempt.ip);
   // the verification runs even when locked: a locked account costs the same time as any other
   const ok = await deps.verifier().verify(locked ? undefined : user?.passwordHash, password);
@@ -38,17 +51,10 @@ export async function checkPassword(
     reason = locked ? 'locked' : user === undefined ? 'unknown_user' : user.disabled ? 'disabled' : 'bad_password';
     const counted = await deps.lockout.recordFailure(typed, attempt.ip, 'password');
     if (counted.locked || counted.ipLocked) {
-      deps.audit.record({
-        event: 'lockout',
-        outcome: 'info',
-        tenant: user?.tenant ?? null,
-        user: name,
-        ip: attempt.ip,
-        country: null,
-        device: null,
-        app: attempt.app,
-        rule: null,
-        detail: { account_locked: counted.locked, ip_locked: counted.ipLocked, failures: counted.failures },
+      audit('lockout', 'info', {
+        account_locked: counted.locked,
+        ip_locked: counted.ipLocked,
+        failures: counted.failures,
       });
     }
   } else {
@@ -56,17 +62,9 @@ export async function checkPassword(
     await deps.lockout.recordSuccess(typed);
   }
   deps.metrics.observeLogin(success ? 'success' : 'failure');
-  deps.audit.record({
-    event: success ? 'login.success' : 'login.failure',
-    outcome: success ? 'success' : 'failure',
-    tenant: user?.tenant ?? null,
-    user: name,
-    ip: attempt.ip,
-    country: null,
-    device: null,
-    app: attempt.app,
-    rule: null,
-    detail: { factor: 'password', ...(reason ? { reason } : {}) },
+  audit(success ? 'login.success' : 'login.failure', success ? 'success' : 'failure', {
+    factor: 'password',
+    ...(reason ? { reason } : {}),
   });
   return success ? (user ?? null) : null;
 }
