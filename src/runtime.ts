@@ -4,10 +4,13 @@ import type pino from 'pino';
 import { buildGateway } from './app.ts';
 import { AuditLog } from './audit/audit.ts';
 import { Lockout } from './authn/lockout.ts';
+import { SecondFactors } from './authn/second-factors.ts';
 import { SetupTokens } from './authn/setup-tokens.ts';
+import { TotpVerifier } from './authn/totp/totp.ts';
 import { type Clock, systemClock } from './clock.ts';
 import { type LoadedFiles, loadConfigFiles } from './config/load.ts';
 import { configWatchTargets, Reloader } from './config/reload.ts';
+import { loadSecretKeys, SecretBox } from './crypto/secret-box.ts';
 import { buildAdminServer } from './observability/admin.ts';
 import { createLogger } from './observability/logger.ts';
 import { createMetrics, type Metrics } from './observability/metrics.ts';
@@ -94,6 +97,18 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const sessions = new SessionStore(ephemeral, clock, random, { idleMs: s.idleMs, maxLifetimeMs: s.maxLifetimeMs });
   const setup = new SetupTokens(clock, random);
   const lockout = new Lockout({ store: ephemeral, clock, settings: () => reloader.current.state.lockout });
+  const box = new SecretBox(await loadSecretKeys({ env: env.PORTCULLIS_SECRET_KEYS, dataDir: g.data_dir }));
+  const totpFor = (s: GatewayState) => {
+    const t = s.files.gateway.mfa.totp;
+    return {
+      verifier: new TotpVerifier({ store: ephemeral, clock, digits: t.digits, period: t.period, skew: t.skew }),
+      issuer: t.issuer,
+      digits: t.digits,
+      period: t.period,
+    };
+  };
+  let totp = totpFor(initial.state);
+  const factors = new SecondFactors({ durable, ephemeral, box, clock, random, totp: () => totp });
 
   const reloader = new Reloader<Loaded>({
     build: async () => load(await loadConfigFiles(options.configPath, env), options.whoamiOrigin),
@@ -107,6 +122,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     const ns = next.state.session;
     sessions.setTimeouts({ idleMs: ns.idleMs, maxLifetimeMs: ns.maxLifetimeMs });
     signer = new AssertionSigner(keys[0] as SigningKey, next.state.publicUrl.origin);
+    totp = totpFor(next.state);
     const [a, b] = [prev.state.files.gateway.stores, next.state.files.gateway.stores];
     if (a.durable !== b.durable || a.ephemeral !== b.ephemeral)
       logger.warn('stores changed in gateway.yaml: restart to apply');
@@ -131,6 +147,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     metrics,
     setup,
     lockout,
+    factors,
     current,
     verifier: () => reloader.current.verifier,
     signingKeys: () => keys,

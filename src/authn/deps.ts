@@ -9,6 +9,7 @@ import type { GatewayState } from '../state.ts';
 import type { EphemeralStore } from '../stores/ephemeral.ts';
 import type { PasswordVerifier } from '../users/password.ts';
 import type { Lockout } from './lockout.ts';
+import type { SecondFactors } from './second-factors.ts';
 import type { SetupTokens } from './setup-tokens.ts';
 
 /** What the portal routes need; injected by app.ts. */
@@ -26,6 +27,8 @@ export interface PortalDeps {
   readonly setup: SetupTokens;
   /** failures per account and client IP; locks after lockout.max_failures */
   readonly lockout: Lockout;
+  /** enrolment and proof of second factors, recovery codes */
+  readonly factors: SecondFactors;
   /** rebuilds the state from the files now (after the set-up page wrote users.yaml) */
   readonly reload: () => Promise<void>;
   /** the state in force now */

@@ -21,12 +21,15 @@ export interface Session {
 }
 
 const SECOND_FACTORS: readonly SecondFactorName[] = ['totp', 'webauthn', 'push'];
+/** The shortest max_age in effect: a proof this recent always counts. */
+export const MIN_FRESHNESS_MS = 60_000;
 
 /** The authentication methods references (RFC 8176 words) of a session, for headers and the assertion. */
 export function amrOf(session: Session): string[] {
   const amr: string[] = [];
   if (session.factors.pwd !== undefined) amr.push('pwd');
-  if (session.factors.totp !== undefined) amr.push('otp');
+  // a recovery code is a one-time password too
+  if (session.factors.totp !== undefined || session.factors.recovery !== undefined) amr.push('otp');
   if (session.factors.webauthn !== undefined) amr.push('hwk');
   if (session.factors.push !== undefined) amr.push('mca');
   if (amr.length > 1) amr.push('mfa');
@@ -42,12 +45,16 @@ export function meetsRequirement(
   req: { level: Level; maxAgeMs?: number; methods?: readonly SecondFactorName[] },
   now: number,
 ): boolean {
-  const fresh = (t: number | undefined) => t !== undefined && (req.maxAgeMs === undefined || now - t <= req.maxAgeMs);
+  // max_age 0 ("prove it now") still has to survive the redirect back to the page: one minute
+  const maxAge = req.maxAgeMs === undefined ? undefined : Math.max(req.maxAgeMs, MIN_FRESHNESS_MS);
+  const fresh = (t: number | undefined) => t !== undefined && (maxAge === undefined || now - t <= maxAge);
   if (req.level === 'password') {
     // any proof counts as the first factor (a passkey sign-in, later, proves more than a password)
     return Object.values(session.factors).some((t) => fresh(t));
   }
   if (req.level === 'mfa') {
+    // a recovery code stands in for any second factor, unless the rule names the methods
+    if (req.methods === undefined && fresh(session.factors.recovery)) return true;
     const allowed = req.methods ?? SECOND_FACTORS;
     return allowed.some((m) => fresh(session.factors[m]));
   }

@@ -33,6 +33,7 @@ test('every HTTP error code the gateway answers is documented', () => {
     'src/authn/api-routes.ts',
     'src/authn/sso-routes.ts',
     'src/authn/forward-auth.ts',
+    'src/authn/factor-routes.ts',
   ];
   for (const file of sources) {
     for (const [, code] of read(file).matchAll(/(?:refuse\([^)]*?\d{3}, |error: )'([a-z_]+)'/g)) {
