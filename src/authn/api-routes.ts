@@ -4,6 +4,7 @@ import { readSession } from '../gate/session-lookup.ts';
 import { amrOf } from '../session/session.ts';
 import { csrfGuard } from './csrf.ts';
 import type { PortalDeps } from './deps.ts';
+import { nextStep } from './next-step.ts';
 import { checkPassword } from './password-login.ts';
 import { defaultRedirect, safeRedirect } from './redirect.ts';
 import { endSession, startSession } from './sign-in.ts';
@@ -35,10 +36,11 @@ export function apiRoutes(deps: PortalDeps) {
       reply.header('cache-control', 'no-store');
       if (user === null) return reply.code(401).send({ error: 'invalid_credentials' });
       await startSession(deps, request, reply, user);
-      return {
-        status: 'authenticated',
-        redirect: safeRedirect(body.rd, state, request.pc.origin) ?? defaultRedirect(state),
-      };
+      const redirect = safeRedirect(body.rd, state, request.pc.origin) ?? defaultRedirect(state);
+      const step = await nextStep(deps.factors, state, user, redirect, request.pc.ip);
+      if (step.status !== 'authenticated') return step;
+      await deps.lockout.recordSuccess(user.name);
+      return { status: 'authenticated', redirect };
     });
 
     app.post('/api/logout', { onRequest: json, schema: { body: Type.Optional(Empty) } }, async (request, reply) => {

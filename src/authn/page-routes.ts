@@ -4,9 +4,10 @@ import { Type } from 'typebox';
 import { readSession } from '../gate/session-lookup.ts';
 import { token } from '../random.ts';
 import { sendPage as html } from '../web/html.ts';
-import { handoffPage, homePage, loginPage, logoutPage, stepUpPage } from '../web/pages/login-page.ts';
+import { handoffPage, homePage, loginPage, logoutPage } from '../web/pages/login-page.ts';
 import { csrfGuard } from './csrf.ts';
 import type { PortalDeps } from './deps.ts';
+import { nextStep } from './next-step.ts';
 import { checkPassword } from './password-login.ts';
 import { defaultRedirect, safeRedirect } from './redirect.ts';
 import { endSession, startSession } from './sign-in.ts';
@@ -90,16 +91,13 @@ export function pageRoutes(deps: PortalDeps) {
         );
       }
       await startSession(deps, request, reply, user);
-      return reply.header('cache-control', 'no-store').redirect(rd ?? defaultRedirect(state), 303);
-    });
-
-    app.get('/stepup', { schema: { querystring: RdQuery } }, async (request, reply) => {
-      const found = await readSession(request, reply, deps.sessions, deps.metrics);
-      if (found === 'unavailable') return reply;
-      const rd = safeRedirect((request.query as { rd?: string }).rd, request.pc.state, request.pc.origin);
-      if (found.user === null)
-        return reply.redirect(`/.portcullis/login${rd ? `?rd=${encodeURIComponent(rd)}` : ''}`, 302);
-      return html(reply, stepUpPage({ user: found.user.name }));
+      const target = rd ?? defaultRedirect(state);
+      const step = await nextStep(deps.factors, state, user, target, request.pc.ip);
+      if (step.status === 'authenticated') await deps.lockout.recordSuccess(user.name);
+      const next = step.status === 'mfa_required' ? 'stepup' : step.status === 'enrollment_required' ? 'enroll' : null;
+      return reply
+        .header('cache-control', 'no-store')
+        .redirect(next === null ? target : `/.portcullis/${next}?rd=${encodeURIComponent(target)}`, 303);
     });
 
     app.get('/logout', async (request, reply) => {

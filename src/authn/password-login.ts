@@ -18,7 +18,8 @@ export interface PasswordAttempt {
  * user, a user without a password, a locked account and a wrong password all get the same
  * answer after the same work (a full argon2 verification). Failures count towards the account
  * and IP lockout; every attempt is an audit event; the password never leaves this function.
- * A store that is down rejects (503 upstream of here): never a pass.
+ * A store that is down rejects (503 upstream of here): never a pass. The caller clears the
+ * failure count (lockout.recordSuccess) only once the whole sign-in succeeded.
  */
 export async function checkPassword(
   deps: { audit: AuditLog; metrics: Metrics; verifier: () => PasswordVerifier; lockout: Lockout },
@@ -57,9 +58,6 @@ export async function checkPassword(
         failures: counted.failures,
       });
     }
-  } else {
-    // no second factor exists yet, so the password completes the sign-in
-    await deps.lockout.recordSuccess(typed);
   }
   deps.metrics.observeLogin(success ? 'success' : 'failure');
   audit(success ? 'login.success' : 'login.failure', success ? 'success' : 'failure', {

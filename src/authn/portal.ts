@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { staticRoutes } from '../web/static.ts';
 import { apiRoutes } from './api-routes.ts';
 import type { PortalDeps } from './deps.ts';
+import { factorPageRoutes } from './factor-page-routes.ts';
 import { factorRoutes } from './factor-routes.ts';
 import { forwardAuthRoutes } from './forward-auth.ts';
 import { pageRoutes } from './page-routes.ts';
@@ -23,6 +24,7 @@ export function portal(deps: PortalDeps) {
     await app.register(setupRoutes(deps));
     await app.register(forwardAuthRoutes(deps));
     await app.register(factorRoutes(deps));
+    await app.register(factorPageRoutes(deps));
 
     app.get('/jwks.json', async (_request, reply) =>
       reply.header('cache-control', 'public, max-age=300').send({ keys: deps.signingKeys().map((k) => k.publicJwk) }),

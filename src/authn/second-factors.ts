@@ -38,8 +38,12 @@ export class SecondFactors {
   /** Starts a TOTP enrolment: a new secret, kept sealed for ten minutes until a code proves it. */
   async startTotp(user: string): Promise<{ secret: string; otpauthUrl: string; qrSvg: string }> {
     const t = this.deps.totp();
-    const secret = generateTotpSecret(this.deps.random);
-    await this.deps.ephemeral.set(pendingKey(user), this.deps.box.seal(secret, pendingKey(user)), ENROLMENT_TTL_MS);
+    // a reload of the enrolment page shows the same secret until it is proven or expires
+    const pending = await this.deps.ephemeral.get(pendingKey(user));
+    const secret =
+      pending === null ? generateTotpSecret(this.deps.random) : this.deps.box.open(pending, pendingKey(user));
+    if (pending === null)
+      await this.deps.ephemeral.set(pendingKey(user), this.deps.box.seal(secret, pendingKey(user)), ENROLMENT_TTL_MS);
     const otpauthUrl = totpUri({
       issuer: t.issuer,
       account: user,

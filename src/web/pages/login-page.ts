@@ -35,16 +35,6 @@ export function handoffPage(opts: { action: string; code: string; rd: string }):
   );
 }
 
-export function stepUpPage(opts: { user: string }): string {
-  return layout(
-    'More verification needed',
-    `<h1>More verification needed</h1>
-<p>Signed in as <strong>${esc(opts.user)}</strong>. This page requires a stronger or more recent proof of identity than your session holds: a second factor.</p>
-<p>No second factor is enrolled for your account yet. Ask your administrator.</p>
-<form method="post" action="/.portcullis/logout"><button type="submit" class="secondary">Sign out</button></form>`,
-  );
-}
-
 export function logoutPage(opts: { signedIn: boolean; user?: string }): string {
   return layout(
     opts.signedIn ? 'Sign out' : 'Signed out',

@@ -1,0 +1,131 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import { sendPage as html } from '../web/html.ts';
+import { enrollPage, noFactorPage, recoveryCodesPage, stepUpPage } from '../web/pages/factor-pages.ts';
+import { csrfGuard } from './csrf.ts';
+import type { PortalDeps } from './deps.ts';
+import { auditFactor, hasFreshSecondFactor, proveFactor, raiseSession, type Signed, signedIn } from './prove-factor.ts';
+import { defaultRedirect, safeRedirect } from './redirect.ts';
+
+const RdQuery = Type.Object({ rd: Type.Optional(Type.String({ maxLength: 4096 })) });
+const CodeForm = Type.Object(
+  { code: Type.String({ maxLength: 64 }), rd: Type.Optional(Type.String({ maxLength: 4096 })) },
+  { additionalProperties: false },
+);
+
+/**
+ * The second-factor pages: step-up (a TOTP code or a recovery code, nothing else: the session
+ * is kept and only rises), and TOTP enrolment. They work without JavaScript.
+ */
+export function factorPageRoutes(deps: PortalDeps) {
+  return async function factorPages(app: FastifyInstance): Promise<void> {
+    const form = csrfGuard('form');
+    const rdOf = (request: FastifyRequest, value: unknown) => safeRedirect(value, request.pc.state, request.pc.origin);
+
+    /** The signed-in session, or a redirect to sign in (null: the answer is sent). */
+    async function session(request: FastifyRequest, reply: FastifyReply, rd: string | null): Promise<Signed | null> {
+      const s = await signedIn(deps, request, reply);
+      if (s === 'unavailable') return null;
+      if (s === null) {
+        reply.redirect(`/.portcullis/login${rd ? `?rd=${encodeURIComponent(rd)}` : ''}`, 302);
+        return null;
+      }
+      return s;
+    }
+    const hasTotp = async (s: Signed) => (await deps.factors.list(s.user.name)).some((f) => f.kind === 'totp');
+
+    app.get('/stepup', { schema: { querystring: RdQuery } }, async (request, reply) => {
+      const rd = rdOf(request, (request.query as { rd?: string }).rd);
+      const s = await session(request, reply, rd);
+      if (s === null) return reply;
+      if (!(await hasTotp(s))) return html(reply, noFactorPage({ user: s.user.name, rd }));
+      return html(reply, stepUpPage({ user: s.user.name, rd }));
+    });
+
+    app.post('/stepup', { onRequest: form, schema: { body: CodeForm } }, async (request, reply) => {
+      const body = request.body as { code: string; rd?: string };
+      const rd = rdOf(request, body.rd);
+      const s = await session(request, reply, rd);
+      if (s === null) return reply;
+      const result = await proveFactor(deps, request, reply, s, 'totp', () =>
+        deps.factors.proveTotp(s.user.name, body.code),
+      );
+      if (!result.ok)
+        return html(
+          reply,
+          stepUpPage({ user: s.user.name, rd, error: 'That code is not valid. Try the next one.' }),
+          401,
+        );
+      return reply.header('cache-control', 'no-store').redirect(rd ?? defaultRedirect(request.pc.state), 303);
+    });
+
+    app.post('/recovery', { onRequest: form, schema: { body: CodeForm } }, async (request, reply) => {
+      const body = request.body as { code: string; rd?: string };
+      const rd = rdOf(request, body.rd);
+      const s = await session(request, reply, rd);
+      if (s === null) return reply;
+      const result = await proveFactor(deps, request, reply, s, 'recovery', () =>
+        deps.factors.proveRecovery(s.user.name, body.code),
+      );
+      if (!result.ok)
+        return html(reply, stepUpPage({ user: s.user.name, rd, error: 'That recovery code is not valid.' }), 401);
+      const note = `Recovery code accepted. ${result.remaining ?? 0} remain. If you lost your device, set up a new authenticator from your account page.`;
+      return html(
+        reply,
+        recoveryCodesPage({ codes: [], next: rd ?? defaultRedirect(request.pc.state), heading: 'Signed in', note }),
+      );
+    });
+
+    app.get('/enroll', { schema: { querystring: RdQuery } }, async (request, reply) => {
+      const rd = rdOf(request, (request.query as { rd?: string }).rd);
+      const s = await session(request, reply, rd);
+      if (s === null) return reply;
+      if ((await deps.factors.list(s.user.name)).length > 0 && !hasFreshSecondFactor(s, deps.clock.now())) {
+        return reply.redirect(
+          `/.portcullis/stepup?rd=${encodeURIComponent(`${request.pc.origin}/.portcullis/enroll${rd ? `?rd=${encodeURIComponent(rd)}` : ''}`)}`,
+          302,
+        );
+      }
+      const started = await deps.factors.startTotp(s.user.name);
+      return html(reply, enrollPage({ user: s.user.name, qrSvg: started.qrSvg, secret: started.secret, rd }));
+    });
+
+    app.post('/enroll', { onRequest: form, schema: { body: CodeForm } }, async (request, reply) => {
+      const body = request.body as { code: string; rd?: string };
+      const rd = rdOf(request, body.rd);
+      const s = await session(request, reply, rd);
+      if (s === null) return reply;
+      const result = await deps.factors.finishTotp(s.user.name, body.code);
+      if (!result.ok) {
+        auditFactor(deps, request, s, 'enroll.totp.failure', 'failure', { reason: result.reason });
+        if (result.reason === 'no_enrollment')
+          return reply.redirect(`/.portcullis/enroll${rd ? `?rd=${encodeURIComponent(rd)}` : ''}`, 303);
+        const again = await deps.factors.startTotp(s.user.name);
+        return html(
+          reply,
+          enrollPage({
+            user: s.user.name,
+            qrSvg: again.qrSvg,
+            secret: again.secret,
+            rd,
+            error: 'That code is not valid. Check the time on your phone and try the next code.',
+          }),
+          401,
+        );
+      }
+      await raiseSession(deps, request, reply, s, 'totp');
+      auditFactor(deps, request, s, 'enroll.totp', 'success', {
+        factor: result.factor.id,
+        recovery_codes_issued: result.recoveryCodes.length,
+      });
+      return html(
+        reply,
+        recoveryCodesPage({
+          codes: result.recoveryCodes,
+          next: rd ?? defaultRedirect(request.pc.state),
+          heading: 'Authenticator added',
+        }),
+      );
+    });
+  };
+}

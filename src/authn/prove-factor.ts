@@ -1,0 +1,101 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { type FoundSession, readSession } from '../gate/session-lookup.ts';
+import type { FactorName } from '../session/session.ts';
+import type { PortalDeps } from './deps.ts';
+import { setSessionCookie } from './session-cookie.ts';
+
+export type Signed = FoundSession & {
+  session: NonNullable<FoundSession['session']>;
+  user: NonNullable<FoundSession['user']>;
+  sessionId: string;
+};
+
+/** The signed-in session of the request, or null (503 already sent when the store is down). */
+export async function signedIn(
+  deps: PortalDeps,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<Signed | null | 'unavailable'> {
+  const found = await readSession(request, reply, deps.sessions, deps.metrics);
+  if (found === 'unavailable') return 'unavailable';
+  if (found.session === null || found.user === null || found.sessionId === undefined) return null;
+  return found as Signed;
+}
+
+/** The one way a session rises: record the factor, move to a new id, set the cookie. */
+export async function raiseSession(
+  deps: PortalDeps,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  s: Signed,
+  factor: FactorName,
+): Promise<void> {
+  const { id } = await deps.sessions.raise(s.sessionId, s.session, factor);
+  setSessionCookie(reply, request.pc.state, id);
+}
+
+export function auditFactor(
+  deps: PortalDeps,
+  request: FastifyRequest,
+  s: Signed,
+  event: string,
+  outcome: 'success' | 'failure' | 'info',
+  detail: Record<string, unknown>,
+): void {
+  deps.audit.record({
+    event,
+    outcome,
+    tenant: s.user.tenant,
+    user: s.user.name,
+    ip: request.pc.ip,
+    country: null,
+    device: null,
+    app: request.pc.app?.name ?? null,
+    rule: null,
+    detail,
+  });
+}
+
+/**
+ * The one "prove a second factor" path, for every factor kind and for the JSON API and the
+ * pages alike: lockout first (a locked account fails like a wrong code), then the proof, then
+ * the failure count or the rise of the session. Every outcome is audited.
+ */
+export async function proveFactor(
+  deps: PortalDeps,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  s: Signed,
+  kind: 'totp' | 'recovery',
+  prove: () => Promise<{ ok: boolean; reason?: string; remaining?: number }>,
+): Promise<{ ok: boolean; remaining?: number }> {
+  const locked = await deps.lockout.isLocked(s.user.name, request.pc.ip);
+  const result = locked ? { ok: false, reason: 'locked' } : await prove();
+  if (!result.ok) {
+    const counted = await deps.lockout.recordFailure(s.user.name, request.pc.ip, kind);
+    if (counted.locked) auditFactor(deps, request, s, 'lockout', 'info', { failures: counted.failures });
+    auditFactor(deps, request, s, `mfa.${kind}.failure`, 'failure', { reason: result.reason ?? 'invalid' });
+    deps.metrics.observeLogin('failure');
+    return { ok: false };
+  }
+  await deps.lockout.recordSuccess(s.user.name);
+  await raiseSession(deps, request, reply, s, kind);
+  auditFactor(
+    deps,
+    request,
+    s,
+    `mfa.${kind}.success`,
+    'success',
+    result.remaining === undefined ? {} : { remaining: result.remaining },
+  );
+  deps.metrics.observeLogin('success');
+  return result.remaining === undefined ? { ok: true } : { ok: true, remaining: result.remaining };
+}
+
+/** Adding a factor next to existing ones needs a second factor proven this recently. */
+export const FRESH_MFA_MS = 10 * 60_000;
+
+export function hasFreshSecondFactor(s: Signed, now: number): boolean {
+  const f = s.session.factors;
+  return now - Math.max(f.totp ?? 0, f.webauthn ?? 0, f.push ?? 0, f.recovery ?? 0) <= FRESH_MFA_MS;
+}
