@@ -21,8 +21,8 @@ const SetupForm = Type.Object(
 
 /**
  * The first-administrator set-up: available only while no user exists and only with the
- * one-time token printed at start-up. It writes users.yaml (group `admins`), reloads, and
- * signs the new administrator in.
+ * one-time token printed at start-up. It writes users.yaml (group `admins`), reloads, signs the
+ * new administrator in and leads on to enrolling a second factor.
  */
 export function setupRoutes(deps: PortalDeps) {
   return async function setup(app: FastifyInstance): Promise<void> {
@@ -69,7 +69,10 @@ export function setupRoutes(deps: PortalDeps) {
       if (user === undefined) return html(reply, setupPage({ done: true }));
       request.pc = { ...request.pc, state: deps.current() };
       await startSession(deps, request, reply, user);
-      return reply.header('cache-control', 'no-store').redirect('/.portcullis/', 303);
+      // the first administrator enrols a second factor right away
+      return reply
+        .header('cache-control', 'no-store')
+        .redirect(`/.portcullis/enroll?rd=${encodeURIComponent(`${request.pc.origin}/.portcullis/`)}`, 303);
     });
   };
 }

@@ -3,6 +3,7 @@ import { runCheck } from './check.ts';
 import { runExplain } from './explain.ts';
 import type { CliIo } from './io.ts';
 import { runKeys } from './keys.ts';
+import { runUserResetMfa } from './reset-mfa.ts';
 import { runSchema } from './schema.ts';
 import { semanticCheck } from './semantic-check.ts';
 import { runStart } from './start.ts';
@@ -19,6 +20,7 @@ const HELP = `portcullis: an MFA gateway for managed service providers
   portcullis user add NAME [--email E] [--groups a,b] [--tenant T] [--name N] --password-stdin
   portcullis user list
   portcullis user unlock NAME              clear a lockout (needs the shared Redis store)
+  portcullis user reset-mfa NAME           remove a user's second factors and recovery codes (lost device)
   portcullis keys rotate [--keep 2]        add a new assertion signing key
 `;
 
@@ -41,6 +43,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         if (sub === 'add') return await runUserAdd(more, io);
         if (sub === 'list') return await runUserList(more, io);
         if (sub === 'unlock') return await runUserUnlock(more, io);
+        if (sub === 'reset-mfa') return await runUserResetMfa(more, io);
         io.stderr.write('usage: portcullis user add|list ...\n');
         return 2;
       }

@@ -35,6 +35,11 @@ test('first administrator: one-time token, users.yaml written, signed in, then t
 
   const done = await post(good);
   assert.equal(done.status, 303);
+  assert.equal(
+    done.headers.location,
+    `/.portcullis/enroll?rd=${encodeURIComponent('http://portal.test/.portcullis/')}`,
+    'on to the second factor',
+  );
   const cookie = cookieFrom(done, gw.cookieName);
   assert.ok(cookie);
   const users = readFileSync(join(gw.dir, 'config/users.yaml'), 'utf8');
