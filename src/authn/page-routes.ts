@@ -4,7 +4,7 @@ import { Type } from 'typebox';
 import { readSession } from '../gate/session-lookup.ts';
 import { token } from '../random.ts';
 import { sendPage as html } from '../web/html.ts';
-import { handoffPage, homePage, loginPage, logoutPage } from '../web/pages/login-page.ts';
+import { handoffPage, loginPage, logoutPage } from '../web/pages/login-page.ts';
 import { csrfGuard } from './csrf.ts';
 import type { PortalDeps } from './deps.ts';
 import { nextStep } from './next-step.ts';
@@ -109,14 +109,6 @@ export function pageRoutes(deps: PortalDeps) {
     app.post('/logout', { onRequest: form }, async (request, reply) => {
       if ((await endSession(deps, request, reply)) === 'unavailable') return reply;
       return html(reply, logoutPage({ signedIn: false }));
-    });
-
-    app.get('/', async (request, reply) => {
-      const found = await readSession(request, reply, deps.sessions, deps.metrics);
-      if (found === 'unavailable') return reply;
-      if (found.user === null) return reply.redirect('/.portcullis/login', 302);
-      const u = found.user;
-      return html(reply, homePage({ user: u.name, name: u.displayName ?? null, groups: u.groups, tenant: u.tenant }));
     });
   };
 }

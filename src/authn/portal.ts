@@ -1,6 +1,7 @@
 import formBody from '@fastify/formbody';
 import type { FastifyInstance } from 'fastify';
 import { staticRoutes } from '../web/static.ts';
+import { accountRoutes } from './account-routes.ts';
 import { apiRoutes } from './api-routes.ts';
 import type { PortalDeps } from './deps.ts';
 import { factorPageRoutes } from './factor-page-routes.ts';
@@ -25,6 +26,7 @@ export function portal(deps: PortalDeps) {
     await app.register(forwardAuthRoutes(deps));
     await app.register(factorRoutes(deps));
     await app.register(factorPageRoutes(deps));
+    await app.register(accountRoutes(deps));
 
     app.get('/jwks.json', async (_request, reply) =>
       reply.header('cache-control', 'public, max-age=300').send({ keys: deps.signingKeys().map((k) => k.publicJwk) }),

@@ -117,6 +117,15 @@ export class SecondFactors {
     return { ok: used, remaining: unused };
   }
 
+  /** Removes one factor of the user; whether it existed. */
+  async remove(user: string, id: string): Promise<boolean> {
+    return this.deps.durable.removeFactor(user, id);
+  }
+
+  async recoveryCount(user: string): Promise<{ total: number; unused: number }> {
+    return this.deps.durable.countRecoveryCodes(user);
+  }
+
   /** A new set of 10 recovery codes; the old set stops working. Returned once, stored hashed. */
   async regenerateRecoveryCodes(user: string): Promise<string[]> {
     const codes = generateRecoveryCodes(this.deps.random, 10);

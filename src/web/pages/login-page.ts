@@ -45,22 +45,3 @@ export function logoutPage(opts: { signedIn: boolean; user?: string }): string {
       : `<h1>Signed out</h1><p>You are signed out. <a href="/.portcullis/login">Sign in again</a></p>`,
   );
 }
-
-export function homePage(opts: {
-  user: string;
-  name: string | null;
-  groups: readonly string[];
-  tenant: string | null;
-}): string {
-  return layout(
-    'Account',
-    `<h1>Account</h1>
-<dl>
-<dt>User</dt><dd>${esc(opts.user)}</dd>
-${opts.name ? `<dt>Name</dt><dd>${esc(opts.name)}</dd>` : ''}
-<dt>Groups</dt><dd>${esc(opts.groups.join(', ') || '—')}</dd>
-<dt>Organisation</dt><dd>${esc(opts.tenant ?? 'MSP staff')}</dd>
-</dl>
-<form method="post" action="/.portcullis/logout"><button type="submit" class="secondary">Sign out</button></form>`,
-  );
-}
