@@ -34,7 +34,7 @@ export async function endSession(
   const found = await readSession(request, reply, deps.sessions, deps.metrics);
   if (found === 'unavailable') return 'unavailable';
   if (found.sessionId !== undefined) {
-    await deps.sessions.destroy(found.sessionId);
+    await deps.sessions.destroy(found.sessionId, found.user?.name);
     deps.audit.record({
       event: 'logout',
       outcome: 'info',

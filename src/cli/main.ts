@@ -6,6 +6,7 @@ import { runKeys } from './keys.ts';
 import { runUserResetMfa } from './reset-mfa.ts';
 import { runSchema } from './schema.ts';
 import { semanticCheck } from './semantic-check.ts';
+import { runUserSessions } from './sessions.ts';
 import { runStart } from './start.ts';
 import { runUserUnlock } from './unlock.ts';
 import { runHashPassword, runUserAdd, runUserList } from './users.ts';
@@ -21,6 +22,8 @@ const HELP = `portcullis: an MFA gateway for managed service providers
   portcullis user list
   portcullis user unlock NAME              clear a lockout (needs the shared Redis store)
   portcullis user reset-mfa NAME           remove a user's second factors and recovery codes (lost device)
+  portcullis user sessions NAME            list a user's live sessions (needs the shared Redis store)
+  portcullis user revoke-sessions NAME     end every session of a user, on every instance
   portcullis keys rotate [--keep 2]        add a new assertion signing key
 `;
 
@@ -44,6 +47,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         if (sub === 'list') return await runUserList(more, io);
         if (sub === 'unlock') return await runUserUnlock(more, io);
         if (sub === 'reset-mfa') return await runUserResetMfa(more, io);
+        if (sub === 'sessions') return await runUserSessions(more, io, 'list');
+        if (sub === 'revoke-sessions') return await runUserSessions(more, io, 'revoke');
         io.stderr.write('usage: portcullis user add|list ...\n');
         return 2;
       }

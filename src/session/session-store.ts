@@ -12,6 +12,11 @@ export interface SessionTimeouts {
 /** A session id is 256 random bits, base64url: 43 characters. Anything else is not looked up. */
 const ID_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 
+/** The set of a user's session store keys: what `user sessions` and `user revoke-sessions` use. */
+function indexKey(user: string): string {
+  return `user-sess:${user}`;
+}
+
 /** id -> store key, for ids seen recently: hashing is the costliest step of a lookup. Bounded. */
 const keyCache = new Map<string, string>();
 const KEY_CACHE_LIMIT = 10_000;
@@ -82,18 +87,53 @@ export class SessionStore {
     const next: Session = { ...session, factors: { ...session.factors, [factor]: this.clock.now() } };
     const id = await this.write(next);
     await this.store.delete(storeKey(oldId));
+    await this.store.removeFromSet(indexKey(session.user), storeKey(oldId));
     return { id, session: next };
   }
 
-  async destroy(id: string | undefined): Promise<void> {
+  /** Ends one session (logout). `user` keeps the per-user index tidy when it is known. */
+  async destroy(id: string | undefined, user?: string): Promise<void> {
     if (id === undefined || !ID_PATTERN.test(id)) return;
     await this.store.delete(storeKey(id));
+    if (user !== undefined) await this.store.removeFromSet(indexKey(user), storeKey(id));
+  }
+
+  /**
+   * The live sessions of a user (for `portcullis user sessions`), each with a short handle (the
+   * start of its store key: never the cookie value). Entries of sessions that ended are pruned.
+   */
+  async listForUser(user: string): Promise<{ handle: string; session: Session; expiresAt: number }[]> {
+    const found: { handle: string; session: Session; expiresAt: number }[] = [];
+    for (const key of await this.store.members(indexKey(user))) {
+      const raw = await this.store.get(key);
+      const session = raw === null ? null : (JSON.parse(raw) as Session);
+      if (session === null || session.user !== user || this.clock.now() >= this.expiresAt(session)) {
+        await this.store.removeFromSet(indexKey(user), key);
+        continue;
+      }
+      found.push({
+        handle: key.slice('sess:'.length, 'sess:'.length + 10),
+        session,
+        expiresAt: this.expiresAt(session),
+      });
+    }
+    return found.sort((a, b) => a.session.createdAt - b.session.createdAt);
+  }
+
+  /** Ends every session of a user, on every instance (they share the store); how many ended. */
+  async revokeUser(user: string): Promise<number> {
+    let ended = 0;
+    for (const key of await this.store.members(indexKey(user))) if (await this.store.delete(key)) ended++;
+    await this.store.delete(indexKey(user));
+    return ended;
   }
 
   private async write(session: Session): Promise<string> {
     const id = token(this.random, 32);
     const ttl = Math.min(this.timeouts.idleMs, this.expiresAt(session) - this.clock.now());
     await this.store.set(storeKey(id), JSON.stringify(session), Math.max(ttl, 1));
+    // the per-user index outlives every session it lists: it lives a full max lifetime
+    await this.store.addToSet(indexKey(session.user), storeKey(id), this.timeouts.maxLifetimeMs);
     return id;
   }
 }

@@ -23,6 +23,15 @@ export interface EphemeralStore {
    * created and is not extended by later increments (a fixed window).
    */
   increment(key: string, ttlMs: number): Promise<number>;
+  /**
+   * Adds a member to the set at `key` and sets the set's time to live to ttlMs (a set is one
+   * key: delete() removes it whole). Used for per-user indexes, e.g. a user's sessions.
+   */
+  addToSet(key: string, member: string, ttlMs: number): Promise<void>;
+  /** The members of the set at `key`; [] when absent. */
+  members(key: string): Promise<string[]>;
+  /** Removes one member; true when it was there. */
+  removeFromSet(key: string, member: string): Promise<boolean>;
   /** Remaining time to live in ms, or null when absent. */
   ttl(key: string): Promise<number | null>;
   /** Resolves when the store answers; rejects with StoreUnavailableError otherwise. */

@@ -25,6 +25,8 @@ interface Entry {
   value: string;
   /** ms since the epoch, per the injected clock */
   expiresAt: number;
+  /** present when the key holds a set */
+  members?: Set<string>;
 }
 
 export class MemoryEphemeralStore implements EphemeralStore {
@@ -109,6 +111,22 @@ export class MemoryEphemeralStore implements EphemeralStore {
     if (!Number.isSafeInteger(current)) throw new TypeError(`value at ${JSON.stringify(key)} is not a counter`);
     entry.value = String(current + 1);
     return current + 1;
+  }
+
+  async addToSet(key: string, member: string, ttlMs: number): Promise<void> {
+    const ttl = checkTtl(ttlMs);
+    const entry = this.#live(key);
+    const members = entry?.members ?? new Set<string>();
+    members.add(member);
+    this.#entries.set(key, { value: '', members, expiresAt: this.#clock.now() + ttl });
+  }
+
+  async members(key: string): Promise<string[]> {
+    return [...(this.#live(key)?.members ?? [])];
+  }
+
+  async removeFromSet(key: string, member: string): Promise<boolean> {
+    return this.#live(key)?.members?.delete(member) ?? false;
   }
 
   async ttl(key: string): Promise<number | null> {

@@ -153,6 +153,20 @@ export class RedisEphemeralStore implements EphemeralStore {
   }
 
   /** PTTL: -2 (absent) is null; -1 (no expiry, never written by this store) is Infinity. */
+  async addToSet(key: string, member: string, ttlMs: number): Promise<void> {
+    const ttl = checkTtl(ttlMs);
+    const k = this.#key(key);
+    await this.#run(() => this.#redis.multi().sadd(k, member).pexpire(k, ttl).exec());
+  }
+
+  async members(key: string): Promise<string[]> {
+    return this.#run(() => this.#redis.smembers(this.#key(key)));
+  }
+
+  async removeFromSet(key: string, member: string): Promise<boolean> {
+    return (await this.#run(() => this.#redis.srem(this.#key(key), member))) > 0;
+  }
+
   async ttl(key: string): Promise<number | null> {
     const ms = await this.#run(() => this.#redis.pttl(this.#key(key)));
     if (ms === -2) return null;

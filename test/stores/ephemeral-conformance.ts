@@ -183,6 +183,37 @@ export function ephemeralConformance(name: string, make: () => Promise<Conforman
       assert.equal(await store.get(key('a')), null, 'no prefix matching');
     });
 
+    test('sets: add, members, remove; one key with one time to live; delete drops it whole', async ({
+      store,
+      clock,
+    }, key) => {
+      const k = key('set');
+      assert.deepEqual(await store.members(k), []);
+      await store.addToSet(k, 'a', 60_000);
+      await store.addToSet(k, 'b', 60_000);
+      await store.addToSet(k, 'a', 60_000);
+      assert.deepEqual((await store.members(k)).sort(), ['a', 'b']);
+      assertTtl(await store.ttl(k), 60_000, clock);
+      assert.equal(await store.removeFromSet(k, 'a'), true);
+      assert.equal(await store.removeFromSet(k, 'a'), false);
+      assert.deepEqual(await store.members(k), ['b']);
+      await store.addToSet(k, 'c', 120_000);
+      assertTtl(await store.ttl(k), 120_000, clock);
+      assert.equal(await store.delete(k), true);
+      assert.deepEqual(await store.members(k), []);
+      if (clock) {
+        await store.addToSet(k, 'x', 1000);
+        clock.advance(1000);
+        assert.deepEqual(await store.members(k), [], 'a set expires like any key');
+      }
+    });
+
+    test('concurrent additions to one set all land', async ({ store }, key) => {
+      const k = key('set');
+      await Promise.all(Array.from({ length: 50 }, (_, i) => store.addToSet(k, `m${i}`, 60_000)));
+      assert.equal((await store.members(k)).length, 50);
+    });
+
     test('ping resolves', async ({ store }) => {
       await store.ping();
     });

@@ -1,0 +1,88 @@
+/**
+ * `portcullis user sessions NAME` and `portcullis user revoke-sessions NAME [--config F]`: list
+ * or end a user's sessions in the shared ephemeral store. Revoked sessions end at their next
+ * request, on every instance. With `stores.ephemeral: memory` the sessions live inside the
+ * running gateway, so these commands refuse (exit 1) and say so. Exit codes: 0, 1, 2 (usage).
+ */
+import { systemClock } from '../clock.ts';
+import { ConfigError, loadConfigFiles } from '../config/load.ts';
+import { systemRandom } from '../random.ts';
+import { amrOf } from '../session/session.ts';
+import { SessionStore } from '../session/session-store.ts';
+import { buildState } from '../state.ts';
+import { openDurable, openEphemeral } from '../stores/open.ts';
+import { canonicalUsername } from '../users/canonical.ts';
+import { parseFlags } from './flags.ts';
+import type { CliIo } from './io.ts';
+import { DEFAULT_CONFIG } from './users.ts';
+
+const iso = (ms: number) => new Date(ms).toISOString().replace('.000', '');
+
+export async function runUserSessions(args: string[], io: CliIo, mode: 'list' | 'revoke'): Promise<number> {
+  const usage = `portcullis user ${mode === 'list' ? 'sessions' : 'revoke-sessions'} NAME [--config F]`;
+  const parsed = parseFlags(args, { config: 'string' });
+  const user =
+    'error' in parsed || parsed.positional.length !== 1 ? null : canonicalUsername(parsed.positional[0] as string);
+  if ('error' in parsed || user === null) {
+    io.stderr.write(`portcullis: ${'error' in parsed ? parsed.error : 'give one valid user name'}\nusage: ${usage}\n`);
+    return 2;
+  }
+  let state: ReturnType<typeof buildState>;
+  try {
+    state = buildState(
+      await loadConfigFiles(typeof parsed.flags.config === 'string' ? parsed.flags.config : DEFAULT_CONFIG),
+      { whoamiOrigin: 'http://127.0.0.1:1' },
+    );
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    for (const p of err.problems) io.stderr.write(`${p}\n`);
+    return 1;
+  }
+  const g = state.files.gateway;
+  if (g.stores.ephemeral === 'memory') {
+    io.stderr.write(
+      'portcullis: sessions live in the memory of the running gateway (stores.ephemeral: memory); use a redis:// store to manage them from the command line, or restart the gateway to end them all\n',
+    );
+    return 1;
+  }
+  const store = await openEphemeral(g.stores.ephemeral, { clock: systemClock });
+  try {
+    const sessions = new SessionStore(store, systemClock, systemRandom, {
+      idleMs: state.session.idleMs,
+      maxLifetimeMs: state.session.maxLifetimeMs,
+    });
+    if (mode === 'list') {
+      const list = await sessions.listForUser(user);
+      if (list.length === 0) io.stdout.write(`${user} has no live session\n`);
+      for (const s of list) {
+        io.stdout.write(
+          `${s.handle}  signed in ${iso(s.session.authTime)}  amr ${amrOf(s.session).join(',')}  ends by ${iso(s.expiresAt)}\n`,
+        );
+      }
+      return 0;
+    }
+    const ended = await sessions.revokeUser(user);
+    const durable = await openDurable(g.stores.durable, state.files.baseDir);
+    try {
+      await durable.appendAudit({
+        time: systemClock.now(),
+        event: 'admin.revoke_sessions',
+        outcome: 'info',
+        tenant: state.users.get(user)?.tenant ?? null,
+        user,
+        ip: null,
+        country: null,
+        device: null,
+        app: null,
+        rule: null,
+        detail: { sessions: ended },
+      });
+    } finally {
+      await durable.close();
+    }
+    io.stdout.write(`ended ${ended} session(s) of ${user}\n`);
+    return 0;
+  } finally {
+    await store.close();
+  }
+}

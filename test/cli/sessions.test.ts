@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { test } from 'node:test';
+import { runUserSessions } from '../../src/cli/sessions.ts';
+import { ManualClock } from '../../src/clock.ts';
+import { startTestGateway } from '../helpers/gateway.ts';
+import { requireService } from '../helpers/services.ts';
+
+function capture() {
+  let text = '';
+  return {
+    stream: new Writable({
+      write(chunk, _e, done) {
+        text += String(chunk);
+        done();
+      },
+    }),
+    text: () => text,
+  };
+}
+
+test('user sessions / revoke-sessions: listed from the shared Redis, ended on every instance, audited', async (t) => {
+  if (!(await requireService('redis', t))) return;
+  const name = `erin-${randomBytes(4).toString('hex')}`;
+  // the command reads the store with the system clock, so the gateways start from now
+  const options = {
+    clock: new ManualClock(Date.now()),
+    users: { [name]: { groups: ['msp-admins'] } },
+    gateway: { stores: { durable: 'sqlite:../data/test.db', ephemeral: 'redis://127.0.0.1:6379/0' } },
+  };
+  const a = await startTestGateway(options);
+  t.after(() => a.close());
+  const b = await startTestGateway(options);
+  t.after(() => b.close());
+  const first = await a.login(name, 'app.test');
+  const second = await b.login(name, 'app.test');
+  const config = join(a.dir, 'config/gateway.yaml');
+
+  const out = capture();
+  const io = { stdin: process.stdin, stdout: out.stream, stderr: capture().stream };
+  assert.equal(await runUserSessions([name, '--config', config], io, 'list'), 0);
+  const lines = out.text().trim().split('\n');
+  assert.equal(lines.length, 2, out.text());
+  assert.ok(lines.every((l) => /amr pwd/.test(l)));
+  assert.ok(!out.text().includes(first.split('=')[1] ?? '-'), 'the cookie value is never printed');
+
+  const revoked = capture();
+  assert.equal(await runUserSessions([name, '--config', config], { ...io, stdout: revoked.stream }, 'revoke'), 0);
+  assert.match(revoked.text(), /ended 2 session\(s\)/);
+  assert.equal(
+    (await b.send({ host: 'app.test', target: '/x', headers: { cookie: first } })).status,
+    401,
+    'ended on the other instance too',
+  );
+  assert.equal((await a.send({ host: 'app.test', target: '/x', headers: { cookie: second } })).status, 401);
+  const audit = await (await import('../../src/stores/open.ts')).openDurable(
+    'sqlite:../data/test.db',
+    join(a.dir, 'config'),
+  );
+  t.after(() => audit.close());
+  assert.equal((await audit.queryAudit({ event: 'admin.revoke_sessions', user: name }))[0]?.detail?.sessions, 2);
+});
+
+test('with the memory store the session commands refuse and say why', async (t) => {
+  const gw = await startTestGateway();
+  t.after(() => gw.close());
+  const err = capture();
+  const code = await runUserSessions(
+    ['alice', '--config', join(gw.dir, 'config/gateway.yaml')],
+    { stdin: process.stdin, stdout: capture().stream, stderr: err.stream },
+    'list',
+  );
+  assert.equal(code, 1);
+  assert.match(err.text(), /memory of the running gateway/);
+});
