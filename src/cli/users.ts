@@ -8,10 +8,12 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { loadConfigFiles } from '../config/load.ts';
 import { type UserSpec, UsersFile } from '../config/schema.ts';
 import { validate } from '../config/validate.ts';
 import { loadYamlSource } from '../config/yaml-source.ts';
 import { PortcullisError } from '../errors.ts';
+import { openDurable } from '../stores/open.ts';
 import { canonicalUsername } from '../users/canonical.ts';
 import { UserDirectory } from '../users/directory.ts';
 import { type Argon2Params, hashPassword, passwordProblem } from '../users/password.ts';
@@ -157,9 +159,20 @@ export async function runUserList(args: string[], io: UsersCliIO): Promise<numbe
   const users = (source.data as UsersFile).users;
   const { directory, problems } = UserDirectory.build(users);
   for (const problem of problems) io.stderr.write(`warning: ${usersFile.path}: ${problem}\n`);
-  const rows = [['NAME', 'TENANT', 'GROUPS', 'DISABLED']];
+  const summary = await factorSummary(
+    config,
+    directory.all().map((u) => u.name),
+    io,
+  );
+  const rows = [['NAME', 'TENANT', 'GROUPS', 'DISABLED', 'SECOND FACTORS', 'RECOVERY CODES']];
   for (const u of directory.all()) {
-    rows.push([u.name, u.tenant ?? '-', u.groups.join(',') || '-', u.disabled ? 'yes' : 'no'].map(printable));
+    const s = summary?.get(u.name);
+    const factors = s === undefined ? '?' : s.factors.length === 0 ? 'none' : s.factors.join(',');
+    const recovery =
+      s === undefined ? '?' : s.recovery.total === 0 ? '-' : `${s.recovery.unused}/${s.recovery.total} unused`;
+    rows.push(
+      [u.name, u.tenant ?? '-', u.groups.join(',') || '-', u.disabled ? 'yes' : 'no', factors, recovery].map(printable),
+    );
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
   for (const row of rows)
@@ -218,4 +231,30 @@ async function readPassword(io: UsersCliIO): Promise<string | { error: string }>
 /** Cell text for the terminal: control characters (escape sequences) replaced. */
 function printable(cell: string): string {
   return cell.replace(/[\p{Cc}\p{Cf}]/gu, '?');
+}
+
+/** Each user's second factors (kinds) and recovery codes, from the durable store; null when unreachable. */
+async function factorSummary(
+  config: string,
+  users: readonly string[],
+  io: UsersCliIO,
+): Promise<Map<string, { factors: string[]; recovery: { total: number; unused: number } }> | null> {
+  let durable: Awaited<ReturnType<typeof openDurable>>;
+  try {
+    const files = await loadConfigFiles(config);
+    durable = await openDurable(files.gateway.stores.durable, files.baseDir);
+  } catch (err) {
+    io.stderr.write(`warning: second factors not shown: ${(err as Error).message.split('\n')[0]}\n`);
+    return null;
+  }
+  try {
+    const result = new Map<string, { factors: string[]; recovery: { total: number; unused: number } }>();
+    for (const user of users) {
+      const [factors, recovery] = await Promise.all([durable.listFactors(user), durable.countRecoveryCodes(user)]);
+      result.set(user, { factors: factors.map((f) => f.kind), recovery });
+    }
+    return result;
+  } finally {
+    await durable.close();
+  }
 }

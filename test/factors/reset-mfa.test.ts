@@ -4,6 +4,7 @@ import { Writable } from 'node:stream';
 import { test } from 'node:test';
 import { generateTotpCode } from '../../src/authn/totp/totp.ts';
 import { runUserResetMfa } from '../../src/cli/reset-mfa.ts';
+import { runUserList } from '../../src/cli/users.ts';
 import { PASSWORD, startTestGateway } from '../helpers/gateway.ts';
 import { cookieFrom } from '../helpers/http.ts';
 
@@ -50,6 +51,9 @@ test('user reset-mfa: factors and recovery codes gone, audited; the user enrols 
   const err = capture();
   const config = join(gw.dir, 'config/gateway.yaml');
   const io = { stdin: process.stdin, stdout: out.stream, stderr: err.stream };
+  const listed = capture();
+  assert.equal(await runUserList(['--config', config], { ...io, stdout: listed.stream }), 0);
+  assert.match(listed.text(), /^alice .* totp +10\/10 unused$/m, 'user list summarises the factors');
   assert.equal(await runUserResetMfa(['ALICE', '--config', config], io), 0, err.text());
   assert.match(out.text(), /removed 1 factor\(s\) and the recovery codes of alice/);
   assert.equal((await gw.runtime.durable.listFactors('alice')).length, 0);

@@ -109,8 +109,18 @@ test('user add end to end: writes users.yaml beside gateway.yaml, 0600, password
   assert.equal(await runUserList(['--config', config], list.io), 0, list.err());
   assert.equal(
     list.out(),
-    'NAME   TENANT  GROUPS               DISABLED\nalice  -       msp-admins,auditors  no\nbob    acme    -                    no\n',
+    'NAME   TENANT  GROUPS               DISABLED  SECOND FACTORS  RECOVERY CODES\nalice  -       msp-admins,auditors  no        ?               ?\nbob    acme    -                    no        ?               ?\n',
   );
+  assert.match(
+    list.err(),
+    /second factors not shown/,
+    'without a complete configuration the factors are unknown, and it says so',
+  );
+  // with a complete configuration (a policies folder), the second factors are summarised
+  await mkdir(join(d, 'policies'));
+  const full = io();
+  assert.equal(await runUserList(['--config', config], full.io), 0, full.err());
+  assert.match(full.out(), /^alice +- +msp-admins,auditors +no +none +-$/m);
 });
 
 test('user add honours users.file relative to the gateway.yaml folder', async () => {
