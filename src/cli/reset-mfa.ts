@@ -4,7 +4,7 @@
  * user enrols again at the next sign-in that needs a second factor. The action is an audit
  * event. Exit codes: 0 done, 1 refused (unknown user, invalid config, store down), 2 usage.
  */
-import { userInfo } from 'node:os';
+import { recordAdminAction } from '../audit/admin-event.ts';
 import { systemClock } from '../clock.ts';
 import { ConfigError, loadConfigFiles } from '../config/load.ts';
 import { openDurable } from '../stores/open.ts';
@@ -45,19 +45,13 @@ export async function runUserResetMfa(args: string[], io: CliIo): Promise<number
     const now = systemClock.now();
     const removed = await durable.removeAllFactors(user);
     await durable.replaceRecoveryCodes(user, [], now);
-    await durable.appendAudit({
-      time: now,
-      event: 'admin.reset_mfa',
-      outcome: 'info',
-      tenant: files.users[user]?.tenant ?? null,
-      user,
-      ip: null,
-      country: null,
-      device: null,
-      app: null,
-      rule: null,
-      detail: { factors_removed: removed, by: `cli:${userInfo().username}` },
-    });
+    await recordAdminAction(
+      durable,
+      systemClock,
+      'admin.reset_mfa',
+      { user, tenant: files.users[user]?.tenant ?? null },
+      { factors_removed: removed },
+    );
     io.stdout.write(
       `removed ${removed} factor(s) and the recovery codes of ${user}; they enrol again at their next sign-in that needs a second factor\n`,
     );

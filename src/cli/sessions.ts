@@ -4,6 +4,7 @@
  * request, on every instance. With `stores.ephemeral: memory` the sessions live inside the
  * running gateway, so these commands refuse (exit 1) and say so. Exit codes: 0, 1, 2 (usage).
  */
+import { recordAdminAction } from '../audit/admin-event.ts';
 import { systemClock } from '../clock.ts';
 import { ConfigError, loadConfigFiles } from '../config/load.ts';
 import { systemRandom } from '../random.ts';
@@ -64,19 +65,13 @@ export async function runUserSessions(args: string[], io: CliIo, mode: 'list' | 
     const ended = await sessions.revokeUser(user);
     const durable = await openDurable(g.stores.durable, state.files.baseDir);
     try {
-      await durable.appendAudit({
-        time: systemClock.now(),
-        event: 'admin.revoke_sessions',
-        outcome: 'info',
-        tenant: state.users.get(user)?.tenant ?? null,
-        user,
-        ip: null,
-        country: null,
-        device: null,
-        app: null,
-        rule: null,
-        detail: { sessions: ended },
-      });
+      await recordAdminAction(
+        durable,
+        systemClock,
+        'admin.revoke_sessions',
+        { user, tenant: state.users.get(user)?.tenant ?? null },
+        { sessions: ended },
+      );
     } finally {
       await durable.close();
     }

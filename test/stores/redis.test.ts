@@ -11,26 +11,11 @@ import { Redis } from 'ioredis';
 import { PortcullisError, StoreUnavailableError } from '../../src/errors.ts';
 import { openEphemeral } from '../../src/stores/open.ts';
 import { parseRedisUrl, RedisEphemeralStore, redactRedisUrl } from '../../src/stores/redis.ts';
+import { deleteRedisPrefix } from '../helpers/redis-keys.ts';
 import { redisAvailable, requireService } from '../helpers/services.ts';
 import { ephemeralConformance } from './ephemeral-conformance.ts';
 
 const URL = 'redis://127.0.0.1:6379/0';
-
-/** Deletes every key under `prefix` (only ours). */
-async function deletePrefix(prefix: string): Promise<void> {
-  const admin = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: true });
-  try {
-    await admin.connect();
-    let cursor = '0';
-    do {
-      const [next, keys] = await admin.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-      if (keys.length) await admin.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-  } finally {
-    admin.disconnect();
-  }
-}
 
 if (await redisAvailable()) {
   ephemeralConformance('redis', async () => {
@@ -40,7 +25,7 @@ if (await redisAvailable()) {
       store,
       async cleanup() {
         await store.close();
-        await deletePrefix(prefix);
+        await deleteRedisPrefix(prefix);
       },
     };
   });
@@ -63,7 +48,7 @@ describe('RedisEphemeralStore specifics', () => {
     } finally {
       admin.disconnect();
       await store.close();
-      await deletePrefix(prefix);
+      await deleteRedisPrefix(prefix);
     }
   });
 

@@ -7,7 +7,6 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { Redis } from 'ioredis';
 import type { TotpResult } from '../../src/authn/totp/totp.ts';
 import { generateTotpCode, TotpVerifier, timeStep } from '../../src/authn/totp/totp.ts';
 import { ManualClock } from '../../src/clock.ts';
@@ -15,6 +14,7 @@ import { StoreUnavailableError } from '../../src/errors.ts';
 import type { EphemeralStore } from '../../src/stores/ephemeral.ts';
 import { MemoryEphemeralStore } from '../../src/stores/memory.ts';
 import { RedisEphemeralStore } from '../../src/stores/redis.ts';
+import { deleteRedisPrefix } from '../helpers/redis-keys.ts';
 import { requireService } from '../helpers/services.ts';
 import { memoryFixture, SECRET } from './helpers.ts';
 
@@ -111,22 +111,6 @@ describe('monotonic: earlier steps refused after a later one', () => {
   });
 });
 
-/** Deletes every key under `prefix` (only ours, never FLUSHDB). */
-async function deletePrefix(prefix: string): Promise<void> {
-  const admin = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: true });
-  try {
-    await admin.connect();
-    let cursor = '0';
-    do {
-      const [next, keys] = await admin.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-      if (keys.length) await admin.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-  } finally {
-    admin.disconnect();
-  }
-}
-
 describe('replay: two instances sharing real Redis', () => {
   const URL = 'redis://127.0.0.1:6379/0';
 
@@ -153,7 +137,7 @@ describe('replay: two instances sharing real Redis', () => {
       assert.ok(ttl !== null && ttl > 100_000 && ttl <= 120_000, `ttl ${ttl}`);
     } finally {
       for (const s of stores) await s.close();
-      await deletePrefix(prefix);
+      await deleteRedisPrefix(prefix);
     }
   });
 });

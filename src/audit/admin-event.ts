@@ -1,0 +1,30 @@
+import { userInfo } from 'node:os';
+import type { Clock } from '../clock.ts';
+import type { DurableStore } from '../stores/durable.ts';
+
+/**
+ * An administrator's action from the command line (reset-mfa, revoke-sessions, ...), written
+ * straight to the durable store: the audit trail says who (the operating-system account) did what
+ * to which user.
+ */
+export async function recordAdminAction(
+  durable: DurableStore,
+  clock: Clock,
+  event: string,
+  target: { user: string; tenant: string | null },
+  detail: Record<string, unknown>,
+): Promise<void> {
+  await durable.appendAudit({
+    time: clock.now(),
+    event,
+    outcome: 'info',
+    tenant: target.tenant,
+    user: target.user,
+    ip: null,
+    country: null,
+    device: null,
+    app: null,
+    rule: null,
+    detail: { ...detail, by: `cli:${userInfo().username}` },
+  });
+}
