@@ -18,7 +18,7 @@ export async function nextStep(
   state: GatewayState,
   user: DirectoryUser,
   rd: string,
-  ip: string | null,
+  context: { ip: string | null; now: number },
 ): Promise<NextStep> {
   const url = new URL(rd);
   const host = url.hostname.toLowerCase();
@@ -32,7 +32,8 @@ export async function nextStep(
     method: 'GET',
     app: app.facts,
     user: user.facts,
-    ip,
+    ip: context.ip,
+    now: context.now,
   });
   if (decision.action !== 'authenticate' || decision.require.level === 'password') return { status: 'authenticated' };
   if (decision.require.level === 'phishing_resistant') return { status: 'enrollment_required', methods: ['webauthn'] };

@@ -10,7 +10,8 @@ import { canonicalUsername } from '../users/canonical.ts';
 import { parseFlags } from './flags.ts';
 import type { CliIo } from './io.ts';
 
-const USAGE = 'usage: portcullis explain --method GET --url URL [--user U] [--ip IP] [--config F] [--json]';
+const USAGE =
+  'usage: portcullis explain --method GET --url URL [--user U] [--ip IP] [--time ISO-8601] [--config F] [--json]';
 
 function describe(decision: Decision): string {
   const rule = decision.rule
@@ -31,6 +32,7 @@ export async function runExplain(args: string[], io: CliIo, env: NodeJS.ProcessE
     url: 'string',
     user: 'string',
     ip: 'string',
+    time: 'string',
     json: 'boolean',
   });
   if ('error' in parsed) {
@@ -90,6 +92,12 @@ export async function runExplain(args: string[], io: CliIo, env: NodeJS.ProcessE
     io.stderr.write(`--ip is not an IP address\n`);
     return 2;
   }
+  // the moment judged: --time (for schedules), else now
+  const now = typeof f.time === 'string' ? Date.parse(f.time) : Date.now();
+  if (Number.isNaN(now)) {
+    io.stderr.write('--time must be an ISO 8601 date and time, like 2026-03-02T08:30:00Z\n');
+    return 2;
+  }
   const facts: RequestFacts = {
     host,
     path: normal.path,
@@ -97,6 +105,7 @@ export async function runExplain(args: string[], io: CliIo, env: NodeJS.ProcessE
     app: app.facts,
     user,
     ip,
+    now,
   };
   const decision = evaluate(state.policy, facts);
   if (f.json === true) {

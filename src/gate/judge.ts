@@ -46,6 +46,7 @@ export async function judge(
   const found = await readSession(request, reply, deps.sessions, deps.metrics);
   if (found === 'unavailable') return { kind: 'unavailable' };
   const { session, sessionId, user } = found;
+  const now = deps.clock.now();
   const decision = evaluate(pc.state.policy, {
     host: pc.host,
     path: target.path,
@@ -53,6 +54,7 @@ export async function judge(
     app: app.facts,
     user: user?.facts ?? null,
     ip: pc.ip,
+    now,
   });
   pc.decision = decision;
   if (decision.action === 'allow') return { kind: 'pass', identity: undefined };
@@ -68,7 +70,6 @@ export async function judge(
     deps.metrics.observeRequest(app.name, 'challenge');
     return { kind: 'sign-in', url: portal('login') };
   }
-  const now = deps.clock.now();
   if (!meetsRequirement(session, decision.require, now)) {
     record(deps, request, decision, 'access.challenge', 'challenge', target);
     deps.metrics.observeRequest(app.name, 'challenge');

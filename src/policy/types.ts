@@ -41,6 +41,20 @@ export interface RequestFacts {
   readonly user: UserFacts | null;
   /** canonical client IP (IPv4-mapped IPv6 already folded to IPv4), or null when unknown */
   readonly ip: string | null;
+  /** ms since the epoch, from the injected clock (schedule conditions); absent: no time known */
+  readonly now?: number;
+  /** the client's device, parsed from the User-Agent on first use (device conditions) */
+  readonly device?: () => DeviceFacts;
+}
+
+/** What a device condition can see. Names are normalised (see context/device.ts). */
+export interface DeviceFacts {
+  /** `desktop` when the User-Agent names no other type */
+  readonly type: 'desktop' | 'mobile' | 'tablet' | 'other';
+  /** e.g. `windows`, `macos`, `ios`, `android`, `linux`, `chromeos`; null when unknown */
+  readonly os: string | null;
+  /** e.g. `chrome`, `edge`, `firefox`, `safari`, `opera`; null when unknown */
+  readonly browser: string | null;
 }
 
 /** The answer of one criterion for one request. */
