@@ -37,7 +37,11 @@ export function apiRoutes(deps: PortalDeps) {
       if (user === null) return reply.code(401).send({ error: 'invalid_credentials' });
       await startSession(deps, request, reply, user);
       const redirect = safeRedirect(body.rd, state, request.pc.origin) ?? defaultRedirect(state);
-      const step = await nextStep(deps.factors, state, user, redirect, { ip: request.pc.ip, now: deps.clock.now() });
+      const step = await nextStep(deps.factors, state, user, redirect, {
+        ip: request.pc.ip,
+        now: deps.clock.now(),
+        userAgent: request.headers['user-agent'],
+      });
       if (step.status !== 'authenticated') return step;
       await deps.lockout.recordSuccess(user.name);
       return { status: 'authenticated', redirect };

@@ -1,3 +1,4 @@
+import { lazyDevice } from '../context/device.ts';
 import { normalizePath } from '../gate/normalize-path.ts';
 import { evaluate } from '../policy/evaluate.ts';
 import type { GatewayState } from '../state.ts';
@@ -18,7 +19,7 @@ export async function nextStep(
   state: GatewayState,
   user: DirectoryUser,
   rd: string,
-  context: { ip: string | null; now: number },
+  context: { ip: string | null; now: number; userAgent?: string | undefined },
 ): Promise<NextStep> {
   const url = new URL(rd);
   const host = url.hostname.toLowerCase();
@@ -34,6 +35,7 @@ export async function nextStep(
     user: user.facts,
     ip: context.ip,
     now: context.now,
+    device: lazyDevice(context.userAgent),
   });
   if (decision.action !== 'authenticate' || decision.require.level === 'password') return { status: 'authenticated' };
   if (decision.require.level === 'phishing_resistant') return { status: 'enrollment_required', methods: ['webauthn'] };

@@ -92,7 +92,11 @@ export function pageRoutes(deps: PortalDeps) {
       }
       await startSession(deps, request, reply, user);
       const target = rd ?? defaultRedirect(state);
-      const step = await nextStep(deps.factors, state, user, target, { ip: request.pc.ip, now: deps.clock.now() });
+      const step = await nextStep(deps.factors, state, user, target, {
+        ip: request.pc.ip,
+        now: deps.clock.now(),
+        userAgent: request.headers['user-agent'],
+      });
       if (step.status === 'authenticated') await deps.lockout.recordSuccess(user.name);
       const next = step.status === 'mfa_required' ? 'stepup' : step.status === 'enrollment_required' ? 'enroll' : null;
       return reply

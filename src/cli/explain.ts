@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { ConfigError, loadConfigFiles } from '../config/load.ts';
 import { canonicalIp } from '../context/cidr.ts';
+import { lazyDevice } from '../context/device.ts';
 import { normalizePath } from '../gate/normalize-path.ts';
 import { evaluate } from '../policy/evaluate.ts';
 import type { Decision, RequestFacts } from '../policy/types.ts';
@@ -11,7 +12,7 @@ import { parseFlags } from './flags.ts';
 import type { CliIo } from './io.ts';
 
 const USAGE =
-  'usage: portcullis explain --method GET --url URL [--user U] [--ip IP] [--time ISO-8601] [--config F] [--json]';
+  'usage: portcullis explain --method GET --url URL [--user U] [--ip IP] [--time ISO-8601] [--user-agent UA] [--config F] [--json]';
 
 function describe(decision: Decision): string {
   const rule = decision.rule
@@ -33,6 +34,7 @@ export async function runExplain(args: string[], io: CliIo, env: NodeJS.ProcessE
     user: 'string',
     ip: 'string',
     time: 'string',
+    'user-agent': 'string',
     json: 'boolean',
   });
   if ('error' in parsed) {
@@ -106,6 +108,7 @@ export async function runExplain(args: string[], io: CliIo, env: NodeJS.ProcessE
     user,
     ip,
     now,
+    device: lazyDevice(typeof f['user-agent'] === 'string' ? f['user-agent'] : undefined),
   };
   const decision = evaluate(state.policy, facts);
   if (f.json === true) {

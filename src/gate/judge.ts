@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AuditLog } from '../audit/audit.ts';
 import type { Clock } from '../clock.ts';
+import { lazyDevice } from '../context/device.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { evaluate } from '../policy/evaluate.ts';
 import type { Decision, Level } from '../policy/types.ts';
@@ -55,6 +56,8 @@ export async function judge(
     user: user?.facts ?? null,
     ip: pc.ip,
     now,
+    // parsed only if a devices condition asks
+    device: lazyDevice(request.headers['user-agent']),
   });
   pc.decision = decision;
   if (decision.action === 'allow') return { kind: 'pass', identity: undefined };

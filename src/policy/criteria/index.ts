@@ -1,9 +1,11 @@
 import type { Criterion } from '../types.ts';
+import { devices } from './devices.ts';
 import { groups } from './groups.ts';
 import { hosts } from './hosts.ts';
 import { methods } from './methods.ts';
 import { networks } from './networks.ts';
 import { paths } from './paths.ts';
+import { schedule } from './schedule.ts';
 import { users } from './users.ts';
 
 /**
@@ -18,4 +20,6 @@ export const criteria: readonly Criterion<never>[] = [
   users,
   groups,
   networks,
+  devices,
+  schedule,
 ] as readonly Criterion<never>[];
