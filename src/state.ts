@@ -2,7 +2,8 @@ import { parseDuration } from './config/duration.ts';
 import type { LoadedFiles } from './config/load.ts';
 import { ConfigError } from './config/load.ts';
 import { CidrSet } from './context/cidr.ts';
-import { type CompiledPolicy, compilePolicies } from './policy/compile.ts';
+import { type CompiledPolicy, compilePolicies, type PolicySource } from './policy/compile.ts';
+import { lintPolicies } from './policy/lint.ts';
 import type { AppFacts } from './policy/types.ts';
 import { makeHeaderStripper } from './proxy/strip-headers.ts';
 import { HostTable } from './routing/host-table.ts';
@@ -93,15 +94,23 @@ export function buildState(files: LoadedFiles, options: BuildOptions = {}): Gate
   });
 
   const hosts = new HostTable(apps.map((app) => ({ pattern: app.facts.host, value: app })));
-  const { policy, problems: policyProblems } = compilePolicies(
-    files.policies.map((p) => ({ name: p.name, data: p.data, locate: p.locate })),
-    apps.map((a) => a.facts),
-  );
-  const warnings = policyProblems.filter((p) => p.severity === 'warning').map((p) => p.message);
-  for (const p of policyProblems) if (p.severity === 'error') problems.push(p.message);
+  const sources: PolicySource[] = files.policies.map((p) => ({ name: p.name, data: p.data, locate: p.locate }));
+  const appFacts = apps.map((a) => a.facts);
+  const { policy, problems: compileProblems } = compilePolicies(sources, appFacts);
+  for (const p of compileProblems) if (p.severity === 'error') problems.push(p.message);
 
   const { directory, problems: userProblems } = UserDirectory.build(files.users);
   problems.push(...userProblems.map((m) => `${files.usersPath}: ${m}`));
+
+  const everyone = directory.all();
+  const lintProblems = lintPolicies(
+    sources,
+    appFacts,
+    { groups: new Set(everyone.flatMap((u) => u.groups)), users: new Set(everyone.map((u) => u.name)) },
+    (i) => files.locateGateway(['apps', i, 'host']),
+  );
+  for (const p of lintProblems) if (p.severity === 'error') problems.push(p.message);
+  const warnings = [...compileProblems, ...lintProblems].filter((p) => p.severity === 'warning').map((p) => p.message);
 
   const { set: trustedProxies, errors } = CidrSet.parse(g.server.trusted_proxies ?? []);
   for (const e of errors) problems.push(`${gatewayAt}: server.trusted_proxies[${e.index}]: ${e.message}`);
