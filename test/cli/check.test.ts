@@ -1,20 +1,9 @@
 /** `portcullis check` (src/cli/check.ts) with the policy compiler plugged in (src/cli/semantic-check.ts). */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { runCheck } from '../../src/cli/check.ts';
-import { semanticCheck } from '../../src/cli/semantic-check.ts';
-import { ACME_POLICY, captureIo, makeConfig } from './fixtures.ts';
+import { ACME_POLICY, checkConfig } from './fixtures.ts';
 
-async function check(files: Record<string, string | null> = {}) {
-  const dir = makeConfig(files);
-  try {
-    const io = captureIo();
-    const code = await runCheck(['--config', dir.gateway], io, semanticCheck, {});
-    return { code, out: io.stdout.text, err: io.stderr.text, dir };
-  } finally {
-    dir.remove();
-  }
-}
+const check = checkConfig;
 
 describe('check', () => {
   test('a valid configuration exits 0 with an OK line', async () => {

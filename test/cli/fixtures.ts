@@ -6,7 +6,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
+import { runCheck } from '../../src/cli/check.ts';
 import type { CliIo } from '../../src/cli/io.ts';
+import { semanticCheck } from '../../src/cli/semantic-check.ts';
 
 export const GATEWAY = `server:
   public_url: http://portal.msp.example
@@ -126,4 +128,16 @@ export class Capture extends Writable {
 
 export function captureIo(): CliIo & { stdout: Capture; stderr: Capture } {
   return { stdin: Readable.from([]), stdout: new Capture(), stderr: new Capture() };
+}
+
+/** Runs `portcullis check` (with the policy compiler's checks) on a temporary config folder. */
+export async function checkConfig(files: Record<string, string | null> = {}) {
+  const dir = makeConfig(files);
+  try {
+    const io = captureIo();
+    const code = await runCheck(['--config', dir.gateway], io, semanticCheck, {});
+    return { code, out: io.stdout.text, err: io.stderr.text, dir };
+  } finally {
+    dir.remove();
+  }
 }

@@ -1,25 +1,12 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { test } from 'node:test';
 import { runUserSessions } from '../../src/cli/sessions.ts';
 import { ManualClock } from '../../src/clock.ts';
 import { startTestGateway } from '../helpers/gateway.ts';
 import { requireService } from '../helpers/services.ts';
-
-function capture() {
-  let text = '';
-  return {
-    stream: new Writable({
-      write(chunk, _e, done) {
-        text += String(chunk);
-        done();
-      },
-    }),
-    text: () => text,
-  };
-}
+import { Capture } from './fixtures.ts';
 
 test('user sessions / revoke-sessions: listed from the shared Redis, ended on every instance, audited', async (t) => {
   if (!(await requireService('redis', t))) return;
@@ -38,17 +25,17 @@ test('user sessions / revoke-sessions: listed from the shared Redis, ended on ev
   const second = await b.login(name, 'app.test');
   const config = join(a.dir, 'config/gateway.yaml');
 
-  const out = capture();
-  const io = { stdin: process.stdin, stdout: out.stream, stderr: capture().stream };
+  const out = new Capture();
+  const io = { stdin: process.stdin, stdout: out, stderr: new Capture() };
   assert.equal(await runUserSessions([name, '--config', config], io, 'list'), 0);
-  const lines = out.text().trim().split('\n');
-  assert.equal(lines.length, 2, out.text());
+  const lines = out.text.trim().split('\n');
+  assert.equal(lines.length, 2, out.text);
   assert.ok(lines.every((l) => /amr pwd/.test(l)));
-  assert.ok(!out.text().includes(first.split('=')[1] ?? '-'), 'the cookie value is never printed');
+  assert.ok(!out.text.includes(first.split('=')[1] ?? '-'), 'the cookie value is never printed');
 
-  const revoked = capture();
-  assert.equal(await runUserSessions([name, '--config', config], { ...io, stdout: revoked.stream }, 'revoke'), 0);
-  assert.match(revoked.text(), /ended 2 session\(s\)/);
+  const revoked = new Capture();
+  assert.equal(await runUserSessions([name, '--config', config], { ...io, stdout: revoked }, 'revoke'), 0);
+  assert.match(revoked.text, /ended 2 session\(s\)/);
   assert.equal(
     (await b.send({ host: 'app.test', target: '/x', headers: { cookie: first } })).status,
     401,
@@ -66,12 +53,12 @@ test('user sessions / revoke-sessions: listed from the shared Redis, ended on ev
 test('with the memory store the session commands refuse and say why', async (t) => {
   const gw = await startTestGateway();
   t.after(() => gw.close());
-  const err = capture();
+  const err = new Capture();
   const code = await runUserSessions(
     ['alice', '--config', join(gw.dir, 'config/gateway.yaml')],
-    { stdin: process.stdin, stdout: capture().stream, stderr: err.stream },
+    { stdin: process.stdin, stdout: new Capture(), stderr: err },
     'list',
   );
   assert.equal(code, 1);
-  assert.match(err.text(), /memory of the running gateway/);
+  assert.match(err.text, /memory of the running gateway/);
 });

@@ -1,23 +1,12 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { test } from 'node:test';
 import { generateTotpCode } from '../../src/authn/totp/totp.ts';
 import { runUserResetMfa } from '../../src/cli/reset-mfa.ts';
 import { runUserList } from '../../src/cli/users.ts';
+import { Capture } from '../cli/fixtures.ts';
 import { PASSWORD, startTestGateway } from '../helpers/gateway.ts';
 import { cookieFrom } from '../helpers/http.ts';
-
-function capture() {
-  let text = '';
-  const stream = new Writable({
-    write(chunk, _enc, done) {
-      text += String(chunk);
-      done();
-    },
-  });
-  return { stream, text: () => text };
-}
 
 test('user reset-mfa: factors and recovery codes gone, audited; the user enrols again', async (t) => {
   const gw = await startTestGateway();
@@ -47,15 +36,15 @@ test('user reset-mfa: factors and recovery codes gone, audited; the user enrols 
   assert.equal(finished.status, 200);
   assert.equal((await gw.runtime.durable.listFactors('alice')).length, 1);
 
-  const out = capture();
-  const err = capture();
+  const out = new Capture();
+  const err = new Capture();
   const config = join(gw.dir, 'config/gateway.yaml');
-  const io = { stdin: process.stdin, stdout: out.stream, stderr: err.stream };
-  const listed = capture();
-  assert.equal(await runUserList(['--config', config], { ...io, stdout: listed.stream }), 0);
-  assert.match(listed.text(), /^alice .* totp +10\/10 unused$/m, 'user list summarises the factors');
-  assert.equal(await runUserResetMfa(['ALICE', '--config', config], io), 0, err.text());
-  assert.match(out.text(), /removed 1 factor\(s\) and the recovery codes of alice/);
+  const io = { stdin: process.stdin, stdout: out, stderr: err };
+  const listed = new Capture();
+  assert.equal(await runUserList(['--config', config], { ...io, stdout: listed }), 0);
+  assert.match(listed.text, /^alice .* totp +10\/10 unused$/m, 'user list summarises the factors');
+  assert.equal(await runUserResetMfa(['ALICE', '--config', config], io), 0, err.text);
+  assert.match(out.text, /removed 1 factor\(s\) and the recovery codes of alice/);
   assert.equal((await gw.runtime.durable.listFactors('alice')).length, 0);
   assert.deepEqual(await gw.runtime.durable.countRecoveryCodes('alice'), { total: 0, unused: 0 });
   const audit = await gw.runtime.durable.queryAudit({ event: 'admin.reset_mfa' });

@@ -10,13 +10,7 @@ import { loadYamlSource } from '../../src/config/yaml-source.ts';
 import { compilePolicies, type PolicySource } from '../../src/policy/compile.ts';
 import { PolicyFile } from '../../src/policy/schema.ts';
 import type { AppFacts, Problem } from '../../src/policy/types.ts';
-
-const app = (name: string, tenant: string | null, host: string): AppFacts => ({
-  name,
-  tenant,
-  host,
-  caseInsensitivePaths: false,
-});
+import { app } from './fixtures.ts';
 
 const APPS: AppFacts[] = [
   app('psa', null, 'psa.msp.example'),

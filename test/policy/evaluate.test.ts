@@ -8,16 +8,14 @@ import { canonicalIp } from '../../src/context/cidr.ts';
 import { type CompiledPolicy, compilePolicies, type PolicySource } from '../../src/policy/compile.ts';
 import { evaluate } from '../../src/policy/evaluate.ts';
 import type { PolicyFile } from '../../src/policy/schema.ts';
-import type { AppFacts, Decision, RequestFacts, UserFacts } from '../../src/policy/types.ts';
+import type { Decision, RequestFacts, UserFacts } from '../../src/policy/types.ts';
+import { app } from './fixtures.ts';
 
 const source = (name: string, data: object): PolicySource => ({
   name,
   data: data as PolicyFile,
   locate: () => `${name}:1:1`,
 });
-
-const app = (name: string, tenant: string | null, host: string, caseInsensitivePaths = false): AppFacts =>
-  Object.freeze({ name, tenant, host, caseInsensitivePaths });
 
 /** The MSP's own app, two tenants' apps (one a wildcard), another tenant, and an MSP wildcard app. */
 const APPS = {

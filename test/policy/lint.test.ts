@@ -4,22 +4,14 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { runCheck } from '../../src/cli/check.ts';
-import { semanticCheck } from '../../src/cli/semantic-check.ts';
 import { validate } from '../../src/config/validate.ts';
 import { loadYamlSource } from '../../src/config/yaml-source.ts';
 import type { PolicySource } from '../../src/policy/compile.ts';
 import { lintPolicies } from '../../src/policy/lint.ts';
 import { PolicyFile } from '../../src/policy/schema.ts';
 import type { AppFacts, Problem } from '../../src/policy/types.ts';
-import { ACME_POLICY, captureIo, GATEWAY, makeConfig } from '../cli/fixtures.ts';
-
-const app = (name: string, tenant: string | null, host: string): AppFacts => ({
-  name,
-  tenant,
-  host,
-  caseInsensitivePaths: false,
-});
+import { ACME_POLICY, checkConfig, GATEWAY } from '../cli/fixtures.ts';
+import { app } from './fixtures.ts';
 
 const APPS: AppFacts[] = [
   app('psa', null, 'psa.msp.example'),
@@ -270,16 +262,7 @@ describe('lint: overlapping tenant hosts', () => {
 });
 
 describe('lint through portcullis check', () => {
-  async function check(files: Record<string, string | null>) {
-    const dir = makeConfig(files);
-    try {
-      const io = captureIo();
-      const code = await runCheck(['--config', dir.gateway], io, semanticCheck, {});
-      return { code, out: io.stdout.text, err: io.stderr.text, dir };
-    } finally {
-      dir.remove();
-    }
-  }
+  const check = checkConfig;
 
   test('a shadowed rule is a located warning; the check still passes', async () => {
     const { code, out, err, dir } = await check({
