@@ -5,6 +5,8 @@
  * first untrusted address is the client. An entry that is not a plain IP address (`unknown`, `1.2.3.4:5678`,
  * obfuscated names) stops the walk and the request is attributed to the last trusted hop, so the result is
  * never an attacker-chosen string. Empty list elements (`a,,b`) are skipped as RFC 9110 lists allow.
+ * The TCP peer of a link-local IPv6 connection carries a zone (`fe80::1%eth0`, as Node reports it): it names
+ * our own interface, not the client, and is dropped; zones in forwarded values are still refused.
  * X-Forwarded-Proto and X-Forwarded-Host use their first value; invalid values fall back to the direct ones.
  */
 import { normalizeHost } from '../routing/host-table.ts';
@@ -38,13 +40,20 @@ function firstValue(value: string | string[] | undefined): string | undefined {
   return (comma === -1 ? text : text.slice(0, comma)).trim();
 }
 
+/** The kernel-reported peer address, canonical, without the zone of a link-local IPv6 peer. */
+export function canonicalPeer(peer: string | undefined): string | null {
+  if (peer === undefined) return null;
+  const zone = peer.indexOf('%');
+  return canonicalIp(zone === -1 ? peer : peer.slice(0, zone));
+}
+
 export function clientAddress(
   peer: string | undefined,
   headers: ForwardedHeaders,
   trusted: CidrSet,
   direct: { proto: Proto; host: string },
 ): ClientAddress {
-  const peerIp = peer === undefined ? null : canonicalIp(peer);
+  const peerIp = canonicalPeer(peer);
   if (peerIp === null || !trusted.contains(peerIp)) return { ip: peerIp, proto: direct.proto, host: direct.host };
 
   let ip = peerIp;
