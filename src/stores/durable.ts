@@ -1,6 +1,6 @@
 /**
- * The durable store: what must survive a restart (audit trail, second factors and recovery
- * codes now; devices and sign-in history in later versions). Implementations: sqlite (embedded default) and, later,
+ * The durable store: what must survive a restart (audit trail, second factors, recovery codes,
+ * the devices users signed in from and their sign-in history). Implementations: sqlite (embedded default) and, later,
  * postgres. Schema changes are versioned migrations applied at open. Every method rejects
  * with StoreUnavailableError when the database cannot be reached.
  */
@@ -57,6 +57,41 @@ export interface RecoveryCodeCount {
   unused: number;
 }
 
+/**
+ * A browser a user completed a sign-in from, known by the random id in its device cookie. It is
+ * trusted while `trustedUntil` is in the future; forgetting a device deletes the row.
+ */
+export interface DeviceRecord {
+  /** Random, unique across all users (primary key); the cookie carries it, signed. */
+  id: string;
+  user: string;
+  /** Readable, from the User-Agent: "Chrome on Windows". */
+  name: string;
+  /** ms since the epoch */
+  firstSeenAt: number;
+  lastSeenAt: number;
+  /** where it was last seen */
+  ip: string | null;
+  country: string | null;
+  /** ms: when the user trusted it, or null (seen, not trusted) */
+  trustedAt: number | null;
+  /** ms: the trust ends here */
+  trustedUntil: number | null;
+}
+
+/** One completed sign-in (or step-up): the history risk signals are computed from. */
+export interface SignInRecord {
+  user: string;
+  /** ms since the epoch */
+  time: number;
+  ip: string | null;
+  /** ISO 3166 alpha-2, or null when unknown */
+  country: string | null;
+  latitude: number | null;
+  longitude: number | null;
+  deviceId: string | null;
+}
+
 export interface DurableStore {
   readonly kind: 'sqlite' | 'postgres';
   appendAudit(record: AuditRecord): Promise<void>;
@@ -80,6 +115,27 @@ export interface DurableStore {
   /** Marks an unused code used, atomically: of two concurrent uses of one code, exactly one is true. */
   useRecoveryCode(user: string, hash: string, time: number): Promise<boolean>;
   countRecoveryCodes(user: string): Promise<RecoveryCodeCount>;
+  /** The device, whoever it belongs to, or null. */
+  getDevice(id: string): Promise<DeviceRecord | null>;
+  /** The user's devices, most recently seen first. */
+  listDevices(user: string): Promise<DeviceRecord[]>;
+  /**
+   * Inserts a device, then deletes the user's least recently seen devices beyond `keep` that
+   * are not trusted (one transaction). A TypeError for an id already in use.
+   */
+  addDevice(device: DeviceRecord, keep: number): Promise<void>;
+  /** Sets lastSeenAt, ip and country; whether the user has that device. */
+  touchDevice(user: string, id: string, seen: { time: number; ip: string | null; country: string | null }): Promise<boolean>;
+  /** Sets trustedAt and trustedUntil; whether the user has that device. */
+  trustDevice(user: string, id: string, time: number, until: number): Promise<boolean>;
+  /** Deletes one device of the user; whether it existed. */
+  removeDevice(user: string, id: string): Promise<boolean>;
+  /** Deletes every device of the user; how many there were. */
+  removeAllDevices(user: string): Promise<number>;
+  /** Appends a sign-in and keeps only the user's newest `keep` (one transaction). */
+  recordSignIn(record: SignInRecord, keep: number): Promise<void>;
+  /** The user's sign-ins at or after `since`, newest first, at most `limit`. */
+  listSignIns(user: string, since: number, limit: number): Promise<SignInRecord[]>;
   /** The highest migration version applied. */
   schemaVersion(): Promise<number>;
   ping(): Promise<void>;

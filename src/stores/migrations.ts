@@ -77,6 +77,40 @@ create table recovery_codes (
 );
 `;
 
+/**
+ * Devices and sign-in history. A device row is a browser a user completed a sign-in from, keyed
+ * by the random id its signed cookie carries; it is trusted while `trusted_until` is in the
+ * future, and forgetting it deletes the row. `sign_ins` is the bounded per-user history risk
+ * signals are computed from; its auto-numbered id orders sign-ins that share a time (newest
+ * first is insertion order reversed), hence a per-dialect id as for `audit`. No foreign key from
+ * `sign_ins.device_id`: the history outlives a forgotten device.
+ */
+const devicesTables = (id: string) => `
+create table devices (
+  id text primary key,
+  user_name text not null,
+  name text not null,
+  first_seen_at bigint not null,
+  last_seen_at bigint not null,
+  ip text,
+  country text,
+  trusted_at bigint,
+  trusted_until bigint
+);
+create index devices_user on devices (user_name);
+create table sign_ins (
+  id ${id},
+  user_name text not null,
+  time bigint not null,
+  ip text,
+  country text,
+  latitude double precision,
+  longitude double precision,
+  device_id text
+);
+create index sign_ins_user_time on sign_ins (user_name, time);
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -85,6 +119,12 @@ export const MIGRATIONS: readonly Migration[] = [
     postgres: auditTable('bigint generated always as identity primary key'),
   },
   { version: 2, name: 'factors', sql: factorsTables },
+  {
+    version: 3,
+    name: 'devices',
+    sql: devicesTables('integer primary key'),
+    postgres: devicesTables('bigint generated always as identity primary key'),
+  },
 ];
 
 /** The highest version this code knows. */

@@ -1,6 +1,6 @@
 /**
- * SqliteDurableStore: the embedded durable store (audit trail, factors, recovery codes), on
- * better-sqlite3.
+ * SqliteDurableStore: the embedded durable store (audit trail, factors, recovery codes, devices
+ * and sign-in history), on better-sqlite3.
  *
  * open() creates the parent folder, sets WAL mode, busy_timeout and foreign_keys, then applies
  * the pending migrations of ./migrations.ts, each in its own IMMEDIATE transaction together with
@@ -10,10 +10,16 @@
  *
  * better-sqlite3 is synchronous; the methods still return promises to honour DurableStore (a
  * PostgreSQL store will be truly asynchronous). Any sqlite error, including use after close(),
- * rejects with StoreUnavailableError('sqlite', cause); a factor id already in use is a TypeError
- * (ids are random: a clash is a bug). Statements are prepared once, on first use, so a store
- * opened with only some migrations (tests) works for the tables it has (queryAudit caches one
- * statement per combination of filters).
+ * rejects with StoreUnavailableError('sqlite', cause); a factor or device id already in use is a
+ * TypeError (ids are random: a clash is a bug), as are arguments of the wrong shape. Statements
+ * are prepared once, on first use, so a store opened with only some migrations (tests) works for
+ * the tables it has (queryAudit caches one statement per combination of filters).
+ *
+ * Devices and sign-ins are bounded per user, in the transaction that adds one: addDevice keeps
+ * the user's `keep` most recently seen devices (id breaking ties, as listDevices) among those
+ * not trusted at the new device's firstSeenAt, and deletes the other untrusted ones; trusted
+ * devices neither count towards `keep` nor are deleted. recordSignIn keeps the user's newest
+ * `keep` sign-ins, newest meaning latest time, then latest recorded.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -22,11 +28,13 @@ import { PortcullisError, StoreUnavailableError } from '../errors.ts';
 import {
   type AuditQuery,
   type AuditRecord,
+  type DeviceRecord,
   type DurableStore,
   FACTOR_KINDS,
   type FactorKind,
   type FactorRecord,
   type RecoveryCodeCount,
+  type SignInRecord,
 } from './durable.ts';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS, type Migration, SCHEMA_MIGRATIONS_SQL } from './migrations.ts';
 
@@ -40,6 +48,8 @@ export interface SqliteDurableStoreOptions {
 /** queryAudit's limit when none is given, and the most it returns. */
 export const DEFAULT_AUDIT_LIMIT = 100;
 export const MAX_AUDIT_LIMIT = 10_000;
+/** The most sign-ins listSignIns returns at once. */
+export const MAX_SIGN_IN_LIMIT = 10_000;
 
 interface AuditRow {
   time: number;
@@ -66,7 +76,31 @@ interface FactorRow {
   last_used_at: number | null;
 }
 
+interface DeviceRow {
+  id: string;
+  user_name: string;
+  name: string;
+  first_seen_at: number;
+  last_seen_at: number;
+  ip: string | null;
+  country: string | null;
+  trusted_at: number | null;
+  trusted_until: number | null;
+}
+
+interface SignInRow {
+  user_name: string;
+  time: number;
+  ip: string | null;
+  country: string | null;
+  latitude: number | null;
+  longitude: number | null;
+  device_id: string | null;
+}
+
 type Statement = Database.Statement<unknown[], unknown>;
+
+const DEVICE_COLUMNS = 'id, user_name, name, first_seen_at, last_seen_at, ip, country, trusted_at, trusted_until';
 
 const SQL = {
   listFactors: `select id, user_name, kind, name, secret, data, created_at, last_used_at from factors
@@ -80,6 +114,23 @@ const SQL = {
   insertCode: 'insert into recovery_codes (user_name, code_hash, created_at, used_at) values (?, ?, ?, null)',
   useCode: 'update recovery_codes set used_at = ? where user_name = ? and code_hash = ? and used_at is null',
   countCodes: 'select count(*) as total, count(used_at) as used from recovery_codes where user_name = ?',
+  getDevice: `select ${DEVICE_COLUMNS} from devices where id = ?`,
+  listDevices: `select ${DEVICE_COLUMNS} from devices where user_name = ? order by last_seen_at desc, id`,
+  addDevice: `insert into devices (${DEVICE_COLUMNS}) values (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  // The user's devices not trusted at time `now`, beyond the `keep` most recently seen of them.
+  pruneDevices: `delete from devices where user_name = ? and (trusted_until is null or trusted_until <= ?)
+    and id not in (select id from devices where user_name = ? and (trusted_until is null or trusted_until <= ?)
+      order by last_seen_at desc, id limit ?)`,
+  touchDevice: 'update devices set last_seen_at = ?, ip = ?, country = ? where user_name = ? and id = ?',
+  trustDevice: 'update devices set trusted_at = ?, trusted_until = ? where user_name = ? and id = ?',
+  removeDevice: 'delete from devices where user_name = ? and id = ?',
+  removeAllDevices: 'delete from devices where user_name = ?',
+  addSignIn: `insert into sign_ins (user_name, time, ip, country, latitude, longitude, device_id)
+    values (?, ?, ?, ?, ?, ?, ?)`,
+  pruneSignIns: `delete from sign_ins where user_name = ?
+    and id not in (select id from sign_ins where user_name = ? order by time desc, id desc limit ?)`,
+  listSignIns: `select user_name, time, ip, country, latitude, longitude, device_id from sign_ins
+    where user_name = ? and time >= ? order by time desc, id desc limit ?`,
 } as const;
 
 const isPrimaryKeyClash = (err: unknown) => (err as { code?: unknown } | null)?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
@@ -92,6 +143,37 @@ function checkTime(what: string, value: unknown): void {
   if (typeof value !== 'number' || !Number.isSafeInteger(value)) throw new TypeError(`${what} must be an integer (ms)`);
 }
 
+function checkOptionalText(what: string, value: unknown): void {
+  if (value !== null && typeof value !== 'string') throw new TypeError(`${what} must be a string or null`);
+}
+
+function checkOptionalTime(what: string, value: unknown): void {
+  if (value !== null) checkTime(what, value);
+}
+
+function checkCount(what: string, value: unknown, max = Number.MAX_SAFE_INTEGER): void {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1 || value > max)
+    throw new TypeError(`${what} must be an integer from 1 to ${max}`);
+}
+
+function checkCoordinate(what: string, value: unknown, bound: number): void {
+  if (value === null) return;
+  if (typeof value !== 'number' || !Number.isFinite(value) || Math.abs(value) > bound)
+    throw new TypeError(`${what} must be a number from -${bound} to ${bound}, or null`);
+}
+
+const toDevice = (row: DeviceRow): DeviceRecord => ({
+  id: row.id,
+  user: row.user_name,
+  name: row.name,
+  firstSeenAt: row.first_seen_at,
+  lastSeenAt: row.last_seen_at,
+  ip: row.ip,
+  country: row.country,
+  trustedAt: row.trusted_at,
+  trustedUntil: row.trusted_until,
+});
+
 export class SqliteDurableStore implements DurableStore {
   readonly kind = 'sqlite' as const;
   readonly #db: Database.Database;
@@ -100,6 +182,8 @@ export class SqliteDurableStore implements DurableStore {
   readonly #ping: Statement;
   readonly #queries = new Map<string, Statement>();
   #replaceCodes: Database.Transaction<(user: string, hashes: readonly string[], time: number) => void> | undefined;
+  #addDevice: Database.Transaction<(device: DeviceRecord, keep: number) => void> | undefined;
+  #recordSignIn: Database.Transaction<(record: SignInRecord, keep: number) => void> | undefined;
 
   private constructor(db: Database.Database) {
     this.#db = db;
@@ -280,6 +364,118 @@ export class SqliteDurableStore implements DurableStore {
   async countRecoveryCodes(user: string): Promise<RecoveryCodeCount> {
     const row = this.#run(() => this.#prepared(SQL.countCodes).get(user) as { total: number; used: number });
     return { total: row.total, unused: row.total - row.used };
+  }
+
+  async getDevice(id: string): Promise<DeviceRecord | null> {
+    const row = this.#run(() => this.#prepared(SQL.getDevice).get(id) as DeviceRow | undefined);
+    return row ? toDevice(row) : null;
+  }
+
+  /** Most recently seen first; equal times by id. */
+  async listDevices(user: string): Promise<DeviceRecord[]> {
+    const rows = this.#run(() => this.#prepared(SQL.listDevices).all(user) as DeviceRow[]);
+    return rows.map(toDevice);
+  }
+
+  async addDevice(d: DeviceRecord, keep: number): Promise<void> {
+    checkText('device id', d.id);
+    checkText('device user', d.user);
+    checkText('device name', d.name);
+    checkTime('device firstSeenAt', d.firstSeenAt);
+    checkTime('device lastSeenAt', d.lastSeenAt);
+    checkOptionalText('device ip', d.ip);
+    checkOptionalText('device country', d.country);
+    checkOptionalTime('device trustedAt', d.trustedAt);
+    checkOptionalTime('device trustedUntil', d.trustedUntil);
+    checkCount('keep', keep);
+    try {
+      this.#addDevice ??= this.#db.transaction((device: DeviceRecord, k: number) => {
+        this.#prepared(SQL.addDevice).run(
+          device.id,
+          device.user,
+          device.name,
+          device.firstSeenAt,
+          device.lastSeenAt,
+          device.ip,
+          device.country,
+          device.trustedAt,
+          device.trustedUntil,
+        );
+        const now = device.firstSeenAt;
+        this.#prepared(SQL.pruneDevices).run(device.user, now, device.user, now, k);
+      });
+      this.#addDevice.immediate(d, keep);
+    } catch (err) {
+      if (isPrimaryKeyClash(err)) throw new TypeError('device id already in use', { cause: err });
+      throw new StoreUnavailableError('sqlite', err);
+    }
+  }
+
+  async touchDevice(
+    user: string,
+    id: string,
+    seen: { time: number; ip: string | null; country: string | null },
+  ): Promise<boolean> {
+    checkTime('time', seen.time);
+    checkOptionalText('ip', seen.ip);
+    checkOptionalText('country', seen.country);
+    return this.#run(() => this.#prepared(SQL.touchDevice).run(seen.time, seen.ip, seen.country, user, id).changes > 0);
+  }
+
+  async trustDevice(user: string, id: string, time: number, until: number): Promise<boolean> {
+    checkTime('time', time);
+    checkTime('until', until);
+    return this.#run(() => this.#prepared(SQL.trustDevice).run(time, until, user, id).changes > 0);
+  }
+
+  async removeDevice(user: string, id: string): Promise<boolean> {
+    return this.#run(() => this.#prepared(SQL.removeDevice).run(user, id).changes > 0);
+  }
+
+  async removeAllDevices(user: string): Promise<number> {
+    return this.#run(() => this.#prepared(SQL.removeAllDevices).run(user).changes);
+  }
+
+  async recordSignIn(r: SignInRecord, keep: number): Promise<void> {
+    checkText('sign-in user', r.user);
+    checkTime('sign-in time', r.time);
+    checkOptionalText('sign-in ip', r.ip);
+    checkOptionalText('sign-in country', r.country);
+    checkCoordinate('sign-in latitude', r.latitude, 90);
+    checkCoordinate('sign-in longitude', r.longitude, 180);
+    checkOptionalText('sign-in deviceId', r.deviceId);
+    checkCount('keep', keep);
+    this.#run(() => {
+      this.#recordSignIn ??= this.#db.transaction((record: SignInRecord, k: number) => {
+        this.#prepared(SQL.addSignIn).run(
+          record.user,
+          record.time,
+          record.ip,
+          record.country,
+          record.latitude,
+          record.longitude,
+          record.deviceId,
+        );
+        this.#prepared(SQL.pruneSignIns).run(record.user, record.user, k);
+      });
+      this.#recordSignIn.immediate(r, keep);
+    });
+  }
+
+  /** `since` inclusive; newest first, equal times latest recorded first; limit from 1 to 10 000. */
+  async listSignIns(user: string, since: number, limit: number): Promise<SignInRecord[]> {
+    checkTime('since', since);
+    checkCount('limit', limit, MAX_SIGN_IN_LIMIT);
+    const rows = this.#run(() => this.#prepared(SQL.listSignIns).all(user, since, limit) as SignInRow[]);
+    return rows.map((row) => ({
+      user: row.user_name,
+      time: row.time,
+      ip: row.ip,
+      country: row.country,
+      latitude: row.latitude,
+      longitude: row.longitude,
+      deviceId: row.device_id,
+    }));
   }
 
   async schemaVersion(): Promise<number> {

@@ -1,5 +1,12 @@
 /** Test helpers for the observability tests: a capturing log destination and fake stores. */
-import type { AuditRecord, DurableStore, FactorRecord, RecoveryCodeCount } from '../../src/stores/durable.ts';
+import type {
+  AuditRecord,
+  DeviceRecord,
+  DurableStore,
+  FactorRecord,
+  RecoveryCodeCount,
+  SignInRecord,
+} from '../../src/stores/durable.ts';
 
 /** A pino destination that keeps every line. */
 export function captureStream(): {
@@ -63,6 +70,34 @@ export class FakeDurable implements DurableStore {
   }
   async countRecoveryCodes(): Promise<RecoveryCodeCount> {
     return { total: 0, unused: 0 };
+  }
+  // Devices and sign-in history are not used by these tests either.
+  async getDevice(): Promise<DeviceRecord | null> {
+    return null;
+  }
+  async listDevices(): Promise<DeviceRecord[]> {
+    return [];
+  }
+  async addDevice(): Promise<void> {
+    throw new Error('FakeDurable: devices are not implemented');
+  }
+  async touchDevice(): Promise<boolean> {
+    return false;
+  }
+  async trustDevice(): Promise<boolean> {
+    return false;
+  }
+  async removeDevice(): Promise<boolean> {
+    return false;
+  }
+  async removeAllDevices(): Promise<number> {
+    return 0;
+  }
+  async recordSignIn(): Promise<void> {
+    throw new Error('FakeDurable: sign-in history is not implemented');
+  }
+  async listSignIns(): Promise<SignInRecord[]> {
+    return [];
   }
   ping(): Promise<void> {
     return this.pingImpl();
