@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import httpProxy from '@fastify/http-proxy';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { canonicalPeer } from '../context/client-ip.ts';
 import { refuse } from '../gate/respond.ts';
 import { stripCookies } from './strip-headers.ts';
 
@@ -33,9 +34,10 @@ export function upstreamHeaders(request: FastifyRequest, incoming: Headers): Hea
   const prior = request.headers['x-forwarded-for'];
   // A prior X-Forwarded-For is kept only when the peer is a trusted proxy. Asked in that order:
   // without a prior header the answer is `peer` whatever the peer is, and contains() parses the
-  // address on every call (the hot path usually has no prior header and no trusted proxies).
+  // address on every call (the hot path usually has no prior header and no trusted proxies). The
+  // peer is read as client-ip.ts reads it (zone id dropped), so the two always agree.
   incoming['x-forwarded-for'] =
-    prior && pc.state.trustedProxies.contains(peer)
+    prior && pc.state.trustedProxies.contains(canonicalPeer(peer) ?? '')
       ? `${Array.isArray(prior) ? prior.join(', ') : prior}, ${peer}`
       : peer;
   incoming['x-forwarded-proto'] = pc.proto;

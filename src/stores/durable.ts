@@ -125,7 +125,11 @@ export interface DurableStore {
    */
   addDevice(device: DeviceRecord, keep: number): Promise<void>;
   /** Sets lastSeenAt, ip and country; whether the user has that device. */
-  touchDevice(user: string, id: string, seen: { time: number; ip: string | null; country: string | null }): Promise<boolean>;
+  touchDevice(
+    user: string,
+    id: string,
+    seen: { time: number; ip: string | null; country: string | null },
+  ): Promise<boolean>;
   /** Sets trustedAt and trustedUntil; whether the user has that device. */
   trustDevice(user: string, id: string, time: number, until: number): Promise<boolean>;
   /** Deletes one device of the user; whether it existed. */
