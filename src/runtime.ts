@@ -11,6 +11,7 @@ import { type Clock, systemClock } from './clock.ts';
 import { type LoadedFiles, loadConfigFiles } from './config/load.ts';
 import { configWatchTargets, Reloader } from './config/reload.ts';
 import { loadSecretKeys, SecretBox } from './crypto/secret-box.ts';
+import { Devices } from './devices/devices.ts';
 import { buildAdminServer } from './observability/admin.ts';
 import { createLogger } from './observability/logger.ts';
 import { createMetrics, type Metrics } from './observability/metrics.ts';
@@ -109,6 +110,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   };
   let totp = totpFor(initial.state);
   const factors = new SecondFactors({ durable, ephemeral, box, clock, random, totp: () => totp });
+  const devices = new Devices({ durable, box, clock, random });
 
   const reloader = new Reloader<Loaded>({
     build: async () => load(await loadConfigFiles(options.configPath, env), options.whoamiOrigin),
@@ -148,6 +150,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     setup,
     lockout,
     factors,
+    durable,
+    devices,
     current,
     verifier: () => reloader.current.verifier,
     signingKeys: () => keys,

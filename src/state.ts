@@ -2,10 +2,13 @@ import { parseDuration } from './config/duration.ts';
 import type { LoadedFiles } from './config/load.ts';
 import { ConfigError } from './config/load.ts';
 import { CidrSet } from './context/cidr.ts';
+import { bundledGeo, type GeoSource, openMmdb } from './context/geo.ts';
 import { type CompiledPolicy, compilePolicies, type PolicySource } from './policy/compile.ts';
 import { lintPolicies } from './policy/lint.ts';
+import { geographyNeeds } from './policy/needs.ts';
 import type { AppFacts } from './policy/types.ts';
 import { makeHeaderStripper } from './proxy/strip-headers.ts';
+import type { RiskSettings as AssessSettings } from './risk/assess.ts';
 import { HostTable } from './routing/host-table.ts';
 import { UserDirectory } from './users/directory.ts';
 
@@ -31,8 +34,15 @@ export interface SessionSettings {
   readonly maxLifetimeMs: number;
   readonly rememberDeviceMs: number;
   readonly cookieName: string;
+  /** the device cookie (trusted and known devices), scoped like the session cookie */
+  readonly deviceCookieName: string;
   readonly cookieDomain: string | undefined;
   readonly secure: boolean;
+}
+
+export interface RiskSettings extends AssessSettings {
+  /** sign-ins kept per user */
+  readonly history: number;
 }
 
 export interface GatewayState {
@@ -47,6 +57,9 @@ export interface GatewayState {
   readonly trustedProxies: CidrSet;
   readonly session: SessionSettings;
   readonly lockout: { readonly maxFailures: number; readonly windowMs: number; readonly durationMs: number };
+  /** where client IPs are: the configured .mmdb, the bundled data when a policy needs it, or none */
+  readonly geo: GeoSource | null;
+  readonly risk: RiskSettings;
   /** policy warnings (never fatal): shown by `check`, logged at start and reload */
   readonly warnings: readonly string[];
   /** the cookie names the gateway owns, stripped before proxying */
@@ -112,6 +125,25 @@ export function buildState(files: LoadedFiles, options: BuildOptions = {}): Gate
   for (const p of lintProblems) if (p.severity === 'error') problems.push(p.message);
   const warnings = [...compileProblems, ...lintProblems].filter((p) => p.severity === 'warning').map((p) => p.message);
 
+  const needs = geographyNeeds(sources);
+  let geo: GeoSource | null = null;
+  if (g.geo.database !== undefined) {
+    try {
+      geo = openMmdb(g.geo.database);
+    } catch (err) {
+      problems.push(`${files.locateGateway(['geo', 'database'])}: ${(err as Error).message}`);
+    }
+  } else if (needs.countries || needs.coordinates) {
+    geo = bundledGeo();
+    warnings.push(
+      `${gatewayAt}: a policy needs geography and geo.database is not set: using the bundled geoip-lite data, which is from 2023 and costs ~140 MB; configure a current .mmdb file (docs/configuration.md#geography)`,
+    );
+  }
+  if (geo !== null && needs.coordinates && !geo.hasCoordinates)
+    warnings.push(
+      `${files.locateGateway(['geo', 'database'])}: a policy uses impossible_travel but ${geo.description} has no coordinates (a country database): it never fires; use a city database`,
+    );
+
   const { set: trustedProxies, errors } = CidrSet.parse(g.server.trusted_proxies ?? []);
   for (const e of errors) problems.push(`${gatewayAt}: server.trusted_proxies[${e.index}]: ${e.message}`);
 
@@ -128,6 +160,7 @@ export function buildState(files: LoadedFiles, options: BuildOptions = {}): Gate
     maxLifetimeMs: parseDuration(g.session?.max_lifetime ?? '12h'),
     rememberDeviceMs: parseDuration(g.session?.remember_device ?? '30d'),
     cookieName: prefixed,
+    deviceCookieName: secure && !g.session?.cookie_domain ? '__Host-portcullis_device' : 'portcullis_device',
     // a leading dot is accepted and dropped: browsers ignore it anyway
     cookieDomain: g.session?.cookie_domain?.replace(/^\./, '').toLowerCase(),
     secure,
@@ -147,6 +180,13 @@ export function buildState(files: LoadedFiles, options: BuildOptions = {}): Gate
       maxFailures: g.lockout?.max_failures ?? 10,
       windowMs: parseDuration(g.lockout?.window ?? '15m'),
       durationMs: parseDuration(g.lockout?.duration ?? '30m'),
+    },
+    geo,
+    risk: {
+      impossibleTravelKmh: g.risk.impossible_travel_kmh,
+      newCountryWindowMs: parseDuration(g.risk.new_country_window),
+      recentFailures: g.risk.recent_failures,
+      history: g.risk.history,
     },
     ownCookies: new Set([
       session.cookieName,

@@ -7,7 +7,7 @@ import type { PortalDeps } from './deps.ts';
 import { nextStep } from './next-step.ts';
 import { checkPassword } from './password-login.ts';
 import { defaultRedirect, safeRedirect } from './redirect.ts';
-import { endSession, startSession } from './sign-in.ts';
+import { completeSignIn, endSession, startSession } from './sign-in.ts';
 
 const LoginBody = Type.Object(
   {
@@ -35,15 +35,16 @@ export function apiRoutes(deps: PortalDeps) {
       });
       reply.header('cache-control', 'no-store');
       if (user === null) return reply.code(401).send({ error: 'invalid_credentials' });
-      await startSession(deps, request, reply, user);
+      const signed = await startSession(deps, request, reply, user);
       const redirect = safeRedirect(body.rd, state, request.pc.origin) ?? defaultRedirect(state);
       const step = await nextStep(deps.factors, state, user, redirect, {
         ip: request.pc.ip,
         now: deps.clock.now(),
         userAgent: request.headers['user-agent'],
+        session: signed.session,
       });
       if (step.status !== 'authenticated') return step;
-      await deps.lockout.recordSuccess(user.name);
+      await completeSignIn(deps, request, reply, signed);
       return { status: 'authenticated', redirect };
     });
 

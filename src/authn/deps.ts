@@ -1,11 +1,13 @@
 import type { AuditLog } from '../audit/audit.ts';
 import type { Clock } from '../clock.ts';
+import type { Devices } from '../devices/devices.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { AssertionSigner } from '../proxy/assertion.ts';
 import type { SigningKey } from '../proxy/signing-keys.ts';
 import type { Random } from '../random.ts';
 import type { SessionStore } from '../session/session-store.ts';
 import type { GatewayState } from '../state.ts';
+import type { DurableStore } from '../stores/durable.ts';
 import type { EphemeralStore } from '../stores/ephemeral.ts';
 import type { PasswordVerifier } from '../users/password.ts';
 import type { Lockout } from './lockout.ts';
@@ -16,6 +18,10 @@ import type { SetupTokens } from './setup-tokens.ts';
 export interface PortalDeps {
   readonly sessions: SessionStore;
   readonly ephemeral: EphemeralStore;
+  /** sign-in history (risk signals) */
+  readonly durable: DurableStore;
+  /** the browsers users signed in from; trusted devices */
+  readonly devices: Devices;
   readonly clock: Clock;
   readonly random: Random;
   readonly audit: AuditLog;

@@ -1,6 +1,8 @@
-import { lazyDevice } from '../context/device.ts';
+import { lazyGeo, requestFacts } from '../context/request-facts.ts';
 import { normalizePath } from '../gate/normalize-path.ts';
 import { evaluate } from '../policy/evaluate.ts';
+import type { Decision } from '../policy/types.ts';
+import type { Session } from '../session/session.ts';
 import type { GatewayState } from '../state.ts';
 import type { DirectoryUser } from '../users/directory.ts';
 import type { SecondFactors } from './second-factors.ts';
@@ -9,6 +11,46 @@ export type NextStep =
   | { readonly status: 'authenticated' }
   | { readonly status: 'mfa_required'; readonly methods: readonly string[] }
   | { readonly status: 'enrollment_required'; readonly methods: readonly string[] };
+
+export interface StepContext {
+  readonly ip: string | null;
+  readonly now: number;
+  readonly userAgent?: string | undefined;
+  readonly session: Session;
+}
+
+/**
+ * What the policy decides for `user` (in `session`) on a GET of `rd`, or null when `rd` is not
+ * a page of a served app (the portal's own pages, an unparsable path).
+ */
+export function decisionFor(
+  state: GatewayState,
+  user: DirectoryUser,
+  rd: string,
+  context: StepContext,
+): Decision | null {
+  const url = new URL(rd);
+  const host = url.hostname.toLowerCase();
+  const app = state.hosts.lookupHostname(host);
+  if (app === undefined) return null;
+  const normal = normalizePath(`${url.pathname}${url.search}`);
+  if (!normal.ok) return null;
+  return evaluate(
+    state.policy,
+    requestFacts({
+      host,
+      path: normal.path,
+      method: 'GET',
+      app: app.facts,
+      user: user.facts,
+      ip: context.ip,
+      now: context.now,
+      userAgent: context.userAgent,
+      geo: lazyGeo(state.geo, context.ip),
+      session: context.session,
+    }),
+  );
+}
 
 /**
  * After the password: what the page the user is going to (`rd`) needs. When its rule asks for
@@ -19,25 +61,11 @@ export async function nextStep(
   state: GatewayState,
   user: DirectoryUser,
   rd: string,
-  context: { ip: string | null; now: number; userAgent?: string | undefined },
+  context: StepContext,
 ): Promise<NextStep> {
-  const url = new URL(rd);
-  const host = url.hostname.toLowerCase();
-  const app = state.hosts.lookupHostname(host);
-  if (app === undefined) return { status: 'authenticated' };
-  const normal = normalizePath(`${url.pathname}${url.search}`);
-  if (!normal.ok) return { status: 'authenticated' };
-  const decision = evaluate(state.policy, {
-    host,
-    path: normal.path,
-    method: 'GET',
-    app: app.facts,
-    user: user.facts,
-    ip: context.ip,
-    now: context.now,
-    device: lazyDevice(context.userAgent),
-  });
-  if (decision.action !== 'authenticate' || decision.require.level === 'password') return { status: 'authenticated' };
+  const decision = decisionFor(state, user, rd, context);
+  if (decision === null || decision.action !== 'authenticate' || decision.require.level === 'password')
+    return { status: 'authenticated' };
   if (decision.require.level === 'phishing_resistant') return { status: 'enrollment_required', methods: ['webauthn'] };
   const has = new Set((await factors.list(user.name)).map((f) => f.kind));
   const usable = ['totp'].filter(

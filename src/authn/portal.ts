@@ -4,6 +4,7 @@ import { staticRoutes } from '../web/static.ts';
 import { accountRoutes } from './account-routes.ts';
 import { apiRoutes } from './api-routes.ts';
 import type { PortalDeps } from './deps.ts';
+import { deviceRoutes } from './device-routes.ts';
 import { factorPageRoutes } from './factor-page-routes.ts';
 import { factorRoutes } from './factor-routes.ts';
 import { forwardAuthRoutes } from './forward-auth.ts';
@@ -27,6 +28,7 @@ export function portal(deps: PortalDeps) {
     await app.register(factorRoutes(deps));
     await app.register(factorPageRoutes(deps));
     await app.register(accountRoutes(deps));
+    await app.register(deviceRoutes(deps));
 
     app.get('/jwks.json', async (_request, reply) =>
       reply.header('cache-control', 'public, max-age=300').send({ keys: deps.signingKeys().map((k) => k.publicJwk) }),

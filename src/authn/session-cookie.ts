@@ -9,8 +9,9 @@ import type { GatewayState } from '../state.ts';
  */
 export function setSessionCookie(reply: FastifyReply, state: GatewayState, id: string): void {
   const s = state.session;
-  reply.header(
-    'set-cookie',
+  setCookie(
+    reply,
+    s.cookieName,
     serializeCookie(s.cookieName, id, {
       path: '/',
       secure: s.secure,
@@ -19,6 +20,19 @@ export function setSessionCookie(reply: FastifyReply, state: GatewayState, id: s
       ...(s.cookieDomain ? { domain: s.cookieDomain } : {}),
     }),
   );
+}
+
+/**
+ * Adds a Set-Cookie header, replacing one set earlier in the same reply for the same name (a
+ * sign-in may move its session to a new id before answering: only the last id is sent).
+ */
+export function setCookie(reply: FastifyReply, name: string, header: string): void {
+  const existing = reply.getHeader('set-cookie');
+  const list = existing === undefined ? [] : Array.isArray(existing) ? existing : [String(existing)];
+  const kept = list.filter((c) => !c.startsWith(`${name}=`));
+  if (kept.length !== list.length) reply.removeHeader('set-cookie');
+  for (const c of kept.length !== list.length ? kept : []) reply.header('set-cookie', c);
+  reply.header('set-cookie', header);
 }
 
 export function clearSessionCookie(reply: FastifyReply, state: GatewayState): void {

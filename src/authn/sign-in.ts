@@ -1,25 +1,121 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { deviceName, parseDevice } from '../context/device.ts';
+import { locate } from '../context/geo.ts';
 import { readSession } from '../gate/session-lookup.ts';
+import { riskNames } from '../policy/types.ts';
+import { assessRisk } from '../risk/assess.ts';
 import { parseCookies } from '../session/cookies.ts';
 import type { DirectoryUser } from '../users/directory.ts';
 import type { PortalDeps } from './deps.ts';
+import { setDeviceCookie } from './device-cookie.ts';
+import type { Signed } from './prove-factor.ts';
 import { clearSessionCookie, setSessionCookie } from './session-cookie.ts';
 
 /**
  * Ends any session the request carried and starts a new one for `user` (a new id at every
- * sign-in: no fixation), setting the cookie. Store failures propagate (503 by the error handler).
+ * sign-in: no fixation), setting the cookie. The sign-in's device and risk signals are assessed
+ * here, once, and kept with the session for the policy (`trusted_device`, `risk`). Store
+ * failures propagate (503 by the error handler).
  */
 export async function startSession(
   deps: PortalDeps,
   request: FastifyRequest,
   reply: FastifyReply,
   user: DirectoryUser,
-): Promise<void> {
+): Promise<Signed> {
   const pc = request.pc;
-  const previous = parseCookies(request.headers.cookie).get(pc.state.session.cookieName);
+  const state = pc.state;
+  const cookies = parseCookies(request.headers.cookie);
+  const previous = cookies.get(state.session.cookieName);
   if (previous !== undefined) await deps.sessions.destroy(previous);
-  const { id } = await deps.sessions.create(user.name, 'pwd');
-  setSessionCookie(reply, pc.state, id);
+  const now = deps.clock.now();
+  const known = await deps.devices.recognise(cookies.get(state.session.deviceCookieName), user.name);
+  const risk = assessRisk(
+    {
+      now,
+      knownDevice: known !== null,
+      here: locate(state.geo, pc.ip),
+      history: await deps.durable.listSignIns(user.name, 0, state.risk.history),
+      failures: (await deps.lockout.status(user.name)).failures,
+    },
+    state.risk,
+  );
+  const { id, session } = await deps.sessions.create(user.name, 'pwd', {
+    ...(known ? { device: known.record.id, trusted: known.trusted } : {}),
+    ...(risk !== 0 ? { risk } : {}),
+  });
+  setSessionCookie(reply, state, id);
+  if (risk !== 0 || known?.trusted)
+    deps.audit.record({
+      event: 'login.context',
+      outcome: 'info',
+      tenant: user.tenant,
+      user: user.name,
+      ip: pc.ip,
+      country: locate(state.geo, pc.ip)?.country ?? null,
+      device: known?.record.name ?? null,
+      app: pc.app?.name ?? null,
+      rule: null,
+      detail: { risk: riskNames(risk), trusted_device: known?.trusted ?? false },
+    });
+  return { session, sessionId: id, user };
+}
+
+/**
+ * A sign-in or step-up completed (every factor the page needed is proven): the browser
+ * becomes a known device of the user (a device cookie for a new one) and the sign-in joins the
+ * user's history, which the next sign-ins' risk signals are computed from. Returns the device
+ * id, for the session to carry.
+ */
+export async function recordSignIn(
+  deps: PortalDeps,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  user: DirectoryUser,
+): Promise<string> {
+  const pc = request.pc;
+  const state = pc.state;
+  const here = locate(state.geo, pc.ip);
+  const known = await deps.devices.recognise(
+    parseCookies(request.headers.cookie).get(state.session.deviceCookieName),
+    user.name,
+  );
+  const device = await deps.devices.remember(user.name, known, {
+    ip: pc.ip,
+    country: here?.country ?? null,
+    name: deviceName(parseDevice(request.headers['user-agent'])),
+  });
+  if (device.cookie !== undefined) setDeviceCookie(reply, state, device.cookie);
+  await deps.durable.recordSignIn(
+    {
+      user: user.name,
+      time: deps.clock.now(),
+      ip: pc.ip,
+      country: here?.country ?? null,
+      latitude: here?.latitude ?? null,
+      longitude: here?.longitude ?? null,
+      deviceId: device.id,
+    },
+    state.risk.history,
+  );
+  return device.id;
+}
+
+/**
+ * The password was all the page needed: the failure count is cleared, the sign-in recorded,
+ * and the session learns its device when the browser was new.
+ */
+export async function completeSignIn(
+  deps: PortalDeps,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  s: Signed,
+): Promise<void> {
+  await deps.lockout.recordSuccess(s.user.name);
+  const device = await recordSignIn(deps, request, reply, s.user);
+  if (s.session.device === device) return;
+  const { id } = await deps.sessions.amend(s.sessionId, s.session, { device, trusted: false });
+  setSessionCookie(reply, request.pc.state, id);
 }
 
 /**

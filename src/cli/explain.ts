@@ -1,10 +1,10 @@
 import { resolve } from 'node:path';
 import { ConfigError, loadConfigFiles } from '../config/load.ts';
 import { canonicalIp } from '../context/cidr.ts';
-import { lazyDevice } from '../context/device.ts';
+import { lazyGeo, requestFacts } from '../context/request-facts.ts';
 import { normalizePath } from '../gate/normalize-path.ts';
 import { evaluate } from '../policy/evaluate.ts';
-import type { Decision, RequestFacts } from '../policy/types.ts';
+import { type Decision, type GeoFacts, RISK_BITS, RISK_SIGNALS, type RiskSignal, riskNames } from '../policy/types.ts';
 import { parseHost } from '../routing/host-table.ts';
 import { buildState } from '../state.ts';
 import { canonicalUsername } from '../users/canonical.ts';
@@ -12,7 +12,9 @@ import { parseFlags } from './flags.ts';
 import type { CliIo } from './io.ts';
 
 const USAGE =
-  'usage: portcullis explain --method GET --url URL [--user U] [--ip IP] [--time ISO-8601] [--user-agent UA] [--config F] [--json]';
+  'usage: portcullis explain --method GET --url URL [--user U] [--ip IP] [--country CC] [--time ISO-8601]\n' +
+  '       [--user-agent UA] [--trusted-device] [--risk new_device,new_country,impossible_travel,recent_failures]\n' +
+  '       [--config F] [--json]';
 
 function describe(decision: Decision): string {
   const rule = decision.rule
@@ -35,6 +37,9 @@ export async function runExplain(args: string[], io: CliIo, env: NodeJS.ProcessE
     ip: 'string',
     time: 'string',
     'user-agent': 'string',
+    country: 'string',
+    'trusted-device': 'boolean',
+    risk: 'string',
     json: 'boolean',
   });
   if ('error' in parsed) {
@@ -100,7 +105,26 @@ export async function runExplain(args: string[], io: CliIo, env: NodeJS.ProcessE
     io.stderr.write('--time must be an ISO 8601 date and time, like 2026-03-02T08:30:00Z\n');
     return 2;
   }
-  const facts: RequestFacts = {
+  const country = typeof f.country === 'string' ? f.country.toUpperCase() : undefined;
+  if (country !== undefined && !/^[A-Z]{2}$/.test(country)) {
+    io.stderr.write('--country must be an ISO 3166 alpha-2 code, like US or DE\n');
+    return 2;
+  }
+  let risk = 0;
+  for (const name of typeof f.risk === 'string' ? f.risk.split(',').map((r) => r.trim()) : []) {
+    if (!(RISK_SIGNALS as readonly string[]).includes(name)) {
+      io.stderr.write(`--risk: unknown signal '${name}' (known: ${RISK_SIGNALS.join(', ')})\n`);
+      return 2;
+    }
+    risk |= RISK_BITS[name as RiskSignal];
+  }
+  if (user === null && (f['trusted-device'] === true || risk !== 0))
+    io.stderr.write('--trusted-device and --risk describe a sign-in: they need --user\n');
+  // --country stands in for the geography source (which may not even be configured here)
+  const located = lazyGeo(state.geo, ip);
+  const geo = country === undefined ? located : () => ({ country, latitude: null, longitude: null }) satisfies GeoFacts;
+  const userAgent = typeof f['user-agent'] === 'string' ? f['user-agent'] : undefined;
+  const facts = requestFacts({
     host,
     path: normal.path,
     method: String(f.method ?? 'GET').toUpperCase(),
@@ -108,16 +132,39 @@ export async function runExplain(args: string[], io: CliIo, env: NodeJS.ProcessE
     user,
     ip,
     now,
-    device: lazyDevice(typeof f['user-agent'] === 'string' ? f['user-agent'] : undefined),
-  };
+    userAgent,
+    geo,
+    session: user === null ? null : { trusted: f['trusted-device'] === true, risk },
+  });
   const decision = evaluate(state.policy, facts);
+  const device = facts.device?.() ?? null;
+  const context = {
+    method: facts.method,
+    host,
+    path: normal.path,
+    app: app.name,
+    tenant: app.facts.tenant,
+    user: user?.name ?? null,
+    groups: user?.groups ?? [],
+    ip,
+    country: geo()?.country ?? null,
+    country_source: country !== undefined ? '--country' : (state.geo?.description ?? null),
+    time: new Date(now).toISOString(),
+    device: userAgent === undefined ? null : device,
+    trusted_device: facts.trustedDevice ?? null,
+    risk: facts.risk === undefined ? null : riskNames(facts.risk),
+  };
   if (f.json === true) {
-    io.stdout.write(
-      `${JSON.stringify({ request: { ...facts, app: app.name, user: user?.name ?? null }, decision }, null, 2)}\n`,
-    );
+    io.stdout.write(`${JSON.stringify({ request: context, decision }, null, 2)}\n`);
   } else {
+    const signIn =
+      user === null
+        ? ''
+        : `\nsign-in:  ${context.trusted_device ? 'trusted device' : 'device not trusted'}, risk ${context.risk?.length ? context.risk.join(', ') : 'none'}`;
     io.stdout.write(
-      `request:  ${facts.method} ${host}${normal.path} as ${user?.name ?? 'anonymous'} from ${ip ?? 'unknown IP'} (app ${app.name})\n${describe(decision)}`,
+      `request:  ${facts.method} ${host}${normal.path} as ${user?.name ?? 'anonymous'} from ${ip ?? 'unknown IP'} (app ${app.name})\n` +
+        `context:  country ${context.country ?? 'unknown'}, ${context.time}${device && userAgent !== undefined ? `, ${device.type} ${device.os ?? '?'} ${device.browser ?? '?'}` : ''}${signIn}\n` +
+        describe(decision),
     );
   }
   return 0;

@@ -33,6 +33,8 @@ export type Gateway = GatewayFile & {
     cookie_name: string;
   };
   lockout: { max_failures: number; window: string; duration: string };
+  geo: { database?: string };
+  risk: { impossible_travel_kmh: number; new_country_window: string; recent_failures: number; history: number };
   mfa: NonNullable<GatewayFile['mfa']> & { totp: { issuer: string; digits: 6 | 8; period: number; skew: number } };
   users: { file: string };
   policies: string;
@@ -211,6 +213,8 @@ function resolveGateway(g: GatewayFile, baseDir: string, usersPath: string, poli
       ...g.session,
     },
     lockout: { max_failures: 10, window: '15m', duration: '30m', ...g.lockout },
+    geo: g.geo?.database ? { database: abs(g.geo.database) } : {},
+    risk: { impossible_travel_kmh: 900, new_country_window: '90d', recent_failures: 3, history: 50, ...g.risk },
     mfa: { ...g.mfa, totp: { issuer: 'Portcullis', digits: 6, period: 30, skew: 1, ...g.mfa?.totp } },
     users: { file: usersPath },
     policies: policiesDir,

@@ -120,6 +120,47 @@ export const GatewayFile = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    geo: Type.Optional(
+      Type.Object(
+        {
+          database: Type.Optional(
+            Type.String({
+              minLength: 1,
+              description:
+                'a MaxMind DB file (.mmdb) with countries, or cities for impossible travel: GeoLite2, DB-IP Lite, IPinfo Lite. Without one, the bundled geoip-lite data (2023) is loaded when a policy needs geography',
+            }),
+          ),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    risk: Type.Optional(
+      Type.Object(
+        {
+          impossible_travel_kmh: Type.Optional(
+            Type.Integer({
+              minimum: 1,
+              default: 900,
+              description: 'impossible_travel fires above this speed between two sign-ins',
+            }),
+          ),
+          new_country_window: Type.Optional(
+            PositiveDuration('new_country fires for a country none of the sign-ins of this period came from', '90d'),
+          ),
+          recent_failures: Type.Optional(
+            Type.Integer({
+              minimum: 1,
+              default: 3,
+              description: 'recent_failures fires at this many failures of the account within the lockout window',
+            }),
+          ),
+          history: Type.Optional(
+            Type.Integer({ minimum: 2, maximum: 1000, default: 50, description: 'sign-ins kept per user' }),
+          ),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     users: Type.Optional(Type.Object({ file: Type.String() }, { additionalProperties: false })),
     apps: Type.Array(AppSpec),
     policies: Type.Optional(Type.String({ description: 'folder of policy files; default ../policies/' })),

@@ -1,10 +1,11 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AuditLog } from '../audit/audit.ts';
 import type { Clock } from '../clock.ts';
-import { lazyDevice } from '../context/device.ts';
+import { deviceName } from '../context/device.ts';
+import { lazyGeo, requestFacts } from '../context/request-facts.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { evaluate } from '../policy/evaluate.ts';
-import type { Decision, Level } from '../policy/types.ts';
+import { type Decision, type Level, type RequestFacts, riskNames } from '../policy/types.ts';
 import type { AssertionSigner } from '../proxy/assertion.ts';
 import { meetsRequirement } from '../session/session.ts';
 import type { SessionStore } from '../session/session-store.ts';
@@ -48,7 +49,7 @@ export async function judge(
   if (found === 'unavailable') return { kind: 'unavailable' };
   const { session, sessionId, user } = found;
   const now = deps.clock.now();
-  const decision = evaluate(pc.state.policy, {
+  const facts = requestFacts({
     host: pc.host,
     path: target.path,
     method: target.method,
@@ -56,25 +57,28 @@ export async function judge(
     user: user?.facts ?? null,
     ip: pc.ip,
     now,
-    // parsed only if a devices condition asks
-    device: lazyDevice(request.headers['user-agent']),
+    // parsed and looked up only if a condition asks
+    userAgent: request.headers['user-agent'],
+    geo: lazyGeo(pc.state.geo, pc.ip),
+    session,
   });
+  const decision = evaluate(pc.state.policy, facts);
   pc.decision = decision;
   if (decision.action === 'allow') return { kind: 'pass', identity: undefined };
   if (decision.action === 'deny') {
-    record(deps, request, decision, 'access.deny', 'deny', target);
+    record(deps, request, decision, facts, 'access.deny', 'deny', target);
     deps.metrics.observeRequest(app.name, 'deny');
     return { kind: 'deny' };
   }
   const portal = (page: 'login' | 'stepup') =>
     `${pc.state.publicUrl.origin}/.portcullis/${page}?rd=${encodeURIComponent(`${pc.origin}${target.path}${target.query}`)}`;
   if (session === null || user === null || sessionId === undefined) {
-    record(deps, request, decision, 'access.challenge', 'challenge', target);
+    record(deps, request, decision, facts, 'access.challenge', 'challenge', target);
     deps.metrics.observeRequest(app.name, 'challenge');
     return { kind: 'sign-in', url: portal('login') };
   }
   if (!meetsRequirement(session, decision.require, now)) {
-    record(deps, request, decision, 'access.challenge', 'challenge', target);
+    record(deps, request, decision, facts, 'access.challenge', 'challenge', target);
     deps.metrics.observeRequest(app.name, 'challenge');
     return { kind: 'step-up', url: portal('stepup'), level: decision.require.level };
   }
@@ -85,6 +89,7 @@ function record(
   deps: JudgeDeps,
   request: FastifyRequest,
   decision: Decision,
+  facts: RequestFacts,
   event: string,
   outcome: 'deny' | 'challenge',
   target: { path: string; method: string },
@@ -96,10 +101,17 @@ function record(
     tenant: pc.app?.facts.tenant ?? null,
     user: pc.user?.name ?? null,
     ip: pc.ip,
-    country: null,
-    device: null,
+    country: facts.geo?.()?.country ?? null,
+    device: facts.device ? deviceName(facts.device()) : null,
     app: pc.app?.name ?? null,
     rule: decision.rule?.name ?? null,
-    detail: { reasons: decision.reasons, method: target.method, host: pc.host, path: target.path },
+    detail: {
+      reasons: decision.reasons,
+      method: target.method,
+      host: pc.host,
+      path: target.path,
+      ...(facts.risk ? { risk: riskNames(facts.risk) } : {}),
+      ...(facts.trustedDevice ? { trusted_device: true } : {}),
+    },
   });
 }

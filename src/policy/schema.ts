@@ -27,6 +27,12 @@ export const Requirement = Type.Object(
       }),
     ),
     methods: Type.Optional(Type.Array(SecondFactor, { minItems: 1, uniqueItems: true })),
+    remember_device: Type.Optional(
+      Type.Boolean({
+        description:
+          'false: a user on the way to a page of this rule is not offered to trust the device (default true, when session.remember_device is not 0)',
+      }),
+    ),
   },
   { additionalProperties: false },
 );

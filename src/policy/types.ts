@@ -25,9 +25,10 @@ export interface UserFacts {
 }
 
 /**
- * Everything a rule may look at. Gathered once per request by the gate. Later versions add
- * country, device, trusted device, time and risk signals as optional fields; a criterion that
- * needs a field reads it lazily.
+ * Everything a rule may look at. Gathered once per request by context/request-facts.ts, the
+ * one place that builds it (so every caller gives it the same shape). Costly facts (device,
+ * geography) are functions a criterion calls only when it needs them; the session's facts
+ * (trusted device, risk) were settled at sign-in and cost nothing here.
  */
 export interface RequestFacts {
   /** lower-case, no port, no trailing dot */
@@ -45,6 +46,39 @@ export interface RequestFacts {
   readonly now?: number;
   /** the client's device, parsed from the User-Agent on first use (device conditions) */
   readonly device?: () => DeviceFacts;
+  /** the client IP's country and location, looked up on first use (country conditions) */
+  readonly geo?: () => GeoFacts | null;
+  /** the session was signed in from a device the user trusts (absent: anonymous) */
+  readonly trustedDevice?: boolean;
+  /** the risk signals of the session's sign-in, as RISK_BITS (absent: anonymous) */
+  readonly risk?: number;
+}
+
+/** Where the client IP is: see context/geo.ts for the sources. */
+export interface GeoFacts {
+  /** ISO 3166-1 alpha-2, upper-case; null when unknown (private and unknown addresses) */
+  readonly country: string | null;
+  readonly latitude: number | null;
+  readonly longitude: number | null;
+}
+
+/**
+ * What can make a sign-in look risky, assessed once when the password is proven (see
+ * risk/assess.ts) and kept with the session as a bit set, so evaluating a `risk` condition is
+ * one AND.
+ */
+export const RISK_SIGNALS = ['new_device', 'new_country', 'impossible_travel', 'recent_failures'] as const;
+export type RiskSignal = (typeof RISK_SIGNALS)[number];
+export const RISK_BITS: Readonly<Record<RiskSignal, number>> = {
+  new_device: 1,
+  new_country: 2,
+  impossible_travel: 4,
+  recent_failures: 8,
+};
+
+/** The signal names of a bit set, in RISK_SIGNALS order. */
+export function riskNames(bits: number): RiskSignal[] {
+  return RISK_SIGNALS.filter((s) => (bits & RISK_BITS[s]) !== 0);
 }
 
 /** What a device condition can see. Names are normalised (see context/device.ts). */
@@ -107,6 +141,8 @@ export interface Requirement {
   /** ms; undefined: no freshness demand */
   readonly maxAgeMs?: number;
   readonly methods?: readonly SecondFactorName[];
+  /** false: the rule does not let a user trust the device on the way to its pages */
+  readonly rememberDevice?: boolean;
 }
 
 export interface RuleRef {

@@ -72,23 +72,59 @@ export class SessionStore {
     return session;
   }
 
-  /** A new session after a first factor: always a new id (no fixation). */
-  async create(user: string, factor: FactorName): Promise<{ id: string; session: Session }> {
+  /**
+   * A new session after a first factor: always a new id (no fixation). `signIn`: the device
+   * and risk facts assessed for this sign-in.
+   */
+  async create(
+    user: string,
+    factor: FactorName,
+    signIn: Pick<Session, 'device' | 'trusted' | 'risk'> = {},
+  ): Promise<{ id: string; session: Session }> {
     const now = this.clock.now();
-    const session: Session = { v: 1, user, createdAt: now, authTime: now, factors: { [factor]: now } };
+    const session: Session = { v: 1, user, createdAt: now, authTime: now, factors: { [factor]: now }, ...signIn };
     return { id: await this.write(session), session };
   }
 
   /**
-   * Records a newly proven factor and moves the session to a new id (the id changes at every
-   * rise in level). The old id stops working at once.
+   * Changes the device facts of a session (its device became known or trusted) and moves it to
+   * a new id, like raise(): what the session may reach changed.
    */
-  async raise(oldId: string, session: Session, factor: FactorName): Promise<{ id: string; session: Session }> {
-    const next: Session = { ...session, factors: { ...session.factors, [factor]: this.clock.now() } };
+  async amend(
+    oldId: string,
+    session: Session,
+    change: Pick<Session, 'device' | 'trusted'>,
+  ): Promise<{ id: string; session: Session }> {
+    const next: Session = { ...session, ...change };
     const id = await this.write(next);
     await this.store.delete(storeKey(oldId));
     await this.store.removeFromSet(indexKey(session.user), storeKey(oldId));
     return { id, session: next };
+  }
+
+  /** Ends the user's sessions signed in from one device (it was forgotten); how many ended. */
+  async revokeDevice(user: string, device: string): Promise<number> {
+    let ended = 0;
+    for (const { key, session } of await this.live(user)) {
+      if (session.device !== device) continue;
+      if (await this.store.delete(key)) ended++;
+      await this.store.removeFromSet(indexKey(user), key);
+    }
+    return ended;
+  }
+
+  /**
+   * Records a newly proven factor and moves the session to a new id (the id changes at every
+   * rise in level). The old id stops working at once. `change`: the device the factor was
+   * proven on, when the session did not know it yet.
+   */
+  async raise(
+    oldId: string,
+    session: Session,
+    factor: FactorName,
+    change: Pick<Session, 'device' | 'trusted'> = {},
+  ): Promise<{ id: string; session: Session }> {
+    return this.amend(oldId, { ...session, factors: { ...session.factors, [factor]: this.clock.now() } }, change);
   }
 
   /** Ends one session (logout). `user` keeps the per-user index tidy when it is known. */
@@ -103,21 +139,32 @@ export class SessionStore {
    * start of its store key: never the cookie value). Entries of sessions that ended are pruned.
    */
   async listForUser(user: string): Promise<{ handle: string; session: Session; expiresAt: number }[]> {
-    const found: { handle: string; session: Session; expiresAt: number }[] = [];
+    const found = (await this.live(user)).map(({ key, session }) => ({
+      handle: key.slice('sess:'.length, 'sess:'.length + 10),
+      session,
+      expiresAt: this.expiresAt(session),
+    }));
+    return found.sort((a, b) => a.session.createdAt - b.session.createdAt);
+  }
+
+  /** The user's live sessions with their store keys; index entries of ended ones are pruned. */
+  private async live(user: string): Promise<{ key: string; session: Session }[]> {
+    const found: { key: string; session: Session }[] = [];
     for (const key of await this.store.members(indexKey(user))) {
       const raw = await this.store.get(key);
-      const session = raw === null ? null : (JSON.parse(raw) as Session);
+      let session: Session | null = null;
+      try {
+        session = raw === null ? null : (JSON.parse(raw) as Session);
+      } catch {
+        session = null;
+      }
       if (session === null || session.user !== user || this.clock.now() >= this.expiresAt(session)) {
         await this.store.removeFromSet(indexKey(user), key);
         continue;
       }
-      found.push({
-        handle: key.slice('sess:'.length, 'sess:'.length + 10),
-        session,
-        expiresAt: this.expiresAt(session),
-      });
+      found.push({ key, session });
     }
-    return found.sort((a, b) => a.session.createdAt - b.session.createdAt);
+    return found;
   }
 
   /** Ends every session of a user, on every instance (they share the store); how many ended. */

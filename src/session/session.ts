@@ -18,6 +18,12 @@ export interface Session {
   readonly authTime: number;
   /** ms: when each factor was last proven */
   readonly factors: Readonly<Partial<Record<FactorName, number>>>;
+  /** the id of the device (its device cookie) the session signed in from, when it had a valid one */
+  readonly device?: string;
+  /** the device is one the user trusts (policy `trusted_device`) */
+  readonly trusted?: boolean;
+  /** the risk signals of the sign-in (policy `risk`), as RISK_BITS; absent: none */
+  readonly risk?: number;
 }
 
 const SECOND_FACTORS: readonly SecondFactorName[] = ['totp', 'webauthn', 'push'];

@@ -34,13 +34,21 @@ async function explainJson(...args: string[]): Promise<JsonAnswer> {
 
 describe('explain', () => {
   test('prints the decision, the rule (index, name, file) and the reasons', async () => {
-    const { code, out, err } = await explain('--method', 'GET', '--url', 'http://psa.msp.example/health');
+    const { code, out, err } = await explain(
+      '--method',
+      'GET',
+      '--url',
+      'http://psa.msp.example/health',
+      '--time',
+      '2026-03-02T08:30:00Z',
+    );
     assert.equal(code, 0);
     assert.equal(err, '');
     assert.equal(
       out,
       [
         'request:  GET psa.msp.example/health as anonymous from unknown IP (app psa)',
+        'context:  country unknown, 2026-03-02T08:30:00.000Z',
         'decision: allow',
         "by:       rule 1 'psa-health' (00-shared.yaml)",
         'reasons:  rule-matched, host-matched, method-matched, path-matched',

@@ -162,9 +162,15 @@ describe('JSON login API', () => {
       { username: 'alice', password: PASSWORD },
       { 'content-type': 'application/json', origin: 'http://portal.test' },
     );
-    const c = answer.cookies[0] ?? '';
-    assert.match(c, /^__Host-portcullis_session=/);
+    const c = answer.cookies.find((x) => x.startsWith('__Host-portcullis_session=')) ?? '';
     assert.match(c, /; Secure/i);
+    // the device cookie of a completed sign-in: the same protections, long-lived
+    const device = answer.cookies.find((x) => x.startsWith('__Host-portcullis_device=')) ?? '';
+    assert.match(device, /; Secure/i);
+    assert.match(device, /; HttpOnly/i);
+    assert.match(device, /; Max-Age=34560000/i);
+    assert.doesNotMatch(device, /Domain=/i);
+    assert.equal(answer.cookies.length, 2);
 
     const shared = await startTestGateway({
       gateway: {
@@ -172,8 +178,9 @@ describe('JSON login API', () => {
       },
     });
     t.after(() => shared.close());
-    const d = (await apiLogin(shared, { username: 'alice', password: PASSWORD })).cookies[0] ?? '';
-    assert.match(d, /; Domain=\.?example\.test/i);
+    const all = (await apiLogin(shared, { username: 'alice', password: PASSWORD })).cookies;
+    assert.equal(all.length, 2);
+    for (const d of all) assert.match(d, /; Domain=\.?example\.test/i);
   });
 
   test('a new session id at every sign-in: the old cookie stops working', async (t) => {

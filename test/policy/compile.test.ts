@@ -280,7 +280,7 @@ bogus: 1
     assert.deepEqual(validate(PolicyFile, source), [
       "p.yaml:4:5: unknown key 'path' (did you mean 'paths'?)",
       "p.yaml:5:37: unknown key 'network' (did you mean 'networks'?)",
-      "p.yaml:5:52: unknown key 'countrys' (known keys: networks, devices, schedule)",
+      "p.yaml:5:52: unknown key 'countrys' (did you mean 'countries'?)",
       "p.yaml:7:28: unknown key 'maxage' (did you mean 'max_age'?)",
       'p.yaml:9:13: must be one of: allow, deny, authenticate',
       "p.yaml:10:1: unknown key 'bogus' (known keys: tenant, description, rules, networks)",

@@ -1,11 +1,14 @@
 import type { Criterion } from '../types.ts';
+import { countries } from './countries.ts';
 import { devices } from './devices.ts';
 import { groups } from './groups.ts';
 import { hosts } from './hosts.ts';
 import { methods } from './methods.ts';
 import { networks } from './networks.ts';
 import { paths } from './paths.ts';
+import { risk } from './risk.ts';
 import { schedule } from './schedule.ts';
+import { trustedDevice } from './trusted-device.ts';
 import { users } from './users.ts';
 
 /**
@@ -20,6 +23,9 @@ export const criteria: readonly Criterion<never>[] = [
   users,
   groups,
   networks,
+  trustedDevice,
+  risk,
   devices,
   schedule,
+  countries,
 ] as readonly Criterion<never>[];

@@ -1,0 +1,45 @@
+import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import { csrfGuard } from './csrf.ts';
+import type { PortalDeps } from './deps.ts';
+import { type TrustRefusal, trustDevice } from './device-trust.ts';
+import { signedIn } from './prove-factor.ts';
+import { safeRedirect } from './redirect.ts';
+
+const TrustBody = Type.Object(
+  { rd: Type.Optional(Type.String({ maxLength: 4096, description: 'the page the user is going to' })) },
+  { additionalProperties: false },
+);
+
+const TRUST_MESSAGES: Record<TrustRefusal, string> = {
+  device_trust_disabled: 'Trusted devices are turned off on this gateway.',
+  device_trust_not_allowed: 'The policy of that page does not let devices be trusted.',
+  step_up_required: 'Prove a second factor first (within the last 10 minutes).',
+  device_mismatch: 'This browser is not the device this session signed in from.',
+};
+
+/** `POST /.portcullis/api/device/trust`: the JSON side of "trust this device". */
+export function deviceRoutes(deps: PortalDeps) {
+  return async function devices(app: FastifyInstance): Promise<void> {
+    app.post(
+      '/api/device/trust',
+      { onRequest: csrfGuard('json'), schema: { body: Type.Optional(TrustBody) } },
+      async (request, reply) => {
+        reply.header('cache-control', 'no-store');
+        const s = await signedIn(deps, request, reply);
+        if (s === 'unavailable') return reply;
+        if (s === null) return reply.code(401).send({ error: 'authentication_required' });
+        const body = (request.body ?? {}) as { rd?: string };
+        const rd = body.rd === undefined ? null : safeRedirect(body.rd, request.pc.state, request.pc.origin);
+        if (body.rd !== undefined && rd === null)
+          return reply.code(400).send({ error: 'bad_request', message: 'rd must be a page this gateway serves' });
+        const result = await trustDevice(deps, request, reply, s, rd);
+        if (!result.ok)
+          return reply
+            .code(result.error === 'device_mismatch' ? 409 : 403)
+            .send({ error: result.error, message: TRUST_MESSAGES[result.error] });
+        return { trusted: true, device: result.name, until: new Date(result.until).toISOString() };
+      },
+    );
+  };
+}

@@ -1,0 +1,91 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Devices } from '../devices/devices.ts';
+import { parseCookies } from '../session/cookies.ts';
+import type { SessionStore } from '../session/session-store.ts';
+import type { GatewayState } from '../state.ts';
+import type { PortalDeps } from './deps.ts';
+import { decisionFor } from './next-step.ts';
+import { auditFactor, hasFreshSecondFactor, type Signed } from './prove-factor.ts';
+import { setSessionCookie } from './session-cookie.ts';
+
+export type TrustRefusal =
+  /** session.remember_device is 0 */
+  | 'device_trust_disabled'
+  /** the rule of the page the user is going to says remember_device: false */
+  | 'device_trust_not_allowed'
+  /** no second factor proven in the last 10 minutes */
+  | 'step_up_required'
+  /** the request's device cookie is not the device the session signed in from */
+  | 'device_mismatch';
+
+/**
+ * Whether the user may trust this device now, on the way to `rd` (null: no page named). Only
+ * the page named can be checked against its rule: the offer is made, and refused, per page.
+ */
+export function trustRefusal(
+  state: GatewayState,
+  s: Signed,
+  rd: string | null,
+  context: { ip: string | null; now: number; userAgent: string | undefined },
+): TrustRefusal | null {
+  if (state.session.rememberDeviceMs <= 0) return 'device_trust_disabled';
+  if (!hasFreshSecondFactor(s, context.now)) return 'step_up_required';
+  if (rd !== null) {
+    const decision = decisionFor(state, s.user, rd, { ...context, session: s.session });
+    if (decision?.action === 'authenticate' && decision.require.rememberDevice === false)
+      return 'device_trust_not_allowed';
+  }
+  return null;
+}
+
+/**
+ * Trusts the device the session signed in from, for session.remember_device, after a second
+ * factor proven in the last 10 minutes. The browser must still hold that device's cookie (a
+ * session cookie carried to another browser cannot trust the victim's device for itself). The
+ * session moves to a new id with the trust, so `trusted_device` rules apply from the next
+ * request. Audited.
+ */
+export async function trustDevice(
+  deps: PortalDeps,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  s: Signed,
+  rd: string | null,
+): Promise<{ ok: true; name: string; until: number } | { ok: false; error: TrustRefusal }> {
+  const state = request.pc.state;
+  const refusal = trustRefusal(state, s, rd, {
+    ip: request.pc.ip,
+    now: deps.clock.now(),
+    userAgent: request.headers['user-agent'],
+  });
+  if (refusal !== null) return { ok: false, error: refusal };
+  const known = await deps.devices.recognise(
+    parseCookies(request.headers.cookie).get(state.session.deviceCookieName),
+    s.user.name,
+  );
+  if (known === null || s.session.device !== known.record.id) return { ok: false, error: 'device_mismatch' };
+  const trusted = await deps.devices.trust(s.user.name, known.record.id, state.session.rememberDeviceMs);
+  if (trusted === null) return { ok: false, error: 'device_mismatch' };
+  const { id } = await deps.sessions.amend(s.sessionId, s.session, { device: known.record.id, trusted: true });
+  setSessionCookie(reply, state, id);
+  auditFactor(deps, request, s, 'device.trusted', 'info', {
+    device: known.record.name,
+    until: new Date(trusted.until).toISOString(),
+  });
+  return { ok: true, name: known.record.name, until: trusted.until };
+}
+
+/**
+ * Forgets one device of a user: its record goes (its cookie then means nothing: not trusted,
+ * and a new device at the next sign-in) and the sessions signed in from it end, on every
+ * instance. For the account page and `portcullis user forget-device`; the caller audits.
+ */
+export async function forgetDevice(
+  deps: { devices: Devices; sessions: SessionStore },
+  user: string,
+  id: string,
+): Promise<{ forgotten: boolean; sessionsEnded: number }> {
+  const forgotten = await deps.devices.forget(user, id);
+  const sessionsEnded = forgotten ? await deps.sessions.revokeDevice(user, id) : 0;
+  return { forgotten, sessionsEnded };
+}
