@@ -54,6 +54,7 @@ export interface Runtime {
   readonly ephemeral: EphemeralStore;
   readonly durable: DurableStore;
   readonly sessions: SessionStore;
+  readonly devices: Devices;
   readonly audit: AuditLog;
   readonly metrics: Metrics;
   readonly setup: SetupTokens;
@@ -171,6 +172,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     ephemeral,
     durable,
     sessions,
+    devices,
     audit,
     metrics,
     setup,
