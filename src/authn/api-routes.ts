@@ -32,6 +32,7 @@ export function apiRoutes(deps: PortalDeps) {
         password: body.password,
         ip: request.pc.ip,
         app: request.pc.app?.name ?? null,
+        userAgent: request.headers['user-agent'],
       });
       reply.header('cache-control', 'no-store');
       if (user === null) return reply.code(401).send({ error: 'invalid_credentials' });

@@ -82,6 +82,7 @@ export function pageRoutes(deps: PortalDeps) {
         password: body.password,
         ip: request.pc.ip,
         app: request.pc.app?.name ?? null,
+        userAgent: request.headers['user-agent'],
       });
       if (user === null) {
         return html(

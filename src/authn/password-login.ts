@@ -1,4 +1,5 @@
 import type { AuditLog } from '../audit/audit.ts';
+import { auditWhere } from '../audit/where.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { GatewayState } from '../state.ts';
 import { canonicalUsername } from '../users/canonical.ts';
@@ -11,6 +12,8 @@ export interface PasswordAttempt {
   readonly password: unknown;
   readonly ip: string | null;
   readonly app: string | null;
+  /** for the audit trail's device name */
+  readonly userAgent?: string | undefined;
 }
 
 /**
@@ -36,9 +39,7 @@ export async function checkPassword(
       outcome,
       tenant: user?.tenant ?? null,
       user: name,
-      ip: attempt.ip,
-      country: null,
-      device: null,
+      ...auditWhere(state, attempt.ip, attempt.userAgent),
       app: attempt.app,
       rule: null,
       detail,

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
+import { auditWhere } from '../audit/where.ts';
 import { canonicalUsername } from '../users/canonical.ts';
 import { hashPassword, passwordProblem } from '../users/password.ts';
 import { addUser } from '../users/users-file.ts';
@@ -58,9 +59,7 @@ export function setupRoutes(deps: PortalDeps) {
         outcome: 'success',
         tenant: null,
         user: name,
-        ip: request.pc.ip,
-        country: null,
-        device: null,
+        ...auditWhere(request.pc.state, request.pc.ip, request.headers['user-agent']),
         app: null,
         rule: null,
         detail: null,

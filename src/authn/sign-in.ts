@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { auditWhere } from '../audit/where.ts';
 import { deviceName, parseDevice } from '../context/device.ts';
 import { locate } from '../context/geo.ts';
 import { readSession } from '../gate/session-lookup.ts';
@@ -51,9 +52,7 @@ export async function startSession(
       outcome: 'info',
       tenant: user.tenant,
       user: user.name,
-      ip: pc.ip,
-      country: locate(state.geo, pc.ip)?.country ?? null,
-      device: known?.record.name ?? null,
+      ...auditWhere(state, pc.ip, request.headers['user-agent']),
       app: pc.app?.name ?? null,
       rule: null,
       detail: { risk: riskNames(risk), trusted_device: known?.trusted ?? false },
@@ -136,9 +135,7 @@ export async function endSession(
       outcome: 'info',
       tenant: found.user?.tenant ?? null,
       user: found.user?.name ?? null,
-      ip: request.pc.ip,
-      country: null,
-      device: null,
+      ...auditWhere(request.pc.state, request.pc.ip, request.headers['user-agent']),
       app: request.pc.app?.name ?? null,
       rule: null,
       detail: null,

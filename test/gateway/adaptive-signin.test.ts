@@ -181,6 +181,9 @@ describe('risk signals from recorded history', () => {
     const [context] = await gw.runtime.durable.queryAudit({ user: 'bob', event: 'login.context', limit: 1 });
     assert.deepEqual(context?.detail, { risk: ['new_country', 'impossible_travel'], trusted_device: false });
     assert.equal(context?.country, 'DE');
+    // every audited sign-in says where it came from
+    const [success] = await gw.runtime.durable.queryAudit({ user: 'bob', event: 'login.success', limit: 1 });
+    assert.deepEqual([success?.ip, success?.country, success?.device], [BERLIN, 'DE', 'Unknown device']);
   });
 
   test('a private address has no country: never new, never travel, not in US', async () => {
