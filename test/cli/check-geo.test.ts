@@ -1,0 +1,84 @@
+/** `portcullis check` on the geography settings: which source, and what it cannot do. */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { checkConfig, GATEWAY } from './fixtures.ts';
+
+const policy = (when: string) => `rules:
+  - name: r
+    hosts: [psa.msp.example]
+    when: ${when}
+    action: deny
+  - name: staff
+    hosts: [psa.msp.example]
+    action: authenticate
+    require: { level: mfa }
+`;
+const only = (when: string) => ({
+  'policies/00-shared.yaml': policy(when),
+  'policies/acme.yaml': null,
+  'policies/globex.yaml': null,
+});
+
+describe('check: geography', () => {
+  test('a countries rule without geo.database: the bundled data, with a warning', async () => {
+    const { code, err } = await checkConfig(only('{ countries: { not: [US] } }'));
+    assert.equal(code, 0, err);
+    assert.match(
+      err,
+      /warning: .*gateway\.yaml: a policy needs geography and geo\.database is not set: using the bundled geoip-lite data, which is from 2023/,
+    );
+  });
+
+  test('risk new_country needs geography too; new_device does not', async () => {
+    assert.match((await checkConfig(only('{ risk: [new_country] }'))).err, /bundled geoip-lite/);
+    assert.match((await checkConfig(only('{ risk: [impossible_travel] }'))).err, /bundled geoip-lite/);
+    const neither = await checkConfig(only('{ risk: [new_device, recent_failures] }'));
+    assert.equal(neither.code, 0);
+    assert.equal(neither.err, '');
+  });
+
+  test('impossible_travel with a country database: a warning that it never fires', async () => {
+    const { writeMmdb } = await import('../helpers/mmdb.ts');
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = mkdtempSync(join(tmpdir(), 'portcullis-geo-'));
+    try {
+      const file = join(dir, 'country.mmdb');
+      writeMmdb(file, [{ cidr: '203.0.113.0/24', record: { country: { iso_code: 'US' } } }], {
+        databaseType: 'GeoLite2-Country',
+      });
+      const { code, err } = await checkConfig({
+        ...only('{ risk: [impossible_travel] }'),
+        'config/gateway.yaml': `${GATEWAY}geo:\n  database: ${file}\n`,
+      });
+      assert.equal(code, 0);
+      assert.match(err, /a policy uses impossible_travel but mmdb:GeoLite2-Country .* has no coordinates/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a geo.database that does not exist is an error, located', async () => {
+    const { code, err } = await checkConfig({ 'config/gateway.yaml': `${GATEWAY}geo:\n  database: missing.mmdb\n` });
+    assert.equal(code, 1);
+    assert.match(err, /gateway\.yaml:\d+:\d+: cannot read .*missing\.mmdb: ENOENT/);
+  });
+
+  test('a geo.database that is not a MaxMind DB file is an error', async () => {
+    const { code, err } = await checkConfig({
+      'config/gateway.yaml': `${GATEWAY}geo:\n  database: users.yaml\n`,
+    });
+    assert.equal(code, 1);
+    assert.match(err, /users\.yaml is not a MaxMind DB file/);
+  });
+
+  test('risk settings are validated', async () => {
+    const { code, err } = await checkConfig({
+      'config/gateway.yaml': `${GATEWAY}risk:\n  impossible_travel_kmh: 0\n  new_country_window: soon\n`,
+    });
+    assert.equal(code, 1);
+    assert.match(err, /gateway\.yaml:\d+:\d+: must be at least 1, got 0/);
+    assert.match(err, /gateway\.yaml:\d+:\d+: must be a duration of more than zero/);
+  });
+});
