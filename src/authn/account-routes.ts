@@ -1,19 +1,41 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
+import { isTrusted } from '../devices/devices.ts';
+import { parseCookies } from '../session/cookies.ts';
 import { sendPage as html } from '../web/html.ts';
 import { accountPage } from '../web/pages/account-page.ts';
-import { recoveryCodesPage } from '../web/pages/factor-pages.ts';
+import { recoveryCodesPage, trustPeriod } from '../web/pages/factor-pages.ts';
 import { csrfGuard } from './csrf.ts';
 import type { PortalDeps } from './deps.ts';
+import { clearDeviceCookie } from './device-cookie.ts';
+import { forgetDevice, type TrustRefusal, trustDevice } from './device-trust.ts';
 import { auditFactor, hasFreshSecondFactor, type Signed, signedIn } from './prove-factor.ts';
+import { clearSessionCookie } from './session-cookie.ts';
 
 const RemoveForm = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false });
+const DeviceForm = Type.Object(
+  { id: Type.String({ minLength: 1, maxLength: 64, description: 'the id of one of the user’s devices' }) },
+  { additionalProperties: false },
+);
+/** A form with no field: a browser may send no body at all. */
+const EmptyForm = Type.Optional(Type.Object({}, { additionalProperties: false }));
 const ACCOUNT = '/.portcullis/';
+
+const TRUST_NOTICES: Record<Exclude<TrustRefusal, 'step_up_required'>, string> = {
+  device_trust_disabled: 'Trusted devices are turned off on this gateway.',
+  device_trust_not_allowed: 'Devices cannot be trusted here.',
+  device_mismatch: 'This browser is not the device this session signed in from. Sign in again to trust it.',
+};
+
+const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 /**
  * The account page (`/.portcullis/`): profile, second factors (list, add, remove), recovery
- * codes (count, regenerate). Removing a factor and regenerating codes need a second factor
- * proven in the last 10 minutes; without one the user is sent to the step-up page first.
+ * codes (count, regenerate), devices (list, forget, trust this one). Removing a factor,
+ * regenerating codes and trusting this device need a second factor proven in the last 10
+ * minutes; without one the user is sent to the step-up page first. Forgetting a device only
+ * lowers what the account can reach, so the session is enough; forgetting the browser in use
+ * signs it out.
  */
 export function accountRoutes(deps: PortalDeps) {
   return async function account(app: FastifyInstance): Promise<void> {
@@ -28,17 +50,30 @@ export function accountRoutes(deps: PortalDeps) {
       }
       return s;
     }
+    /** Off to the step-up page, and back here. */
+    function toStepUp(request: FastifyRequest, reply: FastifyReply): FastifyReply {
+      return reply.redirect(`/.portcullis/stepup?rd=${encodeURIComponent(`${request.pc.origin}${ACCOUNT}`)}`, 303);
+    }
     /** Sensitive changes: a fresh second factor, or off to the step-up page and back here. */
     function fresh(request: FastifyRequest, reply: FastifyReply, s: Signed): boolean {
       if (hasFreshSecondFactor(s, deps.clock.now())) return true;
-      reply.redirect(`/.portcullis/stepup?rd=${encodeURIComponent(`${request.pc.origin}${ACCOUNT}`)}`, 303);
+      toStepUp(request, reply);
       return false;
     }
-    async function render(reply: FastifyReply, s: Signed, notice?: string) {
-      const [factors, recovery] = await Promise.all([
+    /** The device the request's device cookie names, when it is one of the user's. */
+    function thisDevice(request: FastifyRequest, s: Signed) {
+      const cookies = parseCookies(request.headers.cookie);
+      return deps.devices.recognise(cookies.get(request.pc.state.session.deviceCookieName), s.user.name);
+    }
+    async function render(request: FastifyRequest, reply: FastifyReply, s: Signed, notice?: string) {
+      const [factors, recovery, devices, current] = await Promise.all([
         deps.factors.list(s.user.name),
         deps.factors.recoveryCount(s.user.name),
+        deps.devices.list(s.user.name),
+        thisDevice(request, s),
       ]);
+      const now = deps.clock.now();
+      const remember = request.pc.state.session.rememberDeviceMs;
       const u = s.user;
       return html(
         reply,
@@ -49,6 +84,16 @@ export function accountRoutes(deps: PortalDeps) {
           tenant: u.tenant,
           factors,
           recovery,
+          devices: devices.map((d) => ({
+            id: d.id,
+            name: d.name,
+            lastSeenAt: d.lastSeenAt,
+            ip: d.ip,
+            country: d.country,
+            trustedUntil: isTrusted(d, now) ? d.trustedUntil : null,
+            current: d.id === current?.record.id,
+          })),
+          trustFor: current !== null && !current.trusted && remember > 0 ? trustPeriod(remember) : null,
           ...(notice ? { notice } : {}),
         }),
       );
@@ -57,7 +102,7 @@ export function accountRoutes(deps: PortalDeps) {
     app.get('/', async (request, reply) => {
       const s = await session(request, reply);
       if (s === null) return reply;
-      return render(reply, s);
+      return render(request, reply, s);
     });
 
     app.post('/account/factor/remove', { onRequest: form, schema: { body: RemoveForm } }, async (request, reply) => {
@@ -66,7 +111,7 @@ export function accountRoutes(deps: PortalDeps) {
       const { id } = request.body as { id: string };
       const removed = await deps.factors.remove(s.user.name, id);
       if (removed) auditFactor(deps, request, s, 'factor.removed', 'info', { factor: id });
-      return render(reply, s, removed ? 'The factor was removed.' : 'No such factor.');
+      return render(request, reply, s, removed ? 'The factor was removed.' : 'No such factor.');
     });
 
     app.post('/account/recovery', { onRequest: form }, async (request, reply) => {
@@ -83,6 +128,38 @@ export function accountRoutes(deps: PortalDeps) {
           note: 'The previous codes no longer work.',
         }),
       );
+    });
+
+    app.post('/account/device/forget', { onRequest: form, schema: { body: DeviceForm } }, async (request, reply) => {
+      const s = await session(request, reply);
+      if (s === null) return reply;
+      const { id } = request.body as { id: string };
+      const device = (await deps.devices.list(s.user.name)).find((d) => d.id === id);
+      if (device === undefined) return render(request, reply, s, 'No such device.');
+      const current = await thisDevice(request, s);
+      const { forgotten, sessionsEnded } = await forgetDevice(deps, s.user.name, id);
+      if (!forgotten) return render(request, reply, s, 'No such device.');
+      auditFactor(deps, request, s, 'device.forgotten', 'info', { device: device.name, sessions_ended: sessionsEnded });
+      if (current?.record.id === id || s.session.device === id) {
+        // the browser in use: its session ends too, and it signs in again as a new device
+        await deps.sessions.destroy(s.sessionId, s.user.name);
+        clearSessionCookie(reply, request.pc.state);
+        clearDeviceCookie(reply, request.pc.state);
+        return reply
+          .header('cache-control', 'no-store')
+          .redirect(`/.portcullis/login?rd=${encodeURIComponent(`${request.pc.origin}${ACCOUNT}`)}`, 303);
+      }
+      const ended = sessionsEnded === 0 ? '' : ` ${sessionsEnded} session(s) signed in from it ended.`;
+      return render(request, reply, s, `${device.name} was forgotten.${ended}`);
+    });
+
+    app.post('/account/device/trust', { onRequest: form, schema: { body: EmptyForm } }, async (request, reply) => {
+      const s = await session(request, reply);
+      if (s === null) return reply;
+      const result = await trustDevice(deps, request, reply, s, null);
+      if (result.ok) return render(request, reply, s, `This device is trusted until ${day(result.until)}.`);
+      if (result.error === 'step_up_required') return toStepUp(request, reply);
+      return render(request, reply, s, TRUST_NOTICES[result.error]);
     });
   };
 }

@@ -40,8 +40,10 @@ export function trustRefusal(
 
 /**
  * Trusts the device the session signed in from, for session.remember_device, after a second
- * factor proven in the last 10 minutes. The browser must still hold that device's cookie (a
- * session cookie carried to another browser cannot trust the victim's device for itself). The
+ * factor proven in the last 10 minutes. The browser must hold that device's cookie (a session
+ * cookie carried to another browser cannot trust the victim's device for itself), unless
+ * `justProven`: this very request proved the factor, which recorded this browser as the
+ * session's device and set its cookie in this reply. The
  * session moves to a new id with the trust, so `trusted_device` rules apply from the next
  * request. Audited.
  */
@@ -51,6 +53,7 @@ export async function trustDevice(
   reply: FastifyReply,
   s: Signed,
   rd: string | null,
+  options: { justProven?: boolean } = {},
 ): Promise<{ ok: true; name: string; until: number } | { ok: false; error: TrustRefusal }> {
   const state = request.pc.state;
   const refusal = trustRefusal(state, s, rd, {
@@ -59,20 +62,29 @@ export async function trustDevice(
     userAgent: request.headers['user-agent'],
   });
   if (refusal !== null) return { ok: false, error: refusal };
-  const known = await deps.devices.recognise(
-    parseCookies(request.headers.cookie).get(state.session.deviceCookieName),
-    s.user.name,
-  );
-  if (known === null || s.session.device !== known.record.id) return { ok: false, error: 'device_mismatch' };
-  const trusted = await deps.devices.trust(s.user.name, known.record.id, state.session.rememberDeviceMs);
+  // The device is this browser's when its cookie names the session's device, or when this very
+  // request proved the factor that recorded it (a new browser's cookie is only in this reply).
+  const device = options.justProven
+    ? s.session.device === undefined
+      ? null
+      : await deps.durable.getDevice(s.session.device)
+    : (
+        await deps.devices.recognise(
+          parseCookies(request.headers.cookie).get(state.session.deviceCookieName),
+          s.user.name,
+        )
+      )?.record;
+  if (device == null || device.user !== s.user.name || s.session.device !== device.id)
+    return { ok: false, error: 'device_mismatch' };
+  const trusted = await deps.devices.trust(s.user.name, device.id, state.session.rememberDeviceMs);
   if (trusted === null) return { ok: false, error: 'device_mismatch' };
-  const { id } = await deps.sessions.amend(s.sessionId, s.session, { device: known.record.id, trusted: true });
+  const { id } = await deps.sessions.amend(s.sessionId, s.session, { device: device.id, trusted: true });
   setSessionCookie(reply, state, id);
   auditFactor(deps, request, s, 'device.trusted', 'info', {
-    device: known.record.name,
+    device: device.name,
     until: new Date(trusted.until).toISOString(),
   });
-  return { ok: true, name: known.record.name, until: trusted.until };
+  return { ok: true, name: device.name, until: trusted.until };
 }
 
 /**

@@ -1,9 +1,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { sendPage as html } from '../web/html.ts';
-import { enrollPage, noFactorPage, recoveryCodesPage, stepUpPage } from '../web/pages/factor-pages.ts';
+import { enrollPage, noFactorPage, recoveryCodesPage, stepUpPage, trustPeriod } from '../web/pages/factor-pages.ts';
 import { csrfGuard } from './csrf.ts';
 import type { PortalDeps } from './deps.ts';
+import { trustDevice, trustRefusal } from './device-trust.ts';
 import { auditFactor, hasFreshSecondFactor, proveFactor, raiseSession, type Signed, signedIn } from './prove-factor.ts';
 import { defaultRedirect, safeRedirect } from './redirect.ts';
 
@@ -12,10 +13,20 @@ const CodeForm = Type.Object(
   { code: Type.String({ maxLength: 64 }), rd: Type.Optional(Type.String({ maxLength: 4096 })) },
   { additionalProperties: false },
 );
+const ProveForm = Type.Object(
+  {
+    code: Type.String({ maxLength: 64 }),
+    rd: Type.Optional(Type.String({ maxLength: 4096 })),
+    trust: Type.Optional(Type.Literal('1', { description: 'the "trust this device" box, ticked' })),
+  },
+  { additionalProperties: false },
+);
 
 /**
  * The second-factor pages: step-up (a TOTP code or a recovery code, nothing else: the session
- * is kept and only rises), and TOTP enrolment. They work without JavaScript.
+ * is kept and only rises), and TOTP enrolment. They work without JavaScript. The step-up forms
+ * offer to trust the device (session.remember_device, unless the rule of `rd` says
+ * remember_device: false); a trust that fails after a right code leaves the sign-in done.
  */
 export function factorPageRoutes(deps: PortalDeps) {
   return async function factorPages(app: FastifyInstance): Promise<void> {
@@ -34,16 +45,55 @@ export function factorPageRoutes(deps: PortalDeps) {
     }
     const hasTotp = async (s: Signed) => (await deps.factors.list(s.user.name)).some((f) => f.kind === 'totp');
 
+    /**
+     * The offer of the step-up page, in words, or null: what trustRefusal says once the factor
+     * is proven (as if now), so only the gateway's setting and the rule of `rd` count.
+     */
+    function trustOffer(request: FastifyRequest, s: Signed, rd: string | null): string | null {
+      const state = request.pc.state;
+      const now = deps.clock.now();
+      const proven: Signed = { ...s, session: { ...s.session, factors: { ...s.session.factors, totp: now } } };
+      const refusal = trustRefusal(state, proven, rd, {
+        ip: request.pc.ip,
+        now,
+        userAgent: request.headers['user-agent'],
+      });
+      return refusal === 'device_trust_disabled' || refusal === 'device_trust_not_allowed'
+        ? null
+        : trustPeriod(state.session.rememberDeviceMs);
+    }
+
+    /**
+     * The box was ticked and the factor proven: trust the device with the risen session. A
+     * refusal or a store failure does not undo the sign-in; it shows in the audit trail only.
+     */
+    async function trustAfterProof(
+      request: FastifyRequest,
+      reply: FastifyReply,
+      risen: Signed,
+      rd: string | null,
+    ): Promise<number | null> {
+      try {
+        const result = await trustDevice(deps, request, reply, risen, rd, { justProven: true });
+        if (result.ok) return result.until;
+        auditFactor(deps, request, risen, 'device.trust.failure', 'failure', { reason: result.error });
+      } catch (err) {
+        request.log.warn({ err: { message: (err as Error).message } }, 'trusting the device failed');
+        auditFactor(deps, request, risen, 'device.trust.failure', 'failure', { reason: 'error' });
+      }
+      return null;
+    }
+
     app.get('/stepup', { schema: { querystring: RdQuery } }, async (request, reply) => {
       const rd = rdOf(request, (request.query as { rd?: string }).rd);
       const s = await session(request, reply, rd);
       if (s === null) return reply;
       if (!(await hasTotp(s))) return html(reply, noFactorPage({ user: s.user.name, rd }));
-      return html(reply, stepUpPage({ user: s.user.name, rd }));
+      return html(reply, stepUpPage({ user: s.user.name, rd, trustFor: trustOffer(request, s, rd) }));
     });
 
-    app.post('/stepup', { onRequest: form, schema: { body: CodeForm } }, async (request, reply) => {
-      const body = request.body as { code: string; rd?: string };
+    app.post('/stepup', { onRequest: form, schema: { body: ProveForm } }, async (request, reply) => {
+      const body = request.body as { code: string; rd?: string; trust?: '1' };
       const rd = rdOf(request, body.rd);
       const s = await session(request, reply, rd);
       if (s === null) return reply;
@@ -53,14 +103,20 @@ export function factorPageRoutes(deps: PortalDeps) {
       if (!result.ok)
         return html(
           reply,
-          stepUpPage({ user: s.user.name, rd, error: 'That code is not valid. Try the next one.' }),
+          stepUpPage({
+            user: s.user.name,
+            rd,
+            error: 'That code is not valid. Try the next one.',
+            trustFor: trustOffer(request, s, rd),
+          }),
           401,
         );
+      if (body.trust === '1') await trustAfterProof(request, reply, result.signed, rd);
       return reply.header('cache-control', 'no-store').redirect(rd ?? defaultRedirect(request.pc.state), 303);
     });
 
-    app.post('/recovery', { onRequest: form, schema: { body: CodeForm } }, async (request, reply) => {
-      const body = request.body as { code: string; rd?: string };
+    app.post('/recovery', { onRequest: form, schema: { body: ProveForm } }, async (request, reply) => {
+      const body = request.body as { code: string; rd?: string; trust?: '1' };
       const rd = rdOf(request, body.rd);
       const s = await session(request, reply, rd);
       if (s === null) return reply;
@@ -68,8 +124,18 @@ export function factorPageRoutes(deps: PortalDeps) {
         deps.factors.proveRecovery(s.user.name, body.code),
       );
       if (!result.ok)
-        return html(reply, stepUpPage({ user: s.user.name, rd, error: 'That recovery code is not valid.' }), 401);
-      const note = `Recovery code accepted. ${result.remaining ?? 0} remain. If you lost your device, set up a new authenticator from your account page.`;
+        return html(
+          reply,
+          stepUpPage({
+            user: s.user.name,
+            rd,
+            error: 'That recovery code is not valid.',
+            trustFor: trustOffer(request, s, rd),
+          }),
+          401,
+        );
+      const until = body.trust === '1' ? await trustAfterProof(request, reply, result.signed, rd) : null;
+      const note = `Recovery code accepted. ${result.remaining ?? 0} remain. If you lost your device, set up a new authenticator from your account page.${until === null ? '' : ` This device is trusted until ${day(until)}.`}`;
       return html(
         reply,
         recoveryCodesPage({ codes: [], next: rd ?? defaultRedirect(request.pc.state), heading: 'Signed in', note }),
@@ -129,3 +195,5 @@ export function factorPageRoutes(deps: PortalDeps) {
     });
   };
 }
+
+const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);

@@ -1,8 +1,10 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { auditWhere } from '../audit/where.ts';
 import { type FoundSession, readSession } from '../gate/session-lookup.ts';
 import type { FactorName } from '../session/session.ts';
 import type { PortalDeps } from './deps.ts';
 import { setSessionCookie } from './session-cookie.ts';
+import { recordSignIn } from './sign-in.ts';
 
 export type Signed = FoundSession & {
   session: NonNullable<FoundSession['session']>;
@@ -22,16 +24,23 @@ export async function signedIn(
   return found as Signed;
 }
 
-/** The one way a session rises: record the factor, move to a new id, set the cookie. */
+/**
+ * The one way a session rises: record the factor, move to a new id, set the cookie. A proven
+ * factor completes a sign-in: the device and the history are recorded (sign-in.ts). Returns the
+ * risen session (the old id no longer works), for what the caller does next with it.
+ */
 export async function raiseSession(
   deps: PortalDeps,
   request: FastifyRequest,
   reply: FastifyReply,
   s: Signed,
   factor: FactorName,
-): Promise<void> {
-  const { id } = await deps.sessions.raise(s.sessionId, s.session, factor);
+): Promise<Signed> {
+  const device = await recordSignIn(deps, request, reply, s.user);
+  const change = s.session.device === device ? {} : { device, trusted: false };
+  const { id, session } = await deps.sessions.raise(s.sessionId, s.session, factor, change);
   setSessionCookie(reply, request.pc.state, id);
+  return { session, sessionId: id, user: s.user };
 }
 
 export function auditFactor(
@@ -47,9 +56,7 @@ export function auditFactor(
     outcome,
     tenant: s.user.tenant,
     user: s.user.name,
-    ip: request.pc.ip,
-    country: null,
-    device: null,
+    ...auditWhere(request.pc.state, request.pc.ip, request.headers['user-agent']),
     app: request.pc.app?.name ?? null,
     rule: null,
     detail,
@@ -59,7 +66,8 @@ export function auditFactor(
 /**
  * The one "prove a second factor" path, for every factor kind and for the JSON API and the
  * pages alike: lockout first (a locked account fails like a wrong code), then the proof, then
- * the failure count or the rise of the session. Every outcome is audited.
+ * the failure count or the rise of the session. Every outcome is audited. On success, `signed`
+ * is the risen session (never sent to the client: its id is the new cookie).
  */
 export async function proveFactor(
   deps: PortalDeps,
@@ -68,7 +76,7 @@ export async function proveFactor(
   s: Signed,
   kind: 'totp' | 'recovery',
   prove: () => Promise<{ ok: boolean; reason?: string; remaining?: number }>,
-): Promise<{ ok: boolean; remaining?: number }> {
+): Promise<{ ok: false } | { ok: true; signed: Signed; remaining?: number }> {
   const locked = await deps.lockout.isLocked(s.user.name, request.pc.ip);
   const result = locked ? { ok: false, reason: 'locked' } : await prove();
   if (!result.ok) {
@@ -79,7 +87,7 @@ export async function proveFactor(
     return { ok: false };
   }
   await deps.lockout.recordSuccess(s.user.name);
-  await raiseSession(deps, request, reply, s, kind);
+  const signed = await raiseSession(deps, request, reply, s, kind);
   auditFactor(
     deps,
     request,
@@ -89,7 +97,7 @@ export async function proveFactor(
     result.remaining === undefined ? {} : { remaining: result.remaining },
   );
   deps.metrics.observeLogin('success');
-  return result.remaining === undefined ? { ok: true } : { ok: true, remaining: result.remaining };
+  return result.remaining === undefined ? { ok: true, signed } : { ok: true, signed, remaining: result.remaining };
 }
 
 /** Adding a factor next to existing ones needs a second factor proven this recently. */

@@ -1,5 +1,6 @@
 import { ConfigError } from '../config/load.ts';
 import { runCheck } from './check.ts';
+import { runUserDevices, runUserForgetDevice } from './devices.ts';
 import { runExplain } from './explain.ts';
 import type { CliIo } from './io.ts';
 import { runKeys } from './keys.ts';
@@ -21,7 +22,10 @@ const HELP = `portcullis: an MFA gateway for managed service providers
   portcullis user add NAME [--email E] [--groups a,b] [--tenant T] [--name N] --password-stdin
   portcullis user list
   portcullis user unlock NAME              clear a lockout (needs the shared Redis store)
-  portcullis user reset-mfa NAME           remove a user's second factors and recovery codes (lost device)
+  portcullis user reset-mfa NAME           remove a user's second factors, recovery codes and devices (lost device)
+  portcullis user devices NAME [--json]    list the browsers a user signed in from, and their trust
+  portcullis user forget-device NAME (ID | --all)
+                                           forget a device (or all): no longer trusted, its sessions end
   portcullis user sessions NAME            list a user's live sessions (needs the shared Redis store)
   portcullis user revoke-sessions NAME     end every session of a user, on every instance
   portcullis keys rotate [--keep 2]        add a new assertion signing key
@@ -49,7 +53,11 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         if (sub === 'reset-mfa') return await runUserResetMfa(more, io);
         if (sub === 'sessions') return await runUserSessions(more, io, 'list');
         if (sub === 'revoke-sessions') return await runUserSessions(more, io, 'revoke');
-        io.stderr.write('usage: portcullis user add|list ...\n');
+        if (sub === 'devices') return await runUserDevices(more, io);
+        if (sub === 'forget-device') return await runUserForgetDevice(more, io);
+        io.stderr.write(
+          'usage: portcullis user add|list|unlock|reset-mfa|sessions|revoke-sessions|devices|forget-device ...\n',
+        );
         return 2;
       }
       case 'keys':

@@ -1,8 +1,10 @@
 /**
  * `portcullis user reset-mfa NAME [--config F]`: an administrator's recovery of a user who lost
  * their device. Removes every second factor of the user and voids their recovery codes; the
- * user enrols again at the next sign-in that needs a second factor. The action is an audit
- * event. Exit codes: 0 done, 1 refused (unknown user, invalid config, store down), 2 usage.
+ * user enrols again at the next sign-in that needs a second factor. Every device of the user is
+ * forgotten too (the lost one may be trusted). The action is an audit event; the user's
+ * sessions are left to `portcullis user revoke-sessions`. Exit codes: 0 done, 1 refused
+ * (unknown user, invalid config, store down), 2 usage.
  */
 import { recordAdminAction } from '../audit/admin-event.ts';
 import { systemClock } from '../clock.ts';
@@ -45,16 +47,18 @@ export async function runUserResetMfa(args: string[], io: CliIo): Promise<number
     const now = systemClock.now();
     const removed = await durable.removeAllFactors(user);
     await durable.replaceRecoveryCodes(user, [], now);
+    const forgotten = await durable.removeAllDevices(user);
     await recordAdminAction(
       durable,
       systemClock,
       'admin.reset_mfa',
       { user, tenant: files.users[user]?.tenant ?? null },
-      { factors_removed: removed },
+      { factors_removed: removed, devices_forgotten: forgotten },
     );
     io.stdout.write(
-      `removed ${removed} factor(s) and the recovery codes of ${user}; they enrol again at their next sign-in that needs a second factor\n`,
+      `removed ${removed} factor(s) and the recovery codes of ${user}, and forgot ${forgotten} device(s); they enrol again at their next sign-in that needs a second factor\n`,
     );
+    io.stdout.write(`their live sessions are not ended: see portcullis user revoke-sessions ${user}\n`);
     return 0;
   } finally {
     await durable.close();

@@ -3,8 +3,31 @@ import { esc, layout } from '../html.ts';
 
 const when = (ms: number | null) =>
   ms === null ? 'never' : new Date(ms).toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
+const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
-/** The account page: who you are, your second factors and recovery codes, sign out. */
+/** A device as the account page shows it. */
+export interface DeviceView {
+  readonly id: string;
+  readonly name: string;
+  readonly lastSeenAt: number;
+  readonly ip: string | null;
+  readonly country: string | null;
+  /** when its trust ends; null: not trusted now (never, or expired) */
+  readonly trustedUntil: number | null;
+  /** the browser showing the page */
+  readonly current: boolean;
+}
+
+function deviceItem(d: DeviceView): string {
+  const where = [d.ip, d.country].filter((x) => x !== null).join(', ');
+  return `<li>
+<p><strong>${esc(d.name)}</strong>${d.current ? ' <span class="tag">this device</span>' : ''}</p>
+<p class="hint">Last seen ${esc(day(d.lastSeenAt))}${where ? ` from ${esc(where)}` : ''}. ${d.trustedUntil === null ? 'Not trusted.' : `Trusted until ${esc(day(d.trustedUntil))}.`}</p>
+<form method="post" action="/.portcullis/account/device/forget"><input type="hidden" name="id" value="${esc(d.id)}"><button type="submit" class="secondary small" aria-label="Forget ${esc(d.name)}${d.current ? ' (this device)' : `, last seen ${esc(day(d.lastSeenAt))}`}">Forget</button></form>
+</li>`;
+}
+
+/** The account page: who you are, your second factors, recovery codes and devices, sign out. */
 export function accountPage(opts: {
   user: string;
   name: string | null;
@@ -12,6 +35,9 @@ export function accountPage(opts: {
   tenant: string | null;
   factors: readonly FactorRecord[];
   recovery: { total: number; unused: number };
+  devices: readonly DeviceView[];
+  /** the "Trust this device" button, with the period in words; null: not offered */
+  trustFor: string | null;
   notice?: string;
 }): string {
   const rows = opts.factors
@@ -43,6 +69,16 @@ ${
 <p>${opts.recovery.total === 0 ? 'None.' : `${opts.recovery.unused} of ${opts.recovery.total} unused.`}</p>
 <form method="post" action="/.portcullis/account/recovery"><button type="submit" class="secondary">New recovery codes</button></form>
 <p class="hint">Removing a factor or making new recovery codes asks for a second factor first.</p>
+<h2>Devices</h2>
+${
+  opts.devices.length === 0 ? '<p>None yet.</p>' : `<ul class="devices">${opts.devices.map(deviceItem).join('\n')}</ul>`
+}
+${
+  opts.trustFor === null
+    ? ''
+    : `<form method="post" action="/.portcullis/account/device/trust"><button type="submit" class="secondary">Trust this device for ${esc(opts.trustFor)}</button></form>`
+}
+<p class="hint">Forgetting a device ends the sessions signed in from it. Trusting this device asks for a second factor first.</p>
 <form method="post" action="/.portcullis/logout"><button type="submit" class="secondary">Sign out</button></form>`,
   );
 }

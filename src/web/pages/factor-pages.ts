@@ -3,8 +3,40 @@ import { esc, layout } from '../html.ts';
 const rdField = (rd: string | null) => (rd ? `<input type="hidden" name="rd" value="${esc(rd)}">` : '');
 const error = (text: string | undefined) => (text ? `<p class="error" role="alert">${esc(text)}</p>` : '');
 
-/** Asks for the second factor only: a code from the authenticator app, or a recovery code. */
-export function stepUpPage(opts: { user: string; rd: string | null; error?: string }): string {
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+/**
+ * session.remember_device in words: days when it is whole days or two days and more (rounded),
+ * else hours (rounded), else minutes.
+ */
+export function trustPeriod(ms: number): string {
+  const [n, unit] =
+    ms >= DAY && (ms % DAY === 0 || ms >= 2 * DAY)
+      ? [Math.round(ms / DAY), 'day']
+      : ms >= HOUR
+        ? [Math.round(ms / HOUR), 'hour']
+        : [Math.max(1, Math.round(ms / 60_000)), 'minute'];
+  return `${n} ${unit}${n === 1 ? '' : 's'}`;
+}
+
+/** The "trust this device" box of a code form; plain HTML, a label around the box. */
+const trustBox = (period: string | null) =>
+  period === null
+    ? ''
+    : `<label class="check"><input type="checkbox" name="trust" value="1"> Trust this device for ${esc(period)}</label>`;
+
+/**
+ * Asks for the second factor only: a code from the authenticator app, or a recovery code.
+ * `trustFor`: the offer to trust this device, in words (null: not offered).
+ */
+export function stepUpPage(opts: {
+  user: string;
+  rd: string | null;
+  error?: string;
+  trustFor?: string | null;
+}): string {
+  const trust = trustBox(opts.trustFor ?? null);
   return layout(
     'Second factor',
     `<h1>Confirm it is you</h1>
@@ -13,6 +45,7 @@ ${error(opts.error)}
 <form method="post" action="/.portcullis/stepup">
 <label for="code">Code</label>
 <input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]*" maxlength="8" required autofocus>
+${trust}
 ${rdField(opts.rd)}
 <button type="submit">Verify</button>
 </form>
@@ -20,6 +53,7 @@ ${rdField(opts.rd)}
 <form method="post" action="/.portcullis/recovery">
 <label for="recovery">Recovery code</label>
 <input id="recovery" name="code" autocomplete="off" autocapitalize="none" spellcheck="false" required>
+${trust}
 ${rdField(opts.rd)}
 <button type="submit" class="secondary">Use recovery code</button>
 </form></details>`,

@@ -1,0 +1,213 @@
+/**
+ * `portcullis user devices NAME [--config F] [--json]` and
+ * `portcullis user forget-device NAME (ID | --all) [--config F]`: the browsers a user signed in
+ * from (the durable store), and forgetting them. A forgotten device is no longer trusted and is
+ * a new device at its next sign-in. With a redis:// ephemeral store the sessions signed in from
+ * it end too, on every instance; with `stores.ephemeral: memory` they live in the running
+ * gateway and go on until they end (the command says so). Forgetting is an audit event.
+ * Exit codes: 0 done, 1 refused (unknown user or device, invalid config, store down), 2 usage.
+ */
+import { recordAdminAction } from '../audit/admin-event.ts';
+import { systemClock } from '../clock.ts';
+import { ConfigError, loadConfigFiles } from '../config/load.ts';
+import { isTrusted } from '../devices/devices.ts';
+import { systemRandom } from '../random.ts';
+import { SessionStore } from '../session/session-store.ts';
+import { buildState } from '../state.ts';
+import type { DeviceRecord } from '../stores/durable.ts';
+import { openDurable, openEphemeral } from '../stores/open.ts';
+import { canonicalUsername } from '../users/canonical.ts';
+import { parseFlags } from './flags.ts';
+import type { CliIo } from './io.ts';
+import { DEFAULT_CONFIG } from './users.ts';
+
+export const DEVICES_USAGE = 'portcullis user devices NAME [--config F] [--json]';
+export const FORGET_USAGE = 'portcullis user forget-device NAME (ID | --all) [--config F]';
+
+const iso = (ms: number) => new Date(ms).toISOString().replace('.000', '');
+/** Text from the store or the command line, for the terminal: control characters replaced. */
+const printable = (text: string) => text.replace(/[\p{Cc}\p{Cf}]/gu, '?');
+/** A device id as Devices makes them: 128 random bits, base64url. */
+const DEVICE_ID_WITH_DASH = /^-[A-Za-z0-9_-]{21}$/;
+
+function usage(io: CliIo, message: string, line: string): number {
+  io.stderr.write(`portcullis: ${message}\nusage: ${line}\n`);
+  return 2;
+}
+
+export async function runUserDevices(args: string[], io: CliIo): Promise<number> {
+  const parsed = parseFlags(args, { config: 'string', json: 'boolean' });
+  if ('error' in parsed) return usage(io, parsed.error, DEVICES_USAGE);
+  if (parsed.positional.length !== 1) return usage(io, 'give exactly one user name', DEVICES_USAGE);
+  const user = canonicalUsername(parsed.positional[0] as string);
+  if (user === null) return usage(io, 'invalid user name', DEVICES_USAGE);
+  let files: Awaited<ReturnType<typeof loadConfigFiles>>;
+  try {
+    files = await loadConfigFiles(typeof parsed.flags.config === 'string' ? parsed.flags.config : DEFAULT_CONFIG);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    for (const p of err.problems) io.stderr.write(`${p}\n`);
+    return 1;
+  }
+  if (files.users[user] === undefined) {
+    io.stderr.write(`portcullis: no user '${user}' in ${files.usersPath}\n`);
+    return 1;
+  }
+  const durable = await openDurable(files.gateway.stores.durable, files.baseDir);
+  let devices: DeviceRecord[];
+  try {
+    devices = await durable.listDevices(user);
+  } finally {
+    await durable.close();
+  }
+  const now = systemClock.now();
+  const until = (d: DeviceRecord) => (isTrusted(d, now) ? (d.trustedUntil as number) : null);
+  if (parsed.flags.json === true) {
+    const rows = devices.map((d) => ({
+      id: d.id,
+      name: d.name,
+      first_seen: iso(d.firstSeenAt),
+      last_seen: iso(d.lastSeenAt),
+      ip: d.ip,
+      country: d.country,
+      trusted: until(d) !== null,
+      trusted_until: until(d) === null ? null : iso(until(d) as number),
+    }));
+    io.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+    return 0;
+  }
+  if (devices.length === 0) {
+    io.stdout.write(`${user} has no devices\n`);
+    return 0;
+  }
+  const rows = [['ID', 'NAME', 'FIRST SEEN', 'LAST SEEN', 'IP', 'COUNTRY', 'TRUST']];
+  for (const d of devices) {
+    const t = until(d);
+    rows.push(
+      [
+        d.id,
+        d.name,
+        iso(d.firstSeenAt),
+        iso(d.lastSeenAt),
+        d.ip ?? '-',
+        d.country ?? '-',
+        t === null ? 'not trusted' : `trusted until ${iso(t)}`,
+      ].map(printable),
+    );
+  }
+  const widths = (rows[0] as string[]).map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  for (const row of rows)
+    io.stdout.write(
+      `${row
+        .map((c, i) => c.padEnd(widths[i] ?? 0))
+        .join('  ')
+        .trimEnd()}\n`,
+    );
+  return 0;
+}
+
+/**
+ * Device ids are base64url, so one may begin with '-': such an argument is the ID here, not an
+ * option (`--` works too).
+ */
+function idsAsPositional(args: readonly string[]): string[] {
+  if (args.includes('--')) return [...args];
+  const rest: string[] = [];
+  const ids: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string;
+    if (arg === '--config' && i + 1 < args.length) {
+      rest.push(arg, args[++i] as string);
+      continue;
+    }
+    (DEVICE_ID_WITH_DASH.test(arg) ? ids : rest).push(arg);
+  }
+  return ids.length === 0 ? rest : [...rest, '--', ...ids];
+}
+
+export async function runUserForgetDevice(args: string[], io: CliIo): Promise<number> {
+  const parsed = parseFlags(idsAsPositional(args), { config: 'string', all: 'boolean' });
+  if ('error' in parsed) return usage(io, parsed.error, FORGET_USAGE);
+  const all = parsed.flags.all === true;
+  const [name, id, ...extra] = parsed.positional;
+  if (name === undefined || extra.length > 0 || (all ? id !== undefined : id === undefined))
+    return usage(io, 'give a user name and either one device id or --all', FORGET_USAGE);
+  const user = canonicalUsername(name);
+  if (user === null) return usage(io, 'invalid user name', FORGET_USAGE);
+  let state: ReturnType<typeof buildState>;
+  try {
+    state = buildState(
+      await loadConfigFiles(typeof parsed.flags.config === 'string' ? parsed.flags.config : DEFAULT_CONFIG),
+      { whoamiOrigin: 'http://127.0.0.1:1' },
+    );
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    for (const p of err.problems) io.stderr.write(`${p}\n`);
+    return 1;
+  }
+  const files = state.files;
+  if (files.users[user] === undefined) {
+    io.stderr.write(`portcullis: no user '${user}' in ${files.usersPath}\n`);
+    return 1;
+  }
+  const ephemeral = files.gateway.stores.ephemeral;
+  // Redis first: when it is down, nothing is forgotten and the command says so
+  const store = ephemeral === 'memory' ? null : await openEphemeral(ephemeral, { clock: systemClock });
+  try {
+    const durable = await openDurable(files.gateway.stores.durable, files.baseDir);
+    try {
+      const devices = await durable.listDevices(user);
+      const chosen = all ? devices : devices.filter((d) => d.id === id);
+      if (!all && chosen.length === 0) {
+        io.stderr.write(
+          `portcullis: ${user} has no device '${printable(id as string)}' (portcullis user devices ${user} lists them)\n`,
+        );
+        return 1;
+      }
+      if (chosen.length === 0) {
+        io.stdout.write(`${user} has no devices\n`);
+        return 0;
+      }
+      let forgotten: DeviceRecord[];
+      if (all) {
+        await durable.removeAllDevices(user);
+        forgotten = chosen;
+      } else {
+        forgotten = (await durable.removeDevice(user, id as string)) ? chosen : [];
+        if (forgotten.length === 0) {
+          io.stderr.write(`portcullis: ${user} has no device '${printable(id as string)}'\n`);
+          return 1;
+        }
+      }
+      let ended: number | null = null;
+      if (store !== null) {
+        const sessions = new SessionStore(store, systemClock, systemRandom, {
+          idleMs: state.session.idleMs,
+          maxLifetimeMs: state.session.maxLifetimeMs,
+        });
+        ended = 0;
+        for (const d of forgotten) ended += await sessions.revokeDevice(user, d.id);
+      }
+      const names = forgotten.map((d) => d.name);
+      await recordAdminAction(
+        durable,
+        systemClock,
+        'admin.forget_device',
+        { user, tenant: state.users.get(user)?.tenant ?? null },
+        // null: the sessions are in the memory of the running gateway, not ended from here
+        { devices: names, all, sessions_ended: ended },
+      );
+      io.stdout.write(`forgot ${forgotten.length} device(s) of ${user}: ${printable(names.join(', '))}\n`);
+      io.stdout.write(
+        ended === null
+          ? 'the sessions signed in from them live in the memory of the running gateway (stores.ephemeral: memory) and go on until they end; restart the gateway to end them now\n'
+          : `ended ${ended} session(s) signed in from them\n`,
+      );
+      return 0;
+    } finally {
+      await durable.close();
+    }
+  } finally {
+    await store?.close();
+  }
+}
