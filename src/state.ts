@@ -5,7 +5,7 @@ import { CidrSet } from './context/cidr.ts';
 import { bundledGeo, type GeoSource, openMmdb } from './context/geo.ts';
 import { type CompiledPolicy, compilePolicies, type PolicySource } from './policy/compile.ts';
 import { lintPolicies } from './policy/lint.ts';
-import { geographyNeeds } from './policy/needs.ts';
+import { policyNeeds } from './policy/needs.ts';
 import type { AppFacts } from './policy/types.ts';
 import { makeHeaderStripper } from './proxy/strip-headers.ts';
 import type { RiskSettings as AssessSettings } from './risk/assess.ts';
@@ -125,7 +125,7 @@ export function buildState(files: LoadedFiles, options: BuildOptions = {}): Gate
   for (const p of lintProblems) if (p.severity === 'error') problems.push(p.message);
   const warnings = [...compileProblems, ...lintProblems].filter((p) => p.severity === 'warning').map((p) => p.message);
 
-  const needs = geographyNeeds(sources);
+  const needs = policyNeeds(sources);
   let geo: GeoSource | null = null;
   if (g.geo.database !== undefined) {
     try {
@@ -142,6 +142,11 @@ export function buildState(files: LoadedFiles, options: BuildOptions = {}): Gate
   if (geo !== null && needs.coordinates && !geo.hasCoordinates)
     warnings.push(
       `${files.locateGateway(['geo', 'database'])}: a policy uses impossible_travel but ${geo.description} has no coordinates (a country database): it never fires; use a city database`,
+    );
+
+  if (needs.trustedDevices && g.session.remember_device === 0)
+    warnings.push(
+      `${files.locateGateway(['session', 'remember_device'])}: session.remember_device is 0, so no device is ever trusted: rules with trusted_device: true never match`,
     );
 
   const { set: trustedProxies, errors } = CidrSet.parse(g.server.trusted_proxies ?? []);

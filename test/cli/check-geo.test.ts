@@ -82,3 +82,23 @@ describe('check: geography', () => {
     assert.match(err, /gateway\.yaml:\d+:\d+: must be a duration of more than zero/);
   });
 });
+
+describe('check: trusted devices', () => {
+  test('trusted_device: true with remember_device 0 warns that it never matches', async () => {
+    const rules = `rules:
+  - name: trusted
+    hosts: [psa.msp.example]
+    when: { trusted_device: true }
+    action: authenticate
+    require: { level: password }
+`;
+    const files = { 'policies/00-shared.yaml': rules, 'policies/acme.yaml': null, 'policies/globex.yaml': null };
+    const off = await checkConfig({
+      ...files,
+      'config/gateway.yaml': GATEWAY.replace('apps:', 'session:\n  remember_device: 0\napps:'),
+    });
+    assert.equal(off.code, 0);
+    assert.match(off.err, /session\.remember_device is 0, so no device is ever trusted/);
+    assert.equal((await checkConfig(files)).err, '');
+  });
+});
