@@ -199,7 +199,11 @@ function sameNames(a: Set<string> | null, b: Set<string> | null): boolean {
   return a.size === b.size && [...a].every((n) => b.has(n));
 }
 
-/** What to watch for a loaded configuration: gateway.yaml, the users file and the policies folder. */
+/**
+ * What to watch for a loaded configuration: gateway.yaml, the users file, the policies folder,
+ * and the geography database (replaced monthly by the operator).
+ */
 export function configWatchTargets(files: LoadedFiles): string[] {
-  return [files.gatewayPath, files.usersPath, `${files.policiesDir}${path.sep}`];
+  const geo = files.gateway.geo.database;
+  return [files.gatewayPath, files.usersPath, `${files.policiesDir}${path.sep}`, ...(geo ? [geo] : [])];
 }

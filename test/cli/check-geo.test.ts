@@ -102,3 +102,26 @@ describe('check: trusted devices', () => {
     assert.equal((await checkConfig(files)).err, '');
   });
 });
+
+describe('reload: the geography database is watched', () => {
+  test('configWatchTargets lists geo.database when it is set', async () => {
+    const { loadConfigFiles } = await import('../../src/config/load.ts');
+    const { configWatchTargets } = await import('../../src/config/reload.ts');
+    const { makeConfig } = await import('./fixtures.ts');
+    const { writeMmdb } = await import('../helpers/mmdb.ts');
+    const dir = makeConfig({ 'config/gateway.yaml': `${GATEWAY}geo:\n  database: geo.mmdb\n` });
+    try {
+      writeMmdb(dir.path('config/geo.mmdb'), []);
+      const files = await loadConfigFiles(dir.gateway, {});
+      assert.ok(configWatchTargets(files).includes(dir.path('config/geo.mmdb')));
+      const plain = makeConfig();
+      try {
+        assert.equal(configWatchTargets(await loadConfigFiles(plain.gateway, {})).length, 3);
+      } finally {
+        plain.remove();
+      }
+    } finally {
+      dir.remove();
+    }
+  });
+});
