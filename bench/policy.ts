@@ -3,11 +3,15 @@
  * pre-generated mix of requests, timed in batches with process.hrtime.bigint(). Rules are spread
  * over 50 hosts (one app per host), so each app's index holds about rules/50 of them plus a
  * final wildcard deny; the request mix hits allow, deny, sign-in-first and authenticate paths.
+ * The requests are RequestFacts as the gate builds them (context/request-facts.ts), so the
+ * evaluator sees the one object shape it sees in production.
  */
+import { lazyGeo, requestFacts } from '../src/context/request-facts.ts';
 import { compilePolicies, type PolicySource } from '../src/policy/compile.ts';
 import { evaluate } from '../src/policy/evaluate.ts';
 import type { PolicyFile } from '../src/policy/schema.ts';
 import type { AppFacts, RequestFacts, UserFacts } from '../src/policy/types.ts';
+import { parseHost } from '../src/routing/host-table.ts';
 
 export interface PolicyResult {
   rules: number;
@@ -23,6 +27,8 @@ export interface PolicyResult {
 
 const HOSTS = 50;
 const BATCH = 1_000;
+/** 2026-03-02T00:00:00Z, a Monday: request times fall in the week after */
+const EPOCH = Date.UTC(2026, 2, 2);
 
 /** Small deterministic PRNG (mulberry32), so every run evaluates the same mix. */
 function prng(seed: number): () => number {
@@ -105,17 +111,37 @@ function generateRequests(apps: readonly AppFacts[], n: number): RequestFacts[] 
     { name: 'bob', groups: ['staff'], tenant: null },
     { name: 'eve', groups: ['guests'], tenant: null },
   ];
+  const agents = [
+    'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36',
+    'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148',
+    undefined,
+  ];
   const out: RequestFacts[] = [];
+  // the context the policy above does not read comes from its own generator, so the mix of
+  // hosts, paths, methods, users and addresses is the same whatever is added here
+  const more = prng(7);
   for (let i = 0; i < n; i++) {
     const app = pick(apps);
-    out.push({
-      host: app.host,
-      path: pick(paths),
-      method: pick(['GET', 'GET', 'GET', 'POST', 'HEAD']),
-      app,
-      user: pick(users),
-      ip: pick(['10.1.2.3', '192.168.1.20', '203.0.113.9', null]),
-    });
+    const path = pick(paths);
+    const method = pick(['GET', 'GET', 'GET', 'POST', 'HEAD']);
+    const user = pick(users);
+    const ip = pick(['10.1.2.3', '192.168.1.20', '203.0.113.9', null]);
+    // built the way the gate builds them (one shape, lazy device and geography), with the host
+    // parsed from a Host header as the gate does, not the app's configured string
+    out.push(
+      requestFacts({
+        host: parseHost(`${app.host}:443`)?.hostname ?? '',
+        path,
+        method,
+        app,
+        user,
+        ip,
+        now: EPOCH + Math.floor(more() * 7 * 86_400_000),
+        userAgent: agents[Math.floor(more() * agents.length)],
+        geo: lazyGeo(null, ip),
+        session: user === null ? null : { trusted: more() < 0.5, risk: 0 },
+      }),
+    );
   }
   return out;
 }

@@ -48,6 +48,21 @@ function parseStrict(text: string): Address | null {
   return v6.isIPv4MappedAddress() ? v6.toIPv4Address() : v6;
 }
 
+/**
+ * The last address parsed by contains(): every `networks` condition of one request asks about
+ * the same IP, so one entry spares all but the first parse. parseStrict is pure and the parsed
+ * address is never modified, so sharing it is safe.
+ */
+let lastText: string | undefined;
+let lastAddress: Address | null = null;
+function parseCached(text: string): Address | null {
+  if (text !== lastText) {
+    lastAddress = parseStrict(text);
+    lastText = text;
+  }
+  return lastAddress;
+}
+
 function toText(address: Address): string {
   return address.kind() === 'ipv4' ? address.toString() : (address as ipaddr.IPv6).toRFC5952String();
 }
@@ -137,7 +152,7 @@ export class CidrSet {
   /** True when `ip` (any accepted spelling) lies in one of the ranges; an invalid ip never matches. */
   contains(ip: string): boolean {
     if (this.#v4.length === 0 && this.#v6.length === 0) return false;
-    const address = parseStrict(ip);
+    const address = parseCached(ip);
     if (address === null) return false;
     const ranges = address.kind() === 'ipv4' ? this.#v4 : this.#v6;
     for (const range of ranges) if (address.match(range.address, range.bits)) return true;

@@ -4,6 +4,7 @@ import { hostPatternMatches, normalizeHostPattern } from './criteria/hosts.ts';
 import { criteria } from './criteria/index.ts';
 import type { PolicyFile, RuleSpec } from './schema.ts';
 import type {
+  AppAwareMatcher,
   AppFacts,
   CompileContext,
   Criterion,
@@ -37,10 +38,29 @@ export interface CompiledRule {
   readonly signInFirst: Decision;
 }
 
+/** One app's rules, as evaluate() walks them. */
+export interface AppRules {
+  readonly app: AppFacts;
+  /** the app's host when it is exact, else null */
+  readonly exactHost: string | null;
+  /** `.acme.example` for a wildcard app `*.acme.example`, else null */
+  readonly hostSuffix: string | null;
+  /**
+   * The app's rules specialised for it (see AppAwareMatcher), cut after the first one that
+   * always matches. Valid for facts whose app is `app` and whose host is within its pattern;
+   * the gate only builds such facts.
+   */
+  readonly own: readonly CompiledRule[];
+  /** the same rules as compiled (the byApp entry), for any other facts */
+  readonly general: readonly CompiledRule[];
+}
+
 export interface CompiledPolicy {
   readonly rules: readonly CompiledRule[];
   /** the rules that can apply to each app, in evaluation order (the host index) */
   readonly byApp: ReadonlyMap<string, readonly CompiledRule[]>;
+  /** per app name: its rules specialised at load, which evaluate() uses */
+  readonly apps: ReadonlyMap<string, AppRules>;
 }
 
 /** True when two host patterns can match a common host. */
@@ -52,11 +72,12 @@ export function hostPatternsIntersect(a: string, b: string): boolean {
 }
 
 function requirementOf(spec: RuleSpec['require']): Requirement {
-  const req: { level: Level; maxAgeMs?: number; methods?: readonly SecondFactorName[] } = {
+  const req: { level: Level; maxAgeMs?: number; methods?: readonly SecondFactorName[]; rememberDevice?: boolean } = {
     level: (spec?.level ?? 'mfa') as Level,
   };
   if (spec?.max_age !== undefined) req.maxAgeMs = parseDuration(spec.max_age);
   if (spec?.methods) req.methods = spec.methods as SecondFactorName[];
+  if (spec?.remember_device === false) req.rememberDevice = false;
   return req;
 }
 
@@ -168,15 +189,41 @@ export function compilePolicies(
   }
 
   const byApp = new Map<string, CompiledRule[]>();
+  const byName = new Map<string, AppRules>();
   for (const app of apps) {
-    byApp.set(
-      app.name,
-      rules.filter(
-        (r) =>
-          (r.ref.tenant === null || r.ref.tenant === app.tenant) &&
-          (r.hosts === null || r.hosts.some((h) => hostPatternsIntersect(h, app.host))),
-      ),
+    const general = rules.filter(
+      (r) =>
+        (r.ref.tenant === null || r.ref.tenant === app.tenant) &&
+        (r.hosts === null || r.hosts.some((h) => hostPatternsIntersect(h, app.host))),
     );
+    byApp.set(app.name, general);
+    const wildcard = app.host.startsWith('*.');
+    byName.set(app.name, {
+      app,
+      exactHost: wildcard ? null : app.host,
+      hostSuffix: wildcard ? app.host.slice(1) : null,
+      own: specialise(general, app),
+      general,
+    });
   }
-  return { policy: { rules, byApp }, problems };
+  return { policy: { rules, byApp, apps: byName }, problems };
+}
+
+/**
+ * The app's copy of its rules: each matcher in its form for the app, dropped when it always
+ * holds there. A rule left without matchers always decides, so the rules after it are
+ * unreachable for the app and left out.
+ */
+function specialise(general: readonly CompiledRule[], app: AppFacts): CompiledRule[] {
+  const own: CompiledRule[] = [];
+  for (const rule of general) {
+    const matchers: Matcher[] = [];
+    for (const m of rule.matchers as readonly AppAwareMatcher[]) {
+      const form = m.forApp === undefined ? m : m.forApp(app);
+      if (form !== null) matchers.push(form);
+    }
+    own.push({ ...rule, matchers });
+    if (matchers.length === 0) break;
+  }
+  return own;
 }

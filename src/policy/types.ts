@@ -102,6 +102,14 @@ export type Verdict = (typeof Verdict)[keyof typeof Verdict];
 
 export type Matcher = (facts: RequestFacts) => Verdict;
 
+/**
+ * A matcher may carry `forApp`: its form for the requests the host index gives that app
+ * (`facts.app` is the app and `facts.host` lies within the app's host pattern), or null when it
+ * holds for every such request. compilePolicies builds each app's own copy of its rules from
+ * these, so a request pays only for what the index cannot settle.
+ */
+export type AppAwareMatcher = Matcher & { readonly forApp?: (app: AppFacts) => Matcher | null };
+
 /** Where in a policy file a value sits; used to locate problems as file:line:column. */
 export type YamlPath = readonly (string | number)[];
 

@@ -1,7 +1,7 @@
 /** Table tests of the path globs (src/policy/glob.ts). */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { compilePathGlob, pathGlobProblem } from '../../src/policy/glob.ts';
+import { compilePathGlob, compilePathShape, compilePathTest, pathGlobProblem } from '../../src/policy/glob.ts';
 
 /** glob -> paths it matches, paths it does not (case-sensitive). */
 const TABLE: [glob: string, yes: string[], no: string[]][] = [
@@ -42,6 +42,69 @@ describe('compilePathGlob', () => {
     const re = compilePathGlob('/a/*', false);
     assert.ok(re instanceof RegExp);
     assert.ok(re.source.startsWith('^') && re.source.endsWith('$'));
+  });
+});
+
+describe('compilePathTest: the RegExp answers, mostly without running it', () => {
+  const globs = [
+    ...TABLE.map(([glob]) => glob),
+    '/Admin/**',
+    '/API/*/Status',
+    '/a/B',
+    '/café/**',
+    '/k',
+    '/s/**',
+    '/x**',
+    '/a/**b',
+    '/a*a',
+  ];
+  const paths = [
+    ...new Set(TABLE.flatMap(([, yes, no]) => [...yes, ...no])),
+    '/ADMIN',
+    '/Admin/',
+    '/admin/X/y',
+    '/administrator',
+    '/api/v1/status',
+    '/API/V1/STATUS',
+    '/api/v1/status/',
+    '/A/b',
+    '/a/B',
+    '/CAFÉ/x',
+    '/café',
+    '/\u212a',
+    '/K',
+    '/\u017f/x',
+    '/S/x',
+    '/admin/x\ny',
+    '/admin\n',
+    '/a/x\r',
+    '/a/\u2028',
+    '/x\u2029',
+    '/a/xb',
+    '/a/b',
+    '/aa',
+    '/a',
+  ];
+  for (const caseInsensitive of [false, true]) {
+    test(caseInsensitive ? 'case-insensitive' : 'case-sensitive', () => {
+      for (const glob of globs) {
+        const re = compilePathGlob(glob, caseInsensitive);
+        const fast = compilePathTest(glob, caseInsensitive);
+        for (const path of paths)
+          assert.equal(fast(path), re.test(path), `${glob} on ${JSON.stringify(path)} (i: ${caseInsensitive})`);
+      }
+    });
+  }
+
+  test('common globs need no RegExp at request time', () => {
+    assert.equal(compilePathShape('/health', false).kind, 'exact');
+    assert.equal(compilePathShape('/Health', true).kind, 'exact');
+    assert.equal(compilePathShape('/admin/**', false).kind, 'below');
+    assert.equal(compilePathShape('/**', true).kind, 'below');
+    assert.equal(compilePathShape('/api/*/status', false).kind, 'regexp');
+    // non-ASCII letters fold as only the RegExp knows
+    assert.equal(compilePathShape('/café', true).kind, 'regexp');
+    assert.equal(compilePathShape('/café', false).kind, 'exact');
   });
 });
 
