@@ -130,9 +130,17 @@ describe('countries', () => {
       { name: 'outside', hosts: ['psa.msp.example'], when: { countries: { not: ['US'] } }, action: 'deny' },
     ]);
     let lookups = 0;
-    const f = { ...facts({}), geo: () => (lookups++, null) };
+    const f = {
+      ...facts({}),
+      geo: () => {
+        lookups++;
+        return null;
+      },
+    };
     assert.equal(evaluate(p, f).action, 'allow');
     assert.equal(lookups, 0);
+    assert.equal(evaluate(p, { ...f, path: '/x' }).action, 'deny');
+    assert.equal(lookups, 1);
   });
 });
 
