@@ -7,6 +7,7 @@ import { Lockout } from './authn/lockout.ts';
 import { SecondFactors } from './authn/second-factors.ts';
 import { SetupTokens } from './authn/setup-tokens.ts';
 import { TotpVerifier } from './authn/totp/totp.ts';
+import { WebAuthnCeremonies } from './authn/webauthn/ceremonies.ts';
 import { type Clock, systemClock } from './clock.ts';
 import { type LoadedFiles, loadConfigFiles } from './config/load.ts';
 import { configWatchTargets, Reloader } from './config/reload.ts';
@@ -112,6 +113,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   let totp = totpFor(initial.state);
   const factors = new SecondFactors({ durable, ephemeral, box, clock, random, totp: () => totp });
   const devices = new Devices({ durable, box, clock, random });
+  const webauthn = new WebAuthnCeremonies({ durable, ephemeral, clock, random });
 
   const reloader = new Reloader<Loaded>({
     build: async () => load(await loadConfigFiles(options.configPath, env), options.whoamiOrigin),
@@ -153,6 +155,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     factors,
     durable,
     devices,
+    webauthn,
     current,
     verifier: () => reloader.current.verifier,
     signingKeys: () => keys,

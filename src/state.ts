@@ -45,6 +45,17 @@ export interface RiskSettings extends AssessSettings {
   readonly history: number;
 }
 
+export interface WebAuthnSettings {
+  readonly rpId: string;
+  readonly rpName: string;
+  /** where ceremonies may happen: the portal's origin first */
+  readonly origins: readonly string[];
+  readonly attestation: 'none' | 'direct';
+  /** lower-case AAGUIDs that may register, or null: any */
+  readonly aaguids: ReadonlySet<string> | null;
+  readonly userVerification: 'preferred' | 'required';
+}
+
 export interface GatewayState {
   readonly files: LoadedFiles;
   readonly publicUrl: URL;
@@ -60,6 +71,7 @@ export interface GatewayState {
   /** where client IPs are: the configured .mmdb, the bundled data when a policy needs it, or none */
   readonly geo: GeoSource | null;
   readonly risk: RiskSettings;
+  readonly webauthn: WebAuthnSettings;
   /** policy warnings (never fatal): shown by `check`, logged at start and reload */
   readonly warnings: readonly string[];
   /** the cookie names the gateway owns, stripped before proxying */
@@ -149,6 +161,27 @@ export function buildState(files: LoadedFiles, options: BuildOptions = {}): Gate
       `${files.locateGateway(['session', 'remember_device'])}: session.remember_device is 0, so no device is ever trusted: rules with trusted_device: true never match`,
     );
 
+  const wa = g.mfa.webauthn ?? {};
+  const portalUrl = new URL(g.server.public_url);
+  const rpId = (wa.rp_id ?? portalUrl.hostname).toLowerCase();
+  const portalHostname = portalUrl.hostname.toLowerCase();
+  if (portalHostname !== rpId && !portalHostname.endsWith(`.${rpId}`))
+    problems.push(
+      `${files.locateGateway(['mfa', 'webauthn', 'rp_id'])}: rp_id '${rpId}' must be the portal's host name '${portalHostname}' or a parent domain of it`,
+    );
+  if (wa.aaguids !== undefined && wa.attestation !== 'direct')
+    problems.push(
+      `${files.locateGateway(['mfa', 'webauthn', 'aaguids'])}: an AAGUID allow-list needs attestation: direct (without attestation, browsers do not reveal the model)`,
+    );
+  const webauthn: WebAuthnSettings = {
+    rpId,
+    rpName: wa.rp_name ?? 'Portcullis',
+    origins: [portalUrl.origin, ...(wa.origins ?? []).filter((o) => o !== portalUrl.origin)],
+    attestation: wa.attestation ?? 'none',
+    aaguids: wa.aaguids ? new Set(wa.aaguids.map((a) => a.toLowerCase())) : null,
+    userVerification: wa.user_verification ?? 'preferred',
+  };
+
   const { set: trustedProxies, errors } = CidrSet.parse(g.server.trusted_proxies ?? []);
   for (const e of errors) problems.push(`${gatewayAt}: server.trusted_proxies[${e.index}]: ${e.message}`);
 
@@ -187,6 +220,7 @@ export function buildState(files: LoadedFiles, options: BuildOptions = {}): Gate
       durationMs: parseDuration(g.lockout?.duration ?? '30m'),
     },
     geo,
+    webauthn,
     risk: {
       impossibleTravelKmh: g.risk.impossible_travel_kmh,
       newCountryWindowMs: parseDuration(g.risk.new_country_window),

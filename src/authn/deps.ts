@@ -13,6 +13,7 @@ import type { PasswordVerifier } from '../users/password.ts';
 import type { Lockout } from './lockout.ts';
 import type { SecondFactors } from './second-factors.ts';
 import type { SetupTokens } from './setup-tokens.ts';
+import type { WebAuthnCeremonies } from './webauthn/ceremonies.ts';
 
 /** What the portal routes need; injected by app.ts. */
 export interface PortalDeps {
@@ -35,6 +36,8 @@ export interface PortalDeps {
   readonly lockout: Lockout;
   /** enrolment and proof of second factors, recovery codes */
   readonly factors: SecondFactors;
+  /** security keys and passkeys */
+  readonly webauthn: WebAuthnCeremonies;
   /** rebuilds the state from the files now (after the set-up page wrote users.yaml) */
   readonly reload: () => Promise<void>;
   /** the state in force now */

@@ -2,7 +2,7 @@ import { lazyGeo, requestFacts } from '../context/request-facts.ts';
 import { normalizePath } from '../gate/normalize-path.ts';
 import { evaluate } from '../policy/evaluate.ts';
 import type { Decision } from '../policy/types.ts';
-import type { Session } from '../session/session.ts';
+import { meetsRequirement, type Session } from '../session/session.ts';
 import type { GatewayState } from '../state.ts';
 import type { DirectoryUser } from '../users/directory.ts';
 import type { SecondFactors } from './second-factors.ts';
@@ -64,16 +64,22 @@ export async function nextStep(
   context: StepContext,
 ): Promise<NextStep> {
   const decision = decisionFor(state, user, rd, context);
-  if (decision === null || decision.action !== 'authenticate' || decision.require.level === 'password')
-    return { status: 'authenticated' };
-  if (decision.require.level === 'phishing_resistant') return { status: 'enrollment_required', methods: ['webauthn'] };
+  if (decision === null || decision.action !== 'authenticate') return { status: 'authenticated' };
+  // what the sign-in proved may already be enough (a passkey proves more than a password)
+  if (meetsRequirement(context.session, decision.require, context.now)) return { status: 'authenticated' };
+  if (decision.require.level === 'password') return { status: 'authenticated' };
   const has = new Set((await factors.list(user.name)).map((f) => f.kind));
-  const usable = ['totp'].filter(
-    (m) =>
-      has.has(m as 'totp') &&
-      (decision.require.methods === undefined || decision.require.methods.includes(m as 'totp')),
+  if (decision.require.level === 'phishing_resistant')
+    return has.has('webauthn')
+      ? { status: 'mfa_required', methods: ['webauthn'] }
+      : { status: 'enrollment_required', methods: ['webauthn'] };
+  const usable = (['webauthn', 'totp'] as const).filter(
+    (m) => has.has(m) && (decision.require.methods === undefined || decision.require.methods.includes(m)),
   );
   if (usable.length > 0)
     return { status: 'mfa_required', methods: decision.require.methods ? usable : [...usable, 'recovery'] };
+  // nothing usable: enrol what the rule accepts (an authenticator app unless it names only keys)
+  if (decision.require.methods !== undefined && !decision.require.methods.includes('totp'))
+    return { status: 'enrollment_required', methods: ['webauthn'] };
   return { status: 'enrollment_required', methods: ['totp'] };
 }

@@ -11,6 +11,7 @@ import { forwardAuthRoutes } from './forward-auth.ts';
 import { pageRoutes } from './page-routes.ts';
 import { setupRoutes } from './setup-routes.ts';
 import { ssoRoutes } from './sso-routes.ts';
+import { webauthnRoutes } from './webauthn-routes.ts';
 
 /**
  * The portal, under /.portcullis/ on every served host: pages for people, the JSON API they
@@ -29,6 +30,7 @@ export function portal(deps: PortalDeps) {
     await app.register(factorPageRoutes(deps));
     await app.register(accountRoutes(deps));
     await app.register(deviceRoutes(deps));
+    await app.register(webauthnRoutes(deps));
 
     app.get('/jwks.json', async (_request, reply) =>
       reply.header('cache-control', 'public, max-age=300').send({ keys: deps.signingKeys().map((k) => k.publicJwk) }),

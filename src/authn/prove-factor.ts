@@ -34,7 +34,7 @@ export async function raiseSession(
   request: FastifyRequest,
   reply: FastifyReply,
   s: Signed,
-  factor: FactorName,
+  factor: FactorName | readonly FactorName[],
 ): Promise<Signed> {
   const device = await recordSignIn(deps, request, reply, s.user);
   const change = s.session.device === device ? {} : { device, trusted: false };
@@ -74,11 +74,13 @@ export async function proveFactor(
   request: FastifyRequest,
   reply: FastifyReply,
   s: Signed,
-  kind: 'totp' | 'recovery',
-  prove: () => Promise<{ ok: boolean; reason?: string; remaining?: number }>,
+  kind: 'totp' | 'recovery' | 'webauthn',
+  prove: () => Promise<{ ok: boolean; reason?: string; remaining?: number; proves?: readonly FactorName[] }>,
 ): Promise<{ ok: false } | { ok: true; signed: Signed; remaining?: number }> {
   const locked = await deps.lockout.isLocked(s.user.name, request.pc.ip);
-  const result = locked ? { ok: false, reason: 'locked' } : await prove();
+  const result: { ok: boolean; reason?: string; remaining?: number; proves?: readonly FactorName[] } = locked
+    ? { ok: false, reason: 'locked' }
+    : await prove();
   if (!result.ok) {
     const counted = await deps.lockout.recordFailure(s.user.name, request.pc.ip, kind);
     if (counted.locked) auditFactor(deps, request, s, 'lockout', 'info', { failures: counted.failures });
@@ -87,7 +89,7 @@ export async function proveFactor(
     return { ok: false };
   }
   await deps.lockout.recordSuccess(s.user.name);
-  const signed = await raiseSession(deps, request, reply, s, kind);
+  const signed = await raiseSession(deps, request, reply, s, result.proves ?? kind);
   auditFactor(
     deps,
     request,

@@ -6,6 +6,7 @@ import { readSession } from '../gate/session-lookup.ts';
 import { riskNames } from '../policy/types.ts';
 import { assessRisk } from '../risk/assess.ts';
 import { parseCookies } from '../session/cookies.ts';
+import type { FactorName } from '../session/session.ts';
 import type { DirectoryUser } from '../users/directory.ts';
 import type { PortalDeps } from './deps.ts';
 import { setDeviceCookie } from './device-cookie.ts';
@@ -14,15 +15,16 @@ import { clearSessionCookie, setSessionCookie } from './session-cookie.ts';
 
 /**
  * Ends any session the request carried and starts a new one for `user` (a new id at every
- * sign-in: no fixation), setting the cookie. The sign-in's device and risk signals are assessed
- * here, once, and kept with the session for the policy (`trusted_device`, `risk`). Store
- * failures propagate (503 by the error handler).
+ * sign-in: no fixation), setting the cookie. `proven`: the password, or what a passkey proved.
+ * The sign-in's device and risk signals are assessed here, once, and kept with the session for
+ * the policy (`trusted_device`, `risk`). Store failures propagate (503 by the error handler).
  */
 export async function startSession(
   deps: PortalDeps,
   request: FastifyRequest,
   reply: FastifyReply,
   user: DirectoryUser,
+  proven: FactorName | readonly FactorName[] = 'pwd',
 ): Promise<Signed> {
   const pc = request.pc;
   const state = pc.state;
@@ -41,7 +43,7 @@ export async function startSession(
     },
     state.risk,
   );
-  const { id, session } = await deps.sessions.create(user.name, 'pwd', {
+  const { id, session } = await deps.sessions.create(user.name, proven, {
     ...(known ? { device: known.record.id, trusted: known.trusted } : {}),
     ...(risk !== 0 ? { risk } : {}),
   });

@@ -112,7 +112,48 @@ export const GatewayFile = Type.Object(
           ),
           webauthn: Type.Optional(
             Type.Object(
-              { rp_id: Type.Optional(Type.String()), rp_name: Type.Optional(Type.String()) },
+              {
+                rp_id: Type.Optional(
+                  Type.String({
+                    pattern: '^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$',
+                    description:
+                      "the relying party id: the portal's host name or a parent domain of it (default: the host of server.public_url). Passkeys are bound to it: changing it later strands them",
+                  }),
+                ),
+                rp_name: Type.Optional(
+                  Type.String({ minLength: 1, maxLength: 64, description: 'shown by the authenticator' }),
+                ),
+                origins: Type.Optional(
+                  Type.Array(Type.String({ pattern: '^https?://[^/]+$' }), {
+                    uniqueItems: true,
+                    description: 'origins allowed besides the origin of server.public_url (where the ceremonies run)',
+                  }),
+                ),
+                attestation: Type.Optional(
+                  Type.Union([Type.Literal('none'), Type.Literal('direct')], {
+                    description:
+                      'none (default): any authenticator; direct: ask for its attestation (needed for aaguids)',
+                  }),
+                ),
+                aaguids: Type.Optional(
+                  Type.Array(
+                    Type.String({
+                      pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$',
+                    }),
+                    {
+                      minItems: 1,
+                      uniqueItems: true,
+                      description: 'only these authenticator models (AAGUIDs) may be registered',
+                    },
+                  ),
+                ),
+                user_verification: Type.Optional(
+                  Type.Union([Type.Literal('preferred'), Type.Literal('required')], {
+                    description:
+                      'preferred (default): a key without PIN or biometrics counts as a second factor; required: every WebAuthn proof needs user verification',
+                  }),
+                ),
+              },
               { additionalProperties: false },
             ),
           ),

@@ -17,6 +17,13 @@ function indexKey(user: string): string {
   return `user-sess:${user}`;
 }
 
+/** `{ factor: now }` for each factor proven at once (a passkey proves webauthn and webauthn_uv). */
+function proofs(factor: FactorName | readonly FactorName[], now: number): Partial<Record<FactorName, number>> {
+  const out: Partial<Record<FactorName, number>> = {};
+  for (const f of typeof factor === 'string' ? [factor] : factor) out[f] = now;
+  return out;
+}
+
 /** id -> store key, for ids seen recently: hashing is the costliest step of a lookup. Bounded. */
 const keyCache = new Map<string, string>();
 const KEY_CACHE_LIMIT = 10_000;
@@ -78,11 +85,11 @@ export class SessionStore {
    */
   async create(
     user: string,
-    factor: FactorName,
+    factor: FactorName | readonly FactorName[],
     signIn: Pick<Session, 'device' | 'trusted' | 'risk'> = {},
   ): Promise<{ id: string; session: Session }> {
     const now = this.clock.now();
-    const session: Session = { v: 1, user, createdAt: now, authTime: now, factors: { [factor]: now }, ...signIn };
+    const session: Session = { v: 1, user, createdAt: now, authTime: now, factors: proofs(factor, now), ...signIn };
     return { id: await this.write(session), session };
   }
 
@@ -121,10 +128,11 @@ export class SessionStore {
   async raise(
     oldId: string,
     session: Session,
-    factor: FactorName,
+    factor: FactorName | readonly FactorName[],
     change: Pick<Session, 'device' | 'trusted'> = {},
   ): Promise<{ id: string; session: Session }> {
-    return this.amend(oldId, { ...session, factors: { ...session.factors, [factor]: this.clock.now() } }, change);
+    const factors = { ...session.factors, ...proofs(factor, this.clock.now()) };
+    return this.amend(oldId, { ...session, factors }, change);
   }
 
   /** Ends one session (logout). `user` keeps the per-user index tidy when it is known. */

@@ -1,7 +1,11 @@
 import type { Level, SecondFactorName } from '../policy/types.ts';
 
-/** The factors a session can hold proofs of. `pwd` is the password; the rest are second factors. */
-export type FactorName = 'pwd' | SecondFactorName | 'recovery';
+/**
+ * The factors a session can hold proofs of. `pwd` is the password; the rest are second factors.
+ * `webauthn_uv` is a WebAuthn proof with user verification (PIN or biometrics on the
+ * authenticator): the phishing-resistant level, and on its own a multi-factor sign-in (passkey).
+ */
+export type FactorName = 'pwd' | SecondFactorName | 'recovery' | 'webauthn_uv';
 
 /**
  * A server-side session. The cookie holds only a random id; the store key is the id's hash,
@@ -38,13 +42,14 @@ export function amrOf(session: Session): string[] {
   if (session.factors.totp !== undefined || session.factors.recovery !== undefined) amr.push('otp');
   if (session.factors.webauthn !== undefined) amr.push('hwk');
   if (session.factors.push !== undefined) amr.push('mca');
-  if (amr.length > 1) amr.push('mfa');
+  // a verified passkey is something held and something known or been (PIN, biometrics)
+  if (amr.length > 1 || session.factors.webauthn_uv !== undefined) amr.push('mfa');
   return amr;
 }
 
 /**
  * Whether a session meets a requirement now. `maxAgeMs` demands that the deciding factor was
- * proven within that time. `phishing_resistant` needs WebAuthn, which a later version adds.
+ * proven within that time. `phishing_resistant` needs WebAuthn with user verification.
  */
 export function meetsRequirement(
   session: Session,
@@ -64,5 +69,5 @@ export function meetsRequirement(
     const allowed = req.methods ?? SECOND_FACTORS;
     return allowed.some((m) => fresh(session.factors[m]));
   }
-  return fresh(session.factors.webauthn) && (req.methods === undefined || req.methods.includes('webauthn'));
+  return fresh(session.factors.webauthn_uv) && (req.methods === undefined || req.methods.includes('webauthn'));
 }

@@ -105,6 +105,22 @@ export interface DurableStore {
   removeFactor(user: string, id: string): Promise<boolean>;
   /** Sets lastUsedAt; whether the user has that factor. */
   touchFactor(user: string, id: string, time: number): Promise<boolean>;
+  /** The factor with this id, whoever it belongs to, or null. */
+  getFactor(id: string): Promise<FactorRecord | null>;
+  /** Renames one factor of the user; whether the user has that factor. */
+  renameFactor(user: string, id: string, name: string): Promise<boolean>;
+  /**
+   * Replaces the factor's data and sets lastUsedAt, only if its data is still `expected` (a
+   * compare-and-set: of two concurrent uses that both read the same data, one wins). Whether it
+   * was replaced.
+   */
+  updateFactorData(
+    user: string,
+    id: string,
+    expected: Record<string, unknown> | null,
+    data: Record<string, unknown>,
+    time: number,
+  ): Promise<boolean>;
   /** Removes every factor of the user (not the recovery codes); how many there were. */
   removeAllFactors(user: string): Promise<number>;
   /**

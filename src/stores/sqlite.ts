@@ -100,6 +100,19 @@ interface SignInRow {
 
 type Statement = Database.Statement<unknown[], unknown>;
 
+function factorOf(row: FactorRow): FactorRecord {
+  return {
+    id: row.id,
+    user: row.user_name,
+    kind: row.kind,
+    name: row.name,
+    secret: row.secret,
+    data: row.data === null ? null : (JSON.parse(row.data) as Record<string, unknown>),
+    createdAt: row.created_at,
+    lastUsedAt: row.last_used_at,
+  };
+}
+
 const DEVICE_COLUMNS = 'id, user_name, name, first_seen_at, last_seen_at, ip, country, trusted_at, trusted_until';
 
 const SQL = {
@@ -109,6 +122,10 @@ const SQL = {
     values (?, ?, ?, ?, ?, ?, ?, ?)`,
   removeFactor: 'delete from factors where user_name = ? and id = ?',
   touchFactor: 'update factors set last_used_at = ? where user_name = ? and id = ?',
+  getFactor: 'select id, user_name, kind, name, secret, data, created_at, last_used_at from factors where id = ?',
+  renameFactor: 'update factors set name = ? where user_name = ? and id = ?',
+  updateFactorData: `update factors set data = ?, last_used_at = ? where user_name = ? and id = ?
+    and data is ?`,
   removeAllFactors: 'delete from factors where user_name = ?',
   deleteCodes: 'delete from recovery_codes where user_name = ?',
   insertCode: 'insert into recovery_codes (user_name, code_hash, created_at, used_at) values (?, ?, ?, null)',
@@ -297,16 +314,31 @@ export class SqliteDurableStore implements DurableStore {
 
   async listFactors(user: string): Promise<FactorRecord[]> {
     const rows = this.#run(() => this.#prepared(SQL.listFactors).all(user) as FactorRow[]);
-    return rows.map((row) => ({
-      id: row.id,
-      user: row.user_name,
-      kind: row.kind,
-      name: row.name,
-      secret: row.secret,
-      data: row.data === null ? null : (JSON.parse(row.data) as Record<string, unknown>),
-      createdAt: row.created_at,
-      lastUsedAt: row.last_used_at,
-    }));
+    return rows.map(factorOf);
+  }
+
+  async getFactor(id: string): Promise<FactorRecord | null> {
+    const row = this.#run(() => this.#prepared(SQL.getFactor).get(id) as FactorRow | undefined);
+    return row === undefined ? null : factorOf(row);
+  }
+
+  async renameFactor(user: string, id: string, name: string): Promise<boolean> {
+    checkText('factor name', name);
+    return this.#run(() => this.#prepared(SQL.renameFactor).run(name, user, id).changes > 0);
+  }
+
+  async updateFactorData(
+    user: string,
+    id: string,
+    expected: Record<string, unknown> | null,
+    data: Record<string, unknown>,
+    time: number,
+  ): Promise<boolean> {
+    checkTime('time', time);
+    // the same serialisation as addFactor wrote: JSON.stringify of what listFactors parsed
+    const next = JSON.stringify(data);
+    const old = expected === null ? null : JSON.stringify(expected);
+    return this.#run(() => this.#prepared(SQL.updateFactorData).run(next, time, user, id, old).changes > 0);
   }
 
   async addFactor(f: FactorRecord): Promise<void> {

@@ -59,6 +59,15 @@ export class FakeDurable implements DurableStore {
   async touchFactor(): Promise<boolean> {
     return false;
   }
+  async getFactor(): Promise<FactorRecord | null> {
+    return null;
+  }
+  async renameFactor(): Promise<boolean> {
+    return false;
+  }
+  async updateFactorData(): Promise<boolean> {
+    return false;
+  }
   async removeAllFactors(): Promise<number> {
     return 0;
   }

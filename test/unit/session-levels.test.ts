@@ -16,7 +16,9 @@ const session = (factors: Session['factors']): Session => ({
 const passwordOnly = session({ pwd: NOW - 5 * MIN });
 const withTotp = session({ pwd: NOW - 30 * MIN, totp: NOW - 20 * MIN });
 const withRecovery = session({ pwd: NOW - 5 * MIN, recovery: NOW - 1 * MIN });
-const withWebauthn = session({ pwd: NOW - 5 * MIN, webauthn: NOW - 1 * MIN });
+const withWebauthn = session({ pwd: NOW - 5 * MIN, webauthn: NOW - 1 * MIN, webauthn_uv: NOW - 1 * MIN });
+const keyWithoutUv = session({ pwd: NOW - 5 * MIN, webauthn: NOW - 1 * MIN });
+const passkeyOnly = session({ webauthn: NOW - 2 * MIN, webauthn_uv: NOW - 2 * MIN });
 
 const cases: [string, Session, { level: Level; maxAgeMs?: number; methods?: SecondFactorName[] }, boolean][] = [
   ['password session, password level', passwordOnly, { level: 'password' }, true],
@@ -38,6 +40,12 @@ const cases: [string, Session, { level: Level; maxAgeMs?: number; methods?: Seco
   ['recovery code, mfa level', withRecovery, { level: 'mfa' }, true],
   ['recovery code, mfa level narrowed to totp', withRecovery, { level: 'mfa', methods: ['totp'] }, false],
   ['webauthn, phishing_resistant', withWebauthn, { level: 'phishing_resistant' }, true],
+  ['a key without user verification: mfa', keyWithoutUv, { level: 'mfa' }, true],
+  ['a key without user verification: not phishing_resistant', keyWithoutUv, { level: 'phishing_resistant' }, false],
+  ['a passkey sign-in alone: password level', passkeyOnly, { level: 'password' }, true],
+  ['a passkey sign-in alone: mfa', passkeyOnly, { level: 'mfa', methods: ['webauthn'] }, true],
+  ['a passkey sign-in alone: phishing_resistant', passkeyOnly, { level: 'phishing_resistant' }, true],
+  ['a passkey 2 min ago, phishing_resistant max_age 1m', passkeyOnly, { level: 'phishing_resistant', maxAgeMs: MIN }, false],
   [
     'webauthn, phishing_resistant but methods [totp]',
     withWebauthn,
@@ -57,4 +65,5 @@ test('amr: the methods proven, RFC 8176 words, mfa when more than one', () => {
   assert.deepEqual(amrOf(withTotp), ['pwd', 'otp', 'mfa']);
   assert.deepEqual(amrOf(withRecovery), ['pwd', 'otp', 'mfa']);
   assert.deepEqual(amrOf(withWebauthn), ['pwd', 'hwk', 'mfa']);
+  assert.deepEqual(amrOf(passkeyOnly), ['hwk', 'mfa']);
 });

@@ -1,0 +1,246 @@
+import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import { auditWhere } from '../audit/where.ts';
+import type { FactorName } from '../session/session.ts';
+import { csrfGuard } from './csrf.ts';
+import type { PortalDeps } from './deps.ts';
+import { nextStep } from './next-step.ts';
+import { auditFactor, hasFreshSecondFactor, proveFactor, raiseSession, signedIn } from './prove-factor.ts';
+import { defaultRedirect, safeRedirect } from './redirect.ts';
+import { completeSignIn, startSession } from './sign-in.ts';
+import type { Refused, WebAuthnRefusal } from './webauthn/ceremonies.ts';
+
+/** base64url, as the WebAuthn JSON serialisation writes binary */
+const B64 = (max: number) => Type.String({ pattern: '^[A-Za-z0-9_-]*$', maxLength: max });
+const Extensions = Type.Record(Type.String({ maxLength: 64 }), Type.Unknown(), { maxProperties: 16 });
+const Attachment = Type.Optional(Type.Union([Type.Literal('platform'), Type.Literal('cross-platform')]));
+
+const RegistrationResponse = Type.Object({
+  id: B64(1400),
+  rawId: B64(1400),
+  type: Type.Literal('public-key'),
+  response: Type.Object({
+    clientDataJSON: B64(8192),
+    attestationObject: B64(65536),
+    authenticatorData: Type.Optional(B64(65536)),
+    transports: Type.Optional(Type.Array(Type.String({ maxLength: 32 }), { maxItems: 10 })),
+    publicKeyAlgorithm: Type.Optional(Type.Integer()),
+    publicKey: Type.Optional(B64(8192)),
+  }),
+  authenticatorAttachment: Attachment,
+  clientExtensionResults: Extensions,
+});
+const AuthenticationResponse = Type.Object({
+  id: B64(1400),
+  rawId: B64(1400),
+  type: Type.Literal('public-key'),
+  response: Type.Object({
+    clientDataJSON: B64(8192),
+    authenticatorData: B64(65536),
+    signature: B64(2048),
+    userHandle: Type.Optional(B64(256)),
+  }),
+  authenticatorAttachment: Attachment,
+  clientExtensionResults: Extensions,
+});
+const RegisterVerifyBody = Type.Object(
+  { name: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })), response: RegistrationResponse },
+  { additionalProperties: false },
+);
+const LoginVerifyBody = Type.Object(
+  { response: AuthenticationResponse, rd: Type.Optional(Type.String({ maxLength: 4096 })) },
+  { additionalProperties: false },
+);
+const Empty = Type.Object({}, { additionalProperties: false });
+
+export const WEBAUTHN_MESSAGES: Record<WebAuthnRefusal, string> = {
+  challenge_expired: 'The request expired or was already used. Try again.',
+  invalid_response: 'The security key answer could not be verified for this site.',
+  user_verification_required: 'The security key must verify you (PIN or biometrics).',
+  unknown_credential: 'This security key or passkey is not registered here.',
+  already_registered: 'This security key is already registered.',
+  authenticator_not_allowed: 'This model of security key is not allowed by your organisation.',
+  counter_regression: 'This security key looks cloned and was refused. Your administrator has been told.',
+  no_credentials: 'No security key or passkey is registered for you.',
+};
+
+/** A refusal: 401 for a failed proof, 409 for registration conflicts, 403 for policy. */
+function refuse(reply: FastifyReply, r: Refused) {
+  const status =
+    r.error === 'already_registered' || r.error === 'no_credentials'
+      ? 409
+      : r.error === 'authenticator_not_allowed'
+        ? 403
+        : 401;
+  return reply
+    .code(status)
+    .header('cache-control', 'no-store')
+    .send({ error: 'webauthn_failed', reason: r.error, message: WEBAUTHN_MESSAGES[r.error] });
+}
+
+/** What a verified assertion proves: a key, and with user verification the phishing-resistant level. */
+const proofs = (uv: boolean): FactorName[] => (uv ? ['webauthn', 'webauthn_uv'] : ['webauthn']);
+
+/**
+ * The WebAuthn JSON API (contract: `POST /.portcullis/api/webauthn/{register,login}/{options,verify}`):
+ * registration of security keys and passkeys (signed in; next to existing factors only with a
+ * second factor proven in the last 10 minutes), a second factor after the password, and
+ * passwordless sign-in with a passkey when no session is there.
+ */
+export function webauthnRoutes(deps: PortalDeps) {
+  return async function webauthn(app: FastifyInstance): Promise<void> {
+    const json = csrfGuard('json');
+
+    /** A failed passkey sign-in, or a cloned-key alarm: audited with what was learnt. */
+    function auditRefusal(request: FastifyRequest, user: string | null, r: Refused, passwordless: boolean) {
+      const entry = user === null ? undefined : request.pc.state.users.get(user);
+      deps.audit.record({
+        event: r.error === 'counter_regression' ? 'webauthn.counter_regression' : 'login.failure',
+        outcome: 'failure',
+        tenant: entry?.tenant ?? null,
+        user,
+        ...auditWhere(request.pc.state, request.pc.ip, request.headers['user-agent']),
+        app: request.pc.app?.name ?? null,
+        rule: null,
+        detail: { factor: 'webauthn', reason: r.error, ...(r.detail ? { detail: r.detail } : {}), passwordless },
+      });
+    }
+
+    app.post(
+      '/api/webauthn/register/options',
+      { onRequest: json, schema: { body: Type.Optional(Empty) } },
+      async (request, reply) => {
+        reply.header('cache-control', 'no-store');
+        const s = await signedIn(deps, request, reply);
+        if (s === 'unavailable') return reply;
+        if (s === null) return reply.code(401).send({ error: 'authentication_required' });
+        if ((await deps.factors.list(s.user.name)).length > 0 && !hasFreshSecondFactor(s, deps.clock.now()))
+          return reply.code(403).send({ error: 'step_up_required', message: 'Prove a second factor first.' });
+        return deps.webauthn.registrationOptions(request.pc.state.webauthn, {
+          name: s.user.name,
+          displayName: s.user.displayName,
+        });
+      },
+    );
+
+    app.post(
+      '/api/webauthn/register/verify',
+      { onRequest: json, schema: { body: RegisterVerifyBody } },
+      async (request, reply) => {
+        reply.header('cache-control', 'no-store');
+        const s = await signedIn(deps, request, reply);
+        if (s === 'unavailable') return reply;
+        if (s === null) return reply.code(401).send({ error: 'authentication_required' });
+        const body = request.body as { name?: string; response: RegistrationResponseJSON };
+        const first = (await deps.factors.list(s.user.name)).length === 0;
+        const result = await deps.webauthn.verifyRegistration(
+          request.pc.state.webauthn,
+          s.user.name,
+          body.response,
+          body.name ?? 'Security key',
+        );
+        if (!result.ok) {
+          auditFactor(deps, request, s, 'enroll.webauthn.failure', 'failure', {
+            reason: result.error,
+            ...(result.detail ? { detail: result.detail } : {}),
+          });
+          return refuse(reply, result);
+        }
+        await raiseSession(deps, request, reply, s, proofs(result.uv));
+        const recoveryCodes = first ? await deps.factors.regenerateRecoveryCodes(s.user.name) : [];
+        auditFactor(deps, request, s, 'enroll.webauthn', 'success', {
+          factor: result.factor.id,
+          name: result.factor.name,
+          user_verified: result.uv,
+          recovery_codes_issued: recoveryCodes.length,
+        });
+        return {
+          status: 'registered',
+          factor: { id: result.factor.id, name: result.factor.name, user_verified: result.uv },
+          recovery_codes: recoveryCodes,
+        };
+      },
+    );
+
+    app.post(
+      '/api/webauthn/login/options',
+      { onRequest: json, schema: { body: Type.Optional(Empty) } },
+      async (request, reply) => {
+        reply.header('cache-control', 'no-store');
+        const s = await signedIn(deps, request, reply);
+        if (s === 'unavailable') return reply;
+        const result = await deps.webauthn.authenticationOptions(request.pc.state.webauthn, s?.user.name ?? null);
+        if (!result.ok) return refuse(reply, result);
+        return result.options;
+      },
+    );
+
+    app.post(
+      '/api/webauthn/login/verify',
+      { onRequest: json, schema: { body: LoginVerifyBody } },
+      async (request, reply) => {
+        reply.header('cache-control', 'no-store');
+        const body = request.body as { response: AuthenticationResponseJSON; rd?: string };
+        const state = request.pc.state;
+        const s = await signedIn(deps, request, reply);
+        if (s === 'unavailable') return reply;
+
+        if (s !== null) {
+          // a second factor (or a step-up) for the signed-in user
+          let refusal: Refused | null = null;
+          const proved = await proveFactor(deps, request, reply, s, 'webauthn', async () => {
+            const r = await deps.webauthn.verifyAuthentication(state.webauthn, s.user.name, body.response);
+            if (!r.ok) {
+              refusal = r;
+              return { ok: false, reason: r.error };
+            }
+            return { ok: true, proves: proofs(r.uv) };
+          });
+          if (!proved.ok) {
+            const r: Refused = refusal ?? { ok: false, error: 'invalid_response', detail: 'locked' };
+            // proveFactor audited the failure; a cloned key is a security event of its own
+            if (r.error === 'counter_regression') auditRefusal(request, s.user.name, r, false);
+            return refuse(reply, r);
+          }
+          return { status: 'authenticated' };
+        }
+
+        // passwordless: the passkey names its user
+        const result = await deps.webauthn.verifyAuthentication(state.webauthn, null, body.response);
+        const entry = result.ok ? state.users.get(result.user) : undefined;
+        const locked = result.ok ? await deps.lockout.isLocked(result.user, request.pc.ip) : false;
+        if (!result.ok || entry === undefined || entry.disabled || locked) {
+          const r: Refused = result.ok ? { ok: false, error: 'unknown_credential', detail: 'user' } : result;
+          const who = result.ok ? result.user : null;
+          await deps.lockout.recordFailure(who, request.pc.ip, 'webauthn');
+          auditRefusal(request, who, r, true);
+          deps.metrics.observeLogin('failure');
+          return refuse(reply, r);
+        }
+        const signed = await startSession(deps, request, reply, entry, proofs(result.uv));
+        deps.audit.record({
+          event: 'login.success',
+          outcome: 'success',
+          tenant: entry.tenant,
+          user: entry.name,
+          ...auditWhere(state, request.pc.ip, request.headers['user-agent']),
+          app: request.pc.app?.name ?? null,
+          rule: null,
+          detail: { factor: 'passkey', credential: result.factor.name, user_verified: result.uv },
+        });
+        deps.metrics.observeLogin('success');
+        const redirect = safeRedirect(body.rd, state, request.pc.origin) ?? defaultRedirect(state);
+        const step = await nextStep(deps.factors, state, entry, redirect, {
+          ip: request.pc.ip,
+          now: deps.clock.now(),
+          userAgent: request.headers['user-agent'],
+          session: signed.session,
+        });
+        if (step.status !== 'authenticated') return step;
+        await completeSignIn(deps, request, reply, signed);
+        return { status: 'authenticated', redirect };
+      },
+    );
+  };
+}
