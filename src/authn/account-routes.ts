@@ -13,6 +13,10 @@ import { auditFactor, hasFreshSecondFactor, type Signed, signedIn } from './prov
 import { clearSessionCookie } from './session-cookie.ts';
 
 const RemoveForm = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false });
+const RenameForm = Type.Object(
+  { id: Type.String({ minLength: 1, maxLength: 64 }), name: Type.String({ minLength: 1, maxLength: 64 }) },
+  { additionalProperties: false },
+);
 const DeviceForm = Type.Object(
   { id: Type.String({ minLength: 1, maxLength: 64, description: 'the id of one of the user’s devices' }) },
   { additionalProperties: false },
@@ -112,6 +116,17 @@ export function accountRoutes(deps: PortalDeps) {
       const removed = await deps.factors.remove(s.user.name, id);
       if (removed) auditFactor(deps, request, s, 'factor.removed', 'info', { factor: id });
       return render(request, reply, s, removed ? 'The factor was removed.' : 'No such factor.');
+    });
+
+    // a label only: no fresh second factor needed
+    app.post('/account/factor/rename', { onRequest: form, schema: { body: RenameForm } }, async (request, reply) => {
+      const s = await session(request, reply);
+      if (s === null) return reply;
+      const { id, name } = request.body as { id: string; name: string };
+      const clean = name.replace(/[\u0000-\u001f\u007f]/g, '').trim();
+      const renamed = clean !== '' && (await deps.durable.renameFactor(s.user.name, id, clean));
+      if (renamed) auditFactor(deps, request, s, 'factor.renamed', 'info', { factor: id, name: clean });
+      return render(request, reply, s, renamed ? 'The name was changed.' : 'No such factor.');
     });
 
     app.post('/account/recovery', { onRequest: form }, async (request, reply) => {

@@ -1,10 +1,18 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { sendPage as html } from '../web/html.ts';
-import { enrollPage, noFactorPage, recoveryCodesPage, stepUpPage, trustPeriod } from '../web/pages/factor-pages.ts';
+import {
+  enrollPage,
+  noFactorPage,
+  type ProofChoices,
+  recoveryCodesPage,
+  stepUpPage,
+  trustPeriod,
+} from '../web/pages/factor-pages.ts';
 import { csrfGuard } from './csrf.ts';
 import type { PortalDeps } from './deps.ts';
 import { trustDevice, trustRefusal } from './device-trust.ts';
+import { decisionFor } from './next-step.ts';
 import { auditFactor, hasFreshSecondFactor, proveFactor, raiseSession, type Signed, signedIn } from './prove-factor.ts';
 import { defaultRedirect, safeRedirect } from './redirect.ts';
 
@@ -43,7 +51,33 @@ export function factorPageRoutes(deps: PortalDeps) {
       }
       return s;
     }
-    const hasTotp = async (s: Signed) => (await deps.factors.list(s.user.name)).some((f) => f.kind === 'totp');
+    /** What rd's rule asks of a second factor: a key only (phishing-resistant, or methods without totp). */
+    function needs(request: FastifyRequest, s: Signed, rd: string | null) {
+      const decision =
+        rd === null
+          ? null
+          : decisionFor(request.pc.state, s.user, rd, {
+              ip: request.pc.ip,
+              now: deps.clock.now(),
+              userAgent: request.headers['user-agent'],
+              session: s.session,
+            });
+      const require = decision?.action === 'authenticate' ? decision.require : null;
+      const methods = require?.methods;
+      const keyOnly = require?.level === 'phishing_resistant' || (methods !== undefined && !methods.includes('totp'));
+      return { keyOnly, methods };
+    }
+
+    /** The ways this user can prove a second factor for rd, as the step-up page offers them. */
+    async function choices(request: FastifyRequest, s: Signed, rd: string | null): Promise<ProofChoices> {
+      const kinds = new Set((await deps.factors.list(s.user.name)).map((f) => f.kind));
+      const { keyOnly, methods } = needs(request, s, rd);
+      return {
+        webauthn: kinds.has('webauthn') && (methods === undefined || methods.includes('webauthn')),
+        totp: kinds.has('totp') && !keyOnly,
+        recovery: !keyOnly && methods === undefined,
+      };
+    }
 
     /**
      * The offer of the step-up page, in words, or null: what trustRefusal says once the factor
@@ -88,8 +122,9 @@ export function factorPageRoutes(deps: PortalDeps) {
       const rd = rdOf(request, (request.query as { rd?: string }).rd);
       const s = await session(request, reply, rd);
       if (s === null) return reply;
-      if (!(await hasTotp(s))) return html(reply, noFactorPage({ user: s.user.name, rd }));
-      return html(reply, stepUpPage({ user: s.user.name, rd, trustFor: trustOffer(request, s, rd) }));
+      const offered = await choices(request, s, rd);
+      if (!offered.webauthn && !offered.totp) return html(reply, noFactorPage({ user: s.user.name, rd }));
+      return html(reply, stepUpPage({ user: s.user.name, rd, trustFor: trustOffer(request, s, rd), choices: offered }));
     });
 
     app.post('/stepup', { onRequest: form, schema: { body: ProveForm } }, async (request, reply) => {
@@ -108,6 +143,7 @@ export function factorPageRoutes(deps: PortalDeps) {
             rd,
             error: 'That code is not valid. Try the next one.',
             trustFor: trustOffer(request, s, rd),
+            choices: await choices(request, s, rd),
           }),
           401,
         );
@@ -131,6 +167,7 @@ export function factorPageRoutes(deps: PortalDeps) {
             rd,
             error: 'That recovery code is not valid.',
             trustFor: trustOffer(request, s, rd),
+            choices: await choices(request, s, rd),
           }),
           401,
         );
@@ -152,8 +189,8 @@ export function factorPageRoutes(deps: PortalDeps) {
           302,
         );
       }
-      const started = await deps.factors.startTotp(s.user.name);
-      return html(reply, enrollPage({ user: s.user.name, qrSvg: started.qrSvg, secret: started.secret, rd }));
+      const totp = needs(request, s, rd).keyOnly ? null : await deps.factors.startTotp(s.user.name);
+      return html(reply, enrollPage({ user: s.user.name, rd, totp }));
     });
 
     app.post('/enroll', { onRequest: form, schema: { body: CodeForm } }, async (request, reply) => {
@@ -171,8 +208,7 @@ export function factorPageRoutes(deps: PortalDeps) {
           reply,
           enrollPage({
             user: s.user.name,
-            qrSvg: again.qrSvg,
-            secret: again.secret,
+            totp: again,
             rd,
             error: 'That code is not valid. Check the time on your phone and try the next code.',
           }),

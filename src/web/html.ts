@@ -27,7 +27,12 @@ export function sendPage(reply: FastifyReply, body: string, status = 200, formAc
 }
 
 /** The page frame shared by every portal page. */
-export function layout(title: string, body: string, opts: { script?: string } = {}): string {
+export function layout(
+  title: string,
+  body: string,
+  opts: { script?: string; scripts?: readonly string[] } = {},
+): string {
+  const scripts = [...(opts.scripts ?? []), ...(opts.script ? [opts.script] : [])];
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -35,7 +40,7 @@ export function layout(title: string, body: string, opts: { script?: string } = 
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${esc(title)} · Portcullis</title>
 <link rel="stylesheet" href="/.portcullis/static/portal.css">
-${opts.script ? `<script src="/.portcullis/static/${esc(opts.script)}" defer></script>` : ''}
+${scripts.map((s) => `<script src="/.portcullis/static/${esc(s)}" defer></script>`).join('\n')}
 </head>
 <body>
 <main class="card">

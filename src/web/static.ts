@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
-import { extname } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
@@ -11,6 +12,10 @@ const TYPES: Record<string, string> = {
   '.svg': 'image/svg+xml',
 };
 
+function asset(body: Buffer, type: string): { body: Buffer; type: string; etag: string } {
+  return { body, type, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 16)}"` };
+}
+
 /** The portal's own assets, read once at start-up and served from memory (no CDN, ever). */
 export function loadStaticAssets(): Map<string, { body: Buffer; type: string; etag: string }> {
   const dir = fileURLToPath(new URL('./static/', import.meta.url));
@@ -19,8 +24,12 @@ export function loadStaticAssets(): Map<string, { body: Buffer; type: string; et
     const type = TYPES[extname(name)];
     if (!type) continue;
     const body = readFileSync(`${dir}${name}`);
-    assets.set(name, { body, type, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 16)}"` });
+    assets.set(name, asset(body, type));
   }
+  // @simplewebauthn/browser, served from here like everything else (it defines SimpleWebAuthnBrowser)
+  const browserLib = createRequire(import.meta.url).resolve('@simplewebauthn/browser');
+  const bundle = join(dirname(browserLib), '..', 'dist', 'bundle', 'index.umd.min.js');
+  assets.set('webauthn-browser.js', asset(readFileSync(bundle), TYPES['.js'] as string));
   return assets;
 }
 

@@ -1,5 +1,6 @@
 import type { FactorRecord } from '../../stores/durable.ts';
 import { esc, layout } from '../html.ts';
+import { keyRegistration, WEBAUTHN_SCRIPTS } from './webauthn-parts.ts';
 
 const when = (ms: number | null) =>
   ms === null ? 'never' : new Date(ms).toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
@@ -27,6 +28,24 @@ function deviceItem(d: DeviceView): string {
 </li>`;
 }
 
+/** A security key (cross-device) or a passkey (synced, or on this device), in words. */
+function kindName(f: FactorRecord): string {
+  if (f.kind === 'totp') return 'Authenticator app';
+  if (f.kind !== 'webauthn') return f.kind;
+  const data = f.data as { backedUp?: boolean; transports?: string[] } | null;
+  if (data?.backedUp) return 'Passkey (synced)';
+  return data?.transports?.includes('internal') ? 'Passkey (this device)' : 'Security key';
+}
+
+/** Renaming a key: a small form under its name (a label to tell keys apart). */
+function renameForm(f: FactorRecord): string {
+  return `<details class="rename"><summary>Rename</summary><form method="post" action="/.portcullis/account/factor/rename">
+<input type="hidden" name="id" value="${esc(f.id)}">
+<label for="rename-${esc(f.id)}">New name</label>
+<input id="rename-${esc(f.id)}" name="name" maxlength="64" required value="${esc(f.name)}">
+<button type="submit" class="secondary small">Save</button></form></details>`;
+}
+
 /** The account page: who you are, your second factors, recovery codes and devices, sign out. */
 export function accountPage(opts: {
   user: string;
@@ -44,7 +63,7 @@ export function accountPage(opts: {
     .map(
       (
         f,
-      ) => `<tr><td>${esc(f.name)}</td><td>${esc(f.kind === 'totp' ? 'Authenticator app' : f.kind)}</td><td>${esc(when(f.createdAt))}</td><td>${esc(when(f.lastUsedAt))}</td>
+      ) => `<tr><td>${esc(f.name)}${f.kind === 'webauthn' ? renameForm(f) : ''}</td><td>${esc(kindName(f))}</td><td>${esc(when(f.createdAt))}</td><td>${esc(when(f.lastUsedAt))}</td>
 <td><form method="post" action="/.portcullis/account/factor/remove"><input type="hidden" name="id" value="${esc(f.id)}"><button type="submit" class="secondary small" aria-label="Remove ${esc(f.name)}">Remove</button></form></td></tr>`,
     )
     .join('\n');
@@ -65,6 +84,7 @@ ${
     : `<table><thead><tr><th scope="col">Name</th><th scope="col">Kind</th><th scope="col">Added</th><th scope="col">Last used</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead><tbody>${rows}</tbody></table>`
 }
 <p><a href="/.portcullis/enroll?rd=%2F.portcullis%2F">Add an authenticator app</a></p>
+${keyRegistration(null, { heading: 'Add a security key or passkey' })}
 <h2>Recovery codes</h2>
 <p>${opts.recovery.total === 0 ? 'None.' : `${opts.recovery.unused} of ${opts.recovery.total} unused.`}</p>
 <form method="post" action="/.portcullis/account/recovery"><button type="submit" class="secondary">New recovery codes</button></form>
@@ -80,5 +100,6 @@ ${
 }
 <p class="hint">Forgetting a device ends the sessions signed in from it. Trusting this device asks for a second factor first.</p>
 <form method="post" action="/.portcullis/logout"><button type="submit" class="secondary">Sign out</button></form>`,
+    { scripts: WEBAUTHN_SCRIPTS },
   );
 }

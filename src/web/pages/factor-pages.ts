@@ -1,4 +1,5 @@
 import { esc, layout } from '../html.ts';
+import { keyProof, keyRegistration, WEBAUTHN_SCRIPTS } from './webauthn-parts.ts';
 
 const rdField = (rd: string | null) => (rd ? `<input type="hidden" name="rd" value="${esc(rd)}">` : '');
 const error = (text: string | undefined) => (text ? `<p class="error" role="alert">${esc(text)}</p>` : '');
@@ -26,37 +27,59 @@ const trustBox = (period: string | null) =>
     ? ''
     : `<label class="check"><input type="checkbox" name="trust" value="1"> Trust this device for ${esc(period)}</label>`;
 
+/** Which ways of proving a second factor a page offers. */
+export interface ProofChoices {
+  /** a registered security key or passkey */
+  readonly webauthn: boolean;
+  /** an authenticator app */
+  readonly totp: boolean;
+  /** recovery codes (not where the rule names the factors or needs a key) */
+  readonly recovery: boolean;
+}
+
 /**
- * Asks for the second factor only: a code from the authenticator app, or a recovery code.
- * `trustFor`: the offer to trust this device, in words (null: not offered).
+ * Asks for the second factor only: a security key or passkey, a code from the authenticator
+ * app, or a recovery code, as the user has them and the rule accepts them. `trustFor`: the offer
+ * to trust this device, in words (null: not offered); a key proof offers it on the account page.
  */
 export function stepUpPage(opts: {
   user: string;
   rd: string | null;
   error?: string;
   trustFor?: string | null;
+  choices?: ProofChoices;
 }): string {
   const trust = trustBox(opts.trustFor ?? null);
-  return layout(
-    'Second factor',
-    `<h1>Confirm it is you</h1>
-<p>Signed in as <strong>${esc(opts.user)}</strong>. Enter the 6-digit code from your authenticator app.</p>
-${error(opts.error)}
+  const c = opts.choices ?? { webauthn: false, totp: true, recovery: true };
+  const totp = c.totp
+    ? `${c.webauthn ? '<h2>Authenticator app</h2>' : ''}<p>Enter the 6-digit code from your authenticator app.</p>
 <form method="post" action="/.portcullis/stepup">
 <label for="code">Code</label>
-<input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]*" maxlength="8" required autofocus>
+<input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]*" maxlength="8" required${c.webauthn ? '' : ' autofocus'}>
 ${trust}
 ${rdField(opts.rd)}
 <button type="submit">Verify</button>
-</form>
-<details><summary>Lost your device? Use a recovery code</summary>
+</form>`
+    : '';
+  const recovery = c.recovery
+    ? `<details><summary>Lost your device? Use a recovery code</summary>
 <form method="post" action="/.portcullis/recovery">
 <label for="recovery">Recovery code</label>
 <input id="recovery" name="code" autocomplete="off" autocapitalize="none" spellcheck="false" required>
 ${trust}
 ${rdField(opts.rd)}
 <button type="submit" class="secondary">Use recovery code</button>
-</form></details>`,
+</form></details>`
+    : '';
+  return layout(
+    'Second factor',
+    `<h1>Confirm it is you</h1>
+<p>Signed in as <strong>${esc(opts.user)}</strong>.</p>
+${error(opts.error)}
+${c.webauthn ? keyProof(opts.rd) : ''}
+${totp}
+${recovery}`,
+    c.webauthn ? { scripts: WEBAUTHN_SCRIPTS } : {},
   );
 }
 
@@ -66,32 +89,43 @@ export function noFactorPage(opts: { user: string; rd: string | null }): string 
     'Second factor needed',
     `<h1>A second factor is needed</h1>
 <p>Signed in as <strong>${esc(opts.user)}</strong>. This page needs a second factor, and your account has none yet.</p>
-<p><a href="/.portcullis/enroll${opts.rd ? `?rd=${esc(encodeURIComponent(opts.rd))}` : ''}">Set up an authenticator app</a></p>`,
+<p><a href="/.portcullis/enroll${opts.rd ? `?rd=${esc(encodeURIComponent(opts.rd))}` : ''}">Set up a security key, a passkey or an authenticator app</a></p>`,
   );
 }
 
-/** TOTP enrolment: the QR code (inline SVG), the secret for typing, and the confirming code. */
+/**
+ * Enrolment: a security key or passkey (with JavaScript), and an authenticator app (the QR code
+ * as inline SVG, the secret for typing, the confirming code). `keyOnly`: the page the user is
+ * going to needs a key (phishing-resistant), so the app is not offered.
+ */
 export function enrollPage(opts: {
   user: string;
-  qrSvg: string;
-  secret: string;
   rd: string | null;
   error?: string;
+  totp: { qrSvg: string; secret: string } | null;
 }): string {
-  const grouped = opts.secret.replace(/(.{4})/g, '$1 ').trim();
-  return layout(
-    'Set up an authenticator app',
-    `<h1>Set up an authenticator app</h1>
+  const app = opts.totp
+    ? `<section data-webauthn-hide aria-labelledby="app-heading">
+<h2 id="app-heading">Authenticator app</h2>
 <p>Scan this code with an authenticator app (for example Microsoft Authenticator, Google Authenticator, 1Password or Bitwarden), then enter the 6-digit code it shows.</p>
-<figure class="qr" aria-label="QR code of the secret">${opts.qrSvg}</figure>
-<p>Or type this key: <code class="secret">${esc(grouped)}</code></p>
+<figure class="qr" aria-label="QR code of the secret">${opts.totp.qrSvg}</figure>
+<p>Or type this key: <code class="secret">${esc(opts.totp.secret.replace(/(.{4})/g, '$1 ').trim())}</code></p>
 ${error(opts.error)}
 <form method="post" action="/.portcullis/enroll">
 <label for="code">Code from the app</label>
-<input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]*" maxlength="8" required autofocus>
+<input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]*" maxlength="8" required>
 ${rdField(opts.rd)}
 <button type="submit">Confirm</button>
-</form>`,
+</form>
+</section>`
+    : `<p data-webauthn-hide>The page you are going to needs a security key or passkey: an authenticator app is not enough there.</p>`;
+  return layout(
+    'Set up a second factor',
+    `<h1>Set up a second factor</h1>
+<p>Signed in as <strong>${esc(opts.user)}</strong>.</p>
+${keyRegistration(opts.rd)}
+${app}`,
+    { scripts: WEBAUTHN_SCRIPTS },
   );
 }
 

@@ -1,6 +1,10 @@
 import { esc, layout } from '../html.ts';
+import { passkeySignIn, WEBAUTHN_SCRIPTS } from './webauthn-parts.ts';
 
-/** The sign-in form. Works without JavaScript: a plain POST to /.portcullis/login. */
+/**
+ * The sign-in form. Works without JavaScript: a plain POST to /.portcullis/login. With it, a
+ * passkey can sign in instead (a button, and the user-name field's autofill).
+ */
 export function loginPage(opts: { rd: string | null; error?: string; username?: string }): string {
   return layout(
     'Sign in',
@@ -8,12 +12,14 @@ export function loginPage(opts: { rd: string | null; error?: string; username?: 
 ${opts.error ? `<p class="error" role="alert" id="login-error">${esc(opts.error)}</p>` : ''}
 <form method="post" action="/.portcullis/login" ${opts.error ? 'aria-describedby="login-error"' : ''}>
 <label for="username">User name</label>
-<input id="username" name="username" autocomplete="username" autocapitalize="none" spellcheck="false" required value="${esc(opts.username ?? '')}" ${opts.username ? '' : 'autofocus'}>
+<input id="username" name="username" autocomplete="username webauthn" autocapitalize="none" spellcheck="false" required value="${esc(opts.username ?? '')}" ${opts.username ? '' : 'autofocus'}>
 <label for="password">Password</label>
 <input id="password" name="password" type="password" autocomplete="current-password" required ${opts.username ? 'autofocus' : ''}>
 ${opts.rd ? `<input type="hidden" name="rd" value="${esc(opts.rd)}">` : ''}
 <button type="submit">Sign in</button>
-</form>`,
+</form>
+${passkeySignIn(opts.rd)}`,
+    { scripts: WEBAUTHN_SCRIPTS },
   );
 }
 

@@ -1,0 +1,118 @@
+// Security keys and passkeys on the portal pages, on top of @simplewebauthn/browser (served by the
+// gateway as webauthn-browser.js; no CDN). Each page marks what it offers with data attributes:
+//   [data-webauthn="signin"]    a "Sign in with a passkey" button (and passkey autofill)
+//   [data-webauthn="verify"]    prove a registered key (second factor, step-up)
+//   [data-webauthn="register"]  register a key or passkey (enrolment, account page)
+// `data-rd` names the page to continue to. Errors go to the element [data-webauthn-error].
+
+(() => {
+  const lib = window.SimpleWebAuthnBrowser;
+  const api = (path, body) =>
+    fetch(`/.portcullis/api/webauthn/${path}`, {
+      method: 'POST',
+      credentials: 'same-origin',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body ?? {}),
+    }).then(async (r) => ({ status: r.status, body: await r.json().catch(() => ({})) }));
+
+  const show = (root, text) => {
+    const box = root.querySelector('[data-webauthn-error]') ?? document.querySelector('[data-webauthn-error]');
+    if (!box) return;
+    box.textContent = text;
+    box.hidden = !text;
+  };
+  const failure = (err) =>
+    err && err.name === 'NotAllowedError'
+      ? 'The request was cancelled or timed out. Try again.'
+      : err && err.name === 'InvalidStateError'
+        ? 'This security key is already registered.'
+        : 'Your browser could not use the security key.';
+  // after a sign-in or a step-up: the login page hands over to the page, on any served host
+  const goOn = (rd, status) => {
+    const q = rd ? `?rd=${encodeURIComponent(rd)}` : '';
+    if (status === 'mfa_required') location.assign(`/.portcullis/stepup${q}`);
+    else if (status === 'enrollment_required') location.assign(`/.portcullis/enroll${q}`);
+    else location.assign(`/.portcullis/login${q}`);
+  };
+
+  async function prove(root, autofill) {
+    const rd = root.dataset.rd || '';
+    show(root, '');
+    const options = await api('login/options');
+    if (options.status !== 200) return show(root, options.body.message ?? 'Sign-in is not possible right now.');
+    let response;
+    try {
+      response = await lib.startAuthentication({ optionsJSON: options.body, useBrowserAutofill: autofill });
+    } catch (err) {
+      if (!autofill) show(root, failure(err));
+      return;
+    }
+    const verified = await api('login/verify', rd ? { response, rd } : { response });
+    if (verified.status !== 200) return show(root, verified.body.message ?? 'That did not work. Try again.');
+    goOn(rd, verified.body.status);
+  }
+
+  async function register(root) {
+    const rd = root.dataset.rd || '';
+    const nameInput = root.querySelector('input[name="key-name"]');
+    const name = (nameInput?.value ?? '').trim() || 'Security key';
+    show(root, '');
+    const options = await api('register/options');
+    if (options.status === 403 && options.body.error === 'step_up_required') {
+      location.assign(`/.portcullis/stepup?rd=${encodeURIComponent(location.href)}`);
+      return;
+    }
+    if (options.status !== 200) return show(root, options.body.message ?? 'Registration is not possible right now.');
+    let response;
+    try {
+      response = await lib.startRegistration({ optionsJSON: options.body });
+    } catch (err) {
+      return show(root, failure(err));
+    }
+    const verified = await api('register/verify', { name, response });
+    if (verified.status !== 200) return show(root, verified.body.message ?? 'That did not work. Try again.');
+    const codes = verified.body.recovery_codes ?? [];
+    const done = document.querySelector('[data-webauthn-done]');
+    if (codes.length > 0 && done) {
+      const list = done.querySelector('ol');
+      for (const code of codes) {
+        const li = document.createElement('li');
+        li.textContent = code;
+        list.append(li);
+      }
+      const next = done.querySelector('a');
+      next.href = rd || '/.portcullis/';
+      for (const el of document.querySelectorAll('[data-webauthn-hide]')) el.hidden = true;
+      done.hidden = false;
+      next.focus();
+      return;
+    }
+    location.assign(rd || '/.portcullis/');
+  }
+
+  function start() {
+    const supported = lib?.browserSupportsWebAuthn();
+    for (const root of document.querySelectorAll('[data-webauthn]')) {
+      const button = root.querySelector('button');
+      if (!supported) {
+        show(root, root.dataset.webauthn === 'signin' ? '' : 'This browser cannot use security keys.');
+        continue;
+      }
+      root.hidden = false;
+      const mode = root.dataset.webauthn;
+      button?.addEventListener('click', (event) => {
+        event.preventDefault();
+        (mode === 'register' ? register(root) : prove(root, false)).catch(() =>
+          show(root, 'Something went wrong. Try again.'),
+        );
+      });
+      // passkeys offered in the user-name field's autofill, where the browser can
+      if (mode === 'signin')
+        lib.browserSupportsWebAuthnAutofill().then((yes) => {
+          if (yes) prove(root, true).catch(() => {});
+        });
+    }
+  }
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);
+  else start();
+})();
