@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { parseDuration } from './config/duration.ts';
 import type { LoadedFiles } from './config/load.ts';
 import { ConfigError } from './config/load.ts';
@@ -45,6 +46,36 @@ export interface RiskSettings extends AssessSettings {
   readonly history: number;
 }
 
+/** A name and logo on the portal pages: the MSP's, or a client's for the pages its users see. */
+export interface Brand {
+  readonly name: string;
+  /** served at /.portcullis/brand/<key>; null: none */
+  readonly logo: { readonly key: string; readonly body: Buffer; readonly type: string } | null;
+}
+
+export interface Branding {
+  readonly msp: Brand;
+  readonly tenants: ReadonlyMap<string, Brand>;
+}
+
+const MAX_LOGO_BYTES = 100 * 1024;
+
+function loadBrand(name: string, logo: string | undefined, key: string, where: string, problems: string[]): Brand {
+  if (logo === undefined) return { name, logo: null };
+  try {
+    const body = readFileSync(logo);
+    if (body.length > MAX_LOGO_BYTES) {
+      problems.push(`${where}: ${logo} is larger than 100 kB`);
+      return { name, logo: null };
+    }
+    const svg = logo.endsWith('.svg');
+    return { name, logo: { key: `${key}.${svg ? 'svg' : 'png'}`, body, type: svg ? 'image/svg+xml' : 'image/png' } };
+  } catch (err) {
+    problems.push(`${where}: cannot read ${logo}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    return { name, logo: null };
+  }
+}
+
 export interface WebAuthnSettings {
   readonly rpId: string;
   readonly rpName: string;
@@ -72,6 +103,7 @@ export interface GatewayState {
   readonly geo: GeoSource | null;
   readonly risk: RiskSettings;
   readonly webauthn: WebAuthnSettings;
+  readonly branding: Branding;
   /** policy warnings (never fatal): shown by `check`, logged at start and reload */
   readonly warnings: readonly string[];
   /** the cookie names the gateway owns, stripped before proxying */
@@ -182,6 +214,24 @@ export function buildState(files: LoadedFiles, options: BuildOptions = {}): Gate
     userVerification: wa.user_verification ?? 'preferred',
   };
 
+  const b = g.branding ?? {};
+  const msp = loadBrand(b.name ?? 'Portcullis', b.logo, 'msp', files.locateGateway(['branding', 'logo']), problems);
+  const tenantBrands = new Map<string, Brand>();
+  for (const [tenant, t] of Object.entries(b.tenants ?? {})) {
+    if (!apps.some((a) => a.facts.tenant === tenant))
+      warnings.push(`${files.locateGateway(['branding', 'tenants', tenant])}: no app belongs to tenant '${tenant}'`);
+    tenantBrands.set(
+      tenant,
+      loadBrand(
+        t.name ?? msp.name,
+        t.logo,
+        `tenant-${tenant}`,
+        files.locateGateway(['branding', 'tenants', tenant, 'logo']),
+        problems,
+      ),
+    );
+  }
+
   const { set: trustedProxies, errors } = CidrSet.parse(g.server.trusted_proxies ?? []);
   for (const e of errors) problems.push(`${gatewayAt}: server.trusted_proxies[${e.index}]: ${e.message}`);
 
@@ -221,6 +271,7 @@ export function buildState(files: LoadedFiles, options: BuildOptions = {}): Gate
     },
     geo,
     webauthn,
+    branding: { msp, tenants: tenantBrands },
     risk: {
       impossibleTravelKmh: g.risk.impossible_travel_kmh,
       newCountryWindowMs: parseDuration(g.risk.new_country_window),

@@ -214,6 +214,21 @@ function resolveGateway(g: GatewayFile, baseDir: string, usersPath: string, poli
     },
     lockout: { max_failures: 10, window: '15m', duration: '30m', ...g.lockout },
     geo: g.geo?.database ? { database: abs(g.geo.database) } : {},
+    ...(g.branding
+      ? {
+          branding: {
+            ...g.branding,
+            ...(g.branding.logo ? { logo: abs(g.branding.logo) } : {}),
+            ...(g.branding.tenants
+              ? {
+                  tenants: Object.fromEntries(
+                    Object.entries(g.branding.tenants).map(([k, v]) => [k, v.logo ? { ...v, logo: abs(v.logo) } : v]),
+                  ),
+                }
+              : {}),
+          },
+        }
+      : {}),
     risk: { impossible_travel_kmh: 900, new_country_window: '90d', recent_failures: 3, history: 50, ...g.risk },
     mfa: { ...g.mfa, totp: { issuer: 'Portcullis', digits: 6, period: 30, skew: 1, ...g.mfa?.totp } },
     users: { file: usersPath },

@@ -205,6 +205,46 @@ export const GatewayFile = Type.Object(
     users: Type.Optional(Type.Object({ file: Type.String() }, { additionalProperties: false })),
     apps: Type.Array(AppSpec),
     policies: Type.Optional(Type.String({ description: 'folder of policy files; default ../policies/' })),
+    branding: Type.Optional(
+      Type.Object(
+        {
+          name: Type.Optional(
+            Type.String({
+              minLength: 1,
+              maxLength: 80,
+              description: 'the MSP name on every portal page (default Portcullis)',
+            }),
+          ),
+          logo: Type.Optional(
+            Type.String({ pattern: '\\.(svg|png)$', description: 'an SVG or PNG file (at most 100 kB)' }),
+          ),
+          tenants: Type.Optional(
+            Type.Record(
+              Type.String({ pattern: '^[a-z0-9][a-z0-9_-]*$' }),
+              Type.Object(
+                {
+                  name: Type.Optional(
+                    Type.String({ minLength: 1, maxLength: 80, description: 'shown at the top of every portal page' }),
+                  ),
+                  logo: Type.Optional(
+                    Type.String({
+                      pattern: '\\.(svg|png)$',
+                      description: 'an SVG or PNG file (at most 100 kB), shown beside the name',
+                    }),
+                  ),
+                },
+                { additionalProperties: false },
+              ),
+              {
+                description:
+                  "a client's own name and logo on the pages its users see (sign-in for its apps, their account)",
+              },
+            ),
+          ),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     log: Type.Optional(
       Type.Object(
         {

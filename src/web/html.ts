@@ -1,4 +1,8 @@
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Brand } from '../state.ts';
+
+/** The brand line every page starts with; sendPage puts the request's brand in its place. */
+const BRAND_SLOT = '<p class="brand">Portcullis</p>';
 
 /** Escapes text for HTML element content and double-quoted attributes. */
 export function esc(value: unknown): string {
@@ -21,9 +25,37 @@ export function pageSecurityHeaders(formAction = "'self'"): Record<string, strin
   };
 }
 
-/** Sends a portal page with the security headers. */
+/**
+ * Whose name and logo a page shows: the client's when the page is about one of its apps (served
+ * on its host, or on the way to it through `rd`) or its user is signed in; otherwise the MSP's.
+ */
+export function brandFor(request: FastifyRequest): Brand {
+  const pc = request.pc;
+  const branding = pc.state.branding;
+  let tenant = pc.app?.facts.tenant ?? pc.user?.tenant ?? null;
+  if (tenant === null) {
+    const rd =
+      (request.query as { rd?: unknown } | undefined)?.rd ?? (request.body as { rd?: unknown } | undefined)?.rd;
+    if (typeof rd === 'string' && rd.length <= 4096) {
+      try {
+        tenant = pc.state.hosts.lookupHostname(new URL(rd).hostname.toLowerCase())?.facts.tenant ?? null;
+      } catch {
+        tenant = null;
+      }
+    }
+  }
+  return (tenant !== null ? branding.tenants.get(tenant) : undefined) ?? branding.msp;
+}
+
+function brandLine(brand: Brand): string {
+  const logo = brand.logo ? `<img src="/.portcullis/brand/${esc(brand.logo.key)}" alt="" class="logo">` : '';
+  return `<p class="brand">${logo}${esc(brand.name)}</p>`;
+}
+
+/** Sends a portal page with the security headers and the request's brand. */
 export function sendPage(reply: FastifyReply, body: string, status = 200, formAction?: string): FastifyReply {
-  return reply.code(status).headers(pageSecurityHeaders(formAction)).type('text/html; charset=utf-8').send(body);
+  const branded = body.replace(BRAND_SLOT, brandLine(brandFor(reply.request)));
+  return reply.code(status).headers(pageSecurityHeaders(formAction)).type('text/html; charset=utf-8').send(branded);
 }
 
 /** The page frame shared by every portal page. */
@@ -44,7 +76,7 @@ ${scripts.map((s) => `<script src="/.portcullis/static/${esc(s)}" defer></script
 </head>
 <body>
 <main class="card">
-<p class="brand">Portcullis</p>
+${BRAND_SLOT}
 ${body}
 </main>
 </body>

@@ -35,6 +35,26 @@ export function loadStaticAssets(): Map<string, { body: Buffer; type: string; et
 
 export async function staticRoutes(app: FastifyInstance): Promise<void> {
   const assets = loadStaticAssets();
+  // the configured logos (branding), from the state in force
+  app.get(
+    '/brand/:key',
+    { schema: { params: Type.Object({ key: Type.String({ pattern: '^[a-z0-9_-]+\\.(svg|png)$', maxLength: 80 }) }) } },
+    async (request, reply) => {
+      const key = (request.params as { key: string }).key;
+      const b = request.pc.state.branding;
+      const logo = [b.msp, ...b.tenants.values()].find((brand) => brand.logo?.key === key)?.logo;
+      if (!logo) return reply.code(404).send({ error: 'not_found' });
+      return (
+        reply
+          .header('content-type', logo.type)
+          .header('cache-control', 'public, max-age=300')
+          .header('x-content-type-options', 'nosniff')
+          // an SVG opened directly must not run anything
+          .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; sandbox")
+          .send(logo.body)
+      );
+    },
+  );
   app.get(
     '/static/:name',
     { schema: { params: Type.Object({ name: Type.String({ pattern: '^[a-z0-9-]+\\.[a-z]+$' }) }) } },

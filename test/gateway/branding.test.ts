@@ -1,0 +1,88 @@
+/** Per-tenant names and logos on the portal pages (branding in gateway.yaml). */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { checkConfig, GATEWAY } from '../cli/fixtures.ts';
+import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'portcullis-brand-'));
+const MSP_LOGO = join(dir, 'msp.svg');
+const ACME_LOGO = join(dir, 'acme.png');
+writeFileSync(
+  MSP_LOGO,
+  '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10"/></svg>',
+);
+writeFileSync(ACME_LOGO, Buffer.from('89504e470d0a1a0a', 'hex'));
+
+let gw: TestGateway;
+before(async () => {
+  gw = await startTestGateway({
+    gateway: {
+      branding: { name: 'Example MSP', logo: MSP_LOGO, tenants: { acme: { name: 'Acme <Corp>', logo: ACME_LOGO } } },
+    },
+  });
+});
+after(async () => {
+  await gw.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const page = (target: string, host = 'portal.test') => gw.send({ host, target, headers: { accept: 'text/html' } });
+
+describe('branding', () => {
+  test('the MSP name and logo on the portal pages', async () => {
+    const answer = await page('/.portcullis/login');
+    assert.equal(answer.status, 200);
+    assert.match(
+      answer.body,
+      /<p class="brand"><img src="\/\.portcullis\/brand\/msp\.svg" alt="" class="logo">Example MSP<\/p>/,
+    );
+  });
+
+  test("a client's name and logo on the way to its app (rd), escaped", async () => {
+    const answer = await page(`/.portcullis/login?rd=${encodeURIComponent('http://acme.test/tickets')}`);
+    assert.match(
+      answer.body,
+      /<img src="\/\.portcullis\/brand\/tenant-acme\.png" alt="" class="logo">Acme &lt;Corp&gt;<\/p>/,
+    );
+    assert.doesNotMatch(answer.body, /Example MSP/);
+  });
+
+  test('on the client app host itself', async () => {
+    const answer = await page('/.portcullis/login', 'acme.test');
+    assert.match(answer.body, /Acme &lt;Corp&gt;/);
+  });
+
+  test('an MSP app keeps the MSP brand', async () => {
+    const answer = await page(`/.portcullis/login?rd=${encodeURIComponent('http://app.test/')}`);
+    assert.match(answer.body, /Example MSP/);
+  });
+
+  test('logos are served with their type, and an SVG cannot run anything', async () => {
+    const svg = await gw.send({ host: 'portal.test', target: '/.portcullis/brand/msp.svg' });
+    assert.equal(svg.status, 200);
+    assert.equal(svg.headers['content-type'], 'image/svg+xml');
+    assert.match(String(svg.headers['content-security-policy']), /sandbox/);
+    const png = await gw.send({ host: 'portal.test', target: '/.portcullis/brand/tenant-acme.png' });
+    assert.equal(png.headers['content-type'], 'image/png');
+    assert.equal((await gw.send({ host: 'portal.test', target: '/.portcullis/brand/nope.svg' })).status, 404);
+    assert.equal((await gw.send({ host: 'portal.test', target: '/.portcullis/brand/..%2Fsecret.svg' })).status, 400);
+  });
+});
+
+describe('check: branding', () => {
+  test('a missing logo is an error; a tenant without apps warns', async () => {
+    const missing = await checkConfig({
+      'config/gateway.yaml': `${GATEWAY}branding:\n  logo: nope.svg\n  tenants:\n    initech: { name: Initech }\n`,
+    });
+    assert.equal(missing.code, 1);
+    assert.match(missing.err, /gateway\.yaml:\d+:\d+: cannot read .*nope\.svg: ENOENT/);
+    const warn = await checkConfig({
+      'config/gateway.yaml': `${GATEWAY}branding:\n  tenants:\n    initech: { name: Initech }\n`,
+    });
+    assert.equal(warn.code, 0);
+    assert.match(warn.err, /warning: .*no app belongs to tenant 'initech'/);
+  });
+});
