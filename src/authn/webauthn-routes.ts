@@ -5,11 +5,15 @@ import { auditWhere } from '../audit/where.ts';
 import type { FactorName } from '../session/session.ts';
 import { csrfGuard } from './csrf.ts';
 import type { PortalDeps } from './deps.ts';
+import { ipKeyPart } from './lockout.ts';
 import { nextStep } from './next-step.ts';
 import { auditFactor, hasFreshSecondFactor, proveFactor, raiseSession, signedIn } from './prove-factor.ts';
 import { defaultRedirect, safeRedirect } from './redirect.ts';
 import { completeSignIn, startSession } from './sign-in.ts';
-import type { Refused, WebAuthnRefusal } from './webauthn/ceremonies.ts';
+import { CHALLENGE_TTL_MS, type Refused, type WebAuthnRefusal } from './webauthn/ceremonies.ts';
+
+/** Passwordless challenges one client IP (IPv6: its /64) may ask for per challenge lifetime. */
+export const PASSWORDLESS_OPTIONS_PER_WINDOW = 60;
 
 /** base64url, as the WebAuthn JSON serialisation writes binary */
 const B64 = (max: number) => Type.String({ pattern: '^[A-Za-z0-9_-]*$', maxLength: max });
@@ -170,6 +174,15 @@ export function webauthnRoutes(deps: PortalDeps) {
         reply.header('cache-control', 'no-store');
         const s = await signedIn(deps, request, reply);
         if (s === 'unavailable') return reply;
+        // anyone may ask for passwordless options: each stores a challenge, so a client gets a
+        // bounded number of them per window
+        if (s === null && request.pc.ip !== null) {
+          const asked = await deps.ephemeral.increment(`wa:pl-rate:${ipKeyPart(request.pc.ip)}`, CHALLENGE_TTL_MS);
+          if (asked > PASSWORDLESS_OPTIONS_PER_WINDOW)
+            return reply
+              .code(429)
+              .send({ error: 'rate_limited', message: 'Too many sign-in attempts. Wait a few minutes.' });
+        }
         const result = await deps.webauthn.authenticationOptions(request.pc.state.webauthn, s?.user.name ?? null);
         if (!result.ok) return refuse(reply, result);
         return result.options;
@@ -214,7 +227,8 @@ export function webauthnRoutes(deps: PortalDeps) {
           const r: Refused = result.ok ? { ok: false, error: 'unknown_credential', detail: 'user' } : result;
           const who = result.ok ? result.user : null;
           await deps.lockout.recordFailure(who, request.pc.ip, 'webauthn');
-          auditRefusal(request, who, r, true);
+          // a cloned passkey: the alarm names the user whose key it is
+          auditRefusal(request, who ?? r.user ?? null, r, true);
           deps.metrics.observeLogin('failure');
           return refuse(reply, r);
         }
