@@ -71,7 +71,13 @@ export type WebAuthnRefusal =
   /** the user has no WebAuthn credential to prove */
   | 'no_credentials';
 
-export type Refused = { ok: false; error: WebAuthnRefusal; detail?: string };
+export type Refused = {
+  ok: false;
+  error: WebAuthnRefusal;
+  detail?: string;
+  /** whose credential it was, when a cloned key is suspected (for the audit trail) */
+  user?: string;
+};
 
 export interface WebAuthnDeps {
   readonly durable: DurableStore;
@@ -146,7 +152,7 @@ export class WebAuthnCeremonies {
     user: { name: string; displayName?: string | undefined },
   ): Promise<PublicKeyCredentialCreationOptionsJSON> {
     const existing = await this.credentials(user.name);
-    const userHandle = token(this.deps.random, 32);
+    const userHandle = existing[0]?.data.userHandle ?? token(this.deps.random, 32);
     const options = await generateRegistrationOptions({
       rpName: settings.rpName,
       rpID: settings.rpId,
@@ -280,7 +286,7 @@ export class WebAuthnCeremonies {
     const data = factor === null ? null : dataOf(factor);
     if (factor === null || data === null || data.credentialId !== response.id)
       return { ok: false, error: 'unknown_credential' };
-    if (false && user !== null && factor.user !== user) return { ok: false, error: 'unknown_credential', detail: 'other_user' };
+    if (user !== null && factor.user !== user) return { ok: false, error: 'unknown_credential', detail: 'other_user' };
     if (user === null && response.response.userHandle !== data.userHandle)
       return { ok: false, error: 'unknown_credential', detail: 'user_handle' };
     const requireUv = user === null || settings.userVerification === 'required';
@@ -306,8 +312,13 @@ export class WebAuthnCeremonies {
     } catch (err) {
       return { ok: false, ...reasonOf(err) };
     }
-    if ((info.newCounter > 0 || data.counter > 0) && info.newCounter < data.counter)
-      return { ok: false, error: 'counter_regression', detail: `${info.newCounter} <= ${data.counter}` };
+    if ((info.newCounter > 0 || data.counter > 0) && info.newCounter <= data.counter)
+      return {
+        ok: false,
+        error: 'counter_regression',
+        detail: `${info.newCounter} <= ${data.counter}`,
+        user: factor.user,
+      };
     const next: CredentialData = { ...data, counter: info.newCounter, backedUp: info.credentialBackedUp };
     const updated = await this.deps.durable.updateFactorData(
       factor.user,
@@ -317,7 +328,7 @@ export class WebAuthnCeremonies {
       this.deps.clock.now(),
     );
     // another use of this credential won the race with the same counter: one of two is a copy
-    if (!updated) return { ok: false, error: 'counter_regression', detail: 'concurrent' };
+    if (!updated) return { ok: false, error: 'counter_regression', detail: 'concurrent', user: factor.user };
     return { ok: true, factor, user: factor.user, uv: info.userVerified };
   }
 }
