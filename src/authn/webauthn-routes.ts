@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
@@ -6,7 +7,7 @@ import type { FactorName } from '../session/session.ts';
 import { csrfGuard } from './csrf.ts';
 import type { PortalDeps } from './deps.ts';
 import { ipKeyPart } from './lockout.ts';
-import { nextStep } from './next-step.ts';
+import { decisionFor, nextStep } from './next-step.ts';
 import { auditFactor, hasFreshSecondFactor, proveFactor, raiseSession, signedIn } from './prove-factor.ts';
 import { defaultRedirect, safeRedirect } from './redirect.ts';
 import { completeSignIn, startSession } from './sign-in.ts';
@@ -83,6 +84,9 @@ function refuse(reply: FastifyReply, r: Refused) {
     .send({ error: 'webauthn_failed', reason: r.error, message: WEBAUTHN_MESSAGES[r.error] });
 }
 
+/** Binds a pending ceremony to the session (a digest: the session id itself is never a store key). */
+const ceremonyOf = (sessionId: string) => createHash('sha256').update(sessionId).digest('base64url').slice(0, 22);
+
 /** What a verified assertion proves: a key, and with user verification the phishing-resistant level. */
 const proofs = (uv: boolean): FactorName[] => (uv ? ['webauthn', 'webauthn_uv'] : ['webauthn']);
 
@@ -121,10 +125,11 @@ export function webauthnRoutes(deps: PortalDeps) {
         if (s === null) return reply.code(401).send({ error: 'authentication_required' });
         if ((await deps.factors.list(s.user.name)).length > 0 && !hasFreshSecondFactor(s, deps.clock.now()))
           return reply.code(403).send({ error: 'step_up_required', message: 'Prove a second factor first.' });
-        return deps.webauthn.registrationOptions(request.pc.state.webauthn, {
-          name: s.user.name,
-          displayName: s.user.displayName,
-        });
+        return deps.webauthn.registrationOptions(
+          request.pc.state.webauthn,
+          { name: s.user.name, displayName: s.user.displayName },
+          ceremonyOf(s.sessionId),
+        );
       },
     );
 
@@ -143,6 +148,7 @@ export function webauthnRoutes(deps: PortalDeps) {
           s.user.name,
           body.response,
           body.name ?? 'Security key',
+          ceremonyOf(s.sessionId),
         );
         if (!result.ok) {
           auditFactor(deps, request, s, 'enroll.webauthn.failure', 'failure', {
@@ -183,7 +189,11 @@ export function webauthnRoutes(deps: PortalDeps) {
               .code(429)
               .send({ error: 'rate_limited', message: 'Too many sign-in attempts. Wait a few minutes.' });
         }
-        const result = await deps.webauthn.authenticationOptions(request.pc.state.webauthn, s?.user.name ?? null);
+        const result = await deps.webauthn.authenticationOptions(
+          request.pc.state.webauthn,
+          s?.user.name ?? null,
+          s === null ? '' : ceremonyOf(s.sessionId),
+        );
         if (!result.ok) return refuse(reply, result);
         return result.options;
       },
@@ -202,12 +212,19 @@ export function webauthnRoutes(deps: PortalDeps) {
         if (s !== null) {
           // a second factor (or a step-up) for the signed-in user
           let refusal: Refused | null = null;
+          let verifiedUser = false;
           const proved = await proveFactor(deps, request, reply, s, 'webauthn', async () => {
-            const r = await deps.webauthn.verifyAuthentication(state.webauthn, s.user.name, body.response);
+            const r = await deps.webauthn.verifyAuthentication(
+              state.webauthn,
+              s.user.name,
+              body.response,
+              ceremonyOf(s.sessionId),
+            );
             if (!r.ok) {
               refusal = r;
               return { ok: false, reason: r.error };
             }
+            verifiedUser = r.uv;
             return { ok: true, proves: proofs(r.uv) };
           });
           if (!proved.ok) {
@@ -216,6 +233,20 @@ export function webauthnRoutes(deps: PortalDeps) {
             if (r.error === 'counter_regression') auditRefusal(request, s.user.name, r, false);
             return refuse(reply, r);
           }
+          // a key that did not verify the user is a second factor, but not enough for a
+          // phishing-resistant page: say so, or the page sends the person straight back here
+          const rd = safeRedirect(body.rd, state, request.pc.origin);
+          const decision =
+            verifiedUser || rd === null
+              ? null
+              : decisionFor(state, s.user, rd, {
+                  ip: request.pc.ip,
+                  now: deps.clock.now(),
+                  userAgent: request.headers['user-agent'],
+                  session: proved.signed.session,
+                });
+          if (decision?.action === 'authenticate' && decision.require.level === 'phishing_resistant')
+            return refuse(reply, { ok: false, error: 'user_verification_required' });
           return { status: 'authenticated' };
         }
 

@@ -627,3 +627,27 @@ describe('portcullis user reset-mfa', () => {
     assert.deepEqual(outcome(await post(gw, 'webauthn/login/options', {}, cookie)), refusal(409, 'no_credentials'));
   });
 });
+
+describe('WebAuthn API: ceremonies are per session', () => {
+  it('two signed-in browsers of one user do not spend each other’s challenges', async (t) => {
+    const gw = await gateway(t);
+    const key = new SoftAuthenticator();
+    await enrol(gw, 'alice', key);
+    const first = await gw.login('alice');
+    const second = await gw.login('alice');
+    const optionsA = await loginOptions(gw, first);
+    const optionsB = await loginOptions(gw, second);
+    assert.notEqual(optionsA.challenge, optionsB.challenge);
+    const answerB = await post(gw, 'webauthn/login/verify', { response: key.authenticate(optionsB, ORIGIN) }, second);
+    assert.equal(answerB.status, 200, answerB.body);
+    const answerA = await post(gw, 'webauthn/login/verify', { response: key.authenticate(optionsA, ORIGIN) }, first);
+    assert.equal(answerA.status, 200, answerA.body);
+    // each session rose to a new id; a response made for one session's challenge does not pass in the other
+    const risenA = cookieFrom(answerA, gw.cookieName) as string;
+    const risenB = cookieFrom(answerB, gw.cookieName) as string;
+    const optionsC = await loginOptions(gw, risenA);
+    await loginOptions(gw, risenB);
+    const crossed = await post(gw, 'webauthn/login/verify', { response: key.authenticate(optionsC, ORIGIN) }, risenB);
+    assert.deepEqual(outcome(crossed), refusal(401, 'invalid_response'));
+  });
+});

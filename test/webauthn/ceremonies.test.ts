@@ -312,32 +312,34 @@ describe('registration', () => {
     );
   });
 
-  it('authenticator_not_allowed: an AAGUID allow-list refuses other models and accepts the listed one', async (t) => {
+  it('authenticator_not_allowed: an AAGUID allow-list refuses other models, and any model no certificate attests', async (t) => {
     const fx = await fixture(t, { attestation: 'direct', aaguids: new Set([KEY_AAGUID_TEXT]) });
-    const other = new SoftAuthenticator({ attestation: 'packed-self', aaguid: Buffer.alloc(16, 0x11) });
     const options = await fx.ceremonies.registrationOptions(fx.settings, { name: 'alice' });
+    const other = new SoftAuthenticator({ attestation: 'packed-self', aaguid: Buffer.alloc(16, 0x11) });
     assert.deepEqual(
       await fx.ceremonies.verifyRegistration(fx.settings, 'alice', other.register(options, ORIGIN), 'other'),
-      refused('authenticator_not_allowed', '11111111-1111-1111-1111-111111111111'),
+      refused('authenticator_not_allowed', 'no_attestation_certificate'),
     );
+    // a listed model claimed without an attestation certificate is only a claim
+    for (const attestation of ['packed-self', 'none'] as const) {
+      const again = await fx.ceremonies.registrationOptions(fx.settings, { name: 'alice' });
+      const claimer = new SoftAuthenticator({ attestation, aaguid: KEY_AAGUID });
+      assert.deepEqual(
+        await fx.ceremonies.verifyRegistration(fx.settings, 'alice', claimer.register(again, ORIGIN), 'claimed'),
+        refused('authenticator_not_allowed', 'no_attestation_certificate'),
+        attestation,
+      );
+    }
     assert.deepEqual(await fx.durable.listFactors('alice'), []);
-    const zero = await fx.ceremonies.registrationOptions(fx.settings, { name: 'alice' });
-    assert.deepEqual(
-      await fx.ceremonies.verifyRegistration(fx.settings, 'alice', new SoftAuthenticator().register(zero, ORIGIN), 'z'),
-      refused('authenticator_not_allowed', ZERO_AAGUID),
-    );
-
+    // without an allow-list, self attestation of any model registers
+    const open = await fixture(t, { attestation: 'direct' });
     const { factor } = await register(
-      fx,
+      open,
       new SoftAuthenticator({ attestation: 'packed-self', aaguid: KEY_AAGUID }),
       'alice',
-      'listed',
+      'any',
     );
     assert.equal(dataOf(factor).aaguid, KEY_AAGUID_TEXT);
-    assert.deepEqual(
-      (await fx.durable.listFactors('alice')).map((f) => f.name),
-      ['listed'],
-    );
   });
 
   const registrationRefusals: {

@@ -26,6 +26,7 @@ import {
   verifyAuthenticationResponse,
   verifyRegistrationResponse,
 } from '@simplewebauthn/server';
+import { decodeAttestationObject } from '@simplewebauthn/server/helpers';
 import type { Clock } from '../../clock.ts';
 import { type Random, token } from '../../random.ts';
 import type { WebAuthnSettings } from '../../state.ts';
@@ -91,8 +92,13 @@ export function credentialFactorId(credentialId: string): string {
   return `wa-${createHash('sha256').update(credentialId).digest('base64url')}`;
 }
 
-const regKey = (user: string) => `wa:reg:${user}`;
-const authKey = (user: string) => `wa:auth:${user}`;
+/**
+ * A pending ceremony is the user's, and with `ceremony` (the caller passes a digest of the
+ * session id) that session's: two tabs or browsers of one user do not spend each other's
+ * challenges.
+ */
+const regKey = (user: string, ceremony = '') => `wa:reg:${user}${ceremony ? `:${ceremony}` : ''}`;
+const authKey = (user: string, ceremony = '') => `wa:auth:${user}${ceremony ? `:${ceremony}` : ''}`;
 const passwordlessKey = (challenge: string) => `wa:pl:${challenge}`;
 const CHALLENGE = /^[A-Za-z0-9_-]{16,128}$/;
 
@@ -150,6 +156,7 @@ export class WebAuthnCeremonies {
   async registrationOptions(
     settings: WebAuthnSettings,
     user: { name: string; displayName?: string | undefined },
+    ceremony = '',
   ): Promise<PublicKeyCredentialCreationOptionsJSON> {
     const existing = await this.credentials(user.name);
     const userHandle = existing[0]?.data.userHandle ?? token(this.deps.random, 32);
@@ -167,7 +174,7 @@ export class WebAuthnCeremonies {
       supportedAlgorithmIDs: ALGORITHMS,
     });
     await this.deps.ephemeral.set(
-      regKey(user.name),
+      regKey(user.name, ceremony),
       JSON.stringify({ challenge: options.challenge, userHandle }),
       CHALLENGE_TTL_MS,
     );
@@ -180,8 +187,9 @@ export class WebAuthnCeremonies {
     user: string,
     response: RegistrationResponseJSON,
     name: string,
+    ceremony = '',
   ): Promise<Refused | { ok: true; factor: FactorRecord; uv: boolean }> {
-    const pending = await this.deps.ephemeral.take(regKey(user));
+    const pending = await this.deps.ephemeral.take(regKey(user, ceremony));
     if (pending === null) return { ok: false, error: 'challenge_expired' };
     if (response.rawId !== response.id) return { ok: false, error: 'invalid_response', detail: 'raw_id' };
     const { challenge, userHandle } = JSON.parse(pending) as { challenge: string; userHandle: string };
@@ -201,8 +209,17 @@ export class WebAuthnCeremonies {
     } catch (err) {
       return { ok: false, ...reasonOf(err) };
     }
-    if (settings.aaguids !== null && !settings.aaguids.has(info.aaguid.toLowerCase()))
-      return { ok: false, error: 'authenticator_not_allowed', detail: info.aaguid };
+    if (settings.aaguids !== null) {
+      // the model (AAGUID) is only a claim unless a certificate attests it: no attestation, or
+      // self attestation, cannot get past an allow-list
+      const statement = decodeAttestationObject(
+        new Uint8Array(Buffer.from(response.response.attestationObject, 'base64url')),
+      );
+      if (info.fmt === 'none' || statement.get('attStmt').get('x5c') === undefined)
+        return { ok: false, error: 'authenticator_not_allowed', detail: 'no_attestation_certificate' };
+      if (!settings.aaguids.has(info.aaguid.toLowerCase()))
+        return { ok: false, error: 'authenticator_not_allowed', detail: info.aaguid };
+    }
     const id = credentialFactorId(info.credential.id);
     if ((await this.deps.durable.getFactor(id)) !== null) return { ok: false, error: 'already_registered' };
     const data: CredentialData = {
@@ -245,6 +262,7 @@ export class WebAuthnCeremonies {
   async authenticationOptions(
     settings: WebAuthnSettings,
     user: string | null,
+    ceremony = '',
   ): Promise<Refused | { ok: true; options: PublicKeyCredentialRequestOptionsJSON }> {
     const mine = user === null ? [] : await this.credentials(user);
     if (user !== null && mine.length === 0) return { ok: false, error: 'no_credentials' };
@@ -256,7 +274,7 @@ export class WebAuthnCeremonies {
       userVerification: user === null ? 'required' : settings.userVerification,
     });
     if (user === null) await this.deps.ephemeral.set(passwordlessKey(options.challenge), '1', CHALLENGE_TTL_MS);
-    else await this.deps.ephemeral.set(authKey(user), options.challenge, CHALLENGE_TTL_MS);
+    else await this.deps.ephemeral.set(authKey(user, ceremony), options.challenge, CHALLENGE_TTL_MS);
     return { ok: true, options };
   }
 
@@ -269,10 +287,11 @@ export class WebAuthnCeremonies {
     settings: WebAuthnSettings,
     user: string | null,
     response: AuthenticationResponseJSON,
+    ceremony = '',
   ): Promise<Refused | { ok: true; factor: FactorRecord; user: string; uv: boolean }> {
     let expected: string | null;
     if (user !== null) {
-      expected = await this.deps.ephemeral.take(authKey(user));
+      expected = await this.deps.ephemeral.take(authKey(user, ceremony));
     } else {
       const challenge = clientChallenge(response.response?.clientDataJSON);
       expected =
