@@ -26,7 +26,12 @@ export function safeRedirect(rd: unknown, state: GatewayState, currentOrigin: st
   return url.href;
 }
 
-/** The fallback destination: the portal's root (its account page, in time). */
+/**
+ * The fallback destination: the portal's root when an app is served there, else the account
+ * page (the portal's own `/` would be a 404).
+ */
 export function defaultRedirect(state: GatewayState): string {
-  return `${state.publicUrl.origin}/`;
+  return state.hosts.lookupHostname(state.portalHost) === undefined
+    ? `${state.publicUrl.origin}/.portcullis/`
+    : `${state.publicUrl.origin}/`;
 }

@@ -212,7 +212,19 @@ export function webauthnRoutes(deps: PortalDeps) {
         if (s !== null) {
           // a second factor (or a step-up) for the signed-in user
           let refusal: Refused | null = null;
-          let verifiedUser = false;
+          // a key that does not verify the user is not enough for a phishing-resistant page: it is
+          // refused, or the page would send the person straight back to the step-up
+          const rd = safeRedirect(body.rd, state, request.pc.origin);
+          const decision =
+            rd === null
+              ? null
+              : decisionFor(state, s.user, rd, {
+                  ip: request.pc.ip,
+                  now: deps.clock.now(),
+                  userAgent: request.headers['user-agent'],
+                  session: s.session,
+                });
+          const needsUv = decision?.action === 'authenticate' && decision.require.level === 'phishing_resistant';
           const proved = await proveFactor(deps, request, reply, s, 'webauthn', async () => {
             const r = await deps.webauthn.verifyAuthentication(
               state.webauthn,
@@ -224,7 +236,10 @@ export function webauthnRoutes(deps: PortalDeps) {
               refusal = r;
               return { ok: false, reason: r.error };
             }
-            verifiedUser = r.uv;
+            if (needsUv && !r.uv) {
+              refusal = { ok: false, error: 'user_verification_required' };
+              return { ok: false, reason: refusal.error };
+            }
             return { ok: true, proves: proofs(r.uv) };
           });
           if (!proved.ok) {
@@ -233,20 +248,6 @@ export function webauthnRoutes(deps: PortalDeps) {
             if (r.error === 'counter_regression') auditRefusal(request, s.user.name, r, false);
             return refuse(reply, r);
           }
-          // a key that did not verify the user is a second factor, but not enough for a
-          // phishing-resistant page: say so, or the page sends the person straight back here
-          const rd = safeRedirect(body.rd, state, request.pc.origin);
-          const decision =
-            verifiedUser || rd === null
-              ? null
-              : decisionFor(state, s.user, rd, {
-                  ip: request.pc.ip,
-                  now: deps.clock.now(),
-                  userAgent: request.headers['user-agent'],
-                  session: proved.signed.session,
-                });
-          if (decision?.action === 'authenticate' && decision.require.level === 'phishing_resistant')
-            return refuse(reply, { ok: false, error: 'user_verification_required' });
           return { status: 'authenticated' };
         }
 

@@ -14,13 +14,18 @@ export function esc(value: unknown): string {
     .replace(/'/g, '&#39;');
 }
 
-/** Headers every portal page carries: strict CSP (no inline script or style, no CDN), no framing. */
+/**
+ * Headers every portal page carries: strict CSP (no inline script or style, no CDN; the page's
+ * scripts may call the portal's own API), no framing. The referrer is the origin at most:
+ * browsers send `Origin: null` on the POSTs of a `no-referrer` page, and the CSRF check (forms,
+ * the JSON API, the single sign-on hand-off) needs the real origin.
+ */
 export function pageSecurityHeaders(formAction = "'self'"): Record<string, string> {
   return {
-    'content-security-policy': `default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action ${formAction}; frame-ancestors 'none'; base-uri 'none'`,
+    'content-security-policy': `default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action ${formAction}; frame-ancestors 'none'; base-uri 'none'`,
     'x-frame-options': 'DENY',
     'x-content-type-options': 'nosniff',
-    'referrer-policy': 'no-referrer',
+    'referrer-policy': 'strict-origin',
     'cache-control': 'no-store',
   };
 }
@@ -70,6 +75,7 @@ export function layout(
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
 <title>${esc(title)} · Portcullis</title>
 <link rel="stylesheet" href="/.portcullis/static/portal.css">
 ${scripts.map((s) => `<script src="/.portcullis/static/${esc(s)}" defer></script>`).join('\n')}

@@ -78,7 +78,7 @@ describe('JSON login API', () => {
     ];
     for (const rd of hostile) {
       const answer = await apiLogin(gw, { username: 'alice', password: PASSWORD, rd });
-      assert.equal(answer.json().redirect, 'http://portal.test/', `rd ${rd}`);
+      assert.equal(answer.json().redirect, 'http://portal.test/.portcullis/', `rd ${rd}`);
     }
     const served = ['http://app.test/a', 'https://x.wild.test/b', 'http://portal.test/.portcullis/', '/relative/path'];
     const expected = [

@@ -389,7 +389,7 @@ describe('passwordless', () => {
     await enrol(gw, 'bob', passkey);
     const response = passkey.authenticate(await loginOptions(gw), ORIGIN);
     const answer = await post(gw, 'webauthn/login/verify', { response, rd: 'https://evil.example/' });
-    assert.deepEqual(answer.json(), { status: 'authenticated', redirect: `${ORIGIN}/` });
+    assert.deepEqual(answer.json(), { status: 'authenticated', redirect: `${ORIGIN}/.portcullis/` });
     const replay = await post(gw, 'webauthn/login/verify', { response });
     assert.deepEqual(outcome(replay), refusal(401, 'challenge_expired'));
     assert.equal(cookieFrom(replay, gw.cookieName), undefined);
