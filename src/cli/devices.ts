@@ -9,17 +9,15 @@
  */
 import { recordAdminAction } from '../audit/admin-event.ts';
 import { systemClock } from '../clock.ts';
-import { ConfigError, loadConfigFiles } from '../config/load.ts';
 import { isTrusted } from '../devices/devices.ts';
 import { systemRandom } from '../random.ts';
 import { SessionStore } from '../session/session-store.ts';
-import { buildState } from '../state.ts';
 import type { DeviceRecord } from '../stores/durable.ts';
 import { openDurable, openEphemeral } from '../stores/open.ts';
 import { canonicalUsername } from '../users/canonical.ts';
+import { loadFilesOrReport, loadStateOrReport, userKnown } from './config-or-exit.ts';
 import { parseFlags } from './flags.ts';
 import type { CliIo } from './io.ts';
-import { DEFAULT_CONFIG } from './users.ts';
 
 export const DEVICES_USAGE = 'portcullis user devices NAME [--config F] [--json]';
 export const FORGET_USAGE = 'portcullis user forget-device NAME (ID | --all) [--config F]';
@@ -41,18 +39,8 @@ export async function runUserDevices(args: string[], io: CliIo): Promise<number>
   if (parsed.positional.length !== 1) return usage(io, 'give exactly one user name', DEVICES_USAGE);
   const user = canonicalUsername(parsed.positional[0] as string);
   if (user === null) return usage(io, 'invalid user name', DEVICES_USAGE);
-  let files: Awaited<ReturnType<typeof loadConfigFiles>>;
-  try {
-    files = await loadConfigFiles(typeof parsed.flags.config === 'string' ? parsed.flags.config : DEFAULT_CONFIG);
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    for (const p of err.problems) io.stderr.write(`${p}\n`);
-    return 1;
-  }
-  if (files.users[user] === undefined) {
-    io.stderr.write(`portcullis: no user '${user}' in ${files.usersPath}\n`);
-    return 1;
-  }
+  const files = await loadFilesOrReport(io, parsed.flags.config);
+  if (files === null || !userKnown(io, files, user)) return 1;
   const durable = await openDurable(files.gateway.stores.durable, files.baseDir);
   let devices: DeviceRecord[];
   try {
@@ -134,22 +122,10 @@ export async function runUserForgetDevice(args: string[], io: CliIo): Promise<nu
     return usage(io, 'give a user name and either one device id or --all', FORGET_USAGE);
   const user = canonicalUsername(name);
   if (user === null) return usage(io, 'invalid user name', FORGET_USAGE);
-  let state: ReturnType<typeof buildState>;
-  try {
-    state = buildState(
-      await loadConfigFiles(typeof parsed.flags.config === 'string' ? parsed.flags.config : DEFAULT_CONFIG),
-      { whoamiOrigin: 'http://127.0.0.1:1' },
-    );
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    for (const p of err.problems) io.stderr.write(`${p}\n`);
-    return 1;
-  }
+  const state = await loadStateOrReport(io, parsed.flags.config);
+  if (state === null) return 1;
   const files = state.files;
-  if (files.users[user] === undefined) {
-    io.stderr.write(`portcullis: no user '${user}' in ${files.usersPath}\n`);
-    return 1;
-  }
+  if (!userKnown(io, files, user)) return 1;
   const ephemeral = files.gateway.stores.ephemeral;
   // Redis first: when it is down, nothing is forgotten and the command says so
   const store = ephemeral === 'memory' ? null : await openEphemeral(ephemeral, { clock: systemClock });

@@ -8,12 +8,11 @@
  */
 import { recordAdminAction } from '../audit/admin-event.ts';
 import { systemClock } from '../clock.ts';
-import { ConfigError, loadConfigFiles } from '../config/load.ts';
 import { openDurable } from '../stores/open.ts';
 import { canonicalUsername } from '../users/canonical.ts';
+import { loadFilesOrReport, userKnown } from './config-or-exit.ts';
 import { parseFlags } from './flags.ts';
 import type { CliIo } from './io.ts';
-import { DEFAULT_CONFIG } from './users.ts';
 
 const USAGE = 'portcullis user reset-mfa NAME [--config F]';
 
@@ -30,18 +29,8 @@ export async function runUserResetMfa(args: string[], io: CliIo): Promise<number
     io.stderr.write(`portcullis: invalid user name\nusage: ${USAGE}\n`);
     return 2;
   }
-  let files: Awaited<ReturnType<typeof loadConfigFiles>>;
-  try {
-    files = await loadConfigFiles(typeof parsed.flags.config === 'string' ? parsed.flags.config : DEFAULT_CONFIG);
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    for (const p of err.problems) io.stderr.write(`${p}\n`);
-    return 1;
-  }
-  if (files.users[user] === undefined) {
-    io.stderr.write(`portcullis: no user '${user}' in ${files.usersPath}\n`);
-    return 1;
-  }
+  const files = await loadFilesOrReport(io, parsed.flags.config);
+  if (files === null || !userKnown(io, files, user)) return 1;
   const durable = await openDurable(files.gateway.stores.durable, files.baseDir);
   try {
     const now = systemClock.now();

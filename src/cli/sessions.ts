@@ -6,16 +6,14 @@
  */
 import { recordAdminAction } from '../audit/admin-event.ts';
 import { systemClock } from '../clock.ts';
-import { ConfigError, loadConfigFiles } from '../config/load.ts';
 import { systemRandom } from '../random.ts';
 import { amrOf } from '../session/session.ts';
 import { SessionStore } from '../session/session-store.ts';
-import { buildState } from '../state.ts';
 import { openDurable, openEphemeral } from '../stores/open.ts';
 import { canonicalUsername } from '../users/canonical.ts';
+import { loadStateOrReport } from './config-or-exit.ts';
 import { parseFlags } from './flags.ts';
 import type { CliIo } from './io.ts';
-import { DEFAULT_CONFIG } from './users.ts';
 
 const iso = (ms: number) => new Date(ms).toISOString().replace('.000', '');
 
@@ -28,17 +26,8 @@ export async function runUserSessions(args: string[], io: CliIo, mode: 'list' | 
     io.stderr.write(`portcullis: ${'error' in parsed ? parsed.error : 'give one valid user name'}\nusage: ${usage}\n`);
     return 2;
   }
-  let state: ReturnType<typeof buildState>;
-  try {
-    state = buildState(
-      await loadConfigFiles(typeof parsed.flags.config === 'string' ? parsed.flags.config : DEFAULT_CONFIG),
-      { whoamiOrigin: 'http://127.0.0.1:1' },
-    );
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    for (const p of err.problems) io.stderr.write(`${p}\n`);
-    return 1;
-  }
+  const state = await loadStateOrReport(io, parsed.flags.config);
+  if (state === null) return 1;
   const g = state.files.gateway;
   if (g.stores.ephemeral === 'memory') {
     io.stderr.write(

@@ -11,12 +11,12 @@
 import { Lockout } from '../authn/lockout.ts';
 import { systemClock } from '../clock.ts';
 import { parseDuration } from '../config/duration.ts';
-import { ConfigError, loadConfigFiles } from '../config/load.ts';
 import { PortcullisError } from '../errors.ts';
 import type { EphemeralStore } from '../stores/ephemeral.ts';
 import { openEphemeral } from '../stores/open.ts';
 import { redactRedisUrl } from '../stores/redis.ts';
 import { canonicalUsername } from '../users/canonical.ts';
+import { loadFilesOrReport } from './config-or-exit.ts';
 import { parseFlags } from './flags.ts';
 import type { CliIo } from './io.ts';
 import { DEFAULT_CONFIG } from './users.ts';
@@ -39,16 +39,8 @@ export async function runUserUnlock(args: string[], io: CliIo): Promise<number> 
   if (user === null) return usage('invalid user name: 1-128 of a-z 0-9 . _ @ -, starting with a letter or digit');
   const config = typeof parsed.flags.config === 'string' ? parsed.flags.config : DEFAULT_CONFIG;
 
-  let files: Awaited<ReturnType<typeof loadConfigFiles>>;
-  try {
-    files = await loadConfigFiles(config);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      for (const p of err.problems) io.stderr.write(`${p}\n`);
-      return 1;
-    }
-    throw err;
-  }
+  const files = await loadFilesOrReport(io, config);
+  if (files === null) return 1;
   const spec = files.gateway.stores.ephemeral;
   if (spec === 'memory') {
     return refuse(
