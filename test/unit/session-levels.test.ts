@@ -45,7 +45,12 @@ const cases: [string, Session, { level: Level; maxAgeMs?: number; methods?: Seco
   ['a passkey sign-in alone: password level', passkeyOnly, { level: 'password' }, true],
   ['a passkey sign-in alone: mfa', passkeyOnly, { level: 'mfa', methods: ['webauthn'] }, true],
   ['a passkey sign-in alone: phishing_resistant', passkeyOnly, { level: 'phishing_resistant' }, true],
-  ['a passkey 2 min ago, phishing_resistant max_age 1m', passkeyOnly, { level: 'phishing_resistant', maxAgeMs: MIN }, false],
+  [
+    'a passkey 2 min ago, phishing_resistant max_age 1m',
+    passkeyOnly,
+    { level: 'phishing_resistant', maxAgeMs: MIN },
+    false,
+  ],
   [
     'webauthn, phishing_resistant but methods [totp]',
     withWebauthn,
