@@ -4,10 +4,9 @@ import { readSession } from '../gate/session-lookup.ts';
 import { amrOf } from '../session/session.ts';
 import { csrfGuard } from './csrf.ts';
 import type { PortalDeps } from './deps.ts';
-import { nextStep } from './next-step.ts';
 import { checkPassword } from './password-login.ts';
 import { defaultRedirect, safeRedirect } from './redirect.ts';
-import { completeSignIn, endSession, startSession } from './sign-in.ts';
+import { afterFirstFactor, endSession, startSession } from './sign-in.ts';
 
 const LoginBody = Type.Object(
   {
@@ -38,15 +37,8 @@ export function apiRoutes(deps: PortalDeps) {
       if (user === null) return reply.code(401).send({ error: 'invalid_credentials' });
       const signed = await startSession(deps, request, reply, user);
       const redirect = safeRedirect(body.rd, state, request.pc.origin) ?? defaultRedirect(state);
-      const step = await nextStep(deps.factors, state, user, redirect, {
-        ip: request.pc.ip,
-        now: deps.clock.now(),
-        userAgent: request.headers['user-agent'],
-        session: signed.session,
-      });
-      if (step.status !== 'authenticated') return step;
-      await completeSignIn(deps, request, reply, signed);
-      return { status: 'authenticated', redirect };
+      const step = await afterFirstFactor(deps, request, reply, signed, redirect);
+      return step.status === 'authenticated' ? { status: 'authenticated', redirect } : step;
     });
 
     app.post('/api/logout', { onRequest: json, schema: { body: Type.Optional(Empty) } }, async (request, reply) => {

@@ -118,6 +118,17 @@ export function factorPageRoutes(deps: PortalDeps) {
       return null;
     }
 
+    /** The step-up page once more, after a code that did not prove anything. */
+    async function stepUpAgain(request: FastifyRequest, s: Signed, rd: string | null, error: string) {
+      return stepUpPage({
+        user: s.user.name,
+        rd,
+        error,
+        trustFor: trustOffer(request, s, rd),
+        choices: await choices(request, s, rd),
+      });
+    }
+
     app.get('/stepup', { schema: { querystring: RdQuery } }, async (request, reply) => {
       const rd = rdOf(request, (request.query as { rd?: string }).rd);
       const s = await session(request, reply, rd);
@@ -136,17 +147,7 @@ export function factorPageRoutes(deps: PortalDeps) {
         deps.factors.proveTotp(s.user.name, body.code),
       );
       if (!result.ok)
-        return html(
-          reply,
-          stepUpPage({
-            user: s.user.name,
-            rd,
-            error: 'That code is not valid. Try the next one.',
-            trustFor: trustOffer(request, s, rd),
-            choices: await choices(request, s, rd),
-          }),
-          401,
-        );
+        return html(reply, await stepUpAgain(request, s, rd, 'That code is not valid. Try the next one.'), 401);
       if (body.trust === '1') await trustAfterProof(request, reply, result.signed, rd);
       return reply.header('cache-control', 'no-store').redirect(rd ?? defaultRedirect(request.pc.state), 303);
     });
@@ -159,18 +160,7 @@ export function factorPageRoutes(deps: PortalDeps) {
       const result = await proveFactor(deps, request, reply, s, 'recovery', () =>
         deps.factors.proveRecovery(s.user.name, body.code),
       );
-      if (!result.ok)
-        return html(
-          reply,
-          stepUpPage({
-            user: s.user.name,
-            rd,
-            error: 'That recovery code is not valid.',
-            trustFor: trustOffer(request, s, rd),
-            choices: await choices(request, s, rd),
-          }),
-          401,
-        );
+      if (!result.ok) return html(reply, await stepUpAgain(request, s, rd, 'That recovery code is not valid.'), 401);
       const until = body.trust === '1' ? await trustAfterProof(request, reply, result.signed, rd) : null;
       const note = `Recovery code accepted. ${result.remaining ?? 0} remain. If you lost your device, set up a new authenticator from your account page.${until === null ? '' : ` This device is trusted until ${day(until)}.`}`;
       return html(

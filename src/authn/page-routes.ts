@@ -7,10 +7,9 @@ import { sendPage as html } from '../web/html.ts';
 import { handoffPage, loginPage, logoutPage } from '../web/pages/login-page.ts';
 import { csrfGuard } from './csrf.ts';
 import type { PortalDeps } from './deps.ts';
-import { nextStep } from './next-step.ts';
 import { checkPassword } from './password-login.ts';
 import { defaultRedirect, safeRedirect } from './redirect.ts';
-import { completeSignIn, endSession, startSession } from './sign-in.ts';
+import { afterFirstFactor, endSession, startSession } from './sign-in.ts';
 
 const RdQuery = Type.Object({ rd: Type.Optional(Type.String({ maxLength: 4096 })) });
 const LoginForm = Type.Object(
@@ -93,13 +92,7 @@ export function pageRoutes(deps: PortalDeps) {
       }
       const signed = await startSession(deps, request, reply, user);
       const target = rd ?? defaultRedirect(state);
-      const step = await nextStep(deps.factors, state, user, target, {
-        ip: request.pc.ip,
-        now: deps.clock.now(),
-        userAgent: request.headers['user-agent'],
-        session: signed.session,
-      });
-      if (step.status === 'authenticated') await completeSignIn(deps, request, reply, signed);
+      const step = await afterFirstFactor(deps, request, reply, signed, target);
       const next = step.status === 'mfa_required' ? 'stepup' : step.status === 'enrollment_required' ? 'enroll' : null;
       return reply
         .header('cache-control', 'no-store')

@@ -10,6 +10,7 @@ import type { FactorName } from '../session/session.ts';
 import type { DirectoryUser } from '../users/directory.ts';
 import type { PortalDeps } from './deps.ts';
 import { setDeviceCookie } from './device-cookie.ts';
+import { type NextStep, nextStep } from './next-step.ts';
 import type { Signed } from './prove-factor.ts';
 import { clearSessionCookie, setSessionCookie } from './session-cookie.ts';
 
@@ -100,6 +101,27 @@ export async function recordSignIn(
     state.risk.history,
   );
   return device.id;
+}
+
+/**
+ * After the first factor (a password, or a passkey): what the page `target` still needs. When
+ * nothing, the sign-in is completed here (completeSignIn).
+ */
+export async function afterFirstFactor(
+  deps: PortalDeps,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  signed: Signed,
+  target: string,
+): Promise<NextStep> {
+  const step = await nextStep(deps.factors, request.pc.state, signed.user, target, {
+    ip: request.pc.ip,
+    now: deps.clock.now(),
+    userAgent: request.headers['user-agent'],
+    session: signed.session,
+  });
+  if (step.status === 'authenticated') await completeSignIn(deps, request, reply, signed);
+  return step;
 }
 
 /**

@@ -7,10 +7,10 @@ import type { FactorName } from '../session/session.ts';
 import { csrfGuard } from './csrf.ts';
 import type { PortalDeps } from './deps.ts';
 import { ipKeyPart } from './lockout.ts';
-import { decisionFor, nextStep } from './next-step.ts';
+import { decisionFor } from './next-step.ts';
 import { auditFactor, hasFreshSecondFactor, proveFactor, raiseSession, signedIn } from './prove-factor.ts';
 import { defaultRedirect, safeRedirect } from './redirect.ts';
-import { completeSignIn, startSession } from './sign-in.ts';
+import { afterFirstFactor, startSession } from './sign-in.ts';
 import { CHALLENGE_TTL_MS, type Refused, type WebAuthnRefusal } from './webauthn/ceremonies.ts';
 
 /** Passwordless challenges one client IP (IPv6: its /64) may ask for per challenge lifetime. */
@@ -277,15 +277,8 @@ export function webauthnRoutes(deps: PortalDeps) {
         });
         deps.metrics.observeLogin('success');
         const redirect = safeRedirect(body.rd, state, request.pc.origin) ?? defaultRedirect(state);
-        const step = await nextStep(deps.factors, state, entry, redirect, {
-          ip: request.pc.ip,
-          now: deps.clock.now(),
-          userAgent: request.headers['user-agent'],
-          session: signed.session,
-        });
-        if (step.status !== 'authenticated') return step;
-        await completeSignIn(deps, request, reply, signed);
-        return { status: 'authenticated', redirect };
+        const step = await afterFirstFactor(deps, request, reply, signed, redirect);
+        return step.status === 'authenticated' ? { status: 'authenticated', redirect } : step;
       },
     );
   };
