@@ -31,12 +31,28 @@ import {
   type DeviceRecord,
   type DurableStore,
   FACTOR_KINDS,
-  type FactorKind,
   type FactorRecord,
   type RecoveryCodeCount,
   type SignInRecord,
 } from './durable.ts';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS, type Migration, SCHEMA_MIGRATIONS_SQL } from './migrations.ts';
+import {
+  type AuditRow,
+  checkCoordinate,
+  checkCount,
+  checkOptionalText,
+  checkOptionalTime,
+  checkText,
+  checkTime,
+  type DeviceRow,
+  type FactorRow,
+  factorOf,
+  isPrimaryKeyClash,
+  type SignInRow,
+  SQL,
+  toDevice,
+  toSignIn,
+} from './sqlite-rows.ts';
 
 export interface SqliteDurableStoreOptions {
   /** How long a writer waits for a lock held by another connection (default 5000 ms). */
@@ -51,145 +67,7 @@ export const MAX_AUDIT_LIMIT = 10_000;
 /** The most sign-ins listSignIns returns at once. */
 export const MAX_SIGN_IN_LIMIT = 10_000;
 
-interface AuditRow {
-  time: number;
-  event: string;
-  outcome: AuditRecord['outcome'];
-  tenant: string | null;
-  user_name: string | null;
-  ip: string | null;
-  country: string | null;
-  device: string | null;
-  app: string | null;
-  rule: string | null;
-  detail: string | null;
-}
-
-interface FactorRow {
-  id: string;
-  user_name: string;
-  kind: FactorKind;
-  name: string;
-  secret: string | null;
-  data: string | null;
-  created_at: number;
-  last_used_at: number | null;
-}
-
-interface DeviceRow {
-  id: string;
-  user_name: string;
-  name: string;
-  first_seen_at: number;
-  last_seen_at: number;
-  ip: string | null;
-  country: string | null;
-  trusted_at: number | null;
-  trusted_until: number | null;
-}
-
-interface SignInRow {
-  user_name: string;
-  time: number;
-  ip: string | null;
-  country: string | null;
-  latitude: number | null;
-  longitude: number | null;
-  device_id: string | null;
-}
-
 type Statement = Database.Statement<unknown[], unknown>;
-
-function factorOf(row: FactorRow): FactorRecord {
-  return {
-    id: row.id,
-    user: row.user_name,
-    kind: row.kind,
-    name: row.name,
-    secret: row.secret,
-    data: row.data === null ? null : (JSON.parse(row.data) as Record<string, unknown>),
-    createdAt: row.created_at,
-    lastUsedAt: row.last_used_at,
-  };
-}
-
-const DEVICE_COLUMNS = 'id, user_name, name, first_seen_at, last_seen_at, ip, country, trusted_at, trusted_until';
-
-const SQL = {
-  listFactors: `select id, user_name, kind, name, secret, data, created_at, last_used_at from factors
-    where user_name = ? order by created_at, id`,
-  addFactor: `insert into factors (id, user_name, kind, name, secret, data, created_at, last_used_at)
-    values (?, ?, ?, ?, ?, ?, ?, ?)`,
-  removeFactor: 'delete from factors where user_name = ? and id = ?',
-  touchFactor: 'update factors set last_used_at = ? where user_name = ? and id = ?',
-  getFactor: 'select id, user_name, kind, name, secret, data, created_at, last_used_at from factors where id = ?',
-  renameFactor: 'update factors set name = ? where user_name = ? and id = ?',
-  updateFactorData: `update factors set data = ?, last_used_at = ? where user_name = ? and id = ?
-    and data is ?`,
-  removeAllFactors: 'delete from factors where user_name = ?',
-  deleteCodes: 'delete from recovery_codes where user_name = ?',
-  insertCode: 'insert into recovery_codes (user_name, code_hash, created_at, used_at) values (?, ?, ?, null)',
-  useCode: 'update recovery_codes set used_at = ? where user_name = ? and code_hash = ? and used_at is null',
-  countCodes: 'select count(*) as total, count(used_at) as used from recovery_codes where user_name = ?',
-  getDevice: `select ${DEVICE_COLUMNS} from devices where id = ?`,
-  listDevices: `select ${DEVICE_COLUMNS} from devices where user_name = ? order by last_seen_at desc, id`,
-  addDevice: `insert into devices (${DEVICE_COLUMNS}) values (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  // The user's devices not trusted at time `now`, beyond the `keep` most recently seen of them.
-  pruneDevices: `delete from devices where user_name = ? and (trusted_until is null or trusted_until <= ?)
-    and id not in (select id from devices where user_name = ? and (trusted_until is null or trusted_until <= ?)
-      order by last_seen_at desc, id limit ?)`,
-  touchDevice: 'update devices set last_seen_at = ?, ip = ?, country = ? where user_name = ? and id = ?',
-  trustDevice: 'update devices set trusted_at = ?, trusted_until = ? where user_name = ? and id = ?',
-  removeDevice: 'delete from devices where user_name = ? and id = ?',
-  removeAllDevices: 'delete from devices where user_name = ?',
-  addSignIn: `insert into sign_ins (user_name, time, ip, country, latitude, longitude, device_id)
-    values (?, ?, ?, ?, ?, ?, ?)`,
-  pruneSignIns: `delete from sign_ins where user_name = ?
-    and id not in (select id from sign_ins where user_name = ? order by time desc, id desc limit ?)`,
-  listSignIns: `select user_name, time, ip, country, latitude, longitude, device_id from sign_ins
-    where user_name = ? and time >= ? order by time desc, id desc limit ?`,
-} as const;
-
-const isPrimaryKeyClash = (err: unknown) => (err as { code?: unknown } | null)?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
-
-function checkText(what: string, value: unknown): void {
-  if (typeof value !== 'string' || value === '') throw new TypeError(`${what} must be a non-empty string`);
-}
-
-function checkTime(what: string, value: unknown): void {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value)) throw new TypeError(`${what} must be an integer (ms)`);
-}
-
-function checkOptionalText(what: string, value: unknown): void {
-  if (value !== null && typeof value !== 'string') throw new TypeError(`${what} must be a string or null`);
-}
-
-function checkOptionalTime(what: string, value: unknown): void {
-  if (value !== null) checkTime(what, value);
-}
-
-function checkCount(what: string, value: unknown, max = Number.MAX_SAFE_INTEGER): void {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1 || value > max)
-    throw new TypeError(`${what} must be an integer from 1 to ${max}`);
-}
-
-function checkCoordinate(what: string, value: unknown, bound: number): void {
-  if (value === null) return;
-  if (typeof value !== 'number' || !Number.isFinite(value) || Math.abs(value) > bound)
-    throw new TypeError(`${what} must be a number from -${bound} to ${bound}, or null`);
-}
-
-const toDevice = (row: DeviceRow): DeviceRecord => ({
-  id: row.id,
-  user: row.user_name,
-  name: row.name,
-  firstSeenAt: row.first_seen_at,
-  lastSeenAt: row.last_seen_at,
-  ip: row.ip,
-  country: row.country,
-  trustedAt: row.trusted_at,
-  trustedUntil: row.trusted_until,
-});
 
 export class SqliteDurableStore implements DurableStore {
   readonly kind = 'sqlite' as const;
@@ -499,15 +377,7 @@ export class SqliteDurableStore implements DurableStore {
     checkTime('since', since);
     checkCount('limit', limit, MAX_SIGN_IN_LIMIT);
     const rows = this.#run(() => this.#prepared(SQL.listSignIns).all(user, since, limit) as SignInRow[]);
-    return rows.map((row) => ({
-      user: row.user_name,
-      time: row.time,
-      ip: row.ip,
-      country: row.country,
-      latitude: row.latitude,
-      longitude: row.longitude,
-      deviceId: row.device_id,
-    }));
+    return rows.map(toSignIn);
   }
 
   async schemaVersion(): Promise<number> {
