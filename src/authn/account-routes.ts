@@ -157,7 +157,7 @@ export function accountRoutes(deps: PortalDeps) {
       auditFactor(deps, request, s, 'device.forgotten', 'info', { device: device.name, sessions_ended: sessionsEnded });
       if (current?.record.id === id || s.session.device === id) {
         // the browser in use: its session ends too, and it signs in again as a new device
-        await deps.sessions.destroy(s.sessionId, s.user.name);
+        await deps.sessions.destroy(s.session);
         clearSessionCookie(reply, request.pc.state);
         clearDeviceCookie(reply, request.pc.state);
         return reply

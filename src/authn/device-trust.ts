@@ -6,7 +6,7 @@ import type { GatewayState } from '../state.ts';
 import type { PortalDeps } from './deps.ts';
 import { decisionFor } from './next-step.ts';
 import { auditFactor, hasFreshSecondFactor, type Signed } from './prove-factor.ts';
-import { setSessionCookie } from './session-cookie.ts';
+import { requestScope, setSessionCookie } from './session-cookie.ts';
 
 export type TrustRefusal =
   /** session.remember_device is 0 */
@@ -78,7 +78,12 @@ export async function trustDevice(
     return { ok: false, error: 'device_mismatch' };
   const trusted = await deps.devices.trust(s.user.name, device.id, state.session.rememberDeviceMs);
   if (trusted === null) return { ok: false, error: 'device_mismatch' };
-  const { id } = await deps.sessions.amend(s.sessionId, s.session, { device: device.id, trusted: true });
+  const { id } = await deps.sessions.amend(
+    s.sessionId,
+    s.session,
+    { device: device.id, trusted: true },
+    requestScope(request),
+  );
   setSessionCookie(reply, state, id);
   auditFactor(deps, request, s, 'device.trusted', 'info', {
     device: device.name,

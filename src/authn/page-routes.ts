@@ -47,13 +47,13 @@ export function pageRoutes(deps: PortalDeps) {
       request: FastifyRequest,
       reply: FastifyReply,
       rd: string,
-      sessionId: string,
+      sid: string,
     ): Promise<FastifyReply> {
       const target = new URL(rd);
       const host = target.hostname.toLowerCase();
       if (cookieReaches(request, host)) return reply.code(303).header('cache-control', 'no-store').redirect(rd, 303);
       const code = token(deps.random, 32);
-      await deps.ephemeral.set(handoffKey(code), JSON.stringify({ sid: sessionId, host }), HANDOFF_TTL_MS);
+      await deps.ephemeral.set(handoffKey(code), JSON.stringify({ sid, host }), HANDOFF_TTL_MS);
       return html(
         reply,
         handoffPage({ action: `${target.origin}/.portcullis/sso`, code, rd }),
@@ -66,8 +66,8 @@ export function pageRoutes(deps: PortalDeps) {
       const found = await readSession(request, reply, deps.sessions, deps.metrics);
       if (found === 'unavailable') return reply;
       const rd = safeRedirect((request.query as { rd?: string }).rd, request.pc.state, request.pc.origin);
-      if (found.session !== null && found.sessionId !== undefined) {
-        return continueTo(request, reply, rd ?? defaultRedirect(request.pc.state), found.sessionId);
+      if (found.session !== null) {
+        return continueTo(request, reply, rd ?? defaultRedirect(request.pc.state), found.session.sid);
       }
       return html(reply, loginPage({ rd }));
     });

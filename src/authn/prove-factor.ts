@@ -3,7 +3,7 @@ import { auditWhere } from '../audit/where.ts';
 import { type FoundSession, readSession } from '../gate/session-lookup.ts';
 import type { FactorName } from '../session/session.ts';
 import type { PortalDeps } from './deps.ts';
-import { setSessionCookie } from './session-cookie.ts';
+import { requestScope, setSessionCookie } from './session-cookie.ts';
 import { recordSignIn } from './sign-in.ts';
 
 export type Signed = FoundSession & {
@@ -38,7 +38,7 @@ export async function raiseSession(
 ): Promise<Signed> {
   const device = await recordSignIn(deps, request, reply, s.user);
   const change = s.session.device === device ? {} : { device, trusted: false };
-  const { id, session } = await deps.sessions.raise(s.sessionId, s.session, factor, change);
+  const { id, session } = await deps.sessions.raise(s.sessionId, s.session, factor, requestScope(request), change);
   setSessionCookie(reply, request.pc.state, id);
   return { session, sessionId: id, user: s.user };
 }

@@ -1,6 +1,20 @@
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { clearCookie, serializeCookie } from '../session/cookies.ts';
 import type { GatewayState } from '../state.ts';
+
+/**
+ * Where a session cookie set on `host` is sent, which is what its handle is bound to: the cookie
+ * domain when `session.cookie_domain` covers the host (one cookie for all of them), else the host.
+ */
+export function cookieScope(state: GatewayState, host: string): string {
+  const domain = state.session.cookieDomain;
+  return domain !== undefined && (host === domain || host.endsWith(`.${domain}`)) ? `.${domain}` : host;
+}
+
+/** The cookie scope of the request's host. */
+export function requestScope(request: FastifyRequest): string {
+  return cookieScope(request.pc.state, request.pc.host);
+}
 
 /**
  * The session cookie: HttpOnly, SameSite=Lax, Secure when public_url is https, host-only unless

@@ -12,7 +12,7 @@ import type { PortalDeps } from './deps.ts';
 import { setDeviceCookie } from './device-cookie.ts';
 import { type NextStep, nextStep } from './next-step.ts';
 import type { Signed } from './prove-factor.ts';
-import { clearSessionCookie, setSessionCookie } from './session-cookie.ts';
+import { clearSessionCookie, requestScope, setSessionCookie } from './session-cookie.ts';
 
 /**
  * Ends any session the request carried and starts a new one for `user` (a new id at every
@@ -31,7 +31,9 @@ export async function startSession(
   const state = pc.state;
   const cookies = parseCookies(request.headers.cookie);
   const previous = cookies.get(state.session.cookieName);
-  if (previous !== undefined) await deps.sessions.destroy(previous);
+  const scope = requestScope(request);
+  const ended = await deps.sessions.load(previous, scope);
+  if (ended !== null) await deps.sessions.destroy(ended);
   const now = deps.clock.now();
   const known = await deps.devices.recognise(cookies.get(state.session.deviceCookieName), user.name);
   const risk = assessRisk(
@@ -44,7 +46,7 @@ export async function startSession(
     },
     state.risk,
   );
-  const { id, session } = await deps.sessions.create(user.name, proven, {
+  const { id, session } = await deps.sessions.create(user.name, proven, scope, {
     ...(known ? { device: known.record.id, trusted: known.trusted } : {}),
     ...(risk !== 0 ? { risk } : {}),
   });
@@ -137,7 +139,7 @@ export async function completeSignIn(
   await deps.lockout.recordSuccess(s.user.name);
   const device = await recordSignIn(deps, request, reply, s.user);
   if (s.session.device === device) return;
-  const { id } = await deps.sessions.amend(s.sessionId, s.session, { device, trusted: false });
+  const { id } = await deps.sessions.amend(s.sessionId, s.session, { device, trusted: false }, requestScope(request));
   setSessionCookie(reply, request.pc.state, id);
 }
 
@@ -152,8 +154,8 @@ export async function endSession(
 ): Promise<'done' | 'unavailable'> {
   const found = await readSession(request, reply, deps.sessions, deps.metrics);
   if (found === 'unavailable') return 'unavailable';
-  if (found.sessionId !== undefined) {
-    await deps.sessions.destroy(found.sessionId, found.user?.name);
+  if (found.session !== null) {
+    await deps.sessions.destroy(found.session);
     deps.audit.record({
       event: 'logout',
       outcome: 'info',

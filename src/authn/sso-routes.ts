@@ -4,7 +4,7 @@ import { csrfGuard } from './csrf.ts';
 import type { PortalDeps } from './deps.ts';
 import { handoffKey } from './page-routes.ts';
 import { defaultRedirect, safeRedirect } from './redirect.ts';
-import { setSessionCookie } from './session-cookie.ts';
+import { requestScope, setSessionCookie } from './session-cookie.ts';
 
 const HandoffForm = Type.Object(
   { code: Type.String({ pattern: '^[A-Za-z0-9_-]{43}$' }), rd: Type.String({ maxLength: 4096 }) },
@@ -24,14 +24,15 @@ export function ssoRoutes(deps: PortalDeps) {
       const state = request.pc.state;
       const raw = await deps.ephemeral.take(handoffKey(code));
       const grant = raw ? (JSON.parse(raw) as { sid: string; host: string }) : null;
-      const session = grant && grant.host === request.pc.host ? await deps.sessions.load(grant.sid) : null;
-      if (grant === null || session === null) {
+      const handled =
+        grant && grant.host === request.pc.host ? await deps.sessions.attach(grant.sid, requestScope(request)) : null;
+      if (handled === null) {
         return reply
           .code(403)
           .header('cache-control', 'no-store')
           .send({ error: 'invalid_handoff', message: 'This sign-in link is not valid any more. Open the page again.' });
       }
-      setSessionCookie(reply, state, grant.sid);
+      setSessionCookie(reply, state, handled.id);
       const target = safeRedirect(rd, state, request.pc.origin);
       const sameHost = target !== null && new URL(target).hostname.toLowerCase() === request.pc.host;
       return reply.header('cache-control', 'no-store').redirect(sameHost ? target : defaultRedirect(state), 303);

@@ -46,7 +46,7 @@ export async function runUserSessions(args: string[], io: CliIo, mode: 'list' | 
       if (list.length === 0) io.stdout.write(`${user} has no live session\n`);
       for (const s of list) {
         io.stdout.write(
-          `${s.handle}  signed in ${iso(s.session.authTime)}  amr ${amrOf(s.session).join(',')}  ends by ${iso(s.expiresAt)}\n`,
+          `${s.shortId}  signed in ${iso(s.session.authTime)}  amr ${amrOf(s.session).join(',')}  ends by ${iso(s.expiresAt)}  hosts ${s.scopes.join(',') || '-'}\n`,
         );
       }
       return 0;

@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { cookieScope } from '../authn/session-cookie.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { parseCookies } from '../session/cookies.ts';
 import type { Session } from '../session/session.ts';
@@ -27,7 +28,7 @@ export async function readSession(
   let session: Session | null = null;
   if (sessionId !== undefined) {
     try {
-      session = await sessions.load(sessionId);
+      session = await sessions.load(sessionId, cookieScope(pc.state, pc.host));
     } catch (err) {
       request.log.error({ err: { message: (err as Error).message } }, 'session store unavailable');
       metrics.observeStoreError('ephemeral');

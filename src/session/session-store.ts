@@ -9,12 +9,39 @@ export interface SessionTimeouts {
   maxLifetimeMs: number;
 }
 
-/** A session id is 256 random bits, base64url: 43 characters. Anything else is not looked up. */
-const ID_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+/** A handle (the cookie value) is 256 random bits, base64url: 43 characters. Anything else is not looked up. */
+const HANDLE_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 
-/** The set of a user's session store keys: what `user sessions` and `user revoke-sessions` use. */
-function indexKey(user: string): string {
-  return `user-sess:${user}`;
+/**
+ * Keys in the ephemeral store:
+ *
+ *   sess:<sid>          the session record (JSON); its time to live is the idle timeout, slid on use
+ *   sh:<hash>           a handle: hash = SHA-256(scope, handle); the value is the record's key
+ *   sess-h:<sid>        the set of the session's handles ("<scope> <handle key>")
+ *   user-sess:<user>    the set of a user's record keys (`user sessions`, `revoke-sessions`)
+ *
+ * The record id (sid) is random and never leaves the server; the cookie on each host holds a
+ * handle of its own, and the store keeps only its hash mixed with the host (the scope), so a
+ * cookie copied to another host looks up a key that does not exist, and a dump of the store
+ * yields no usable cookie.
+ */
+const recordKey = (sid: string) => `sess:${sid}`;
+const handlesKey = (sid: string) => `sess-h:${sid}`;
+const indexKey = (user: string) => `user-sess:${user}`;
+
+/** (scope, handle) -> store key, for handles seen recently: hashing is the costliest step of a lookup. Bounded. */
+const keyCache = new Map<string, string>();
+const KEY_CACHE_LIMIT = 10_000;
+
+function handleKey(handle: string, scope: string): string {
+  const cacheKey = `${scope} ${handle}`;
+  let key = keyCache.get(cacheKey);
+  if (key === undefined) {
+    key = `sh:${hash('sha256', cacheKey, 'base64url')}`;
+    if (keyCache.size >= KEY_CACHE_LIMIT) keyCache.clear();
+    keyCache.set(cacheKey, key);
+  }
+  return key;
 }
 
 /** `{ factor: now }` for each factor proven at once (a passkey proves webauthn and webauthn_uv). */
@@ -24,24 +51,30 @@ function proofs(factor: FactorName | readonly FactorName[], now: number): Partia
   return out;
 }
 
-/** id -> store key, for ids seen recently: hashing is the costliest step of a lookup. Bounded. */
-const keyCache = new Map<string, string>();
-const KEY_CACHE_LIMIT = 10_000;
-
-function storeKey(id: string): string {
-  let key = keyCache.get(id);
-  if (key === undefined) {
-    key = `sess:${hash('sha256', id, 'base64url')}`;
-    if (keyCache.size >= KEY_CACHE_LIMIT) keyCache.clear();
-    keyCache.set(id, key);
+function parse(raw: string | null): Session | null {
+  if (raw === null) return null;
+  try {
+    const session = JSON.parse(raw) as Session;
+    return session.v === 1 && typeof session.sid === 'string' ? session : null;
+  } catch {
+    return null;
   }
-  return key;
+}
+
+/** A session and the handle (cookie value) that now reaches it on one host. */
+export interface Handled {
+  readonly id: string;
+  readonly session: Session;
 }
 
 /**
- * Sessions in the ephemeral store. `load` is the one lookup of the hot path: a single
- * get-and-touch that also slides the idle timeout. The absolute lifetime is checked on the
- * record with the injected clock. Store failures propagate (the gate answers 503).
+ * Sessions in the ephemeral store: one record per sign-in, reached from each host through a
+ * handle of that host's own (a scope: the host, or the cookie domain when one cookie covers
+ * several hosts). `load` is the one lookup of the hot path: a single round trip that follows the
+ * handle to the record and slides the idle timeout. Everything that changes the session (a step
+ * up, a trusted device, logout, revocation) changes the one record, so it applies on every host
+ * at once; the handle of the host where the level rose is replaced (the id changes at every rise).
+ * The absolute lifetime is checked with the injected clock. Store failures propagate (503).
  */
 export class SessionStore {
   constructor(
@@ -60,53 +93,91 @@ export class SessionStore {
     return session.createdAt + this.timeouts.maxLifetimeMs;
   }
 
-  async load(id: string | undefined): Promise<Session | null> {
-    if (id === undefined || !ID_PATTERN.test(id)) return null;
-    const key = storeKey(id);
-    const raw = await this.store.getAndTouch(key, this.timeouts.idleMs);
-    if (raw === null) return null;
-    let session: Session;
-    try {
-      session = JSON.parse(raw) as Session;
-    } catch {
-      await this.store.delete(key);
-      return null;
-    }
-    if (session.v !== 1 || this.clock.now() >= this.expiresAt(session)) {
-      await this.store.delete(key);
+  /** The session a host's cookie reaches, or null (unknown, ended, expired, or a handle of another scope). */
+  async load(handle: string | undefined, scope: string): Promise<Session | null> {
+    if (handle === undefined || !HANDLE_PATTERN.test(handle)) return null;
+    const found = await this.store.getVia(handleKey(handle, scope), this.timeouts.idleMs);
+    if (found === null) return null;
+    const session = parse(found.value);
+    if (session === null || recordKey(session.sid) !== found.target || this.clock.now() >= this.expiresAt(session)) {
+      await this.store.delete(found.target);
       return null;
     }
     return session;
   }
 
   /**
-   * A new session after a first factor: always a new id (no fixation). `signIn`: the device
-   * and risk facts assessed for this sign-in.
+   * A new session after a first factor: always a new record and handle (no fixation). `signIn`:
+   * the device and risk facts assessed for this sign-in.
    */
   async create(
     user: string,
     factor: FactorName | readonly FactorName[],
+    scope: string,
     signIn: Pick<Session, 'device' | 'trusted' | 'risk'> = {},
-  ): Promise<{ id: string; session: Session }> {
+  ): Promise<Handled> {
     const now = this.clock.now();
-    const session: Session = { v: 1, user, createdAt: now, authTime: now, factors: proofs(factor, now), ...signIn };
-    return { id: await this.write(session), session };
+    const session: Session = {
+      v: 1,
+      sid: token(this.random, 32),
+      user,
+      createdAt: now,
+      authTime: now,
+      factors: proofs(factor, now),
+      ...signIn,
+    };
+    await this.write(session);
+    await this.store.addToSet(indexKey(user), recordKey(session.sid), this.timeouts.maxLifetimeMs);
+    return { id: await this.issue(session, scope), session };
   }
 
   /**
-   * Changes the device facts of a session (its device became known or trusted) and moves it to
-   * a new id, like raise(): what the session may reach changed.
+   * A handle on an existing session for another scope (the single sign-on hand-off): null when
+   * the session ended meanwhile.
+   */
+  async attach(sid: string, scope: string): Promise<Handled | null> {
+    const session = parse(await this.store.get(recordKey(sid)));
+    if (session === null || session.sid !== sid || this.clock.now() >= this.expiresAt(session)) return null;
+    return { id: await this.issue(session, scope), session };
+  }
+
+  /**
+   * Changes the device facts of a session (its device became known or trusted); like raise(),
+   * the handle of this scope is replaced: what the session may reach changed.
    */
   async amend(
-    oldId: string,
+    oldHandle: string,
     session: Session,
     change: Pick<Session, 'device' | 'trusted'>,
-  ): Promise<{ id: string; session: Session }> {
+    scope: string,
+  ): Promise<Handled> {
     const next: Session = { ...session, ...change };
-    const id = await this.write(next);
-    await this.store.delete(storeKey(oldId));
-    await this.store.removeFromSet(indexKey(session.user), storeKey(oldId));
+    await this.write(next);
+    const id = await this.issue(next, scope);
+    await this.dropHandle(next.sid, oldHandle, scope);
     return { id, session: next };
+  }
+
+  /**
+   * Records a newly proven factor. Every host sees the new level at once (one record); the
+   * handle of this scope is replaced and the old one stops working. `change`: the device the
+   * factor was proven on, when the session did not know it yet.
+   */
+  async raise(
+    oldHandle: string,
+    session: Session,
+    factor: FactorName | readonly FactorName[],
+    scope: string,
+    change: Pick<Session, 'device' | 'trusted'> = {},
+  ): Promise<Handled> {
+    const factors = { ...session.factors, ...proofs(factor, this.clock.now()) };
+    return this.amend(oldHandle, { ...session, factors }, change, scope);
+  }
+
+  /** Ends one session on every host (logout). */
+  async destroy(session: Session): Promise<void> {
+    await this.end(recordKey(session.sid));
+    await this.store.removeFromSet(indexKey(session.user), recordKey(session.sid));
   }
 
   /** Ends the user's sessions signed in from one device (it was forgotten); how many ended. */
@@ -114,58 +185,42 @@ export class SessionStore {
     let ended = 0;
     for (const { key, session } of await this.live(user)) {
       if (session.device !== device) continue;
-      if (await this.store.delete(key)) ended++;
+      if (await this.end(key)) ended++;
       await this.store.removeFromSet(indexKey(user), key);
     }
     return ended;
   }
 
-  /**
-   * Records a newly proven factor and moves the session to a new id (the id changes at every
-   * rise in level). The old id stops working at once. `change`: the device the factor was
-   * proven on, when the session did not know it yet.
-   */
-  async raise(
-    oldId: string,
-    session: Session,
-    factor: FactorName | readonly FactorName[],
-    change: Pick<Session, 'device' | 'trusted'> = {},
-  ): Promise<{ id: string; session: Session }> {
-    const factors = { ...session.factors, ...proofs(factor, this.clock.now()) };
-    return this.amend(oldId, { ...session, factors }, change);
-  }
-
-  /** Ends one session (logout). `user` keeps the per-user index tidy when it is known. */
-  async destroy(id: string | undefined, user?: string): Promise<void> {
-    if (id === undefined || !ID_PATTERN.test(id)) return;
-    await this.store.delete(storeKey(id));
-    if (user !== undefined) await this.store.removeFromSet(indexKey(user), storeKey(id));
+  /** Ends every session of a user, on every instance and host (they share the store); how many ended. */
+  async revokeUser(user: string): Promise<number> {
+    let ended = 0;
+    for (const key of await this.store.members(indexKey(user))) if (await this.end(key)) ended++;
+    await this.store.delete(indexKey(user));
+    return ended;
   }
 
   /**
-   * The live sessions of a user (for `portcullis user sessions`), each with a short handle (the
-   * start of its store key: never the cookie value). Entries of sessions that ended are pruned.
+   * The live sessions of a user (for `portcullis user sessions`), each with a short id (the start
+   * of its record id: never a cookie value) and the hosts holding a handle on it. Entries of
+   * sessions that ended are pruned.
    */
-  async listForUser(user: string): Promise<{ handle: string; session: Session; expiresAt: number }[]> {
-    const found = (await this.live(user)).map(({ key, session }) => ({
-      handle: key.slice('sess:'.length, 'sess:'.length + 10),
-      session,
-      expiresAt: this.expiresAt(session),
-    }));
+  async listForUser(
+    user: string,
+  ): Promise<{ shortId: string; session: Session; expiresAt: number; scopes: string[] }[]> {
+    const found = [];
+    for (const { session } of await this.live(user)) {
+      const handles = await this.store.members(handlesKey(session.sid));
+      const scopes = [...new Set(handles.map((h) => h.slice(0, h.indexOf(' '))))].sort();
+      found.push({ shortId: session.sid.slice(0, 10), session, expiresAt: this.expiresAt(session), scopes });
+    }
     return found.sort((a, b) => a.session.createdAt - b.session.createdAt);
   }
 
-  /** The user's live sessions with their store keys; index entries of ended ones are pruned. */
+  /** The user's live sessions with their record keys; index entries of ended ones are pruned. */
   private async live(user: string): Promise<{ key: string; session: Session }[]> {
     const found: { key: string; session: Session }[] = [];
     for (const key of await this.store.members(indexKey(user))) {
-      const raw = await this.store.get(key);
-      let session: Session | null = null;
-      try {
-        session = raw === null ? null : (JSON.parse(raw) as Session);
-      } catch {
-        session = null;
-      }
+      const session = parse(await this.store.get(key));
       if (session === null || session.user !== user || this.clock.now() >= this.expiresAt(session)) {
         await this.store.removeFromSet(indexKey(user), key);
         continue;
@@ -175,20 +230,35 @@ export class SessionStore {
     return found;
   }
 
-  /** Ends every session of a user, on every instance (they share the store); how many ended. */
-  async revokeUser(user: string): Promise<number> {
-    let ended = 0;
-    for (const key of await this.store.members(indexKey(user))) if (await this.store.delete(key)) ended++;
-    await this.store.delete(indexKey(user));
-    return ended;
+  /** Deletes a record and its handles; true when the record existed. */
+  private async end(key: string): Promise<boolean> {
+    const sid = key.slice('sess:'.length);
+    const existed = await this.store.delete(key);
+    for (const member of await this.store.members(handlesKey(sid)))
+      await this.store.delete(member.slice(member.indexOf(' ') + 1));
+    await this.store.delete(handlesKey(sid));
+    return existed;
   }
 
-  private async write(session: Session): Promise<string> {
-    const id = token(this.random, 32);
+  /** A new handle for the session in `scope`; it lives as long as the session may. */
+  private async issue(session: Session, scope: string): Promise<string> {
+    const handle = token(this.random, 32);
+    const key = handleKey(handle, scope);
+    const ttl = Math.max(this.expiresAt(session) - this.clock.now(), 1);
+    await this.store.set(key, recordKey(session.sid), ttl);
+    await this.store.addToSet(handlesKey(session.sid), `${scope} ${key}`, this.timeouts.maxLifetimeMs);
+    return handle;
+  }
+
+  private async dropHandle(sid: string, handle: string, scope: string): Promise<void> {
+    if (!HANDLE_PATTERN.test(handle)) return;
+    const key = handleKey(handle, scope);
+    await this.store.delete(key);
+    await this.store.removeFromSet(handlesKey(sid), `${scope} ${key}`);
+  }
+
+  private async write(session: Session): Promise<void> {
     const ttl = Math.min(this.timeouts.idleMs, this.expiresAt(session) - this.clock.now());
-    await this.store.set(storeKey(id), JSON.stringify(session), Math.max(ttl, 1));
-    // the per-user index outlives every session it lists: it lives a full max lifetime
-    await this.store.addToSet(indexKey(session.user), storeKey(id), this.timeouts.maxLifetimeMs);
-    return id;
+    await this.store.set(recordKey(session.sid), JSON.stringify(session), Math.max(ttl, 1));
   }
 }

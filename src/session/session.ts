@@ -8,12 +8,15 @@ import type { Level, SecondFactorName } from '../policy/types.ts';
 export type FactorName = 'pwd' | SecondFactorName | 'recovery' | 'webauthn_uv';
 
 /**
- * A server-side session. The cookie holds only a random id; the store key is the id's hash,
- * so a dump of the store does not yield usable cookies. The session records when each factor
+ * A server-side session. Each host's cookie holds only a random handle on it (see
+ * session-store.ts); the store keeps the handles' hashes, so a dump of the store does not yield
+ * usable cookies. The session records when each factor
  * was last proven: the data that levels, step-up and `max_age` need.
  */
 export interface Session {
   readonly v: 1;
+  /** the record's id: random, never sent to a browser (each host's cookie holds a handle of its own) */
+  readonly sid: string;
   /** canonical user name */
   readonly user: string;
   /** ms: when the session was created (absolute lifetime counts from here) */

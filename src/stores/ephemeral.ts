@@ -10,6 +10,12 @@ export interface EphemeralStore {
   get(key: string): Promise<string | null>;
   /** Like get, and when present, resets the time to live to ttlMs (sliding expiry; one round trip). */
   getAndTouch(key: string, ttlMs: number): Promise<string | null>;
+  /**
+   * Follows a pointer: reads the value at `pointerKey`, which names another key, and returns that
+   * key's value with its time to live reset to ttlMs (like getAndTouch), in one round trip. Null
+   * when either is absent or expired. `target` is the key the pointer named.
+   */
+  getVia(pointerKey: string, ttlMs: number): Promise<{ target: string; value: string } | null>;
   /** Sets the value with a time to live. */
   set(key: string, value: string, ttlMs: number): Promise<void>;
   /** Sets only when the key is absent; true when this call set it (atomic across instances). */

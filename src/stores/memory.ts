@@ -73,6 +73,15 @@ export class MemoryEphemeralStore implements EphemeralStore {
     return entry.value;
   }
 
+  async getVia(pointerKey: string, ttlMs: number): Promise<{ target: string; value: string } | null> {
+    const ttl = checkTtl(ttlMs);
+    const target = this.#live(pointerKey)?.value;
+    const entry = target === undefined ? undefined : this.#live(target);
+    if (target === undefined || entry === undefined) return null;
+    entry.expiresAt = this.#clock.now() + ttl;
+    return { target, value: entry.value };
+  }
+
   async set(key: string, value: string, ttlMs: number): Promise<void> {
     const ttl = checkTtl(ttlMs);
     this.#open();

@@ -6,7 +6,7 @@
  * StoreUnavailableError (the gateway answers 503), while the client keeps reconnecting in the
  * background with a capped backoff and recovers on its own when Redis comes back.
  *
- * Commands: get = GET, getAndTouch = GETEX PX, set = SET PX, setIfAbsent = SET NX PX,
+ * Commands: get = GET, getAndTouch = GETEX PX, getVia = a Lua script (GET, then GETEX PX), set = SET PX, setIfAbsent = SET NX PX,
  * take = GETDEL, delete = DEL, increment = a Lua script (INCR, then PEXPIRE only when the key is
  * new: a fixed window, atomic), ttl = PTTL. Requires Redis >= 6.2 (GETEX, GETDEL).
  *
@@ -36,8 +36,20 @@ local n = redis.call('INCR', KEYS[1])
 if n == 1 or redis.call('PTTL', KEYS[1]) == -1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return n`;
 
-interface WithIncrement {
+/**
+ * GET the pointer, then GETEX PX the key it names (under the same prefix): one round trip. The
+ * target key is not declared in KEYS, so this needs a single Redis server (or Sentinel), not Cluster.
+ */
+const GET_VIA_LUA = `
+local target = redis.call('GET', KEYS[1])
+if not target then return false end
+local value = redis.call('GETEX', ARGV[1] .. target, 'PX', ARGV[2])
+if not value then return false end
+return {target, value}`;
+
+interface WithScripts {
   pcIncrement(key: string, ttlMs: number): Promise<number>;
+  pcGetVia(pointerKey: string, prefix: string, ttlMs: number): Promise<[string, string] | null>;
 }
 
 /** Parses a redis:// or rediss:// URL into ioredis options; errors never echo the password. */
@@ -76,7 +88,7 @@ export function redactRedisUrl(url: string): string {
 
 export class RedisEphemeralStore implements EphemeralStore {
   readonly kind = 'redis' as const;
-  readonly #redis: Redis & WithIncrement;
+  readonly #redis: Redis & WithScripts;
   readonly #prefix: string;
   readonly #secrets: string[];
   readonly #connectTimeoutMs: number;
@@ -100,8 +112,11 @@ export class RedisEphemeralStore implements EphemeralStore {
       disconnectTimeout: 200,
       // Keep reconnecting forever in the background, with a capped exponential backoff.
       retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 16), maxBackoff),
-      scripts: { pcIncrement: { lua: INCREMENT_LUA, numberOfKeys: 1 } },
-    }) as Redis & WithIncrement;
+      scripts: {
+        pcIncrement: { lua: INCREMENT_LUA, numberOfKeys: 1 },
+        pcGetVia: { lua: GET_VIA_LUA, numberOfKeys: 1 },
+      },
+    }) as Redis & WithScripts;
     // Connection errors are reported through the rejected commands; without a listener
     // ioredis would print every reconnect failure.
     this.#redis.on('error', () => {});
@@ -126,6 +141,12 @@ export class RedisEphemeralStore implements EphemeralStore {
   async getAndTouch(key: string, ttlMs: number): Promise<string | null> {
     const ttl = checkTtl(ttlMs);
     return this.#run(() => this.#redis.getex(this.#key(key), 'PX', ttl));
+  }
+
+  async getVia(pointerKey: string, ttlMs: number): Promise<{ target: string; value: string } | null> {
+    const ttl = checkTtl(ttlMs);
+    const found = await this.#run(() => this.#redis.pcGetVia(this.#key(pointerKey), this.#prefix, ttl));
+    return found === null ? null : { target: found[0], value: found[1] };
   }
 
   async set(key: string, value: string, ttlMs: number): Promise<void> {

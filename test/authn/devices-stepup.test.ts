@@ -149,7 +149,13 @@ test('ticked on the step-up page with a right code: this new browser is trusted 
   assert.ok(risen && deviceSet);
   assert.equal(answer.cookies.filter((c) => c.startsWith(`${gw.cookieName}=`)).length, 1, 'one session cookie');
   assert.equal(
-    (await gw.send({ host: 'app.test', target: '/trusted/x', headers: { cookie: risen } })).status,
+    (
+      await gw.send({
+        host: 'app.test',
+        target: '/trusted/x',
+        headers: { cookie: await gw.cookieFor(risen, 'app.test') },
+      })
+    ).status,
     200,
     'the risen session counts as a trusted device from its next request',
   );
@@ -168,7 +174,16 @@ test('ticked on the step-up page with a right code: this new browser is trusted 
     body: JSON.stringify({ username: 'alice', password: PASSWORD }),
   });
   const next = cookieFrom(again, gw.cookieName) ?? '';
-  assert.equal((await gw.send({ host: 'app.test', target: '/trusted/x', headers: { cookie: next } })).status, 200);
+  assert.equal(
+    (
+      await gw.send({
+        host: 'app.test',
+        target: '/trusted/x',
+        headers: { cookie: await gw.cookieFor(next, 'app.test') },
+      })
+    ).status,
+    200,
+  );
 });
 
 test('not ticked: the browser becomes a device, not a trusted one', async (t) => {
@@ -180,7 +195,16 @@ test('not ticked: the browser becomes a device, not a trusted one', async (t) =>
   const [device] = await newDevices(gw);
   assert.equal(device?.trustedUntil, null);
   const risen = cookieFrom(answer, gw.cookieName) ?? '';
-  assert.equal((await gw.send({ host: 'app.test', target: '/trusted/x', headers: { cookie: risen } })).status, 403);
+  assert.equal(
+    (
+      await gw.send({
+        host: 'app.test',
+        target: '/trusted/x',
+        headers: { cookie: await gw.cookieFor(risen, 'app.test') },
+      })
+    ).status,
+    403,
+  );
   assert.equal((await audited(gw, 'device.trusted')).length, 0);
 
   // back on this browser later (its device cookie sent), the box ticked this time: the same device is trusted

@@ -15,6 +15,8 @@ describe('forward-auth (/.portcullis/authz)', () => {
     t.after(() => gw.close());
     const alice = await gw.login('alice', 'app.test');
     const carol = await gw.login('carol', 'acme.test');
+    // carol's session handed to app.test as a browser gets it (single sign-on through the portal)
+    const carolOnApp = await gw.cookieFor(await gw.login('carol'), 'app.test');
     const cases: { name: string; headers: Record<string, string>; status: number; user?: string; location?: RegExp }[] =
       [
         {
@@ -56,8 +58,14 @@ describe('forward-auth (/.portcullis/authz)', () => {
         },
         {
           name: 'tenant user on an MSP app',
-          headers: { 'x-original-url': 'http://app.test/x', cookie: carol },
+          headers: { 'x-original-url': 'http://app.test/x', cookie: carolOnApp },
           status: 403,
+        },
+        {
+          name: 'a cookie of another host (copied) is no session here',
+          headers: { 'x-original-url': 'http://app.test/x', cookie: carol },
+          status: 401,
+          location: /\/\.portcullis\/login\?rd=/,
         },
         {
           name: 'tenant user on their app',

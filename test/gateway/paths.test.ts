@@ -94,7 +94,7 @@ test('request targets are normalised once: judged and forwarded alike', async (t
       for (const [target, status, upstreamUrl, why] of rows) {
         await t.test(`${target} -> ${status} (${why})`, async () => {
           const before = gw.upstream.seen.length;
-          const answer = await gw.send({ host, target, headers: { cookie } });
+          const answer = await gw.send({ host, target, headers: { cookie: await gw.cookieFor(cookie, host) } });
           assert.equal(answer.status, status, answer.body);
           if (upstreamUrl === null) {
             assert.equal(gw.upstream.seen.length, before, 'nothing is proxied');

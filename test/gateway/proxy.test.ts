@@ -62,7 +62,7 @@ test('host routing: unknown host, wildcard host, bare wildcard parent', async (t
       ['a.b.wild.test', 'a.b.wild.test'],
     ];
     for (const [host, forwardedHost] of rows) {
-      const seen = echo(await gw.send({ host, target: '/w', headers: { cookie } }));
+      const seen = echo(await gw.send({ host, target: '/w', headers: { cookie: await gw.cookieFor(cookie, host) } }));
       assert.equal(seen.url, '/w', host);
       assert.equal(seen.headers['remote-user'], 'alice', host);
       assert.equal(seen.headers['x-forwarded-host'], forwardedHost, host);
@@ -119,7 +119,7 @@ test('anonymous requests are challenged, never proxied', async (t) => {
 test('policy outcomes: allow, deny, signed-in identity, step-up', async (t) => {
   const gw = await startTestGateway();
   t.after(() => gw.close());
-  const alice = await gw.login('alice');
+  const alice = await gw.login('alice', 'app.test');
 
   await t.test('an allow rule is proxied without identity headers, signed in or not', async () => {
     for (const cookie of [undefined, alice]) {
@@ -214,7 +214,7 @@ test('policy outcomes: allow, deny, signed-in identity, step-up', async (t) => {
 test('spoofed identity headers are removed in every spelling', async (t) => {
   const gw = await startTestGateway();
   t.after(() => gw.close());
-  const alice = await gw.login('alice');
+  const alice = await gw.login('alice', 'app.test');
   const spellings = [
     'Remote-User',
     'REMOTE-USER',
@@ -264,7 +264,7 @@ test('spoofed identity headers are removed in every spelling', async (t) => {
 test("the gateway's cookies are removed, others kept byte-for-byte", async (t) => {
   const gw = await startTestGateway();
   t.after(() => gw.close());
-  const session = await gw.login('alice');
+  const session = await gw.login('alice', 'app.test');
   // the other cookies the gateway owns (the device cookie), whatever they are named
   const others = [...gw.runtime.state().ownCookies].filter((n) => n !== gw.cookieName).map((n) => `${n}=zzz`);
   assert.ok(others.length > 0);
@@ -289,7 +289,7 @@ test('X-Forwarded-* are written by the gateway', async (t) => {
   await t.test('from an untrusted peer the client values are replaced', async (t) => {
     const gw = await startTestGateway();
     t.after(() => gw.close());
-    const cookie = await gw.login('alice');
+    const cookie = await gw.login('alice', 'app.test');
     const seen = echo(
       await gw.send({
         host: 'app.test',
@@ -320,7 +320,7 @@ test('X-Forwarded-* are written by the gateway', async (t) => {
       },
     });
     t.after(() => gw.close());
-    const cookie = await gw.login('alice');
+    const cookie = await gw.login('alice', 'app.test');
     const rows: [sentFor: string | undefined, upstreamFor: string][] = [
       ['203.0.113.7', '203.0.113.7, 127.0.0.1'],
       ['198.51.100.1, 203.0.113.7', '198.51.100.1, 203.0.113.7, 127.0.0.1'],
@@ -342,18 +342,23 @@ test('users: tenant isolation and disabled accounts', async (t) => {
   t.after(() => gw.close());
 
   await t.test('carol (tenant acme) is denied on the MSP app whatever the rules say', async () => {
+    // her session reaches these hosts through the single sign-on hand-off, as in a browser
     const carol = await gw.login('carol');
+    const onApp = await gw.cookieFor(carol, 'app.test');
     for (const target of ['/x', '/health', '/admin/x']) {
-      const answer = await notProxied(gw, () => gw.send({ host: 'app.test', target, headers: { cookie: carol } }));
+      const answer = await notProxied(gw, () => gw.send({ host: 'app.test', target, headers: { cookie: onApp } }));
       assert.equal(answer.status, 403, target);
       assert.equal(answer.json().error, 'access_denied', target);
     }
-    const wild = await notProxied(gw, () => gw.send({ host: 'x.wild.test', target: '/x', headers: { cookie: carol } }));
+    const onWild = await gw.cookieFor(carol, 'x.wild.test');
+    const wild = await notProxied(gw, () =>
+      gw.send({ host: 'x.wild.test', target: '/x', headers: { cookie: onWild } }),
+    );
     assert.equal(wild.status, 403);
   });
 
   await t.test('carol reaches her own tenant app', async () => {
-    const carol = await gw.login('carol');
+    const carol = await gw.login('carol', 'acme.test');
     const seen = echo(await gw.send({ host: 'acme.test', target: '/x', headers: { cookie: carol } }));
     assert.equal(seen.headers['remote-user'], 'carol');
     const claims = decodeJwt(String(seen.headers['x-portcullis-assertion']));
@@ -362,7 +367,7 @@ test('users: tenant isolation and disabled accounts', async (t) => {
   });
 
   await t.test("MSP staff (no tenant) are judged by the tenant app's rules, not isolated", async () => {
-    const alice = await gw.login('alice');
+    const alice = await gw.login('alice', 'acme.test');
     const seen = echo(await gw.send({ host: 'acme.test', target: '/x', headers: { cookie: alice } }));
     assert.equal(seen.headers['remote-user'], 'alice');
     assert.equal(decodeJwt(String(seen.headers['x-portcullis-assertion'])).aud, 'acme');
@@ -404,7 +409,7 @@ test('an upstream that is down -> 502 without upstream detail', async (t) => {
 test('hop-by-hop headers from the client do not turn a good request into a 502', async (t) => {
   const gw = await startTestGateway();
   t.after(() => gw.close());
-  const cookie = await gw.login('alice');
+  const cookie = await gw.login('alice', 'app.test');
   const rows: [label: string, method: string, headers: Record<string, string>][] = [
     ['Expect: 100-continue on a POST with a body (curl does this above 1 KiB)', 'POST', { expect: '100-continue' }],
     ['Keep-Alive', 'GET', { 'keep-alive': 'timeout=5' }],
@@ -457,7 +462,7 @@ test("an app's own identity header names are stripped and written like the defau
     },
   });
   t.after(() => gw.close());
-  const alice = await gw.login('alice');
+  const alice = await gw.login('alice', 'custom.test');
   const spoofed = {
     'X-Auth-User': 'mallory',
     x_auth_groups: 'mallory',

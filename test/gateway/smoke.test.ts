@@ -7,7 +7,7 @@ test('a signed-in user reaches the upstream with identity headers', async (t) =>
   t.after(() => gw.close());
   const anon = await gw.send({ host: 'app.test', target: '/x' });
   assert.equal(anon.status, 401);
-  const cookie = await gw.login('alice');
+  const cookie = await gw.login('alice', 'app.test');
   const ok = await gw.send({ host: 'app.test', target: '/x', headers: { cookie } });
   assert.equal(ok.status, 200, ok.body);
   const seen = ok.json<{ headers: Record<string, string> }>();

@@ -19,9 +19,9 @@ test('sessions live in the shared Redis: two gateways, one sign-in, one logout',
   );
   const out = await b.send({
     method: 'POST',
-    host: 'portal.test',
+    host: 'app.test',
     target: '/.portcullis/api/logout',
-    headers: { cookie, 'content-type': 'application/json', origin: 'http://portal.test' },
+    headers: { cookie, 'content-type': 'application/json', origin: 'http://app.test' },
     body: '{}',
   });
   assert.equal(out.status, 204);

@@ -60,7 +60,7 @@ async function refused(gw: TestGateway, path: string, headers: Record<string, st
 test('WebSocket upgrades pass the gate', async (t) => {
   const gw = await startTestGateway();
   t.after(() => gw.close());
-  const alice = await gw.login('alice');
+  const alice = await gw.login('alice', 'app.test');
 
   await t.test('without a session the upgrade is refused', async () => {
     const outcome = await refused(gw, '/ws', { host: 'app.test' }, 401);
@@ -120,7 +120,7 @@ test('WebSocket upgrades pass the gate', async (t) => {
   });
 
   await t.test('an app with websocket disabled refuses the upgrade', async () => {
-    const carol = await gw.login('carol');
+    const carol = await gw.login('carol', 'acme.test');
     const outcome = await refused(gw, '/ws', { host: 'acme.test', cookie: carol }, 403);
     assert.equal(JSON.parse(outcome.body).error, 'websocket_disabled');
   });

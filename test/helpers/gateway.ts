@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { stringify } from 'yaml';
 import { ManualClock } from '../../src/clock.ts';
+import { parseHost } from '../../src/routing/host-table.ts';
 import { type Runtime, startRuntime } from '../../src/runtime.ts';
 import { hashPassword } from '../../src/users/password.ts';
 import { type Answer, cookieFrom, send } from './http.ts';
@@ -78,6 +79,12 @@ export interface TestGateway {
   send(opts: Parameters<typeof send>[1]): Promise<Answer>;
   /** signs in through the JSON API on `host`; returns the `name=value` cookie */
   login(user: string, host?: string, password?: string): Promise<string>;
+  /**
+   * The cookie a browser holding the portal's `cookie` gets on `host` through the single sign-on
+   * hand-off (the portal's page, then the host's /.portcullis/sso), as each host holds a handle of
+   * its own on the session; the portal's cookie itself for the portal.
+   */
+  cookieFor(cookie: string, host: string): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -152,6 +159,29 @@ export async function startTestGateway(opts: TestGatewayOptions = {}): Promise<T
       if (answer.status !== 200 || cookie === undefined)
         throw new Error(`login of ${user} failed: ${answer.status} ${answer.body}`);
       return cookie;
+    },
+    async cookieFor(cookie, host) {
+      const name = parseHost(host)?.hostname;
+      if (name === undefined) throw new Error(`not a host: ${host}`);
+      if (name === runtime.state().portalHost) return cookie;
+      const rd = `http://${name}/`;
+      const page = await send(port, {
+        host: runtime.state().publicUrl.host,
+        target: `/.portcullis/login?rd=${encodeURIComponent(rd)}`,
+        headers: { cookie, accept: 'text/html' },
+      });
+      const code = /name="code" value="([A-Za-z0-9_-]{43})"/.exec(page.body)?.[1];
+      if (code === undefined) throw new Error(`no hand-off to ${name}: ${page.status} ${page.body.slice(0, 200)}`);
+      const answer = await send(port, {
+        method: 'POST',
+        host: name,
+        target: '/.portcullis/sso',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', origin: runtime.state().publicUrl.origin },
+        body: new URLSearchParams({ code, rd }).toString(),
+      });
+      const handed = cookieFrom(answer, cookieName);
+      if (handed === undefined) throw new Error(`hand-off to ${name} failed: ${answer.status} ${answer.body}`);
+      return handed;
     },
     async close() {
       await runtime.close();

@@ -98,6 +98,28 @@ export function ephemeralConformance(name: string, make: () => Promise<Conforman
       assertTtl(await store.ttl(key('t')), 120_000, clock);
     });
 
+    test('getVia follows a pointer to the value it names and slides only the target', async ({ store, clock }, key) => {
+      assert.equal(await store.getVia(key('p'), 1000), null, 'no pointer');
+      await store.set(key('p'), key('target'), 60_000);
+      assert.equal(await store.getVia(key('p'), 1000), null, 'a pointer to nothing');
+      assert.equal(await store.ttl(key('target')), null, 'getVia must not create the target');
+      await store.set(key('target'), 'the value', 1000);
+      assert.deepEqual(await store.getVia(key('p'), 5000), { target: key('target'), value: 'the value' });
+      assertTtl(await store.ttl(key('target')), 5000, clock);
+      assertTtl(await store.ttl(key('p')), 60_000, clock);
+      await store.delete(key('target'));
+      assert.equal(await store.getVia(key('p'), 1000), null, 'the target is gone: so is the answer');
+      await store.set(key('target'), 'back', 1000);
+      await store.delete(key('p'));
+      assert.equal(await store.getVia(key('p'), 1000), null, 'the pointer is gone: the target is not reached');
+      if (clock) {
+        await store.set(key('p2'), key('t2'), 1000);
+        await store.set(key('t2'), 'v', 60_000);
+        clock.advance(1000);
+        assert.equal(await store.getVia(key('p2'), 1000), null, 'an expired pointer leads nowhere');
+      }
+    });
+
     test('setIfAbsent sets once, then refuses', async ({ store, clock }, key) => {
       assert.equal(await store.setIfAbsent(key('n'), 'first', 60_000), true);
       assert.equal(await store.setIfAbsent(key('n'), 'second', 60_000), false);

@@ -7,6 +7,7 @@ const NOW = 1_800_000_000_000;
 const MIN = 60_000;
 const session = (factors: Session['factors']): Session => ({
   v: 1,
+  sid: 'a-session',
   user: 'alice',
   createdAt: NOW - 60 * MIN,
   authTime: NOW - 60 * MIN,
