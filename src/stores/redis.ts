@@ -10,7 +10,7 @@
  * take = GETDEL, delete = DEL, increment = a Lua script (INCR, then PEXPIRE only when the key is
  * new: a fixed window, atomic), ttl = PTTL. Requires Redis >= 6.2 (GETEX, GETDEL).
  *
- * Keys are namespaced with a prefix (default 'pc:'). The URL password never appears in an
+ * Keys are namespaced with a prefix (default 'pc:'; the URL's `?prefix=` names another). The URL password never appears in an
  * error: causes are rebuilt from the message only (ioredis attaches command arguments to its
  * errors) with the password redacted.
  */
@@ -75,6 +75,25 @@ export function parseRedisUrl(url: string): RedisOptions {
   return options;
 }
 
+const PREFIX = /^[A-Za-z0-9:_.-]{1,64}$/;
+
+/**
+ * The key prefix named by the URL's `prefix` parameter (`redis://host/0?prefix=staging:`), so that
+ * several deployments can share one Redis; 'pc:' by default.
+ */
+export function redisPrefixOf(url: string): string {
+  let prefix: string | null = null;
+  try {
+    prefix = new URL(url).searchParams.get('prefix');
+  } catch {
+    // parseRedisUrl reports a bad URL
+  }
+  if (prefix === null) return 'pc:';
+  if (!PREFIX.test(prefix))
+    throw new PortcullisError('PC_ERR_CONFIG_INVALID', 'redis URL prefix must be 1-64 of A-Z a-z 0-9 : _ . -');
+  return prefix;
+}
+
 /** The URL with its password replaced by '***' (safe to log). */
 export function redactRedisUrl(url: string): string {
   try {
@@ -97,7 +116,7 @@ export class RedisEphemeralStore implements EphemeralStore {
   /** Creates the client; it connects in the background. Prefer `connect()`, which waits for ready. */
   constructor(url: string, options: RedisEphemeralStoreOptions = {}) {
     const parsed = parseRedisUrl(url);
-    this.#prefix = options.prefix ?? 'pc:';
+    this.#prefix = options.prefix ?? redisPrefixOf(url);
     this.#connectTimeoutMs = options.connectTimeoutMs ?? 2000;
     const password = parsed.password;
     this.#secrets = password ? [password, encodeURIComponent(password)] : [];

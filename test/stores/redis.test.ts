@@ -10,7 +10,7 @@ import { inspect } from 'node:util';
 import { Redis } from 'ioredis';
 import { PortcullisError, StoreUnavailableError } from '../../src/errors.ts';
 import { openEphemeral } from '../../src/stores/open.ts';
-import { parseRedisUrl, RedisEphemeralStore, redactRedisUrl } from '../../src/stores/redis.ts';
+import { parseRedisUrl, RedisEphemeralStore, redactRedisUrl, redisPrefixOf } from '../../src/stores/redis.ts';
 import { deleteRedisPrefix } from '../helpers/redis-keys.ts';
 import { redisAvailable, requireService } from '../helpers/services.ts';
 import { ephemeralConformance } from './ephemeral-conformance.ts';
@@ -84,6 +84,13 @@ describe('redis URL handling', () => {
     assert.equal(tls.port, 6379);
     assert.equal(tls.db, 0);
     assert.deepEqual(tls.tls, { servername: '::1' });
+  });
+
+  it('takes a key prefix from ?prefix=, checked, and pc: by default', () => {
+    assert.equal(redisPrefixOf('redis://127.0.0.1:6379/0'), 'pc:');
+    assert.equal(redisPrefixOf('redis://127.0.0.1:6379/0?prefix=staging:'), 'staging:');
+    for (const bad of ['', 'a b', 'x'.repeat(65), 'é', '{tag}'])
+      assert.throws(() => redisPrefixOf(`redis://h/0?prefix=${encodeURIComponent(bad)}`), /prefix/, bad);
   });
 
   it('refuses other schemes and bad databases without echoing the password', () => {
