@@ -21,6 +21,7 @@ import { AssertionSigner } from './proxy/assertion.ts';
 import { loadSigningKeys, type SigningKey } from './proxy/signing-keys.ts';
 import type { UpstreamOptions } from './proxy/upstream.ts';
 import { type Random, systemRandom } from './random.ts';
+import { SESSION_ENDS_POLL_MS, SessionEnds } from './session/session-ends.ts';
 import { SessionStore } from './session/session-store.ts';
 import { buildState, type GatewayState } from './state.ts';
 import type { DurableStore } from './stores/durable.ts';
@@ -55,6 +56,8 @@ export interface Runtime {
   readonly ephemeral: EphemeralStore;
   readonly durable: DurableStore;
   readonly sessions: SessionStore;
+  /** the administrators' "sessions ended before" marks, read from the durable store every few seconds */
+  readonly sessionEnds: SessionEnds;
   readonly devices: Devices;
   readonly audit: AuditLog;
   readonly metrics: Metrics;
@@ -97,7 +100,23 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const metrics = createMetrics();
   const audit = new AuditLog({ durable, logger, clock, onWriteError: () => metrics.observeStoreError('durable') });
   const s = initial.state.session;
-  const sessions = new SessionStore(ephemeral, clock, random, { idleMs: s.idleMs, maxLifetimeMs: s.maxLifetimeMs });
+  const sessionEnds = new SessionEnds(durable);
+  await sessionEnds.refresh();
+  const sessions = new SessionStore(
+    ephemeral,
+    clock,
+    random,
+    { idleMs: s.idleMs, maxLifetimeMs: s.maxLifetimeMs },
+    (user) => sessionEnds.before(user),
+  );
+  // the marks administrators set from the command line (reset-mfa, revoke-sessions)
+  const endsTimer = setInterval(() => {
+    sessionEnds.refresh().catch((err: Error) => {
+      metrics.observeStoreError('durable');
+      logger.error({ err: { message: err.message } }, 'cannot read ended sessions from the durable store');
+    });
+  }, SESSION_ENDS_POLL_MS);
+  endsTimer.unref();
   const setup = new SetupTokens(clock, random);
   const lockout = new Lockout({ store: ephemeral, clock, settings: () => reloader.current.state.lockout });
   const box = new SecretBox(await loadSecretKeys({ env: env.PORTCULLIS_SECRET_KEYS, dataDir: g.data_dir }));
@@ -175,6 +194,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     ephemeral,
     durable,
     sessions,
+    sessionEnds,
     devices,
     audit,
     metrics,
@@ -191,6 +211,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       return { gateway, admin: adminUrl };
     },
     async close() {
+      clearInterval(endsTimer);
       reloader.close();
       await app.close();
       await admin.close();

@@ -2,15 +2,18 @@
  * `portcullis user reset-mfa NAME [--config F]`: an administrator's recovery of a user who lost
  * their device. Removes every second factor of the user and voids their recovery codes; the
  * user enrols again at the next sign-in that needs a second factor. Every device of the user is
- * forgotten too (the lost one may be trusted). The action is an audit event; the user's
- * sessions are left to `portcullis user revoke-sessions`. Exit codes: 0 done, 1 refused
- * (unknown user, invalid config, store down), 2 usage.
+ * forgotten too (the lost one may be trusted), and every session of the user ends (a thief
+ * holding the phone and a session is out): at once in a shared Redis, and within seconds in a
+ * gateway that keeps them in memory (it reads the mark this command sets in the durable store).
+ * The action is an audit event. Exit codes: 0 done, 1 refused (unknown user, invalid config,
+ * store down), 2 usage.
  */
 import { recordAdminAction } from '../audit/admin-event.ts';
 import { systemClock } from '../clock.ts';
 import { openDurable } from '../stores/open.ts';
 import { canonicalUsername } from '../users/canonical.ts';
-import { loadFilesOrReport, userKnown } from './config-or-exit.ts';
+import { loadStateOrReport, userKnown } from './config-or-exit.ts';
+import { endUserSessions, sessionsEndedLine } from './end-sessions.ts';
 import { parseFlags } from './flags.ts';
 import type { CliIo } from './io.ts';
 
@@ -29,25 +32,27 @@ export async function runUserResetMfa(args: string[], io: CliIo): Promise<number
     io.stderr.write(`portcullis: invalid user name\nusage: ${USAGE}\n`);
     return 2;
   }
-  const files = await loadFilesOrReport(io, parsed.flags.config);
-  if (files === null || !userKnown(io, files, user)) return 1;
+  const state = await loadStateOrReport(io, parsed.flags.config);
+  if (state === null || !userKnown(io, state.files, user)) return 1;
+  const files = state.files;
   const durable = await openDurable(files.gateway.stores.durable, files.baseDir);
   try {
     const now = systemClock.now();
     const removed = await durable.removeAllFactors(user);
     await durable.replaceRecoveryCodes(user, [], now);
     const forgotten = await durable.removeAllDevices(user);
+    const ended = await endUserSessions(durable, state, user, now);
     await recordAdminAction(
       durable,
       systemClock,
       'admin.reset_mfa',
       { user, tenant: files.users[user]?.tenant ?? null },
-      { factors_removed: removed, devices_forgotten: forgotten },
+      { factors_removed: removed, devices_forgotten: forgotten, sessions_ended: ended },
     );
     io.stdout.write(
       `removed ${removed} factor(s) and the recovery codes of ${user}, and forgot ${forgotten} device(s); they enrol again at their next sign-in that needs a second factor\n`,
     );
-    io.stdout.write(`their live sessions are not ended: see portcullis user revoke-sessions ${user}\n`);
+    io.stdout.write(`${sessionsEndedLine(ended, user)}\n`);
     return 0;
   } finally {
     await durable.close();

@@ -82,7 +82,15 @@ export class SessionStore {
     private readonly clock: Clock,
     private readonly random: Random,
     private timeouts: SessionTimeouts,
+    /** the time at or before which a user's sessions are over (an administrator ended them), if any */
+    private readonly endedBefore: (user: string) => number | undefined = () => undefined,
   ) {}
+
+  /** Whether the session is over: past its lifetime, or ended by an administrator. */
+  private over(session: Session): boolean {
+    const cut = this.endedBefore(session.user);
+    return this.clock.now() >= this.expiresAt(session) || (cut !== undefined && session.createdAt <= cut);
+  }
 
   /** Applied on config reload. */
   setTimeouts(timeouts: SessionTimeouts): void {
@@ -99,7 +107,7 @@ export class SessionStore {
     const found = await this.store.getVia(handleKey(handle, scope), this.timeouts.idleMs);
     if (found === null) return null;
     const session = parse(found.value);
-    if (session === null || recordKey(session.sid) !== found.target || this.clock.now() >= this.expiresAt(session)) {
+    if (session === null || recordKey(session.sid) !== found.target || this.over(session)) {
       await this.store.delete(found.target);
       return null;
     }
@@ -137,7 +145,7 @@ export class SessionStore {
    */
   async attach(sid: string, scope: string): Promise<Handled | null> {
     const session = parse(await this.store.get(recordKey(sid)));
-    if (session === null || session.sid !== sid || this.clock.now() >= this.expiresAt(session)) return null;
+    if (session === null || session.sid !== sid || this.over(session)) return null;
     return { id: await this.issue(session, scope), session };
   }
 
@@ -221,7 +229,7 @@ export class SessionStore {
     const found: { key: string; session: Session }[] = [];
     for (const key of await this.store.members(indexKey(user))) {
       const session = parse(await this.store.get(key));
-      if (session === null || session.user !== user || this.clock.now() >= this.expiresAt(session)) {
+      if (session === null || session.user !== user || this.over(session)) {
         await this.store.removeFromSet(indexKey(user), key);
         continue;
       }

@@ -92,6 +92,12 @@ export interface SignInRecord {
   deviceId: string | null;
 }
 
+/** Every session of `user` created at or before `before` (ms) is over. */
+export interface SessionEnd {
+  readonly user: string;
+  readonly before: number;
+}
+
 export interface DurableStore {
   readonly kind: 'sqlite' | 'postgres';
   appendAudit(record: AuditRecord): Promise<void>;
@@ -156,6 +162,14 @@ export interface DurableStore {
   recordSignIn(record: SignInRecord, keep: number): Promise<void>;
   /** The user's sign-ins at or after `since`, newest first, at most `limit`. */
   listSignIns(user: string, since: number, limit: number): Promise<SignInRecord[]>;
+  /**
+   * Marks every session of the user created at or before `time` as over; a later mark wins over
+   * an earlier one. Gateways read the marks (listSessionEnds) and end those sessions whatever
+   * their ephemeral store: the way a command-line tool reaches sessions held in a gateway's memory.
+   */
+  endSessionsBefore(user: string, time: number): Promise<void>;
+  /** The marks set after `since` (a mark's time), oldest first. */
+  listSessionEnds(since: number): Promise<SessionEnd[]>;
   /** The highest migration version applied. */
   schemaVersion(): Promise<number>;
   ping(): Promise<void>;

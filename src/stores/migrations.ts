@@ -125,6 +125,12 @@ export const MIGRATIONS: readonly Migration[] = [
     sql: devicesTables('integer primary key'),
     postgres: devicesTables('bigint generated always as identity primary key'),
   },
+  {
+    version: 4,
+    name: 'session ends',
+    // per user: every session created at or before this time (ms) is over (reset-mfa, revoke-sessions)
+    sql: 'create table session_ends (user_name text primary key, ended_before bigint not null);',
+  },
 ];
 
 /** The highest version this code knows. */

@@ -94,6 +94,9 @@ export const SQL = {
   trustDevice: 'update devices set trusted_at = ?, trusted_until = ? where user_name = ? and id = ?',
   removeDevice: 'delete from devices where user_name = ? and id = ?',
   removeAllDevices: 'delete from devices where user_name = ?',
+  endSessions: `insert into session_ends (user_name, ended_before) values (?, ?)
+    on conflict (user_name) do update set ended_before = max(ended_before, excluded.ended_before)`,
+  listSessionEnds: 'select user_name, ended_before from session_ends where ended_before > ? order by ended_before',
   addSignIn: `insert into sign_ins (user_name, time, ip, country, latitude, longitude, device_id)
     values (?, ?, ?, ?, ?, ?, ?)`,
   pruneSignIns: `delete from sign_ins where user_name = ?

@@ -33,6 +33,7 @@ import {
   FACTOR_KINDS,
   type FactorRecord,
   type RecoveryCodeCount,
+  type SessionEnd,
   type SignInRecord,
 } from './durable.ts';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS, type Migration, SCHEMA_MIGRATIONS_SQL } from './migrations.ts';
@@ -378,6 +379,20 @@ export class SqliteDurableStore implements DurableStore {
     checkCount('limit', limit, MAX_SIGN_IN_LIMIT);
     const rows = this.#run(() => this.#prepared(SQL.listSignIns).all(user, since, limit) as SignInRow[]);
     return rows.map(toSignIn);
+  }
+
+  async endSessionsBefore(user: string, time: number): Promise<void> {
+    checkText('user', user);
+    checkTime('time', time);
+    this.#run(() => this.#prepared(SQL.endSessions).run(user, time));
+  }
+
+  async listSessionEnds(since: number): Promise<SessionEnd[]> {
+    checkTime('since', since);
+    const rows = this.#run(
+      () => this.#prepared(SQL.listSessionEnds).all(since) as { user_name: string; ended_before: number }[],
+    );
+    return rows.map((r) => ({ user: r.user_name, before: Number(r.ended_before) }));
   }
 
   async schemaVersion(): Promise<number> {

@@ -50,9 +50,11 @@ test('user sessions / revoke-sessions: listed from the shared Redis, ended on ev
   assert.equal((await audit.queryAudit({ event: 'admin.revoke_sessions', user: name }))[0]?.detail?.sessions, 2);
 });
 
-test('with the memory store the session commands refuse and say why', async (t) => {
-  const gw = await startTestGateway();
+test('with the memory store, listing refuses and says why; revoking marks the sessions ended', async (t) => {
+  // the command runs on the system clock, as the gateway does outside tests
+  const gw = await startTestGateway({ clock: new ManualClock(Date.now()) });
   t.after(() => gw.close());
+  const alice = await gw.login('alice');
   const err = new Capture();
   const code = await runUserSessions(
     ['alice', '--config', join(gw.dir, 'config/gateway.yaml')],
@@ -61,4 +63,20 @@ test('with the memory store the session commands refuse and say why', async (t) 
   );
   assert.equal(code, 1);
   assert.match(err.text, /memory of the running gateway/);
+
+  const out = new Capture();
+  const revoked = await runUserSessions(
+    ['alice', '--config', join(gw.dir, 'config/gateway.yaml')],
+    { stdin: process.stdin, stdout: out, stderr: err },
+    'revoke',
+  );
+  assert.equal(revoked, 0, err.text);
+  assert.match(out.text, /the sessions of alice end in the running gateway within 2 seconds/);
+  await gw.runtime.sessionEnds.refresh();
+  const session = await gw.send({
+    host: 'portal.test',
+    target: '/.portcullis/api/session',
+    headers: { cookie: alice },
+  });
+  assert.equal(session.status, 401);
 });

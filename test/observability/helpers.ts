@@ -5,6 +5,7 @@ import type {
   DurableStore,
   FactorRecord,
   RecoveryCodeCount,
+  SessionEnd,
   SignInRecord,
 } from '../../src/stores/durable.ts';
 
@@ -106,6 +107,10 @@ export class FakeDurable implements DurableStore {
     throw new Error('FakeDurable: sign-in history is not implemented');
   }
   async listSignIns(): Promise<SignInRecord[]> {
+    return [];
+  }
+  async endSessionsBefore(): Promise<void> {}
+  async listSessionEnds(): Promise<SessionEnd[]> {
     return [];
   }
   ping(): Promise<void> {

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { PortcullisError, StoreUnavailableError } from '../../src/errors.ts';
+import { SessionEnds } from '../../src/session/session-ends.ts';
 import type { AuditRecord } from '../../src/stores/durable.ts';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from '../../src/stores/migrations.ts';
 import { openDurable } from '../../src/stores/open.ts';
@@ -85,6 +86,29 @@ describe('SqliteDurableStore', () => {
       migrationRows(file).map((r) => r.version),
       [...MIGRATIONS.map((m) => m.version), next.version],
     );
+  });
+
+  it('session ends: one mark per user, a later mark wins, read back by what was set since', async () => {
+    const store = await SqliteDurableStore.open(freshPath());
+    const ends = new SessionEnds(store);
+    await store.endSessionsBefore('alice', 1_000);
+    await store.endSessionsBefore('bob', 2_000);
+    await store.endSessionsBefore('alice', 500);
+    assert.deepEqual(await store.listSessionEnds(0), [
+      { user: 'alice', before: 1_000 },
+      { user: 'bob', before: 2_000 },
+    ]);
+    assert.deepEqual(await store.listSessionEnds(1_000), [{ user: 'bob', before: 2_000 }]);
+    await ends.refresh();
+    assert.equal(ends.before('alice'), 1_000);
+    assert.equal(ends.before('carol'), undefined);
+    await store.endSessionsBefore('alice', 3_000);
+    await ends.refresh();
+    assert.equal(ends.before('alice'), 3_000, 'a later mark is read on the next refresh');
+    await assert.rejects(store.endSessionsBefore('', 1), TypeError);
+    await store.close();
+    await assert.rejects(ends.refresh(), StoreUnavailableError);
+    assert.equal(ends.before('alice'), 3_000, 'a store that is down keeps the marks held');
   });
 
   it('refuses a database whose schema is newer than the code', async () => {
