@@ -89,8 +89,8 @@ describe('migration 3 (devices)', () => {
     await assert.rejects(v2.listSignIns('alice', 0, 10), StoreUnavailableError, 'no sign_ins table yet');
     await v2.close();
 
-    const v3 = await SqliteDurableStore.open(file);
-    assert.equal(LATEST_SCHEMA_VERSION, 3);
+    const v3 = await SqliteDurableStore.open(file, { migrations: MIGRATIONS.slice(0, 3) });
+    assert.equal(MIGRATIONS[2]?.version, 3);
     assert.equal(await v3.schemaVersion(), 3);
     assert.deepEqual(await v3.queryAudit({}), [audit], 'the audit trail survives');
     assert.deepEqual(await v3.listFactors('alice'), [factor], 'the factors survive');
@@ -108,7 +108,7 @@ describe('migration 3 (devices)', () => {
     db.close();
 
     const again = await SqliteDurableStore.open(file);
-    assert.equal(await again.schemaVersion(), 3);
+    assert.equal(await again.schemaVersion(), LATEST_SCHEMA_VERSION, 'and the later ones apply in turn');
     assert.deepEqual(await again.listDevices('alice'), [device({})], 'reopening keeps the devices');
     assert.deepEqual(await again.listSignIns('alice', 0, 10), [signIn({})], 'and the sign-ins');
     await again.close();
