@@ -12,7 +12,7 @@ import {
 import { csrfGuard } from './csrf.ts';
 import type { PortalDeps } from './deps.ts';
 import { trustDevice, trustRefusal } from './device-trust.ts';
-import { decisionFor } from './next-step.ts';
+import { decisionFor, factorChoices, type ProofMethod } from './next-step.ts';
 import { auditFactor, hasFreshSecondFactor, proveFactor, raiseSession, type Signed, signedIn } from './prove-factor.ts';
 import { defaultRedirect, safeRedirect } from './redirect.ts';
 
@@ -51,8 +51,8 @@ export function factorPageRoutes(deps: PortalDeps) {
       }
       return s;
     }
-    /** What rd's rule asks of a second factor: a key only (phishing-resistant, or methods without totp). */
-    function needs(request: FastifyRequest, s: Signed, rd: string | null) {
+    /** The second factors that meet rd's rule: held (to prove) and enrollable, as the JSON API says. */
+    async function offer(request: FastifyRequest, s: Signed, rd: string | null) {
       const decision =
         rd === null
           ? null
@@ -62,21 +62,15 @@ export function factorPageRoutes(deps: PortalDeps) {
               userAgent: request.headers['user-agent'],
               session: s.session,
             });
-      const require = decision?.action === 'authenticate' ? decision.require : null;
-      const methods = require?.methods;
-      const keyOnly = require?.level === 'phishing_resistant' || (methods !== undefined && !methods.includes('totp'));
-      return { keyOnly, methods };
+      return factorChoices(
+        decision?.action === 'authenticate' ? decision.require : null,
+        await deps.factors.list(s.user.name),
+      );
     }
 
     /** The ways this user can prove a second factor for rd, as the step-up page offers them. */
     async function choices(request: FastifyRequest, s: Signed, rd: string | null): Promise<ProofChoices> {
-      const kinds = new Set((await deps.factors.list(s.user.name)).map((f) => f.kind));
-      const { keyOnly, methods } = needs(request, s, rd);
-      return {
-        webauthn: kinds.has('webauthn') && (methods === undefined || methods.includes('webauthn')),
-        totp: kinds.has('totp') && !keyOnly,
-        recovery: !keyOnly && methods === undefined,
-      };
+      return choicesOf((await offer(request, s, rd)).prove);
     }
 
     /**
@@ -133,9 +127,12 @@ export function factorPageRoutes(deps: PortalDeps) {
       const rd = rdOf(request, (request.query as { rd?: string }).rd);
       const s = await session(request, reply, rd);
       if (s === null) return reply;
-      const offered = await choices(request, s, rd);
-      if (!offered.webauthn && !offered.totp) return html(reply, noFactorPage({ user: s.user.name, rd }));
-      return html(reply, stepUpPage({ user: s.user.name, rd, trustFor: trustOffer(request, s, rd), choices: offered }));
+      const { prove, enrol } = await offer(request, s, rd);
+      if (prove.length === 0) return html(reply, noFactorPage({ user: s.user.name, rd, enrol }));
+      return html(
+        reply,
+        stepUpPage({ user: s.user.name, rd, trustFor: trustOffer(request, s, rd), choices: choicesOf(prove) }),
+      );
     });
 
     app.post('/stepup', { onRequest: form, schema: { body: ProveForm } }, async (request, reply) => {
@@ -179,8 +176,9 @@ export function factorPageRoutes(deps: PortalDeps) {
           302,
         );
       }
-      const totp = needs(request, s, rd).keyOnly ? null : await deps.factors.startTotp(s.user.name);
-      return html(reply, enrollPage({ user: s.user.name, rd, totp }));
+      const { enrol } = await offer(request, s, rd);
+      const totp = enrol.includes('totp') ? await deps.factors.startTotp(s.user.name) : null;
+      return html(reply, enrollPage({ user: s.user.name, rd, key: enrol.includes('webauthn'), totp }));
     });
 
     app.post('/enroll', { onRequest: form, schema: { body: CodeForm } }, async (request, reply) => {
@@ -198,6 +196,7 @@ export function factorPageRoutes(deps: PortalDeps) {
           reply,
           enrollPage({
             user: s.user.name,
+            key: (await offer(request, s, rd)).enrol.includes('webauthn'),
             totp: again,
             rd,
             error: 'That code is not valid. Check the time on your phone and try the next code.',
@@ -221,5 +220,12 @@ export function factorPageRoutes(deps: PortalDeps) {
     });
   };
 }
+
+/** The step-up page's sections for the ways to prove a second factor. */
+const choicesOf = (prove: readonly ProofMethod[]): ProofChoices => ({
+  webauthn: prove.includes('webauthn'),
+  totp: prove.includes('totp'),
+  recovery: prove.includes('recovery'),
+});
 
 const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);

@@ -1,11 +1,13 @@
 import { lazyGeo, requestFacts } from '../context/request-facts.ts';
 import { normalizePath } from '../gate/normalize-path.ts';
 import { evaluate } from '../policy/evaluate.ts';
-import type { Decision } from '../policy/types.ts';
+import type { Decision, Requirement } from '../policy/types.ts';
 import { meetsRequirement, type Session } from '../session/session.ts';
 import type { GatewayState } from '../state.ts';
+import type { FactorRecord } from '../stores/durable.ts';
 import type { DirectoryUser } from '../users/directory.ts';
 import type { SecondFactors } from './second-factors.ts';
+import { verifiedUserAtRegistration } from './webauthn/ceremonies.ts';
 
 export type NextStep =
   | { readonly status: 'authenticated' }
@@ -52,9 +54,39 @@ export function decisionFor(
   );
 }
 
+/** A way to prove a second factor, as `mfa_required` names it. */
+export type ProofMethod = 'webauthn' | 'totp' | 'recovery';
+/** A factor a user can enrol here (push: not yet), as `enrollment_required` names it. */
+export type EnrolMethod = 'webauthn' | 'totp';
+
+/** What the enrolment page offers, in its order: keys and passkeys first, then the app. */
+const ENROLLABLE: readonly EnrolMethod[] = ['webauthn', 'totp'];
+
+/**
+ * The second factors that meet `require` (null: no rule asks, such as the portal's own pages):
+ * those the user holds (`prove`; recovery codes stand in for them unless the rule names the
+ * factors or needs a key) and those they may enrol (`enrol`). For `phishing_resistant` only a
+ * key that verified the user (PIN, biometrics) when it was registered counts as held: a key
+ * without it would be refused. The JSON API and the pages both answer from this.
+ */
+export function factorChoices(
+  require: Pick<Requirement, 'level' | 'methods'> | null,
+  held: readonly FactorRecord[],
+): { readonly prove: readonly ProofMethod[]; readonly enrol: readonly EnrolMethod[] } {
+  const keyOnly = require?.level === 'phishing_resistant';
+  const accepts = (m: EnrolMethod) =>
+    (!keyOnly || m === 'webauthn') && (require?.methods === undefined || require.methods.includes(m));
+  const holds = (m: EnrolMethod) => held.some((f) => f.kind === m && (!keyOnly || verifiedUserAtRegistration(f)));
+  const enrol = ENROLLABLE.filter(accepts);
+  const prove: ProofMethod[] = enrol.filter(holds);
+  if (prove.length > 0 && !keyOnly && require?.methods === undefined) prove.push('recovery');
+  return { prove, enrol };
+}
+
 /**
  * After the password: what the page the user is going to (`rd`) needs. When its rule asks for
- * more than a password, the user proves a second factor they have, or enrols one first.
+ * more than a password, the user proves a second factor they have that meets it, or enrols one
+ * first: `methods` lists every one that would do.
  */
 export async function nextStep(
   factors: SecondFactors,
@@ -68,18 +100,8 @@ export async function nextStep(
   // what the sign-in proved may already be enough (a passkey proves more than a password)
   if (meetsRequirement(context.session, decision.require, context.now)) return { status: 'authenticated' };
   if (decision.require.level === 'password') return { status: 'authenticated' };
-  const has = new Set((await factors.list(user.name)).map((f) => f.kind));
-  if (decision.require.level === 'phishing_resistant')
-    return has.has('webauthn')
-      ? { status: 'mfa_required', methods: ['webauthn'] }
-      : { status: 'enrollment_required', methods: ['webauthn'] };
-  const usable = (['webauthn', 'totp'] as const).filter(
-    (m) => has.has(m) && (decision.require.methods === undefined || decision.require.methods.includes(m)),
-  );
-  if (usable.length > 0)
-    return { status: 'mfa_required', methods: decision.require.methods ? usable : [...usable, 'recovery'] };
-  // nothing usable: enrol what the rule accepts (an authenticator app unless it names only keys)
-  if (decision.require.methods !== undefined && !decision.require.methods.includes('totp'))
-    return { status: 'enrollment_required', methods: ['webauthn'] };
-  return { status: 'enrollment_required', methods: ['totp'] };
+  const { prove, enrol } = factorChoices(decision.require, await factors.list(user.name));
+  return prove.length > 0
+    ? { status: 'mfa_required', methods: prove }
+    : { status: 'enrollment_required', methods: enrol };
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { Type } from 'typebox';
+import { type TProperties, type TSchema, Type } from 'typebox';
 import { auditWhere } from '../audit/where.ts';
 import type { FactorName } from '../session/session.ts';
 import { csrfGuard } from './csrf.ts';
@@ -21,42 +21,68 @@ const B64 = (max: number) => Type.String({ pattern: '^[A-Za-z0-9_-]*$', maxLengt
 const Extensions = Type.Record(Type.String({ maxLength: 64 }), Type.Unknown(), { maxProperties: 16 });
 const Attachment = Type.Optional(Type.Union([Type.Literal('platform'), Type.Literal('cross-platform')]));
 
-const RegistrationResponse = Type.Object({
-  id: B64(1400),
-  rawId: B64(1400),
-  type: Type.Literal('public-key'),
-  response: Type.Object({
-    clientDataJSON: B64(8192),
-    attestationObject: B64(65536),
-    authenticatorData: Type.Optional(B64(65536)),
-    transports: Type.Optional(Type.Array(Type.String({ maxLength: 32 }), { maxItems: 10 })),
-    publicKeyAlgorithm: Type.Optional(Type.Integer()),
-    publicKey: Type.Optional(B64(8192)),
-  }),
-  authenticatorAttachment: Attachment,
-  clientExtensionResults: Extensions,
-});
-const AuthenticationResponse = Type.Object({
-  id: B64(1400),
-  rawId: B64(1400),
-  type: Type.Literal('public-key'),
-  response: Type.Object({
-    clientDataJSON: B64(8192),
-    authenticatorData: B64(65536),
-    signature: B64(2048),
-    userHandle: Type.Optional(B64(256)),
-  }),
-  authenticatorAttachment: Attachment,
-  clientExtensionResults: Extensions,
-});
-const RegisterVerifyBody = Type.Object(
-  { name: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })), response: RegistrationResponse },
-  { additionalProperties: false },
+const Strict = { additionalProperties: false } as const;
+
+/** PublicKeyCredential JSON of navigator.credentials.create(), as @simplewebauthn/browser returns it */
+const RegistrationResponse = Type.Object(
+  {
+    id: B64(1400),
+    rawId: B64(1400),
+    type: Type.Literal('public-key'),
+    response: Type.Object(
+      {
+        clientDataJSON: B64(8192),
+        attestationObject: B64(65536),
+        authenticatorData: Type.Optional(B64(65536)),
+        transports: Type.Optional(Type.Array(Type.String({ maxLength: 32 }), { maxItems: 10 })),
+        publicKeyAlgorithm: Type.Optional(Type.Integer()),
+        publicKey: Type.Optional(B64(8192)),
+      },
+      Strict,
+    ),
+    authenticatorAttachment: Attachment,
+    clientExtensionResults: Extensions,
+  },
+  Strict,
 );
-const LoginVerifyBody = Type.Object(
-  { response: AuthenticationResponse, rd: Type.Optional(Type.String({ maxLength: 4096 })) },
-  { additionalProperties: false },
+/** PublicKeyCredential JSON of navigator.credentials.get() */
+const AuthenticationResponse = Type.Object(
+  {
+    id: B64(1400),
+    rawId: B64(1400),
+    type: Type.Literal('public-key'),
+    response: Type.Object(
+      {
+        clientDataJSON: B64(8192),
+        authenticatorData: B64(65536),
+        signature: B64(2048),
+        userHandle: Type.Optional(B64(256)),
+      },
+      Strict,
+    ),
+    authenticatorAttachment: Attachment,
+    clientExtensionResults: Extensions,
+  },
+  Strict,
 );
+const KeyName = Type.String({ minLength: 1, maxLength: 64 });
+const Rd = Type.String({ maxLength: 4096 });
+
+/**
+ * A verify body: the bare credential JSON (contract), or the wrapper `{response, ...}`. An object
+ * with an `id` is taken as the bare credential, anything else as the wrapper, so a bad body is
+ * refused with the problem of the shape it meant (not "matches no schema").
+ */
+const credentialOrWrapper = <C extends TSchema, W extends TProperties>(credential: C, wrapper: W) =>
+  Type.Dependent(
+    Type.Object({ id: Type.Unknown() }),
+    credential,
+    Type.Object({ response: credential, ...wrapper }, Strict),
+  );
+const RegisterVerifyBody = credentialOrWrapper(RegistrationResponse, { name: Type.Optional(KeyName) });
+const RegisterVerifyQuery = Type.Object({ name: Type.Optional(KeyName) }, Strict);
+const LoginVerifyBody = credentialOrWrapper(AuthenticationResponse, { rd: Type.Optional(Rd) });
+const LoginVerifyQuery = Type.Object({ rd: Type.Optional(Rd) }, Strict);
 const Empty = Type.Object({}, { additionalProperties: false });
 
 export const WEBAUTHN_MESSAGES: Record<WebAuthnRefusal, string> = {
@@ -84,6 +110,32 @@ function refuse(reply: FastifyReply, r: Refused) {
     .send({ error: 'webauthn_failed', reason: r.error, message: WEBAUTHN_MESSAGES[r.error] });
 }
 
+type Wrapped<C> = { readonly response: C; readonly name?: string; readonly rd?: string };
+
+/**
+ * The credential of a verify body (either shape) and the wrapper's `field` (`name`, `rd`), which
+ * may come as a query parameter instead: the only way to give it with the bare shape. Null when
+ * it is given in both places (which one was meant is not guessed).
+ */
+function verifyInput<C extends { readonly id: string }>(
+  request: FastifyRequest,
+  field: 'name' | 'rd',
+): { credential: C; value: string | undefined } | null {
+  const body = request.body as C | Wrapped<C>;
+  const inQuery = (request.query as Partial<Record<typeof field, string>>)[field];
+  if ('id' in body) return { credential: body, value: inQuery };
+  const inBody = body[field];
+  if (inBody !== undefined && inQuery !== undefined) return null;
+  return { credential: body.response, value: inBody ?? inQuery };
+}
+
+/** 400 for a field given both in the body and in the query; nothing was looked at or spent. */
+const givenTwice = (reply: FastifyReply, field: string) =>
+  reply
+    .code(400)
+    .header('cache-control', 'no-store')
+    .send({ error: 'bad_request', message: `${field} is given both in the body and in the query: give it once.` });
+
 /** Binds a pending ceremony to the session (a digest: the session id itself is never a store key). */
 const ceremonyOf = (sessionId: string) => createHash('sha256').update(sessionId).digest('base64url').slice(0, 22);
 
@@ -94,7 +146,9 @@ const proofs = (uv: boolean): FactorName[] => (uv ? ['webauthn', 'webauthn_uv'] 
  * The WebAuthn JSON API (contract: `POST /.portcullis/api/webauthn/{register,login}/{options,verify}`):
  * registration of security keys and passkeys (signed in; next to existing factors only with a
  * second factor proven in the last 10 minutes), a second factor after the password, and
- * passwordless sign-in with a passkey when no session is there.
+ * passwordless sign-in with a passkey when no session is there. The verify endpoints take the
+ * bare PublicKeyCredential JSON (rd and name then in the query) or the wrapper `{response, ...}`;
+ * a body that fits neither is refused by its schema before a challenge is spent.
  */
 export function webauthnRoutes(deps: PortalDeps) {
   return async function webauthn(app: FastifyInstance): Promise<void> {
@@ -135,19 +189,20 @@ export function webauthnRoutes(deps: PortalDeps) {
 
     app.post(
       '/api/webauthn/register/verify',
-      { onRequest: json, schema: { body: RegisterVerifyBody } },
+      { onRequest: json, schema: { body: RegisterVerifyBody, querystring: RegisterVerifyQuery } },
       async (request, reply) => {
         reply.header('cache-control', 'no-store');
+        const input = verifyInput<RegistrationResponseJSON>(request, 'name');
+        if (input === null) return givenTwice(reply, 'name');
         const s = await signedIn(deps, request, reply);
         if (s === 'unavailable') return reply;
         if (s === null) return reply.code(401).send({ error: 'authentication_required' });
-        const body = request.body as { name?: string; response: RegistrationResponseJSON };
         const first = (await deps.factors.list(s.user.name)).length === 0;
         const result = await deps.webauthn.verifyRegistration(
           request.pc.state.webauthn,
           s.user.name,
-          body.response,
-          body.name ?? 'Security key',
+          input.credential,
+          input.value ?? 'Security key',
           ceremonyOf(s.sessionId),
         );
         if (!result.ok) {
@@ -201,10 +256,12 @@ export function webauthnRoutes(deps: PortalDeps) {
 
     app.post(
       '/api/webauthn/login/verify',
-      { onRequest: json, schema: { body: LoginVerifyBody } },
+      { onRequest: json, schema: { body: LoginVerifyBody, querystring: LoginVerifyQuery } },
       async (request, reply) => {
         reply.header('cache-control', 'no-store');
-        const body = request.body as { response: AuthenticationResponseJSON; rd?: string };
+        const input = verifyInput<AuthenticationResponseJSON>(request, 'rd');
+        if (input === null) return givenTwice(reply, 'rd');
+        const { credential, value: rdAsked } = input;
         const state = request.pc.state;
         const s = await signedIn(deps, request, reply);
         if (s === 'unavailable') return reply;
@@ -214,7 +271,7 @@ export function webauthnRoutes(deps: PortalDeps) {
           let refusal: Refused | null = null;
           // a key that does not verify the user is not enough for a phishing-resistant page: it is
           // refused, or the page would send the person straight back to the step-up
-          const rd = safeRedirect(body.rd, state, request.pc.origin);
+          const rd = safeRedirect(rdAsked, state, request.pc.origin);
           const decision =
             rd === null
               ? null
@@ -229,7 +286,7 @@ export function webauthnRoutes(deps: PortalDeps) {
             const r = await deps.webauthn.verifyAuthentication(
               state.webauthn,
               s.user.name,
-              body.response,
+              credential,
               ceremonyOf(s.sessionId),
             );
             if (!r.ok) {
@@ -252,7 +309,7 @@ export function webauthnRoutes(deps: PortalDeps) {
         }
 
         // passwordless: the passkey names its user
-        const result = await deps.webauthn.verifyAuthentication(state.webauthn, null, body.response);
+        const result = await deps.webauthn.verifyAuthentication(state.webauthn, null, credential);
         const entry = result.ok ? state.users.get(result.user) : undefined;
         const locked = result.ok ? await deps.lockout.isLocked(result.user, request.pc.ip) : false;
         if (!result.ok || entry === undefined || entry.disabled || locked) {
@@ -276,7 +333,7 @@ export function webauthnRoutes(deps: PortalDeps) {
           detail: { factor: 'passkey', credential: result.factor.name, user_verified: result.uv },
         });
         deps.metrics.observeLogin('success');
-        const redirect = safeRedirect(body.rd, state, request.pc.origin) ?? defaultRedirect(state);
+        const redirect = safeRedirect(rdAsked, state, request.pc.origin) ?? defaultRedirect(state);
         const step = await afterFirstFactor(deps, request, reply, signed, redirect);
         return step.status === 'authenticated' ? { status: 'authenticated', redirect } : step;
       },

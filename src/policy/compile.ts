@@ -3,20 +3,21 @@ import { CidrSet } from '../context/cidr.ts';
 import { hostPatternMatches, normalizeHostPattern } from './criteria/hosts.ts';
 import { criteria } from './criteria/index.ts';
 import type { PolicyFile, RuleSpec } from './schema.ts';
-import type {
-  AppAwareMatcher,
-  AppFacts,
-  CompileContext,
-  Criterion,
-  Decision,
-  Level,
-  Matcher,
-  Problem,
-  Reason,
-  Requirement,
-  RuleRef,
-  SecondFactorName,
-  YamlPath,
+import {
+  type AppAwareMatcher,
+  type AppFacts,
+  type CompileContext,
+  type Criterion,
+  type Decision,
+  type Level,
+  type Matcher,
+  MIN_MAX_AGE_MS,
+  type Problem,
+  type Reason,
+  type Requirement,
+  type RuleRef,
+  type SecondFactorName,
+  type YamlPath,
 } from './types.ts';
 
 /** One policy file as the loader hands it over: already schema-valid, with a way to locate paths. */
@@ -131,6 +132,13 @@ export function compilePolicies(
         error(['action'], 'authenticate needs require: { level: password | mfa | phishing_resistant }');
       if (spec.action !== 'authenticate' && spec.require)
         error(['require'], `require only applies to action authenticate, not ${spec.action}`);
+      const maxAge = spec.require?.max_age;
+      const maxAgeMs = maxAge === undefined ? 0 : parseDuration(maxAge);
+      if (maxAgeMs > 0 && maxAgeMs < MIN_MAX_AGE_MS)
+        error(
+          ['require', 'max_age'],
+          `max_age ${maxAge} is below the one-minute floor: a fresh proof must survive the redirect back to the page. Write 1m or more, or 0 ("prove it now": a proof of the last minute)`,
+        );
 
       const matchers: Matcher[] = [];
       const reasons: Reason[] = ['rule-matched'];

@@ -20,10 +20,12 @@ export const SecondFactor = Type.Union([Type.Literal('totp'), Type.Literal('weba
 export const Requirement = Type.Object(
   {
     level: Level,
-    // `max_age: 0` (prove it again on every request) is written unquoted, so YAML hands over the number 0
+    // `max_age: 0` (prove it now) is written unquoted, so YAML hands over the number 0; between 0
+    // and one minute is refused by the compiler, with the reason
     max_age: Type.Optional(
       Type.Union([Type.String({ pattern: DURATION_PATTERN }), Type.Literal(0)], {
-        description: 'the factor must have been proven within this time (0: on this very request)',
+        description:
+          'the factor must have been proven within this time: 1m or more, or 0 (prove it now: within the last minute)',
       }),
     ),
     methods: Type.Optional(Type.Array(SecondFactor, { minItems: 1, uniqueItems: true })),

@@ -144,9 +144,15 @@ export interface Criterion<Spec = unknown> {
   compile(spec: Spec, ctx: CompileContext): Matcher;
 }
 
+/**
+ * The shortest `max_age` a rule may state besides 0, and what 0 ("prove it now") means: a proof
+ * of the last minute. Shorter would lapse before the browser is back on the page it proved it for.
+ */
+export const MIN_MAX_AGE_MS = 60_000;
+
 export interface Requirement {
   readonly level: Level;
-  /** ms; undefined: no freshness demand */
+  /** ms: 0, or at least MIN_MAX_AGE_MS; undefined: no freshness demand */
   readonly maxAgeMs?: number;
   readonly methods?: readonly SecondFactorName[];
   /** false: the rule does not let a user trust the device on the way to its pages */

@@ -1,4 +1,4 @@
-import type { Level, SecondFactorName } from '../policy/types.ts';
+import { type Level, MIN_MAX_AGE_MS, type SecondFactorName } from '../policy/types.ts';
 
 /**
  * The factors a session can hold proofs of. `pwd` is the password; the rest are second factors.
@@ -34,8 +34,6 @@ export interface Session {
 }
 
 const SECOND_FACTORS: readonly SecondFactorName[] = ['totp', 'webauthn', 'push'];
-/** The shortest max_age in effect: a proof this recent always counts. */
-export const MIN_FRESHNESS_MS = 60_000;
 
 /** The authentication methods references (RFC 8176 words) of a session, for headers and the assertion. */
 export function amrOf(session: Session): string[] {
@@ -60,7 +58,8 @@ export function meetsRequirement(
   now: number,
 ): boolean {
   // max_age 0 ("prove it now") still has to survive the redirect back to the page: one minute
-  const maxAge = req.maxAgeMs === undefined ? undefined : Math.max(req.maxAgeMs, MIN_FRESHNESS_MS);
+  // (policy validation refuses anything else below it)
+  const maxAge = req.maxAgeMs === 0 ? MIN_MAX_AGE_MS : req.maxAgeMs;
   const fresh = (t: number | undefined) => t !== undefined && (maxAge === undefined || now - t <= maxAge);
   if (req.level === 'password') {
     // any proof counts as the first factor (a passkey sign-in, later, proves more than a password)

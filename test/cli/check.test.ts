@@ -78,6 +78,27 @@ rules:
     assert.match(err, /policies\/globex\.yaml:4:13: unknown key 'network' \(did you mean 'networks'\?\)\n/);
   });
 
+  test('a max_age under one minute exits 1, located, naming the floor and why; 0 and 1m pass', async () => {
+    const withMaxAge = (value: string) => ({
+      'policies/acme.yaml': ACME_POLICY.replace(
+        'require: { level: mfa }',
+        `require: { level: mfa, max_age: ${value} }`,
+      ),
+    });
+    const { code, out, err, dir } = await check(withMaxAge('45s'));
+    assert.equal(code, 1);
+    assert.equal(out, '');
+    assert.equal(
+      err,
+      `${dir.path('policies/acme.yaml')}:9:37: max_age 45s is below the one-minute floor: a fresh proof must survive the redirect back to the page. Write 1m or more, or 0 ("prove it now": a proof of the last minute)\n` +
+        `${dir.gateway}: 1 problem\n`,
+    );
+    for (const fine of ['0', '1m']) {
+      const { code: ok, err: none } = await check(withMaxAge(fine));
+      assert.equal(ok, 0, `${fine}: ${none}`);
+    }
+  });
+
   test('warnings alone do not fail the check', async () => {
     const { code, err } = await check({
       'policies/acme.yaml': ACME_POLICY.replace('hosts: [rmm.acme.example]', 'hosts: [old.acme.example]'),

@@ -101,7 +101,7 @@ test('JSON login answers what the destination needs: authenticated, enrollment_r
     });
   assert.equal((await login('http://app.test/reports')).json().status, 'authenticated');
   const needsEnrolment = await login('http://app.test/admin/x');
-  assert.deepEqual(needsEnrolment.json(), { status: 'enrollment_required', methods: ['totp'] });
+  assert.deepEqual(needsEnrolment.json(), { status: 'enrollment_required', methods: ['webauthn', 'totp'] });
   const cookie = cookieFrom(needsEnrolment, gw.cookieName) ?? '';
   const started = await gw.send({
     method: 'POST',

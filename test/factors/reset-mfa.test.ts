@@ -61,7 +61,7 @@ test('user reset-mfa: factors and recovery codes gone, audited; the user enrols 
     headers: { 'content-type': 'application/json', origin: 'http://portal.test' },
     body: JSON.stringify({ username: 'alice', password: PASSWORD, rd: 'http://app.test/admin/' }),
   });
-  assert.deepEqual(login.json(), { status: 'enrollment_required', methods: ['totp'] });
+  assert.deepEqual(login.json(), { status: 'enrollment_required', methods: ['webauthn', 'totp'] });
   assert.ok(cookieFrom(login, gw.cookieName));
 
   assert.equal(await runUserResetMfa(['nobody', '--config', config], io), 1, 'unknown user refused');

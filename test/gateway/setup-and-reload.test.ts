@@ -2,6 +2,10 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import pino from 'pino';
+import { stringify } from 'yaml';
+import type { PortcullisError } from '../../src/errors.ts';
+import { startRuntime } from '../../src/runtime.ts';
 import { DEFAULT_POLICY, startTestGateway } from '../helpers/gateway.ts';
 import { cookieFrom } from '../helpers/http.ts';
 
@@ -83,4 +87,51 @@ test('hot reload swaps a good policy and keeps the last good one on error', asyn
     'the last good policy stays',
   );
   assert.equal((await gw.send({ host: 'app.test', target: '/other', headers: { cookie } })).status, 200);
+});
+
+test('a max_age under one minute: a reload keeps the last good policy, and the gateway does not start', async (t) => {
+  const gw = await startTestGateway();
+  t.after(() => gw.close());
+  const cookie = await gw.login('bob', 'app.test');
+  const reports = async () => (await gw.send({ host: 'app.test', target: '/reports', headers: { cookie } })).status;
+  assert.equal(await reports(), 200);
+
+  const file = join(gw.dir, 'policies/00-msp.yaml');
+  const tooShort = {
+    rules: [
+      { name: 'no-reports', hosts: ['app.test'], paths: ['/reports'], action: 'deny' },
+      {
+        name: 'quick',
+        hosts: ['app.test'],
+        paths: ['/quick/**'],
+        action: 'authenticate',
+        require: { level: 'mfa', max_age: '30s' },
+      },
+      ...DEFAULT_POLICY.rules,
+    ],
+  };
+  writeFileSync(file, stringify(tooShort));
+  assert.equal(await gw.runtime.reloader.reload(), false, 'refused');
+  assert.equal(await reports(), 200, 'the last good policy stays');
+
+  await assert.rejects(
+    startRuntime({ configPath: join(gw.dir, 'config/gateway.yaml'), watch: false, logger: pino({ level: 'silent' }) }),
+    (err: PortcullisError) => {
+      assert.equal(err.code, 'PC_ERR_CONFIG_INVALID');
+      assert.match(err.message, /policies\/00-msp\.yaml:\d+:\d+: max_age 30s is below the one-minute floor/);
+      return true;
+    },
+  );
+
+  // 1m and 0 are fine
+  for (const maxAge of ['1m', 0]) {
+    writeFileSync(
+      file,
+      stringify({
+        rules: tooShort.rules.map((r) => (r.require ? { ...r, require: { level: 'mfa', max_age: maxAge } } : r)),
+      }),
+    );
+    assert.equal(await gw.runtime.reloader.reload(), true, String(maxAge));
+    assert.equal(await reports(), 403, 'the new policy is in force');
+  }
 });

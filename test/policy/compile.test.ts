@@ -250,6 +250,34 @@ rules:
     ]);
   });
 
+  test('max_age below the one-minute floor is an error naming it; 0 ("prove it now") and 1m or more are fine', () => {
+    const FLOOR =
+      'is below the one-minute floor: a fresh proof must survive the redirect back to the page. Write 1m or more, or 0 ("prove it now": a proof of the last minute)';
+    const table: [string, string | null][] = [
+      ['0', null],
+      ['"0"', null],
+      ['0s', null],
+      ['0ms', null],
+      ['1ms', `max_age 1ms ${FLOOR}`],
+      ['500ms', `max_age 500ms ${FLOOR}`],
+      ['1s', `max_age 1s ${FLOOR}`],
+      ['30s', `max_age 30s ${FLOOR}`],
+      ['59s', `max_age 59s ${FLOOR}`],
+      ['59999ms', `max_age 59999ms ${FLOOR}`],
+      ['60s', null],
+      ['60000ms', null],
+      ['1m', null],
+      ['15m', null],
+      ['12h', null],
+    ];
+    for (const [value, problem] of table) {
+      const { errors } = compile({
+        'm.yaml': `rules:\n  - name: a\n    hosts: [psa.msp.example]\n    action: authenticate\n    require: { level: mfa, max_age: ${value} }\n`,
+      });
+      assert.deepEqual(errors, problem === null ? [] : [`m.yaml:5:37: ${problem}`], value);
+    }
+  });
+
   test('errors in several files are all reported, in file order', () => {
     const { errors } = compile({
       'a.yaml': 'rules:\n  - name: a\n    action: authenticate\n',

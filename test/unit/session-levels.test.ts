@@ -35,6 +35,18 @@ const cases: [string, Session, { level: Level; maxAgeMs?: number; methods?: Seco
     { level: 'mfa', maxAgeMs: 0 },
     true,
   ],
+  [
+    'totp 60 s ago, mfa max_age 0: still within the minute',
+    session({ pwd: NOW - MIN, totp: NOW - MIN }),
+    { level: 'mfa', maxAgeMs: 0 },
+    true,
+  ],
+  [
+    'totp 61 s ago, mfa max_age 0: older than the minute',
+    session({ pwd: NOW - 2 * MIN, totp: NOW - MIN - 1000 }),
+    { level: 'mfa', maxAgeMs: 0 },
+    false,
+  ],
   ['totp session, methods [webauthn, push]', withTotp, { level: 'mfa', methods: ['webauthn', 'push'] }, false],
   ['totp session, methods [totp]', withTotp, { level: 'mfa', methods: ['totp'] }, true],
   ['totp session, phishing_resistant', withTotp, { level: 'phishing_resistant' }, false],

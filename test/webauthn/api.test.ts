@@ -611,6 +611,159 @@ describe('refusals', () => {
   });
 });
 
+describe('the verify bodies: the bare PublicKeyCredential JSON (contract) and the wrapper', () => {
+  type Shape = 'bare' | 'wrapper';
+  /** A verify request in `shape`: the credential alone with `fields` in the query, or wrapped with them. */
+  function verify(
+    gw: TestGateway,
+    shape: Shape,
+    path: 'register/verify' | 'login/verify',
+    credential: object,
+    fields: Record<string, string> = {},
+    cookie?: string,
+  ): Promise<Answer> {
+    const query = new URLSearchParams(fields).toString();
+    return shape === 'bare'
+      ? post(gw, `webauthn/${path}${query === '' ? '' : `?${query}`}`, credential, cookie)
+      : post(gw, `webauthn/${path}`, { response: credential, ...fields }, cookie);
+  }
+
+  for (const shape of ['bare', 'wrapper'] as const) {
+    it(`${shape}: registration names the key, a second factor heeds rd, a passkey signs in to rd`, async (t) => {
+      const gw = await gateway(t);
+      const passkey = new SoftAuthenticator();
+      const plain = new SoftAuthenticator({ uv: false });
+
+      // registration: the name given, then the default name
+      let cookie = await gw.login('alice');
+      let answer = await verify(
+        gw,
+        shape,
+        'register/verify',
+        passkey.register((await post(gw, 'webauthn/register/options', {}, cookie)).json<CreationOptionsJSON>(), ORIGIN),
+        { name: 'YubiKey' },
+        cookie,
+      );
+      assert.equal(answer.status, 200, answer.body);
+      assert.equal(answer.json<{ factor: { name: string } }>().factor.name, 'YubiKey');
+      cookie = cookieFrom(answer, gw.cookieName) ?? '';
+      answer = await verify(
+        gw,
+        shape,
+        'register/verify',
+        plain.register((await post(gw, 'webauthn/register/options', {}, cookie)).json<CreationOptionsJSON>(), ORIGIN),
+        {},
+        cookie,
+      );
+      assert.equal(answer.status, 200, answer.body);
+      assert.equal(answer.json<{ factor: { name: string } }>().factor.name, 'Security key');
+
+      // a second factor after the password: rd is read (a key without user verification is
+      // refused for the phishing-resistant page, taken without rd)
+      let signedIn = await gw.login('alice');
+      const proofs: [string, SoftAuthenticator, Record<string, string>, unknown][] = [
+        ['no uv, rd the vault', plain, { rd: VAULT }, refusal(401, 'user_verification_required')],
+        ['no uv, no rd', plain, {}, { status: 200, body: { status: 'authenticated' } }],
+        ['uv, rd the vault', passkey, { rd: VAULT }, { status: 200, body: { status: 'authenticated' } }],
+      ];
+      for (const [name, key, fields, want] of proofs) {
+        const options = await loginOptions(gw, signedIn);
+        const proof = await verify(gw, shape, 'login/verify', key.authenticate(options, ORIGIN), fields, signedIn);
+        assert.deepEqual(outcome(proof), want, name);
+        signedIn = cookieFrom(proof, gw.cookieName) ?? signedIn;
+        assert.deepEqual(await vault(gw, signedIn), key === passkey ? OPEN : NEEDS_KEY, name);
+      }
+
+      // passwordless: the passkey signs in and the answer sends the browser to rd
+      const signIn = await verify(gw, shape, 'login/verify', passkey.authenticate(await loginOptions(gw), ORIGIN), {
+        rd: VAULT,
+      });
+      assert.deepEqual(outcome(signIn), { status: 200, body: { status: 'authenticated', redirect: VAULT } });
+      assert.deepEqual(await vault(gw, cookieFrom(signIn, gw.cookieName)), OPEN);
+    });
+  }
+
+  it('malformed bodies and queries of either shape are 400, change nothing and spend no challenge', async (t) => {
+    const gw = await gateway(t);
+    const key = new SoftAuthenticator();
+    await enrol(gw, 'alice', key);
+    const alice = await gw.login('alice');
+    const assertion = key.authenticate(await loginOptions(gw, alice), ORIGIN);
+    const bob = await gw.login('bob');
+    const attestation = new SoftAuthenticator().register(
+      (await post(gw, 'webauthn/register/options', {}, bob)).json<CreationOptionsJSON>(),
+      ORIGIN,
+    );
+    const { rawId: _, ...noRawId } = assertion;
+    const ADDITIONAL = /must NOT have additional properties/;
+    const cases: [string, 'login/verify' | 'register/verify', string, unknown, RegExp][] = [
+      ['rd inside the bare credential', 'login/verify', '', { ...assertion, rd: VAULT }, ADDITIONAL],
+      [
+        'a key unknown to the assertion',
+        'login/verify',
+        '',
+        { ...assertion, response: { ...assertion.response, extra: 1 } },
+        ADDITIONAL,
+      ],
+      [
+        'a key unknown to the credential, wrapped',
+        'login/verify',
+        '',
+        { response: { ...assertion, x: 1 } },
+        ADDITIONAL,
+      ],
+      [
+        'a key unknown to the assertion, wrapped',
+        'login/verify',
+        '',
+        { response: { ...assertion, response: { ...assertion.response, extra: 1 } } },
+        ADDITIONAL,
+      ],
+      ['no rawId', 'login/verify', '', noRawId, /rawId/],
+      ['only an id', 'login/verify', '', { id: assertion.id }, /required property/],
+      ['an attestation to login', 'login/verify', '', attestation, /signature|additional/],
+      ['an array', 'login/verify', '', [assertion], /must be object/],
+      ['null', 'login/verify', '', 'null', /must be object/],
+      ['an unknown query parameter', 'login/verify', '?x=1', assertion, ADDITIONAL],
+      ['name is for registration', 'login/verify', '?name=Key', assertion, ADDITIONAL],
+      [
+        'rd in the wrapper and the query',
+        'login/verify',
+        `?rd=${encodeURIComponent(VAULT)}`,
+        { response: assertion, rd: VAULT },
+        /^rd is given both in the body and in the query/,
+      ],
+      ['an assertion to register', 'register/verify', '', assertion, /attestationObject|additional/],
+      ['name inside the bare credential', 'register/verify', '', { ...attestation, name: 'Key' }, ADDITIONAL],
+      ['an empty name', 'register/verify', '?name=', attestation, /fewer than 1/],
+      ['a long name', 'register/verify', `?name=${'k'.repeat(65)}`, attestation, /more than 64/],
+      ['rd is for login', 'register/verify', '?rd=x', attestation, ADDITIONAL],
+      [
+        'name in the wrapper and the query',
+        'register/verify',
+        '?name=A',
+        { response: attestation, name: 'B' },
+        /^name is given both in the body and in the query/,
+      ],
+    ];
+    for (const [name, path, query, body, message] of cases) {
+      const answer = await post(gw, `webauthn/${path}${query}`, body, path === 'login/verify' ? alice : bob);
+      assert.equal(answer.status, 400, `${name}: ${answer.body}`);
+      assert.equal(answer.json().error, 'bad_request', name);
+      assert.match(answer.json<{ message: string }>().message, message, name);
+      assert.deepEqual(answer.cookies, [], name);
+    }
+    assert.equal((await gw.runtime.lockout.status('alice')).failures, 0);
+    assert.deepEqual(await audit(gw, 'mfa.webauthn.failure'), []);
+    assert.deepEqual(await audit(gw, 'enroll.webauthn.failure'), []);
+    assert.deepEqual(await gw.runtime.durable.listFactors('bob'), []);
+    // both challenges were still there
+    assert.deepEqual((await post(gw, 'webauthn/login/verify', assertion, alice)).json(), { status: 'authenticated' });
+    const registered = await post(gw, 'webauthn/register/verify?name=Key', attestation, bob);
+    assert.equal(registered.json().status, 'registered', registered.body);
+  });
+});
+
 describe('portcullis user reset-mfa', () => {
   it('removes the WebAuthn credentials: the passkey no longer signs in', async (t) => {
     const gw = await gateway(t);

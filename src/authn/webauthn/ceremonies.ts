@@ -109,6 +109,15 @@ function dataOf(f: FactorRecord): CredentialData | null {
   return d as CredentialData;
 }
 
+/**
+ * Whether a key verified the user (PIN, biometrics) when it was registered: the sign that it can
+ * meet `phishing_resistant`. A key registered without (a security key with no PIN set) is
+ * offered as a second factor only.
+ */
+export function verifiedUserAtRegistration(f: FactorRecord): boolean {
+  return dataOf(f)?.uv === true;
+}
+
 /** Short, stable words for the audit trail from the library's messages (which may quote input). */
 function reasonOf(err: unknown): { error: WebAuthnRefusal; detail: string } {
   const m = err instanceof Error ? err.message : '';

@@ -83,25 +83,40 @@ ${recovery}`,
   );
 }
 
-/** No second factor yet: the way to enrol one. */
-export function noFactorPage(opts: { user: string; rd: string | null }): string {
+/** What can be set up, in words, for a link. */
+const SET_UP: Record<'webauthn' | 'totp', string> = {
+  webauthn: 'a security key or a passkey',
+  totp: 'an authenticator app',
+};
+
+/** No second factor that the page accepts: the way to enrol one, when one can be. */
+export function noFactorPage(opts: {
+  user: string;
+  rd: string | null;
+  enrol: readonly ('webauthn' | 'totp')[];
+}): string {
+  const next =
+    opts.enrol.length === 0
+      ? `<p>None of the second factors this page accepts can be set up here. Ask your administrator.</p>`
+      : `<p><a href="/.portcullis/enroll${opts.rd ? `?rd=${esc(encodeURIComponent(opts.rd))}` : ''}">Set up ${opts.enrol.map((m) => SET_UP[m]).join(' or ')}</a></p>`;
   return layout(
     'Second factor needed',
     `<h1>A second factor is needed</h1>
-<p>Signed in as <strong>${esc(opts.user)}</strong>. This page needs a second factor, and your account has none yet.</p>
-<p><a href="/.portcullis/enroll${opts.rd ? `?rd=${esc(encodeURIComponent(opts.rd))}` : ''}">Set up a security key, a passkey or an authenticator app</a></p>`,
+<p>Signed in as <strong>${esc(opts.user)}</strong>. This page needs a second factor that your account does not have yet.</p>
+${next}`,
   );
 }
 
 /**
- * Enrolment: a security key or passkey (with JavaScript), and an authenticator app (the QR code
- * as inline SVG, the secret for typing, the confirming code). `keyOnly`: the page the user is
- * going to needs a key (phishing-resistant), so the app is not offered.
+ * Enrolment of what the page the user is going to accepts (everything without one): a security
+ * key or passkey (`key`, with JavaScript), and an authenticator app (`totp`: the QR code as
+ * inline SVG, the secret for typing, the confirming code).
  */
 export function enrollPage(opts: {
   user: string;
   rd: string | null;
   error?: string;
+  key: boolean;
   totp: { qrSvg: string; secret: string } | null;
 }): string {
   const app = opts.totp
@@ -118,14 +133,21 @@ ${rdField(opts.rd)}
 <button type="submit">Confirm</button>
 </form>
 </section>`
-    : `<p data-webauthn-hide>The page you are going to needs a security key or passkey: an authenticator app is not enough there.</p>`;
+    : opts.key
+      ? `<p data-webauthn-hide>The page you are going to needs a security key or passkey: an authenticator app is not enough there.</p>`
+      : '';
+  const key = opts.key
+    ? keyRegistration(opts.rd)
+    : opts.totp
+      ? ''
+      : `<p>None of the second factors the page you are going to accepts can be set up here. Ask your administrator.</p>`;
   return layout(
     'Set up a second factor',
     `<h1>Set up a second factor</h1>
 <p>Signed in as <strong>${esc(opts.user)}</strong>.</p>
-${keyRegistration(opts.rd)}
+${key}
 ${app}`,
-    { scripts: WEBAUTHN_SCRIPTS },
+    opts.key ? { scripts: WEBAUTHN_SCRIPTS } : {},
   );
 }
 
