@@ -65,7 +65,12 @@ export function forwardAuthRoutes(deps: JudgeDeps) {
       });
       request.pc = { state, host: parsed.hostname, app: target, ip: client.ip, proto, origin };
 
-      const outcome = await judge(deps, request, reply, target, { path: normal.path, query: normal.query, method });
+      const outcome = await judge(deps, request, reply, target, {
+        path: normal.path,
+        forward: normal.forward,
+        query: normal.query,
+        method,
+      });
       switch (outcome.kind) {
         case 'unavailable':
           return reply;

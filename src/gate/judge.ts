@@ -21,6 +21,16 @@ export interface JudgeDeps {
   readonly signer: () => AssertionSigner;
 }
 
+/** The request as judged: its normalised paths (gate/normalize-path.ts), query and method. */
+export interface Target {
+  /** what the policy judges (path parameters removed) */
+  readonly path: string;
+  /** what the upstream gets (path parameters kept): the page a challenge comes back to */
+  readonly forward: string;
+  readonly query: string;
+  readonly method: string;
+}
+
 /** What the gate (inline proxy) and forward-auth do with a request. */
 export type Outcome =
   /** a store is down: 503 was already sent */
@@ -42,7 +52,7 @@ export async function judge(
   request: FastifyRequest,
   reply: FastifyReply,
   app: AppRuntime,
-  target: { readonly path: string; readonly query: string; readonly method: string },
+  target: Target,
 ): Promise<Outcome> {
   const pc = request.pc;
   const found = await readSession(request, reply, deps.sessions, deps.metrics);
@@ -71,7 +81,7 @@ export async function judge(
     return { kind: 'deny' };
   }
   const portal = (page: 'login' | 'stepup') =>
-    `${pc.state.publicUrl.origin}/.portcullis/${page}?rd=${encodeURIComponent(`${pc.origin}${target.path}${target.query}`)}`;
+    `${pc.state.publicUrl.origin}/.portcullis/${page}?rd=${encodeURIComponent(`${pc.origin}${target.forward}${target.query}`)}`;
   if (session === null || user === null || sessionId === undefined) {
     record(deps, request, decision, facts, 'access.challenge', 'challenge', target);
     deps.metrics.observeRequest(app.name, 'challenge');
