@@ -3,6 +3,7 @@ import { canonicalIp } from '../context/cidr.ts';
 import { clientAddress } from '../context/client-ip.ts';
 import { type JudgeDeps, judge } from '../gate/judge.ts';
 import { normalizePath } from '../gate/normalize-path.ts';
+import { methodOverrides } from '../proxy/strip-headers.ts';
 import { parseHost } from '../routing/host-table.ts';
 
 function first(value: string | string[] | undefined): string | undefined {
@@ -12,10 +13,28 @@ function first(value: string | string[] | undefined): string | undefined {
 const METHOD = /^[A-Z]{3,10}$/;
 
 /**
+ * The method that the described request's method-override headers name (any spelling, upper-cased as the
+ * frameworks read it): undefined when there are none, null when one is not a method or they disagree.
+ */
+function overrideMethod(headers: Record<string, string | string[] | undefined>): string | null | undefined {
+  let named: string | undefined;
+  for (const value of methodOverrides(headers)) {
+    for (const part of value.split(',')) {
+      const method = part.trim().toUpperCase();
+      if (!METHOD.test(method) || (named !== undefined && named !== method)) return null;
+      named = method;
+    }
+  }
+  return named;
+}
+
+/**
  * Forward-auth for an nginx (auth_request), Traefik (forwardAuth) or Caddy (forward_auth) in
  * front: `GET /.portcullis/authz` judges the URL the proxy describes, from `X-Original-URL`
  * (with `X-Original-Method`) or `X-Forwarded-Proto/Host/Uri` (with `X-Forwarded-Method`),
- * believed only when the caller is in `server.trusted_proxies`. Answers 200 with the identity
+ * believed only when the caller is in `server.trusted_proxies`. The proxy passes the client's
+ * method-override headers on to the upstream, so a request that carries them is judged with the
+ * method they name as well as its own (the stricter decision holds). Answers 200 with the identity
  * headers for the proxy to copy upstream, 401 with `Location` of the sign-in (or step-up)
  * page, or 403. The same judge as the inline proxy: one session lookup, the compiled policy.
  */
@@ -50,6 +69,13 @@ export function forwardAuthRoutes(deps: JudgeDeps) {
           .code(403)
           .send({ error: 'bad_request', message: 'The forwarded request is not described completely.' });
       }
+      const override = overrideMethod(h);
+      if (override === null) {
+        return reply.code(403).send({
+          error: 'bad_request',
+          message: 'The method-override headers do not name one method.',
+        });
+      }
       const target = state.hosts.lookupHostname(parsed.hostname);
       if (target === undefined)
         return reply.code(403).send({ error: 'unknown_host', message: 'This gateway does not serve that host.' });
@@ -65,7 +91,13 @@ export function forwardAuthRoutes(deps: JudgeDeps) {
       });
       request.pc = { state, host: parsed.hostname, app: target, ip: client.ip, proto, origin };
 
-      const outcome = await judge(deps, request, reply, target, { path: normal.path, query: normal.query, method });
+      const outcome = await judge(deps, request, reply, target, {
+        path: normal.path,
+        forward: normal.forward,
+        query: normal.query,
+        method,
+        override,
+      });
       switch (outcome.kind) {
         case 'unavailable':
           return reply;

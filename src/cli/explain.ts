@@ -142,6 +142,7 @@ export async function runExplain(args: string[], io: CliIo, env: NodeJS.ProcessE
     method: facts.method,
     host,
     path: normal.path,
+    forwarded: normal.forward,
     app: app.name,
     tenant: app.facts.tenant,
     user: user?.name ?? null,
@@ -162,7 +163,7 @@ export async function runExplain(args: string[], io: CliIo, env: NodeJS.ProcessE
         ? ''
         : `\nsign-in:  ${context.trusted_device ? 'trusted device' : 'device not trusted'}, risk ${context.risk?.length ? context.risk.join(', ') : 'none'}`;
     io.stdout.write(
-      `request:  ${facts.method} ${host}${normal.path} as ${user?.name ?? 'anonymous'} from ${ip ?? 'unknown IP'} (app ${app.name})\n` +
+      `request:  ${facts.method} ${host}${normal.path}${normal.forward === normal.path ? '' : ` (forwarded as ${normal.forward})`} as ${user?.name ?? 'anonymous'} from ${ip ?? 'unknown IP'} (app ${app.name})\n` +
         `context:  country ${context.country ?? 'unknown'}, ${context.time}${device && userAgent !== undefined ? `, ${device.type} ${device.os ?? '?'} ${device.browser ?? '?'}` : ''}${signIn}\n` +
         describe(decision),
     );

@@ -7,7 +7,8 @@ import { challenge, refuse } from './respond.ts';
  * The per-request gate of every proxied request (HTTP and WebSocket upgrade alike):
  * normalise the path -> judge (session, policy, level) -> challenge, refuse, or let the
  * request through with the identity headers the judge computed. The path that was judged is
- * the path that is forwarded. A store that cannot be reached is a 503, never a pass.
+ * the path that is forwarded, as the upstream reads it (path parameters kept: see
+ * normalize-path.ts). A store that cannot be reached is a 503, never a pass.
  */
 export function makeGate(deps: JudgeDeps) {
   return async function gate(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
@@ -22,10 +23,11 @@ export function makeGate(deps: JudgeDeps) {
       deps.metrics.observeRequest(app.name, 'bad_request');
       return refuse(request, reply, 400, 'bad_path', 'The request path is not acceptable.');
     }
-    request.raw.url = normal.path + normal.query;
+    request.raw.url = normal.forward + normal.query;
 
     const outcome = await judge(deps, request, reply, app, {
       path: normal.path,
+      forward: normal.forward,
       query: normal.query,
       method: request.method,
     });

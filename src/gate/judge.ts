@@ -7,7 +7,7 @@ import type { Metrics } from '../observability/metrics.ts';
 import { evaluate } from '../policy/evaluate.ts';
 import { type Decision, type Level, type RequestFacts, riskNames } from '../policy/types.ts';
 import type { AssertionSigner } from '../proxy/assertion.ts';
-import { meetsRequirement } from '../session/session.ts';
+import { meetsRequirement, type Session } from '../session/session.ts';
 import type { SessionStore } from '../session/session-store.ts';
 import type { AppRuntime } from '../state.ts';
 import { identityHeaders } from './identity-headers.ts';
@@ -19,6 +19,21 @@ export interface JudgeDeps {
   readonly audit: AuditLog;
   readonly metrics: Metrics;
   readonly signer: () => AssertionSigner;
+}
+
+/** The request as judged: its normalised paths (gate/normalize-path.ts), query and method. */
+export interface Target {
+  /** what the policy judges (path parameters removed) */
+  readonly path: string;
+  /** what the upstream gets (path parameters kept): the page a challenge comes back to */
+  readonly forward: string;
+  readonly query: string;
+  readonly method: string;
+  /**
+   * Forward-auth only: the method that method-override headers name, which the proxy in front passes on to
+   * an upstream that may read it. Both methods are judged and the stricter decision holds.
+   */
+  readonly override?: string | undefined;
 }
 
 /** What the gate (inline proxy) and forward-auth do with a request. */
@@ -42,7 +57,7 @@ export async function judge(
   request: FastifyRequest,
   reply: FastifyReply,
   app: AppRuntime,
-  target: { readonly path: string; readonly query: string; readonly method: string },
+  target: Target,
 ): Promise<Outcome> {
   const pc = request.pc;
   const found = await readSession(request, reply, deps.sessions, deps.metrics);
@@ -62,7 +77,9 @@ export async function judge(
     geo: lazyGeo(pc.state.geo, pc.ip),
     session,
   });
-  const decision = evaluate(pc.state.policy, facts);
+  let decision = evaluate(pc.state.policy, facts);
+  if (target.override !== undefined && target.override !== target.method)
+    decision = stricter(decision, evaluate(pc.state.policy, { ...facts, method: target.override }), session, now);
   pc.decision = decision;
   if (decision.action === 'allow') return { kind: 'pass', identity: undefined };
   if (decision.action === 'deny') {
@@ -71,7 +88,7 @@ export async function judge(
     return { kind: 'deny' };
   }
   const portal = (page: 'login' | 'stepup') =>
-    `${pc.state.publicUrl.origin}/.portcullis/${page}?rd=${encodeURIComponent(`${pc.origin}${target.path}${target.query}`)}`;
+    `${pc.state.publicUrl.origin}/.portcullis/${page}?rd=${encodeURIComponent(`${pc.origin}${target.forward}${target.query}`)}`;
   if (session === null || user === null || sessionId === undefined) {
     record(deps, request, decision, facts, 'access.challenge', 'challenge', target);
     deps.metrics.observeRequest(app.name, 'challenge');
@@ -85,6 +102,18 @@ export async function judge(
   return { kind: 'pass', identity: identityHeaders(app, user, session, sessionId, deps.signer(), now) };
 }
 
+/**
+ * Of two decisions on one request, the one that lets less through: a deny, else an authentication the
+ * session does not meet yet (the other one is asked after it), else either authentication, else allow.
+ */
+function stricter(a: Decision, b: Decision, session: Session | null, now: number): Decision {
+  if (a.action === 'deny') return a;
+  if (b.action === 'deny') return b;
+  if (a.action === 'allow') return b;
+  if (b.action === 'allow' || session === null) return a;
+  return meetsRequirement(session, a.require, now) ? b : a;
+}
+
 function record(
   deps: JudgeDeps,
   request: FastifyRequest,
@@ -92,7 +121,7 @@ function record(
   facts: RequestFacts,
   event: string,
   outcome: 'deny' | 'challenge',
-  target: { path: string; method: string },
+  target: Target,
 ): void {
   const pc = request.pc;
   deps.audit.record({
@@ -108,6 +137,9 @@ function record(
     detail: {
       reasons: decision.reasons,
       method: target.method,
+      ...(target.override !== undefined && target.override !== target.method
+        ? { method_override: target.override }
+        : {}),
       host: pc.host,
       path: target.path,
       ...(facts.risk ? { risk: riskNames(facts.risk) } : {}),

@@ -1,16 +1,25 @@
 /**
- * Canonicalises the raw request-target (origin-form) of an HTTP request. The resulting path is both what the
- * policy judges and what is forwarded upstream, so there is exactly one spelling for every accepted path and
- * anything whose meaning could differ between us and an upstream server is refused rather than guessed.
+ * Canonicalises the raw request-target (origin-form) of an HTTP request into the path the policy judges and
+ * the path that is forwarded upstream. There is exactly one spelling for every accepted path, and anything
+ * whose meaning could differ between us and an upstream server is refused rather than guessed.
+ *
+ * Path parameters: Tomcat, Jetty, Spring, Undertow (and IIS for `file.asp;.jpg`) read everything from the
+ * first ';' of a segment to the end of that segment as a parameter, not as part of the name: `/admin;x=1` is
+ * `/admin` to them. So the judged `path` is made of the segment names alone, and parameters are removed
+ * before dot-segments are resolved (`..;x` and `.;x` are dot-segments). The `forward` path is the same
+ * normalised path with the parameters of its (non-dot, non-empty) segments kept, so `;jsessionid=` URL
+ * rewriting keeps working: an upstream that reads parameters reads exactly the judged path, and one that
+ * does not sees a segment `admin;x`, which it cannot take for `/admin`.
  *
  * Path rules:
  *  - percent-escapes of unreserved characters (ALPHA DIGIT - . _ ~) are decoded; all other escapes are kept
  *    with upper-case hex;
- *  - refused: encoded '/' or '\', a literal '\' or '#', control characters (literal or encoded), malformed
- *    escapes, double encoding ('%25' followed by two hex digits), bytes that are not valid UTF-8 once decoded,
- *    dot-segments carrying parameters ('..;x', '.;x' — Tomcat treats them as dot-segments), and dot-segments
- *    climbing above the root;
- *  - duplicate slashes are collapsed before dot-segments are removed (RFC 3986 5.2.4); a trailing slash stays;
+ *  - refused: encoded '/', '\', '?', '#' or ';' (a proxy or container that decodes before it splits the
+ *    path would read a different path, query, fragment or parameter than we judged), a literal '\' or '#',
+ *    control characters (literal or encoded), malformed escapes, double encoding ('%25' followed by two hex
+ *    digits), bytes that are not valid UTF-8 once decoded, and dot-segments climbing above the root;
+ *  - duplicate slashes (and segments that are empty once their parameters are removed) are collapsed before
+ *    dot-segments are removed (RFC 3986 5.2.4); a trailing slash stays;
  *  - the output is pure ASCII: literal bytes 0x80-0xFF (Node's lenient parser hands them over as latin1
  *    characters; the default strict parser rejects them with a 400) and printable ASCII characters that are
  *    not allowed in a path (space " < > [ ] ^ ` { | }) are percent-encoded; characters above 0xFF are refused.
@@ -21,13 +30,25 @@
 
 export const MAX_PATH_LENGTH = 8192;
 
-export type NormalizedTarget = { ok: true; path: string; query: string } | { ok: false; reason: string };
+export type NormalizedTarget =
+  | {
+      ok: true;
+      /** what the policy judges: the segment names, parameters removed */
+      path: string;
+      /** what is forwarded upstream: `path` with the parameters of its segments kept */
+      forward: string;
+      query: string;
+    }
+  | { ok: false; reason: string };
 
 const HEX = '0123456789ABCDEF';
-/** Characters that stand for themselves in a canonical path (no '%': escapes take the slow path). */
-const CANONICAL = /^[A-Za-z0-9\-._~!$&'()*+,;=:@/]*$/;
-/** `/.` or `/..` as a whole segment, or followed by `;` (Tomcat's dot-segments with parameters). */
-const DOT_SEGMENT = /\/\.\.?(?:[/;]|$)/;
+/**
+ * Characters that stand for themselves in a canonical path without parameters (no '%': escapes take the
+ * slow path; no ';': parameters do).
+ */
+const CANONICAL = /^[A-Za-z0-9\-._~!$&'()*+,=:@/]*$/;
+/** `/.` or `/..` as a whole segment. */
+const DOT_SEGMENT = /\/\.\.?(?:\/|$)/;
 const fatalUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** 0: keep literal, 1: percent-encode, 2: refuse. Indexed by char code 0x00-0x7F. */
@@ -79,9 +100,9 @@ export function normalizePath(rawTarget: string): NormalizedTarget {
     if (c > 0xff) return fail('character outside 0x00-0xFF in query');
   }
   if (query.includes('%00')) return fail('encoded NUL in query');
-  // Fast path: a path of plain characters, without escapes, empty or dot segments, is already canonical.
+  // Fast path: a path of plain characters, without escapes, parameters, empty or dot segments, is already canonical.
   if (CANONICAL.test(rawPath) && !rawPath.includes('//') && !DOT_SEGMENT.test(rawPath))
-    return { ok: true, path: rawPath, query };
+    return { ok: true, path: rawPath, forward: rawPath, query };
 
   // Pass 1: decode/encode every character into canonical text, collecting decoded bytes for the UTF-8 check.
   let out = '';
@@ -99,6 +120,9 @@ export function normalizePath(rawTarget: string): NormalizedTarget {
       if (byte < 0x20 || byte === 0x7f) return fail('encoded control character');
       if (byte === 0x2f) return fail('encoded "/"');
       if (byte === 0x5c) return fail('encoded "\\"');
+      if (byte === 0x23) return fail('encoded "#"');
+      if (byte === 0x3f) return fail('encoded "?"');
+      if (byte === 0x3b) return fail('encoded ";"');
       if (byte >= 0x80) sawHighByte = true;
       bytes[byteCount++] = byte;
       out += isUnreserved(byte) ? String.fromCharCode(byte) : pct(byte);
@@ -125,23 +149,29 @@ export function normalizePath(rawTarget: string): NormalizedTarget {
     }
   }
 
-  // Pass 2: collapse empty segments, then remove dot-segments.
+  // Pass 2: remove the parameters of each segment (the text from its first ';': a literal one, as escapes of
+  // ';' were refused), collapse empty segments, then remove dot-segments; `names` is judged, `kept` forwarded.
   const segments = out.split('/');
-  const last = segments[segments.length - 1];
-  const trailingSlash = last === '' || last === '.' || last === '..';
-  const stack: string[] = [];
+  const names: string[] = [];
+  const kept: string[] = [];
+  let trailingSlash = false;
   for (const segment of segments) {
-    if (segment === '' || segment === '.') continue;
-    if (segment === '..') {
-      if (stack.length === 0) return fail('dot-segment above the root');
-      stack.pop();
+    const semicolon = segment.indexOf(';');
+    const name = semicolon === -1 ? segment : segment.slice(0, semicolon);
+    trailingSlash = name === '' || name === '.' || name === '..';
+    if (name === '' || name === '.') continue;
+    if (name === '..') {
+      if (names.length === 0) return fail('dot-segment above the root');
+      names.pop();
+      kept.pop();
       continue;
     }
-    if (/^\.\.?(;|%3B)/.test(segment)) return fail('dot-segment with parameters');
-    stack.push(segment);
+    names.push(name);
+    kept.push(segment);
   }
-  let path = '/' + stack.join('/');
-  if (trailingSlash && stack.length > 0) path += '/';
-  if (path.length > MAX_PATH_LENGTH) return fail('path too long');
-  return { ok: true, path, query };
+  const tail = trailingSlash && names.length > 0 ? '/' : '';
+  const path = `/${names.join('/')}${tail}`;
+  const forward = `/${kept.join('/')}${tail}`;
+  if (forward.length > MAX_PATH_LENGTH) return fail('path too long');
+  return { ok: true, path, forward, query };
 }

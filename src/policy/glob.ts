@@ -141,10 +141,18 @@ export function pathTestOf(shape: PathShape): PathTest {
   }
 }
 
-/** True when a path glob is valid: starts with `/`, `**` only as a whole segment. */
+/**
+ * Why a path glob is invalid, or null: it starts with `/`, has `**` only as a whole segment,
+ * and holds nothing a normalised path never holds (a path parameter, which is judged without
+ * its `;...`, or an escape the gateway refuses), since such a glob could never match.
+ */
 export function pathGlobProblem(glob: string): string | null {
   if (!glob.startsWith('/')) return 'a path must start with "/"';
   if (/\*\*\*/.test(glob)) return 'use "*" or "**", not "***"';
+  if (glob.includes(';'))
+    return 'a path cannot hold ";": paths are judged without their parameters (/admin;x=1 is /admin)';
+  if (/%(?:2f|5c|23|3f|3b|00)/i.test(glob))
+    return 'a path cannot hold an encoded "/", "\\", "#", "?", ";" or NUL: such requests are refused';
   for (const segment of glob.split('/')) {
     if (segment.includes('**') && segment !== '**') return '"**" must be a whole path segment, like /a/**/b';
   }

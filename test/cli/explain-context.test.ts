@@ -169,6 +169,7 @@ describe('explain with context', () => {
       method: 'GET',
       host: 'psa.msp.example',
       path: '/tickets',
+      forwarded: '/tickets',
       app: 'psa',
       tenant: null,
       user: 'alice',

@@ -17,7 +17,15 @@ async function explain(...args: string[]) {
 }
 
 interface JsonAnswer {
-  request: { host: string; path: string; method: string; app: string; user: string | null; ip: string | null };
+  request: {
+    host: string;
+    path: string;
+    forwarded: string;
+    method: string;
+    app: string;
+    user: string | null;
+    ip: string | null;
+  };
   decision: {
     action: string;
     rule: { name: string; file: string; index: number; tenant: string | null } | null;
@@ -118,7 +126,19 @@ describe('explain', () => {
   test('the path is judged normalised', async () => {
     const answer = await explainJson('--url', 'http://psa.msp.example//x/../%61dmin/./users');
     assert.equal(answer.request.path, '/admin/users');
+    assert.equal(answer.request.forwarded, '/admin/users');
     assert.equal(answer.decision.rule?.name, 'psa-admin-elsewhere');
+  });
+
+  test('path parameters are judged as the upstream reads them, and forwarded', async () => {
+    const answer = await explainJson('--url', 'http://psa.msp.example/public/..;/admin;jsessionid=1/users');
+    assert.equal(answer.request.path, '/admin/users');
+    assert.equal(answer.request.forwarded, '/admin;jsessionid=1/users');
+    assert.equal(answer.decision.rule?.name, 'psa-admin-elsewhere');
+    const { code, out } = await explain('--url', 'http://psa.msp.example/admin;x=1');
+    assert.equal(code, 0);
+    assert.match(out, /^request: {2}GET psa\.msp\.example\/admin \(forwarded as \/admin;x=1\) as anonymous /m);
+    assert.match(out, /^by: {7}rule \d+ 'psa-admin-elsewhere'/m);
   });
 
   test('--ip in a named network changes the decision; IPv4-mapped addresses count as IPv4', async () => {
@@ -155,7 +175,7 @@ describe('explain', () => {
   });
 
   test('an ambiguous path exits 1 with a 400 note', async () => {
-    for (const path of ['/a%2fb', '/a%5Cb', '/a%00b']) {
+    for (const path of ['/a%2fb', '/a%5Cb', '/a%00b', '/a%23b', '/a%3fb', '/a%3Fb', '/admin%3bx']) {
       const { code, out, err } = await explain('--url', `http://psa.msp.example${path}`);
       assert.equal(code, 1, path);
       assert.equal(out, '');

@@ -4,6 +4,18 @@ import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
 
 const TRUSTED = { server: { trusted_proxies: ['127.0.0.1/32'] } };
 
+type Case = { name: string; headers: Record<string, string>; status: number; user?: string; location?: RegExp };
+
+/** What Traefik and Caddy send: the request described in X-Forwarded-* headers. */
+function forwarded(uri: string, method = 'GET'): Record<string, string> {
+  return {
+    'x-forwarded-proto': 'http',
+    'x-forwarded-host': 'app.test',
+    'x-forwarded-uri': uri,
+    'x-forwarded-method': method,
+  };
+}
+
 /** What nginx's auth_request sends: the gateway's own name as Host, the real request described in headers. */
 function authz(gw: TestGateway, headers: Record<string, string>) {
   return gw.send({ host: 'portcullis.internal:8080', target: '/.portcullis/authz', headers });
@@ -17,76 +29,133 @@ describe('forward-auth (/.portcullis/authz)', () => {
     const carol = await gw.login('carol', 'acme.test');
     // carol's session handed to app.test as a browser gets it (single sign-on through the portal)
     const carolOnApp = await gw.cookieFor(await gw.login('carol'), 'app.test');
-    const cases: { name: string; headers: Record<string, string>; status: number; user?: string; location?: RegExp }[] =
-      [
-        {
-          name: 'anonymous, X-Original-URL',
-          headers: { 'x-original-url': 'http://app.test/reports?x=1' },
-          status: 401,
-          location: /^http:\/\/portal\.test\/\.portcullis\/login\?rd=http%3A%2F%2Fapp\.test%2Freports%3Fx%3D1$/,
+    const cases: Case[] = [
+      {
+        name: 'anonymous, X-Original-URL',
+        headers: { 'x-original-url': 'http://app.test/reports?x=1' },
+        status: 401,
+        location: /^http:\/\/portal\.test\/\.portcullis\/login\?rd=http%3A%2F%2Fapp\.test%2Freports%3Fx%3D1$/,
+      },
+      {
+        name: 'alice, X-Original-URL',
+        headers: { 'x-original-url': 'http://app.test/reports', cookie: alice },
+        status: 200,
+        user: 'alice',
+      },
+      {
+        name: 'alice, X-Forwarded-*',
+        headers: {
+          'x-forwarded-proto': 'http',
+          'x-forwarded-host': 'app.test',
+          'x-forwarded-uri': '/reports',
+          'x-forwarded-method': 'POST',
+          cookie: alice,
         },
-        {
-          name: 'alice, X-Original-URL',
-          headers: { 'x-original-url': 'http://app.test/reports', cookie: alice },
-          status: 200,
-          user: 'alice',
-        },
-        {
-          name: 'alice, X-Forwarded-*',
-          headers: {
-            'x-forwarded-proto': 'http',
-            'x-forwarded-host': 'app.test',
-            'x-forwarded-uri': '/reports',
-            'x-forwarded-method': 'POST',
-            cookie: alice,
+        status: 200,
+        user: 'alice',
+      },
+      { name: 'public path, anonymous', headers: { 'x-original-url': 'http://app.test/health' }, status: 200 },
+      {
+        name: 'public path, but POST',
+        headers: { 'x-original-url': 'http://app.test/health', 'x-original-method': 'POST' },
+        status: 401,
+      },
+      { name: 'deny rule', headers: { 'x-original-url': 'http://app.test/blocked/x', cookie: alice }, status: 403 },
+      {
+        name: 'mfa level not met: step-up',
+        headers: { 'x-original-url': 'http://app.test/admin/x', cookie: alice },
+        status: 401,
+        location: /\/\.portcullis\/stepup\?rd=/,
+      },
+      {
+        name: 'tenant user on an MSP app',
+        headers: { 'x-original-url': 'http://app.test/x', cookie: carolOnApp },
+        status: 403,
+      },
+      {
+        name: 'a cookie of another host (copied) is no session here',
+        headers: { 'x-original-url': 'http://app.test/x', cookie: carol },
+        status: 401,
+        location: /\/\.portcullis\/login\?rd=/,
+      },
+      {
+        name: 'tenant user on their app',
+        headers: { 'x-original-url': 'http://acme.test/x', cookie: carol },
+        status: 200,
+        user: 'carol',
+      },
+      { name: 'unknown host', headers: { 'x-original-url': 'http://evil.example/x', cookie: alice }, status: 403 },
+      {
+        name: 'ambiguous path',
+        headers: { 'x-original-url': 'http://app.test/blocked%2Fx', cookie: alice },
+        status: 403,
+      },
+      {
+        name: 'dot-segments judged after normalisation',
+        headers: { 'x-original-url': 'http://app.test/x/../blocked/y', cookie: alice },
+        status: 403,
+      },
+      {
+        name: 'path parameter: judged as /admin/x',
+        headers: { 'x-original-url': 'http://app.test/admin;x=1/x', cookie: alice },
+        status: 401,
+        location: /\/\.portcullis\/stepup\?rd=http%3A%2F%2Fapp\.test%2Fadmin%3Bx%3D1%2Fx$/,
+      },
+      {
+        name: 'empty path parameter, X-Forwarded-Uri',
+        headers: { ...forwarded('/admin;'), cookie: alice },
+        status: 401,
+        location: /\/\.portcullis\/stepup\?rd=/,
+      },
+      {
+        name: 'Tomcat traversal: judged as /blocked/x',
+        headers: { 'x-original-url': 'http://app.test/public/..;/blocked/x', cookie: alice },
+        status: 403,
+      },
+      {
+        name: 'Tomcat traversal, X-Forwarded-Uri',
+        headers: { ...forwarded('/public/..;x/blocked/x'), cookie: alice },
+        status: 403,
+      },
+      {
+        name: 'path parameter on the blocked area',
+        headers: { 'x-original-url': 'http://app.test/blocked;jsessionid=1/x', cookie: alice },
+        status: 403,
+      },
+      {
+        name: 'dot-segment with a parameter removed',
+        headers: { 'x-original-url': 'http://app.test/public/.;/x', cookie: alice },
+        status: 200,
+        user: 'alice',
+      },
+      {
+        name: 'anonymous: the sign-in comes back to the path with its parameter',
+        headers: { 'x-original-url': 'http://app.test/x;jsessionid=AB12?y=1' },
+        status: 401,
+        location: /\/\.portcullis\/login\?rd=http%3A%2F%2Fapp\.test%2Fx%3Bjsessionid%3DAB12%3Fy%3D1$/,
+      },
+      {
+        name: 'path parameter on a public path',
+        headers: { 'x-original-url': 'http://app.test/health;jsessionid=1' },
+        status: 200,
+      },
+      ...['/x%23', '/blocked%23/x', '/x%3f', '/x%3F', '/blocked%3F/y', '/x;a%3Fb', '/blocked%3Bx'].flatMap(
+        (path): Case[] => [
+          {
+            name: `encoded delimiter ${path}, X-Original-URL`,
+            headers: { 'x-original-url': `http://app.test${path}`, cookie: alice },
+            status: 403,
           },
-          status: 200,
-          user: 'alice',
-        },
-        { name: 'public path, anonymous', headers: { 'x-original-url': 'http://app.test/health' }, status: 200 },
-        {
-          name: 'public path, but POST',
-          headers: { 'x-original-url': 'http://app.test/health', 'x-original-method': 'POST' },
-          status: 401,
-        },
-        { name: 'deny rule', headers: { 'x-original-url': 'http://app.test/blocked/x', cookie: alice }, status: 403 },
-        {
-          name: 'mfa level not met: step-up',
-          headers: { 'x-original-url': 'http://app.test/admin/x', cookie: alice },
-          status: 401,
-          location: /\/\.portcullis\/stepup\?rd=/,
-        },
-        {
-          name: 'tenant user on an MSP app',
-          headers: { 'x-original-url': 'http://app.test/x', cookie: carolOnApp },
-          status: 403,
-        },
-        {
-          name: 'a cookie of another host (copied) is no session here',
-          headers: { 'x-original-url': 'http://app.test/x', cookie: carol },
-          status: 401,
-          location: /\/\.portcullis\/login\?rd=/,
-        },
-        {
-          name: 'tenant user on their app',
-          headers: { 'x-original-url': 'http://acme.test/x', cookie: carol },
-          status: 200,
-          user: 'carol',
-        },
-        { name: 'unknown host', headers: { 'x-original-url': 'http://evil.example/x', cookie: alice }, status: 403 },
-        {
-          name: 'ambiguous path',
-          headers: { 'x-original-url': 'http://app.test/blocked%2Fx', cookie: alice },
-          status: 403,
-        },
-        {
-          name: 'dot-segments judged after normalisation',
-          headers: { 'x-original-url': 'http://app.test/x/../blocked/y', cookie: alice },
-          status: 403,
-        },
-        { name: 'no description at all', headers: { cookie: alice }, status: 403 },
-        { name: 'not a URL', headers: { 'x-original-url': 'javascript:alert(1)', cookie: alice }, status: 403 },
-      ];
+          {
+            name: `encoded delimiter ${path}, X-Forwarded-Uri`,
+            headers: { ...forwarded(path), cookie: alice },
+            status: 403,
+          },
+        ],
+      ),
+      { name: 'no description at all', headers: { cookie: alice }, status: 403 },
+      { name: 'not a URL', headers: { 'x-original-url': 'javascript:alert(1)', cookie: alice }, status: 403 },
+    ];
     for (const c of cases) {
       const answer = await authz(gw, c.headers);
       assert.equal(answer.status, c.status, c.name);

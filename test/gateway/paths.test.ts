@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ACME_POLICY, DEFAULT_POLICY, startTestGateway } from '../helpers/gateway.ts';
+import { ACME_POLICY, DEFAULT_POLICY, PASSWORD, startTestGateway } from '../helpers/gateway.ts';
 
 /**
  * Raw request targets, sent byte-for-byte: the path that is judged is the path that is
- * forwarded, and anything ambiguous is refused before it can reach an upstream.
+ * forwarded, as the upstream reads it (path parameters, which Tomcat, Jetty and Spring drop,
+ * are judged without and forwarded with), and anything ambiguous is refused before it can
+ * reach an upstream.
  */
 
 type Row =
@@ -46,7 +48,33 @@ const APP_TEST: Row[] = [
   ['/%252e%252e/x', 400, null, 'double encoding'],
   ['/..', 400, null, 'above the root'],
   ['/a/../../b', 400, null, 'above the root, deeper'],
-  ['/..;x/admin', 400, null, 'dot-segment with parameters'],
+  ['/..;x/admin', 400, null, 'dot-segment with parameters above the root'],
+  ['/admin;x=1', 401, null, 'path parameter: judged as /admin'],
+  ['/admin;', 401, null, 'empty path parameter: judged as /admin'],
+  ['/admin;x/y', 401, null, 'judged as /admin/y'],
+  ['/;x/admin', 401, null, 'a segment that is only a parameter is an empty segment'],
+  ['/public/..;/admin', 401, null, 'Tomcat traversal: judged as /admin'],
+  ['/public/..;x=1/admin/y', 401, null, 'Tomcat traversal with a parameter value'],
+  ['/public/%2e%2e;/admin', 401, null, 'Tomcat traversal, encoded dots'],
+  ['/blocked;x', 403, null, 'judged as /blocked'],
+  ['/blocked;jsessionid=1/x', 403, null, 'judged as /blocked/x'],
+  ['/public/..;/blocked/x', 403, null, 'Tomcat traversal into the blocked area'],
+  ['/public/.;/x', 200, '/public/x', 'dot-segment with a parameter removed'],
+  ['/public;p/../x', 200, '/x', 'the parameter goes with its segment'],
+  ['/a;b/c', 200, '/a;b/c', 'judged as /a/c, forwarded with its parameter'],
+  ['/x;jsessionid=AB12CD', 200, '/x;jsessionid=AB12CD', 'URL rewriting of legacy Java apps keeps working'],
+  ['/blocked%3Bx', 400, null, 'encoded semicolon: a parameter once a proxy decodes it'],
+  ['/admin%3bx', 400, null, 'encoded semicolon, lower-case'],
+  ['/x%23', 400, null, 'encoded hash'],
+  ['/admin%23/x', 400, null, 'encoded hash after a segment'],
+  ['/%23/blocked', 400, null, 'encoded hash first'],
+  ['/x%3f', 400, null, 'encoded question mark, lower-case'],
+  ['/x%3F', 400, null, 'encoded question mark, upper-case'],
+  ['/blocked%3F/x', 400, null, 'encoded question mark after a segment'],
+  ['/%3Fblocked', 400, null, 'encoded question mark first'],
+  ['/x;a%3Fb', 400, null, 'encoded question mark in a parameter'],
+  ['/x;a%23b', 400, null, 'encoded hash in a parameter'],
+  ['/x%3F?a=1', 400, null, 'encoded question mark before the query'],
   ['/x?a=%00', 400, null, 'encoded NUL in the query'],
   ['/x#y', 400, null, 'literal fragment'],
   ['http://app.test/x', 400, null, 'absolute-form target'],
@@ -75,14 +103,20 @@ const CI_TEST: Row[] = [
   ['/%41DMIN/x', 401, null, 'encoded, any case'],
   ['/admin/x', 401, null, 'the rule as written'],
   ['/ADMIN/../x', 200, '/x', 'judged as /x, forwarded as /x'],
+  ['/ADMIN;x', 401, null, 'a path parameter on a case-insensitive app'],
+  ['/Admin;jsessionid=1/x', 401, null, 'any case, with a parameter'],
+  ['/x/..;/ADMIN/y', 401, null, 'Tomcat traversal, any case'],
+  ['/AdminX;y', 200, '/AdminX;y', 'not under /admin/, forwarded with its parameter'],
   ['/AdminX', 200, '/AdminX', 'not under /admin/'],
 ];
 
+const WITH_CI = {
+  apps: [{ name: 'ci', host: 'ci.test', upstream: 'UPSTREAM', case_insensitive_paths: true }],
+  policies: { '00-msp.yaml': DEFAULT_POLICY, 'acme.yaml': ACME_POLICY, '10-ci.yaml': CI_POLICY },
+};
+
 test('request targets are normalised once: judged and forwarded alike', async (t) => {
-  const gw = await startTestGateway({
-    apps: [{ name: 'ci', host: 'ci.test', upstream: 'UPSTREAM', case_insensitive_paths: true }],
-    policies: { '00-msp.yaml': DEFAULT_POLICY, 'acme.yaml': ACME_POLICY, '10-ci.yaml': CI_POLICY },
-  });
+  const gw = await startTestGateway(WITH_CI);
   t.after(() => gw.close());
   const cookie = await gw.login('alice');
 
@@ -108,6 +142,33 @@ test('request targets are normalised once: judged and forwarded alike', async (t
         });
       }
     });
+  }
+});
+
+/** [rd, what the sign-in answers after alice's password] (alice has no second factor yet) */
+const AFTER_PASSWORD: [rd: string, status: string][] = [
+  ['http://app.test/x;jsessionid=1', 'authenticated'],
+  ['http://app.test/admin/y', 'enrollment_required'],
+  ['http://app.test/admin;x=1/y', 'enrollment_required'],
+  ['http://app.test/admin;', 'enrollment_required'],
+  ['http://app.test/public/..;/admin/y', 'enrollment_required'],
+  ['http://ci.test/ADMIN;x', 'enrollment_required'],
+  ['http://ci.test/x/..;/Admin/y', 'enrollment_required'],
+];
+
+test('the step after the password judges rd as the gate judges the request', async (t) => {
+  const gw = await startTestGateway(WITH_CI);
+  t.after(() => gw.close());
+  for (const [rd, status] of AFTER_PASSWORD) {
+    const answer = await gw.send({
+      method: 'POST',
+      host: 'portal.test',
+      target: '/.portcullis/api/login',
+      headers: { 'content-type': 'application/json', origin: 'http://portal.test' },
+      body: JSON.stringify({ username: 'alice', password: PASSWORD, rd }),
+    });
+    assert.equal(answer.json().status, status, rd);
+    if (status === 'authenticated') assert.equal(answer.json().redirect, rd, 'rd keeps its parameter');
   }
 });
 

@@ -118,6 +118,12 @@ describe('pathGlobProblem', () => {
     ['/**a/b', /whole path segment/],
     ['/a/b**/c', /whole path segment/],
     ['/a/***', /not "\*\*\*"/],
+    ['/admin;*', /cannot hold ";"/],
+    ['/a;jsessionid=*/b', /cannot hold ";"/],
+    ['/a%3Bb', /encoded/],
+    ['/a%3fb', /encoded/],
+    ['/a%23', /encoded/],
+    ['/a%2F**', /encoded/],
   ];
   for (const glob of ok) test(`${glob} is fine`, () => assert.equal(pathGlobProblem(glob), null));
   for (const [glob, why] of bad)

@@ -1,9 +1,9 @@
-/** Table tests for src/gate/normalize-path.ts: accepted spellings, refused ambiguities, idempotence. */
+/** Table tests for src/gate/normalize-path.ts: accepted spellings, path parameters, refused ambiguities, idempotence. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { MAX_PATH_LENGTH, normalizePath } from '../../src/gate/normalize-path.ts';
 
-/** [raw request-target, expected path, expected query] */
+/** [raw request-target, expected path (judged and forwarded alike), expected query] */
 const accepted: [string, string, string][] = [
   ['/', '/', ''],
   ['/a', '/a', ''],
@@ -27,7 +27,6 @@ const accepted: [string, string, string][] = [
   ['/%7euser/%5F%2D', '/~user/_-', ''],
   ['/%61%62c', '/abc', ''],
   ['/a%20b', '/a%20b', ''],
-  ['/a%3bb', '/a%3Bb', ''],
   ['/%E2%82%AC', '/%E2%82%AC', ''],
   ['/%e2%82%ac', '/%E2%82%AC', ''],
   ['/%C3%A9', '/%C3%A9', ''],
@@ -35,8 +34,7 @@ const accepted: [string, string, string][] = [
   ['/\u00e2\u0082\u00ac/x', '/%E2%82%AC/x', ''],
   ['/a b', '/a%20b', ''],
   ['/a|b^c`d{e}f"g<h>i[j]', '/a%7Cb%5Ec%60d%7Be%7Df%22g%3Ch%3Ei%5Bj%5D', ''],
-  ["/!$&'()*+,;=:@", "/!$&'()*+,;=:@", ''],
-  ['/a;jsessionid=abc', '/a;jsessionid=abc', ''],
+  ["/!$&'()*+,=:@", "/!$&'()*+,=:@", ''],
   ['/...', '/...', ''],
   ['/.../a', '/.../a', ''],
   ['/..a/.b', '/..a/.b', ''],
@@ -49,6 +47,39 @@ const accepted: [string, string, string][] = [
   ['/a?q=%0A%0d', '/a', '?q=%0A%0d'],
   ['/a?#frag', '/a', '?#frag'],
   ['/a?\u00e9', '/a', '?\u00e9'],
+];
+
+/**
+ * Path parameters, read as Tomcat, Jetty and Spring read them: [raw request-target, judged path, forwarded path].
+ * The judged path has the segment names only; the forwarded one keeps the parameters of the segments that stay.
+ */
+const parameters: [string, string, string][] = [
+  ['/admin;x=1', '/admin', '/admin;x=1'],
+  ['/admin;', '/admin', '/admin;'],
+  ['/ADMIN;x', '/ADMIN', '/ADMIN;x'],
+  ['/a;jsessionid=abc', '/a', '/a;jsessionid=abc'],
+  ['/a;x=1/b;y', '/a/b', '/a;x=1/b;y'],
+  ['/a;b/c', '/a/c', '/a;b/c'],
+  ['/a;x;y=2/', '/a/', '/a;x;y=2/'],
+  ['/a;x=/b', '/a/b', '/a;x=/b'],
+  ["/!$&'()*+,;=:@", "/!$&'()*+,", "/!$&'()*+,;=:@"],
+  ['/public/..;/admin', '/admin', '/admin'],
+  ['/public/..;x=1/admin', '/admin', '/admin'],
+  ['/public/%2e%2e;/admin', '/admin', '/admin'],
+  ['/public/.;/x', '/public/x', '/public/x'],
+  ['/public/.;x/x', '/public/x', '/public/x'],
+  ['/public;p/../admin', '/admin', '/admin'],
+  ['/a/b;p/..;q', '/a/', '/a/'],
+  ['/a/.;', '/a/', '/a/'],
+  ['/;x/admin', '/admin', '/admin'],
+  ['/a/;x/b', '/a/b', '/a/b'],
+  ['/a/;x', '/a/', '/a/'],
+  ['/;', '/', '/'],
+  ['/...;x', '/...', '/...;x'],
+  ['/a;x/%41;%7e', '/a/A', '/a;x/A;~'],
+  ['/a;x y', '/a', '/a;x%20y'],
+  ['/a;..', '/a', '/a;..'],
+  ['/a;x?y;z', '/a', '/a;x'],
 ];
 
 /** [raw request-target, label] */
@@ -95,9 +126,20 @@ const refused: [string, string][] = [
   ['/a/../../b', 'climb above root later'],
   ['/%2e%2e/x', 'encoded climb above root'],
   ['//..', 'collapsed slash then climb'],
-  ['/a/..;/admin', 'Tomcat dot-dot parameter'],
-  ['/a/..%3b/admin', 'encoded dot-dot parameter'],
-  ['/a/.;x/b', 'dot parameter'],
+  ['/..;/admin', 'dot-dot parameter at the root'],
+  ['/a/..;/..;x/b', 'dot-dot parameters climbing above the root'],
+  ['/a/..%3b/admin', 'encoded semicolon after dot-dot'],
+  ['/admin%3bx', 'encoded semicolon, lower-case'],
+  ['/admin%3Bx', 'encoded semicolon, upper-case'],
+  ['/a%23b', 'encoded hash'],
+  ['/a/%23', 'encoded hash at the end'],
+  ['/%23/admin', 'encoded hash first'],
+  ['/a;x%23y/b', 'encoded hash in a parameter'],
+  ['/a%3fb', 'encoded question mark, lower-case'],
+  ['/a%3Fb', 'encoded question mark, upper-case'],
+  ['/admin%3F/x', 'encoded question mark after a segment'],
+  ['/a;x%3Fy', 'encoded question mark in a parameter'],
+  ['/a%253F', 'double-encoded question mark'],
   ['/a#frag', 'literal hash in path'],
   ['/a%2541', 'double encoding'],
   ['/a%25%34%31', 'double encoding via unreserved escapes'],
@@ -117,7 +159,14 @@ describe('normalizePath', () => {
 
   for (const [raw, path, query] of accepted) {
     it(`accepts ${JSON.stringify(raw)}`, () => {
-      assert.deepEqual(normalizePath(raw), { ok: true, path, query });
+      assert.deepEqual(normalizePath(raw), { ok: true, path, forward: path, query });
+    });
+  }
+
+  for (const [raw, path, forward] of parameters) {
+    it(`judges ${JSON.stringify(raw)} as ${path}, forwards ${forward}`, () => {
+      const query = raw.includes('?') ? raw.slice(raw.indexOf('?')) : '';
+      assert.deepEqual(normalizePath(raw), { ok: true, path, forward, query });
     });
   }
 
@@ -129,23 +178,25 @@ describe('normalizePath', () => {
     });
   }
 
-  it('is idempotent and emits pure ASCII', () => {
-    for (const [raw] of accepted) {
+  it('is idempotent on both paths and emits pure ASCII', () => {
+    for (const [raw] of [...accepted, ...parameters]) {
       const once = normalizePath(raw);
       assert.ok(once.ok);
       if (!once.ok) continue;
-      assert.match(once.path, /^[\x21-\x7e]+$/);
-      assert.deepEqual(normalizePath(once.path + once.query), once, raw);
+      assert.match(once.forward, /^[\x21-\x7e]+$/);
+      assert.deepEqual(normalizePath(once.forward + once.query), once, raw);
+      const judged = normalizePath(once.path);
+      assert.ok(judged.ok && judged.path === once.path && judged.forward === once.path, raw);
     }
   });
 
   it('accepts a path of exactly the maximum length', () => {
     const raw = `/${'a'.repeat(MAX_PATH_LENGTH - 1)}`;
-    assert.deepEqual(normalizePath(raw), { ok: true, path: raw, query: '' });
+    assert.deepEqual(normalizePath(raw), { ok: true, path: raw, forward: raw, query: '' });
   });
 
   it('does not count the query against the path limit', () => {
     const query = `?${'q'.repeat(MAX_PATH_LENGTH * 2)}`;
-    assert.deepEqual(normalizePath(`/a${query}`), { ok: true, path: '/a', query });
+    assert.deepEqual(normalizePath(`/a${query}`), { ok: true, path: '/a', forward: '/a', query });
   });
 });

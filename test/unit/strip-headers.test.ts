@@ -1,7 +1,7 @@
-/** Table tests for src/proxy/strip-headers.ts: identity-header stripping and gateway-cookie removal. */
+/** Table tests for src/proxy/strip-headers.ts: identity and method-override header stripping, gateway-cookie removal. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type HeaderBag, makeHeaderStripper, stripCookies } from '../../src/proxy/strip-headers.ts';
+import { type HeaderBag, makeHeaderStripper, methodOverrides, stripCookies } from '../../src/proxy/strip-headers.ts';
 
 describe('makeHeaderStripper', () => {
   const strip = makeHeaderStripper(['X-Auth-User', 'x_auth_groups', 'Authorization-Email']);
@@ -23,6 +23,21 @@ describe('makeHeaderStripper', () => {
     ['X_Portcullis_Assertion', true],
     ['x-portcullis-user', true],
     ['X.PORTCULLIS.ANYTHING', true],
+    ['x-http-method-override', true],
+    ['X-HTTP-Method-Override', true],
+    ['X-Http-Method-Override', true],
+    ['X_HTTP_METHOD_OVERRIDE', true],
+    ['x_http_method_override', true],
+    ['X-HTTP_Method-Override', true],
+    ['x.http.method.override', true],
+    ['x-http-method', true],
+    ['X-HTTP-Method', true],
+    ['X_HTTP_METHOD', true],
+    ['x.Http_Method', true],
+    ['x-method-override', true],
+    ['X-Method-Override', true],
+    ['X_METHOD_OVERRIDE', true],
+    ['x-Method_override', true],
     ['x-auth-user-extra', false],
     ['x-auth-use', false],
     ['xx-auth-user', false],
@@ -34,6 +49,21 @@ describe('makeHeaderStripper', () => {
     ['cookie', false],
     ['host', false],
     ['user-agent', false],
+    ['x-http-method-overrides', false],
+    ['x-http-method-override-x', false],
+    ['xx-http-method-override', false],
+    ['x-http-methods', false],
+    ['x-http-override', false],
+    ['x-method', false],
+    ['x-method-overrid', false],
+    ['method-override', false],
+    ['x-forwarded-method', false],
+    ['x-original-method', false],
+    ['x-forwarded-for', false],
+    ['x-requested-with', false],
+    ['x-h', false],
+    ['x', false],
+    ['', false],
   ];
 
   for (const [name, stripped] of names) {
@@ -56,11 +86,47 @@ describe('makeHeaderStripper', () => {
     assert.deepEqual(headers, { accept: 'text/html', 'x-forwarded-for': '1.2.3.4' });
   });
 
-  it('with no identity names still strips the fixed prefixes', () => {
-    const headers: HeaderBag = { 'remote-user': 'x', 'x-portcullis-a': 'y', 'x-auth-user': 'z' };
+  it('with no identity names still strips the fixed prefixes and the method-override headers', () => {
+    const headers: HeaderBag = {
+      'remote-user': 'x',
+      'x-portcullis-a': 'y',
+      'x-auth-user': 'z',
+      'X-HTTP-Method-Override': 'DELETE',
+      x_method_override: 'PUT',
+    };
     makeHeaderStripper([])(headers);
     assert.deepEqual(headers, { 'x-auth-user': 'z' });
   });
+
+  it('identity names shorter than the prefilter (one or two letters) are stripped in every spelling', () => {
+    const headers: HeaderBag = { U: 'a', u: 'b', 'a.b': 'c', A_B: 'd', 'a-b-': 'e', ua: 'f', 'a-': 'g' };
+    makeHeaderStripper(['u', 'a-b'])(headers);
+    assert.deepEqual(headers, { 'a-b-': 'e', ua: 'f', 'a-': 'g' });
+  });
+});
+
+describe('methodOverrides', () => {
+  /** [headers, the values read] */
+  const cases: [HeaderBag, string[]][] = [
+    [{}, []],
+    [{ host: 'a', 'x-forwarded-method': 'POST', 'x-original-method': 'PUT' }, []],
+    [{ 'x-http-method-override': 'DELETE' }, ['DELETE']],
+    [{ X_HTTP_METHOD_OVERRIDE: 'delete' }, ['delete']],
+    [{ 'x.http.method': 'PUT' }, ['PUT']],
+    [{ 'X-Method-Override': 'PATCH, PUT' }, ['PATCH, PUT']],
+    [{ 'x-http-method': ['PUT', 'DELETE'] }, ['PUT', 'DELETE']],
+    [{ 'x-http-method-override': undefined }, []],
+    [{ 'x-http-method-override': '' }, ['']],
+    [
+      { 'x-http-method-override': 'DELETE', x_http_method: 'PUT', 'x-method-override': 'GET' },
+      ['DELETE', 'PUT', 'GET'],
+    ],
+  ];
+  for (const [headers, values] of cases) {
+    it(`${JSON.stringify(headers)} → ${JSON.stringify(values)}`, () => {
+      assert.deepEqual(methodOverrides(headers), values);
+    });
+  }
 });
 
 describe('stripCookies', () => {
