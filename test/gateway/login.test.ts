@@ -75,17 +75,30 @@ describe('JSON login API', () => {
       ' http://evil.example',
       'http://evil.example%2F@app.test',
       'data:text/html,hi',
+      // a wildcard app matches any first label, but rd must name a host as a Host header does
+      'http://x;y.wild.test/',
+      "http://x'y.wild.test/",
+      'http://x"y.wild.test/',
+      'http://x,y.wild.test/',
+      'http://x*y.wild.test/',
     ];
     for (const rd of hostile) {
       const answer = await apiLogin(gw, { username: 'alice', password: PASSWORD, rd });
       assert.equal(answer.json().redirect, 'http://portal.test/.portcullis/', `rd ${rd}`);
     }
-    const served = ['http://app.test/a', 'https://x.wild.test/b', 'http://portal.test/.portcullis/', '/relative/path'];
+    const served = [
+      'http://app.test/a',
+      'https://x.wild.test/b',
+      'http://portal.test/.portcullis/',
+      '/relative/path',
+      'http://X.Wild.Test./c',
+    ];
     const expected = [
       'http://app.test/a',
       'https://x.wild.test/b',
       'http://portal.test/.portcullis/',
       'http://portal.test/relative/path',
+      'http://x.wild.test/c',
     ];
     for (const [i, rd] of served.entries()) {
       const answer = await apiLogin(gw, { username: 'alice', password: PASSWORD, rd });
