@@ -2,10 +2,27 @@ import type { FastifyReply } from 'fastify';
 import { clearCookie, serializeCookie } from '../session/cookies.ts';
 import type { GatewayState } from '../state.ts';
 
+/** Whether `host` is session.cookie_domain or a host under it. */
+export function withinCookieDomain(state: GatewayState, host: string): boolean {
+  const domain = state.session.cookieDomain?.replace(/^\./, '').toLowerCase();
+  return domain !== undefined && (host === domain || host.endsWith(`.${domain}`));
+}
+
+/**
+ * The Domain of the gateway's cookies set in answer to `reply`'s request: session.cookie_domain
+ * when the request's host is under it, else none (host-only). A browser drops a cookie whose
+ * Domain does not cover the host that sets it, so an app outside the domain keeps its own
+ * host-only cookie (it gets the session through the single sign-on hand-off).
+ */
+export function cookieScope(reply: FastifyReply, state: GatewayState): { domain?: string } {
+  const domain = state.session.cookieDomain;
+  return domain !== undefined && withinCookieDomain(state, reply.request.pc.host) ? { domain } : {};
+}
+
 /**
  * The session cookie: HttpOnly, SameSite=Lax, Secure when public_url is https, host-only unless
- * session.cookie_domain is set. No Max-Age: it ends with the browser; the server enforces the
- * idle and absolute timeouts.
+ * session.cookie_domain covers the host. No Max-Age: it ends with the browser; the server
+ * enforces the idle and absolute timeouts.
  */
 export function setSessionCookie(reply: FastifyReply, state: GatewayState, id: string): void {
   const s = state.session;
@@ -17,7 +34,7 @@ export function setSessionCookie(reply: FastifyReply, state: GatewayState, id: s
       secure: s.secure,
       httpOnly: true,
       sameSite: 'Lax',
-      ...(s.cookieDomain ? { domain: s.cookieDomain } : {}),
+      ...cookieScope(reply, state),
     }),
   );
 }
@@ -44,7 +61,7 @@ export function clearSessionCookie(reply: FastifyReply, state: GatewayState): vo
       secure: s.secure,
       httpOnly: true,
       sameSite: 'Lax',
-      ...(s.cookieDomain ? { domain: s.cookieDomain } : {}),
+      ...cookieScope(reply, state),
     }),
   );
 }

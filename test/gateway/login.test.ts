@@ -185,15 +185,24 @@ describe('JSON login API', () => {
     assert.doesNotMatch(device, /Domain=/i);
     assert.equal(answer.cookies.length, 2);
 
+    // session.cookie_domain: on a host under it, the cookies name it; on a host outside it they
+    // stay host-only (a browser drops a cookie whose Domain does not cover the host that sets it)
     const shared = await startTestGateway({
       gateway: {
+        server: { public_url: 'http://portal.example.test' },
         session: { cookie_domain: '.example.test' },
       },
     });
     t.after(() => shared.close());
-    const all = (await apiLogin(shared, { username: 'alice', password: PASSWORD })).cookies;
+    const within = { 'content-type': 'application/json', origin: 'http://portal.example.test' };
+    const all = (await apiLogin(shared, { username: 'alice', password: PASSWORD }, within, 'portal.example.test'))
+      .cookies;
     assert.equal(all.length, 2);
     for (const d of all) assert.match(d, /; Domain=\.?example\.test/i);
+    const onApp = { 'content-type': 'application/json', origin: 'http://app.test' };
+    const outside = (await apiLogin(shared, { username: 'alice', password: PASSWORD }, onApp, 'app.test')).cookies;
+    assert.equal(outside.length, 2);
+    for (const d of outside) assert.doesNotMatch(d, /Domain=/i);
   });
 
   test('a new session id at every sign-in: the old cookie stops working', async (t) => {
