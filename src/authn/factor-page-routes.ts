@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
+import { meetsRequirement } from '../session/session.ts';
 import { sendPage as html } from '../web/html.ts';
 import {
   enrollPage,
@@ -125,6 +126,21 @@ export function factorPageRoutes(deps: PortalDeps) {
       return { until: null, signed: risen };
     }
 
+    /**
+     * The session already has what the step-up is for: rd's rule is met, or (rd asks for no
+     * second factor: the account page, a page without a rule) a second factor was proven in the
+     * last 10 minutes. A form sent again after it succeeded (a double press, the Back button, a
+     * redirect the browser refused) then goes on instead of failing on a used code and counting
+     * towards the lockout. The code is not looked at: nothing is proven, nothing rises.
+     */
+    function alreadyMet(request: FastifyRequest, s: Signed, rd: string | null): boolean {
+      const require = requirement(request, s, rd);
+      const now = deps.clock.now();
+      return require !== null && require.level !== 'password'
+        ? meetsRequirement(s.session, require, now)
+        : hasFreshSecondFactor(s, now);
+    }
+
     /** The step-up page once more, after a code that did not prove anything. */
     async function stepUpAgain(request: FastifyRequest, s: Signed, rd: string | null, error: string) {
       return stepUpPage({
@@ -156,6 +172,7 @@ export function factorPageRoutes(deps: PortalDeps) {
       const s = await session(request, reply, rd);
       if (s === null) return reply;
       const onward = rd ?? defaultRedirect(request.pc.state);
+      if (alreadyMet(request, s, rd)) return continueTo(deps, request, reply, onward, s.sessionId);
       const result = await proveFactor(deps, request, reply, s, 'totp', () =>
         deps.factors.proveTotp(s.user.name, body.code),
       );
@@ -177,6 +194,7 @@ export function factorPageRoutes(deps: PortalDeps) {
       const s = await session(request, reply, rd);
       if (s === null) return reply;
       const onward = rd ?? defaultRedirect(request.pc.state);
+      if (alreadyMet(request, s, rd)) return continueTo(deps, request, reply, onward, s.sessionId);
       const result = await proveFactor(deps, request, reply, s, 'recovery', () =>
         deps.factors.proveRecovery(s.user.name, body.code),
       );

@@ -169,7 +169,57 @@ describe('sign-in pages for apps on other hosts', () => {
     });
   }
 
+  /** Signs `user` in and proves a code; the risen cookie and the code used. */
+  async function steppedUp(user: string, rd: string) {
+    const gw = gws.plain;
+    const code = await nextTotpCode(gw, secrets.get(user) ?? '');
+    const done = await post('plain', 'stepup', { code, rd }, await gw.login(user));
+    assert.equal(done.status, 200, 'the hand-off page');
+    return { cookie: cookieFrom(done, gw.cookieName) ?? '', code };
+  }
+  const amr = async (cookie: string) =>
+    (await gws.plain.send({ host: 'portal.test', target: '/.portcullis/api/session', headers: { cookie } })).json().amr;
+  const failures = async (user: string) => (await gws.plain.runtime.lockout.status(user)).failures;
   const rd = 'http://app.test/admin/users';
+
+  test('the step-up form sent again after success goes on: no "not valid", no failure counted', async () => {
+    const { cookie, code } = await steppedUp('cat', rd);
+    for (const again of [code, '000000']) {
+      const answer = await post('plain', 'stepup', { code: again, rd }, cookie);
+      assert.equal(answer.status, 200);
+      assert.match(answer.body, /action="http:\/\/app\.test\/\.portcullis\/sso"/);
+      assert.doesNotMatch(answer.body, /not valid/);
+    }
+    // the recovery form too: no recovery code is used up
+    const recovery = await post('plain', 'recovery', { code: 'aaaa-bbbb-cccc', rd }, cookie);
+    assert.match(recovery.body, /\.portcullis\/sso/);
+    assert.equal(await failures('cat'), 0);
+    assert.deepEqual(await amr(cookie), ['pwd', 'otp', 'mfa']);
+  });
+
+  test('a used code still proves nothing for a session that needs it: 401, counted, not raised', async () => {
+    const { code } = await steppedUp('dan', rd);
+    const other = await gws.plain.login('dan');
+    const replayed = await post('plain', 'stepup', { code, rd }, other);
+    assert.equal(replayed.status, 401);
+    assert.match(replayed.body, /not valid/);
+    assert.equal(cookieFrom(replayed, gws.plain.cookieName), undefined, 'no new session id');
+    assert.deepEqual(await amr(other), ['pwd'], 'not raised');
+    assert.equal(await failures('dan'), 1);
+  });
+
+  test('for a page without a second-factor rule, only a second factor of the last 10 minutes counts as done', async () => {
+    const account = 'http://portal.test/.portcullis/';
+    const { cookie, code } = await steppedUp('eve', rd);
+    const fresh = await post('plain', 'stepup', { code, rd: account }, cookie);
+    assert.equal(fresh.status, 303);
+    assert.equal(fresh.headers.location, account);
+
+    gws.plain.clock.advance(11 * 60_000);
+    const stale = await post('plain', 'stepup', { code, rd: account }, cookie);
+    assert.equal(stale.status, 401, 'the step-up is asked for real');
+    assert.equal(await failures('eve'), 1);
+  });
 
   test('the recovery codes’ Continue goes on through this host’s sign-in page when the cookie does not reach rd', async () => {
     const gw = gws.plain;
