@@ -37,7 +37,7 @@ export function apiRoutes(deps: PortalDeps) {
       if (user === null) return reply.code(401).send({ error: 'invalid_credentials' });
       const signed = await startSession(deps, request, reply, user);
       const redirect = safeRedirect(body.rd, state, request.pc.origin) ?? defaultRedirect(state);
-      const step = await afterFirstFactor(deps, request, reply, signed, redirect);
+      const { step } = await afterFirstFactor(deps, request, reply, signed, redirect);
       return step.status === 'authenticated' ? { status: 'authenticated', redirect } : step;
     });
 

@@ -1,7 +1,7 @@
 import type { FastifyReply } from 'fastify';
 import { clearCookie, serializeCookie } from '../session/cookies.ts';
 import type { GatewayState } from '../state.ts';
-import { setCookie } from './session-cookie.ts';
+import { cookieDomainOption, setCookie } from './session-cookie.ts';
 
 /** Browsers keep a cookie 400 days at most; trust itself ends earlier (session.remember_device). */
 const DEVICE_COOKIE_MAX_AGE_S = 400 * 24 * 3600;
@@ -22,7 +22,7 @@ export function setDeviceCookie(reply: FastifyReply, state: GatewayState, value:
       httpOnly: true,
       sameSite: 'Lax',
       maxAgeSeconds: DEVICE_COOKIE_MAX_AGE_S,
-      ...(s.cookieDomain ? { domain: s.cookieDomain } : {}),
+      ...cookieDomainOption(reply, state),
     }),
   );
 }
@@ -36,7 +36,7 @@ export function clearDeviceCookie(reply: FastifyReply, state: GatewayState): voi
       secure: s.secure,
       httpOnly: true,
       sameSite: 'Lax',
-      ...(s.cookieDomain ? { domain: s.cookieDomain } : {}),
+      ...cookieDomainOption(reply, state),
     }),
   );
 }

@@ -44,8 +44,8 @@ export function trustRefusal(
  * cookie carried to another browser cannot trust the victim's device for itself), unless
  * `justProven`: this very request proved the factor, which recorded this browser as the
  * session's device and set its cookie in this reply. The
- * session moves to a new id with the trust, so `trusted_device` rules apply from the next
- * request. Audited.
+ * session moves to a new id with the trust (`signed`), so `trusted_device` rules apply from the
+ * next request. Audited.
  */
 export async function trustDevice(
   deps: PortalDeps,
@@ -54,7 +54,7 @@ export async function trustDevice(
   s: Signed,
   rd: string | null,
   options: { justProven?: boolean } = {},
-): Promise<{ ok: true; name: string; until: number } | { ok: false; error: TrustRefusal }> {
+): Promise<{ ok: true; name: string; until: number; signed: Signed } | { ok: false; error: TrustRefusal }> {
   const state = request.pc.state;
   const refusal = trustRefusal(state, s, rd, {
     ip: request.pc.ip,
@@ -78,7 +78,7 @@ export async function trustDevice(
     return { ok: false, error: 'device_mismatch' };
   const trusted = await deps.devices.trust(s.user.name, device.id, state.session.rememberDeviceMs);
   if (trusted === null) return { ok: false, error: 'device_mismatch' };
-  const { id } = await deps.sessions.amend(
+  const { id, session } = await deps.sessions.amend(
     s.sessionId,
     s.session,
     { device: device.id, trusted: true },
@@ -89,7 +89,7 @@ export async function trustDevice(
     device: device.name,
     until: new Date(trusted.until).toISOString(),
   });
-  return { ok: true, name: device.name, until: trusted.until };
+  return { ok: true, name: device.name, until: trusted.until, signed: { ...s, session, sessionId: id } };
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
+import { meetsRequirement } from '../session/session.ts';
 import { sendPage as html } from '../web/html.ts';
 import {
   enrollPage,
@@ -9,6 +10,7 @@ import {
   stepUpPage,
   trustPeriod,
 } from '../web/pages/factor-pages.ts';
+import { continueTo, formActionFor, onwardLink } from './continue-to.ts';
 import { csrfGuard } from './csrf.ts';
 import type { PortalDeps } from './deps.ts';
 import { trustDevice, trustRefusal } from './device-trust.ts';
@@ -34,7 +36,8 @@ const ProveForm = Type.Object(
  * The second-factor pages: step-up (a TOTP code or a recovery code, nothing else: the session
  * is kept and only rises), and TOTP enrolment. They work without JavaScript. The step-up forms
  * offer to trust the device (session.remember_device, unless the rule of `rd` says
- * remember_device: false); a trust that fails after a right code leaves the sign-in done.
+ * remember_device: false); a trust that fails after a right code leaves the sign-in done. A
+ * finished step goes on to `rd` on any served host (continueTo); the forms' CSP allows it.
  */
 export function factorPageRoutes(deps: PortalDeps) {
   return async function factorPages(app: FastifyInstance): Promise<void> {
@@ -51,8 +54,8 @@ export function factorPageRoutes(deps: PortalDeps) {
       }
       return s;
     }
-    /** The second factors that meet rd's rule: held (to prove) and enrollable, as the JSON API says. */
-    async function offer(request: FastifyRequest, s: Signed, rd: string | null) {
+    /** What rd's rule asks of the signed-in user, or null (no rd, not a page of an app, no sign-in needed). */
+    function requirement(request: FastifyRequest, s: Signed, rd: string | null) {
       const decision =
         rd === null
           ? null
@@ -62,10 +65,12 @@ export function factorPageRoutes(deps: PortalDeps) {
               userAgent: request.headers['user-agent'],
               session: s.session,
             });
-      return factorChoices(
-        decision?.action === 'authenticate' ? decision.require : null,
-        await deps.factors.list(s.user.name),
-      );
+      return decision?.action === 'authenticate' ? decision.require : null;
+    }
+
+    /** The second factors that meet rd's rule: held (to prove) and enrollable, as the JSON API says. */
+    async function offer(request: FastifyRequest, s: Signed, rd: string | null) {
+      return factorChoices(requirement(request, s, rd), await deps.factors.list(s.user.name));
     }
 
     /** The ways this user can prove a second factor for rd, as the step-up page offers them. */
@@ -94,22 +99,38 @@ export function factorPageRoutes(deps: PortalDeps) {
     /**
      * The box was ticked and the factor proven: trust the device with the risen session. A
      * refusal or a store failure does not undo the sign-in; it shows in the audit trail only.
+     * `signed`: the session as the reply leaves it (a trust moves it to a new id).
      */
     async function trustAfterProof(
       request: FastifyRequest,
       reply: FastifyReply,
       risen: Signed,
       rd: string | null,
-    ): Promise<number | null> {
+    ): Promise<{ until: number | null; signed: Signed }> {
       try {
         const result = await trustDevice(deps, request, reply, risen, rd, { justProven: true });
-        if (result.ok) return result.until;
+        if (result.ok) return { until: result.until, signed: result.signed };
         auditFactor(deps, request, risen, 'device.trust.failure', 'failure', { reason: result.error });
       } catch (err) {
         request.log.warn({ err: { message: (err as Error).message } }, 'trusting the device failed');
         auditFactor(deps, request, risen, 'device.trust.failure', 'failure', { reason: 'error' });
       }
-      return null;
+      return { until: null, signed: risen };
+    }
+
+    /**
+     * The session already has what the step-up is for: rd's rule is met, or (rd asks for no
+     * second factor: the account page, a page without a rule) a second factor was proven in the
+     * last 10 minutes. A form sent again after it succeeded (a double press, the Back button, a
+     * redirect the browser refused) then goes on instead of failing on a used code and counting
+     * towards the lockout. The code is not looked at: nothing is proven, nothing rises.
+     */
+    function alreadyMet(request: FastifyRequest, s: Signed, rd: string | null): boolean {
+      const require = requirement(request, s, rd);
+      const now = deps.clock.now();
+      return require !== null && require.level !== 'password'
+        ? meetsRequirement(s.session, require, now)
+        : hasFreshSecondFactor(s, now);
     }
 
     /** The step-up page once more, after a code that did not prove anything. */
@@ -132,6 +153,8 @@ export function factorPageRoutes(deps: PortalDeps) {
       return html(
         reply,
         stepUpPage({ user: s.user.name, rd, trustFor: trustOffer(request, s, rd), choices: choicesOf(prove) }),
+        200,
+        formActionFor(request, rd),
       );
     });
 
@@ -140,13 +163,21 @@ export function factorPageRoutes(deps: PortalDeps) {
       const rd = rdOf(request, body.rd);
       const s = await session(request, reply, rd);
       if (s === null) return reply;
+      const onward = rd ?? defaultRedirect(request.pc.state);
+      if (alreadyMet(request, s, rd)) return continueTo(deps, request, reply, onward, s.session);
       const result = await proveFactor(deps, request, reply, s, 'totp', () =>
         deps.factors.proveTotp(s.user.name, body.code),
       );
       if (!result.ok)
-        return html(reply, await stepUpAgain(request, s, rd, 'That code is not valid. Try the next one.'), 401);
-      if (body.trust === '1') await trustAfterProof(request, reply, result.signed, rd);
-      return reply.header('cache-control', 'no-store').redirect(rd ?? defaultRedirect(request.pc.state), 303);
+        return html(
+          reply,
+          await stepUpAgain(request, s, rd, 'That code is not valid. Try the next one.'),
+          401,
+          formActionFor(request, rd),
+        );
+      const risen =
+        body.trust === '1' ? (await trustAfterProof(request, reply, result.signed, rd)).signed : result.signed;
+      return continueTo(deps, request, reply, onward, risen.session);
     });
 
     app.post('/recovery', { onRequest: form, schema: { body: ProveForm } }, async (request, reply) => {
@@ -154,15 +185,23 @@ export function factorPageRoutes(deps: PortalDeps) {
       const rd = rdOf(request, body.rd);
       const s = await session(request, reply, rd);
       if (s === null) return reply;
+      const onward = rd ?? defaultRedirect(request.pc.state);
+      if (alreadyMet(request, s, rd)) return continueTo(deps, request, reply, onward, s.session);
       const result = await proveFactor(deps, request, reply, s, 'recovery', () =>
         deps.factors.proveRecovery(s.user.name, body.code),
       );
-      if (!result.ok) return html(reply, await stepUpAgain(request, s, rd, 'That recovery code is not valid.'), 401);
-      const until = body.trust === '1' ? await trustAfterProof(request, reply, result.signed, rd) : null;
+      if (!result.ok)
+        return html(
+          reply,
+          await stepUpAgain(request, s, rd, 'That recovery code is not valid.'),
+          401,
+          formActionFor(request, rd),
+        );
+      const until = body.trust === '1' ? (await trustAfterProof(request, reply, result.signed, rd)).until : null;
       const note = `Recovery code accepted. ${result.remaining ?? 0} remain. If you lost your device, set up a new authenticator from your account page.${until === null ? '' : ` This device is trusted until ${day(until)}.`}`;
       return html(
         reply,
-        recoveryCodesPage({ codes: [], next: rd ?? defaultRedirect(request.pc.state), heading: 'Signed in', note }),
+        recoveryCodesPage({ codes: [], next: onwardLink(request, onward), heading: 'Signed in', note }),
       );
     });
 
@@ -213,7 +252,7 @@ export function factorPageRoutes(deps: PortalDeps) {
         reply,
         recoveryCodesPage({
           codes: result.recoveryCodes,
-          next: rd ?? defaultRedirect(request.pc.state),
+          next: onwardLink(request, rd ?? defaultRedirect(request.pc.state)),
           heading: 'Authenticator added',
         }),
       );

@@ -1,10 +1,9 @@
-import { createHash } from 'node:crypto';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { readSession } from '../gate/session-lookup.ts';
-import { token } from '../random.ts';
 import { sendPage as html } from '../web/html.ts';
-import { handoffPage, loginPage, logoutPage } from '../web/pages/login-page.ts';
+import { loginPage, logoutPage } from '../web/pages/login-page.ts';
+import { continueTo, formActionFor } from './continue-to.ts';
 import { csrfGuard } from './csrf.ts';
 import type { PortalDeps } from './deps.ts';
 import { checkPassword } from './password-login.ts';
@@ -20,56 +19,21 @@ const LoginForm = Type.Object(
   },
   { additionalProperties: false },
 );
-const HANDOFF_TTL_MS = 60_000;
-
-export function handoffKey(code: string): string {
-  return `sso:${createHash('sha256').update(code).digest('base64url')}`;
-}
-
-/** True when the session cookie set on this host also reaches `host`. */
-function cookieReaches(request: FastifyRequest, host: string): boolean {
-  const domain = request.pc.state.session.cookieDomain?.replace(/^\./, '').toLowerCase();
-  if (host === request.pc.host) return true;
-  return (
-    domain !== undefined &&
-    (host === domain || host.endsWith(`.${domain}`)) &&
-    (request.pc.host === domain || request.pc.host.endsWith(`.${domain}`))
-  );
-}
 
 /** The HTML pages of the portal, built on the same steps as the JSON API. */
 export function pageRoutes(deps: PortalDeps) {
   return async function pages(app: FastifyInstance): Promise<void> {
     const form = csrfGuard('form');
 
-    /** Already signed in: go on to rd, through a single sign-on hand-off when rd is another host. */
-    async function continueTo(
-      request: FastifyRequest,
-      reply: FastifyReply,
-      rd: string,
-      sid: string,
-    ): Promise<FastifyReply> {
-      const target = new URL(rd);
-      const host = target.hostname.toLowerCase();
-      if (cookieReaches(request, host)) return reply.code(303).header('cache-control', 'no-store').redirect(rd, 303);
-      const code = token(deps.random, 32);
-      await deps.ephemeral.set(handoffKey(code), JSON.stringify({ sid, host }), HANDOFF_TTL_MS);
-      return html(
-        reply,
-        handoffPage({ action: `${target.origin}/.portcullis/sso`, code, rd }),
-        200,
-        `'self' ${target.origin}`,
-      );
-    }
-
     app.get('/login', { schema: { querystring: RdQuery } }, async (request, reply) => {
       const found = await readSession(request, reply, deps.sessions, deps.metrics);
       if (found === 'unavailable') return reply;
       const rd = safeRedirect((request.query as { rd?: string }).rd, request.pc.state, request.pc.origin);
+      // already signed in: on to rd, through the hand-off when rd is another host
       if (found.session !== null) {
-        return continueTo(request, reply, rd ?? defaultRedirect(request.pc.state), found.session.sid);
+        return continueTo(deps, request, reply, rd ?? defaultRedirect(request.pc.state), found.session);
       }
-      return html(reply, loginPage({ rd }));
+      return html(reply, loginPage({ rd }), 200, formActionFor(request, rd));
     });
 
     app.post('/login', { onRequest: form, schema: { body: LoginForm } }, async (request, reply) => {
@@ -88,15 +52,17 @@ export function pageRoutes(deps: PortalDeps) {
           reply,
           loginPage({ rd, username: body.username.slice(0, 256), error: 'The user name or password is not correct.' }),
           401,
+          formActionFor(request, rd),
         );
       }
       const signed = await startSession(deps, request, reply, user);
       const target = rd ?? defaultRedirect(state);
-      const step = await afterFirstFactor(deps, request, reply, signed, target);
-      const next = step.status === 'mfa_required' ? 'stepup' : step.status === 'enrollment_required' ? 'enroll' : null;
+      const { step, signed: done } = await afterFirstFactor(deps, request, reply, signed, target);
+      if (step.status === 'authenticated') return continueTo(deps, request, reply, target, done.session);
+      const next = step.status === 'mfa_required' ? 'stepup' : 'enroll';
       return reply
         .header('cache-control', 'no-store')
-        .redirect(next === null ? target : `/.portcullis/${next}?rd=${encodeURIComponent(target)}`, 303);
+        .redirect(`/.portcullis/${next}?rd=${encodeURIComponent(target)}`, 303);
     });
 
     app.get('/logout', async (request, reply) => {

@@ -2,13 +2,29 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { clearCookie, serializeCookie } from '../session/cookies.ts';
 import type { GatewayState } from '../state.ts';
 
+/** Whether `host` is session.cookie_domain or a host under it. */
+export function withinCookieDomain(state: GatewayState, host: string): boolean {
+  const domain = state.session.cookieDomain;
+  return domain !== undefined && (host === domain || host.endsWith(`.${domain}`));
+}
+
+/**
+ * The Domain of the gateway's cookies set in answer to `reply`'s request: session.cookie_domain
+ * when the request's host is under it, else none (host-only). A browser drops a cookie whose
+ * Domain does not cover the host that sets it, so an app outside the domain keeps its own
+ * host-only cookie (it gets the session through the single sign-on hand-off).
+ */
+export function cookieDomainOption(reply: FastifyReply, state: GatewayState): { domain?: string } {
+  const domain = state.session.cookieDomain;
+  return domain !== undefined && withinCookieDomain(state, reply.request.pc.host) ? { domain } : {};
+}
+
 /**
  * Where a session cookie set on `host` is sent, which is what its handle is bound to: the cookie
  * domain when `session.cookie_domain` covers the host (one cookie for all of them), else the host.
  */
 export function cookieScope(state: GatewayState, host: string): string {
-  const domain = state.session.cookieDomain;
-  return domain !== undefined && (host === domain || host.endsWith(`.${domain}`)) ? `.${domain}` : host;
+  return withinCookieDomain(state, host) ? `.${state.session.cookieDomain}` : host;
 }
 
 /** The cookie scope of the request's host. */
@@ -18,8 +34,8 @@ export function requestScope(request: FastifyRequest): string {
 
 /**
  * The session cookie: HttpOnly, SameSite=Lax, Secure when public_url is https, host-only unless
- * session.cookie_domain is set. No Max-Age: it ends with the browser; the server enforces the
- * idle and absolute timeouts.
+ * session.cookie_domain covers the host. No Max-Age: it ends with the browser; the server
+ * enforces the idle and absolute timeouts.
  */
 export function setSessionCookie(reply: FastifyReply, state: GatewayState, id: string): void {
   const s = state.session;
@@ -31,7 +47,7 @@ export function setSessionCookie(reply: FastifyReply, state: GatewayState, id: s
       secure: s.secure,
       httpOnly: true,
       sameSite: 'Lax',
-      ...(s.cookieDomain ? { domain: s.cookieDomain } : {}),
+      ...cookieDomainOption(reply, state),
     }),
   );
 }
@@ -58,7 +74,7 @@ export function clearSessionCookie(reply: FastifyReply, state: GatewayState): vo
       secure: s.secure,
       httpOnly: true,
       sameSite: 'Lax',
-      ...(s.cookieDomain ? { domain: s.cookieDomain } : {}),
+      ...cookieDomainOption(reply, state),
     }),
   );
 }

@@ -107,7 +107,8 @@ export async function recordSignIn(
 
 /**
  * After the first factor (a password, or a passkey): what the page `target` still needs. When
- * nothing, the sign-in is completed here (completeSignIn).
+ * nothing, the sign-in is completed here (completeSignIn). `signed`: the session as the reply
+ * leaves it (completing may move it to a new id).
  */
 export async function afterFirstFactor(
   deps: PortalDeps,
@@ -115,32 +116,38 @@ export async function afterFirstFactor(
   reply: FastifyReply,
   signed: Signed,
   target: string,
-): Promise<NextStep> {
+): Promise<{ step: NextStep; signed: Signed }> {
   const step = await nextStep(deps.factors, request.pc.state, signed.user, target, {
     ip: request.pc.ip,
     now: deps.clock.now(),
     userAgent: request.headers['user-agent'],
     session: signed.session,
   });
-  if (step.status === 'authenticated') await completeSignIn(deps, request, reply, signed);
-  return step;
+  if (step.status !== 'authenticated') return { step, signed };
+  return { step, signed: await completeSignIn(deps, request, reply, signed) };
 }
 
 /**
  * The password was all the page needed: the failure count is cleared, the sign-in recorded,
- * and the session learns its device when the browser was new.
+ * and the session learns its device when the browser was new (a new id: returned).
  */
 export async function completeSignIn(
   deps: PortalDeps,
   request: FastifyRequest,
   reply: FastifyReply,
   s: Signed,
-): Promise<void> {
+): Promise<Signed> {
   await deps.lockout.recordSuccess(s.user.name);
   const device = await recordSignIn(deps, request, reply, s.user);
-  if (s.session.device === device) return;
-  const { id } = await deps.sessions.amend(s.sessionId, s.session, { device, trusted: false }, requestScope(request));
+  if (s.session.device === device) return s;
+  const { id, session } = await deps.sessions.amend(
+    s.sessionId,
+    s.session,
+    { device, trusted: false },
+    requestScope(request),
+  );
   setSessionCookie(reply, request.pc.state, id);
+  return { ...s, session, sessionId: id };
 }
 
 /**

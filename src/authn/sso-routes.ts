@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
+import { handoffKey } from './continue-to.ts';
 import { csrfGuard } from './csrf.ts';
 import type { PortalDeps } from './deps.ts';
-import { handoffKey } from './page-routes.ts';
 import { defaultRedirect, safeRedirect } from './redirect.ts';
 import { requestScope, setSessionCookie } from './session-cookie.ts';
 

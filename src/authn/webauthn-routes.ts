@@ -334,7 +334,7 @@ export function webauthnRoutes(deps: PortalDeps) {
         });
         deps.metrics.observeLogin('success');
         const redirect = safeRedirect(rdAsked, state, request.pc.origin) ?? defaultRedirect(state);
-        const step = await afterFirstFactor(deps, request, reply, signed, redirect);
+        const { step } = await afterFirstFactor(deps, request, reply, signed, redirect);
         return step.status === 'authenticated' ? { status: 'authenticated', redirect } : step;
       },
     );

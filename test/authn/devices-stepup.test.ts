@@ -13,12 +13,13 @@ import { trustPeriod } from '../../src/web/pages/factor-pages.ts';
 import {
   ACME_POLICY,
   DEFAULT_POLICY,
+  exchangeHandoff,
   PASSWORD,
   startTestGateway,
   type TestGateway,
   type TestGatewayOptions,
 } from '../helpers/gateway.ts';
-import { cookieFrom } from '../helpers/http.ts';
+import { cookieFrom, onwardTo } from '../helpers/http.ts';
 
 const FORM = { 'content-type': 'application/x-www-form-urlencoded', origin: 'http://portal.test' };
 const JSON_H = { 'content-type': 'application/json', origin: 'http://portal.test' };
@@ -139,8 +140,7 @@ test('ticked on the step-up page with a right code: this new browser is trusted 
   assert.equal(stepup.match(TRUST_BOX)?.length, 2, 'in the code form and in the recovery form');
 
   const answer = await post(gw, 'stepup', { code: await code(gw, secret), rd: ADMIN, trust: '1' }, cookie);
-  assert.equal(answer.status, 303, answer.body);
-  assert.equal(answer.headers.location, ADMIN);
+  assert.equal(onwardTo(answer), ADMIN, answer.body);
   const [device] = await newDevices(gw);
   assert.ok(device, 'the browser became a device');
   assert.equal(device.trustedUntil, gw.clock.now() + 30 * DAY);
@@ -159,6 +159,9 @@ test('ticked on the step-up page with a right code: this new browser is trusted 
     200,
     'the risen session counts as a trusted device from its next request',
   );
+  // the app host gets that same session through the hand-off
+  const onApp = cookieFrom(await exchangeHandoff(gw, answer), gw.cookieName) ?? '';
+  assert.equal((await gw.send({ host: 'app.test', target: '/trusted/x', headers: { cookie: onApp } })).status, 200);
   const trusted = await audited(gw, 'device.trusted');
   assert.equal(trusted.length, 1);
   assert.equal(trusted[0]?.user, 'alice');
@@ -191,7 +194,7 @@ test('not ticked: the browser becomes a device, not a trusted one', async (t) =>
   const { secret } = await enrolled(gw);
   const { cookie } = await passwordOnly(gw, ADMIN);
   const answer = await post(gw, 'stepup', { code: await code(gw, secret), rd: ADMIN }, cookie);
-  assert.equal(answer.status, 303);
+  assert.equal(onwardTo(answer), ADMIN);
   const [device] = await newDevices(gw);
   assert.equal(device?.trustedUntil, null);
   const risen = cookieFrom(answer, gw.cookieName) ?? '';
@@ -213,7 +216,7 @@ test('not ticked: the browser becomes a device, not a trusted one', async (t) =>
   const login = await post(gw, 'login', { username: 'alice', password: PASSWORD, rd: ADMIN }, deviceSet);
   const cookie2 = `${cookieFrom(login, gw.cookieName)}; ${deviceSet}`;
   const trusted = await post(gw, 'stepup', { code: await code(gw, secret), rd: ADMIN, trust: '1' }, cookie2);
-  assert.equal(trusted.status, 303);
+  assert.equal(onwardTo(trusted), ADMIN);
   assert.equal(cookieFrom(trusted, deviceCookie(gw)), undefined, 'a known device keeps its cookie');
   const devices = await newDevices(gw);
   assert.deepEqual(
@@ -245,8 +248,7 @@ test('session.remember_device 0: no box; a trust sent anyway is refused, the sig
   assert.doesNotMatch(stepup, /Trust this device/);
   assert.doesNotMatch(stepup, /name="trust"/);
   const answer = await post(gw, 'stepup', { code: await code(gw, secret), rd: ADMIN, trust: '1' }, cookie);
-  assert.equal(answer.status, 303);
-  assert.equal(answer.headers.location, ADMIN);
+  assert.equal(onwardTo(answer), ADMIN);
   assert.equal((await newDevices(gw))[0]?.trustedUntil, null);
   const failures = await audited(gw, 'device.trust.failure');
   assert.equal(failures.length, 1);
@@ -259,8 +261,7 @@ test('a page whose rule says remember_device: false: no box on the way there; a 
   const { cookie, stepup } = await passwordOnly(gw, VAULT);
   assert.doesNotMatch(stepup, /Trust this device/);
   const answer = await post(gw, 'stepup', { code: await code(gw, secret), rd: VAULT, trust: '1' }, cookie);
-  assert.equal(answer.status, 303);
-  assert.equal(answer.headers.location, VAULT, 'the sign-in is not failed');
+  assert.equal(onwardTo(answer), VAULT, 'the sign-in is not failed');
   assert.equal((await newDevices(gw))[0]?.trustedUntil, null);
   const failures = await audited(gw, 'device.trust.failure');
   assert.deepEqual(failures[0]?.detail, { reason: 'device_trust_not_allowed' });

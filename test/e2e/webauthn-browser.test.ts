@@ -22,6 +22,7 @@ import {
   type PageProblems,
   requireChromium,
   screenshot,
+  upstreamEcho,
   type VirtualAuthenticator,
   watchProblems,
 } from '../helpers/browser.ts';
@@ -55,11 +56,6 @@ interface Run {
   portal: string;
   app: string;
   screenshots: string[];
-}
-
-/** What the upstream answered: the request as it reached it (with the identity headers). */
-async function upstreamEcho(page: Page): Promise<{ url: string; headers: Record<string, string> }> {
-  return JSON.parse((await page.locator('pre').first().textContent({ timeout: STEP })) ?? '');
 }
 
 /** The claims of the signed assertion the app received. */
@@ -120,7 +116,7 @@ const served = (run: Run, path: string): number => run.gw.upstream.seen.filter((
 /** Follows the page on to the app (through the hand-off) and returns what the upstream saw. */
 async function landOnApp(run: Run, path: string) {
   await run.page.waitForURL(`${run.app}${path}`, { timeout: STEP });
-  const echo = await upstreamEcho(run.page);
+  const echo = await upstreamEcho(run.page, STEP);
   assert.equal(echo.url, path);
   assert.equal(echo.headers['remote-user'], 'alice');
   return echo;

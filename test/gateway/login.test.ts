@@ -75,17 +75,30 @@ describe('JSON login API', () => {
       ' http://evil.example',
       'http://evil.example%2F@app.test',
       'data:text/html,hi',
+      // a wildcard app matches any first label, but rd must name a host as a Host header does
+      'http://x;y.wild.test/',
+      "http://x'y.wild.test/",
+      'http://x"y.wild.test/',
+      'http://x,y.wild.test/',
+      'http://x*y.wild.test/',
     ];
     for (const rd of hostile) {
       const answer = await apiLogin(gw, { username: 'alice', password: PASSWORD, rd });
       assert.equal(answer.json().redirect, 'http://portal.test/.portcullis/', `rd ${rd}`);
     }
-    const served = ['http://app.test/a', 'https://x.wild.test/b', 'http://portal.test/.portcullis/', '/relative/path'];
+    const served = [
+      'http://app.test/a',
+      'https://x.wild.test/b',
+      'http://portal.test/.portcullis/',
+      '/relative/path',
+      'http://X.Wild.Test./c',
+    ];
     const expected = [
       'http://app.test/a',
       'https://x.wild.test/b',
       'http://portal.test/.portcullis/',
       'http://portal.test/relative/path',
+      'http://x.wild.test/c',
     ];
     for (const [i, rd] of served.entries()) {
       const answer = await apiLogin(gw, { username: 'alice', password: PASSWORD, rd });
@@ -172,15 +185,24 @@ describe('JSON login API', () => {
     assert.doesNotMatch(device, /Domain=/i);
     assert.equal(answer.cookies.length, 2);
 
+    // session.cookie_domain: on a host under it, the cookies name it; on a host outside it they
+    // stay host-only (a browser drops a cookie whose Domain does not cover the host that sets it)
     const shared = await startTestGateway({
       gateway: {
+        server: { public_url: 'http://portal.example.test' },
         session: { cookie_domain: '.example.test' },
       },
     });
     t.after(() => shared.close());
-    const all = (await apiLogin(shared, { username: 'alice', password: PASSWORD })).cookies;
+    const within = { 'content-type': 'application/json', origin: 'http://portal.example.test' };
+    const all = (await apiLogin(shared, { username: 'alice', password: PASSWORD }, within, 'portal.example.test'))
+      .cookies;
     assert.equal(all.length, 2);
     for (const d of all) assert.match(d, /; Domain=\.?example\.test/i);
+    const onApp = { 'content-type': 'application/json', origin: 'http://app.test' };
+    const outside = (await apiLogin(shared, { username: 'alice', password: PASSWORD }, onApp, 'app.test')).cookies;
+    assert.equal(outside.length, 2);
+    for (const d of outside) assert.doesNotMatch(d, /Domain=/i);
   });
 
   test('a new session id at every sign-in: the old cookie stops working', async (t) => {

@@ -131,6 +131,17 @@ export async function controlPasskeyAutofill(page: Page): Promise<{ set(on: bool
   };
 }
 
+/**
+ * What the test upstream answered, as the browser shows it: the request as it reached the
+ * upstream (method, url, headers with the identity headers). Chromium shows JSON in a <pre>.
+ */
+export async function upstreamEcho(
+  page: Page,
+  timeout: number,
+): Promise<{ url: string; headers: Record<string, string> }> {
+  return JSON.parse((await page.locator('pre').first().textContent({ timeout })) ?? '');
+}
+
 /** Saves a full-page screenshot as test-results/screenshots/<name>.png; returns its path. */
 export async function screenshot(page: Page, name: string): Promise<string> {
   mkdirSync(SCREENSHOT_DIR, { recursive: true });

@@ -1,8 +1,10 @@
+import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { stringify } from 'yaml';
+import { generateTotpCode } from '../../src/authn/totp/totp.ts';
 import { ManualClock } from '../../src/clock.ts';
 import { parseHost } from '../../src/routing/host-table.ts';
 import { type Runtime, startRuntime } from '../../src/runtime.ts';
@@ -190,4 +192,52 @@ export async function startTestGateway(opts: TestGatewayOptions = {}): Promise<T
     },
   };
   return tg;
+}
+
+const TOTP = { digits: 6 as const, period: 30, algorithm: 'sha1' as const };
+
+/** The code an authenticator shows for `secret` in the next time step (the clock moves on by one step). */
+export async function nextTotpCode(gw: TestGateway, secret: string): Promise<string> {
+  gw.clock.advance(TOTP.period * 1000);
+  return generateTotpCode(secret, Math.floor(gw.clock.now() / 1000 / TOTP.period), TOTP);
+}
+
+/** Enrols an authenticator app for `user` through the JSON API on `host`: its secret and recovery codes. */
+export async function enrolTotp(
+  gw: TestGateway,
+  user: string,
+  host = 'portal.test',
+): Promise<{ secret: string; recoveryCodes: string[] }> {
+  const cookie = await gw.login(user, host);
+  const post = (path: string, body: object) =>
+    gw.send({
+      method: 'POST',
+      host,
+      target: `/.portcullis/api/${path}`,
+      headers: { 'content-type': 'application/json', origin: `http://${host}`, cookie },
+      body: JSON.stringify(body),
+    });
+  const started = await post('enroll/totp/start', {});
+  assert.equal(started.status, 200, started.body);
+  const secret = started.json<{ secret: string }>().secret;
+  const finished = await post('enroll/totp/finish', { code: await nextTotpCode(gw, secret) });
+  assert.equal(finished.status, 200, finished.body);
+  return { secret, recoveryCodes: finished.json<{ recovery_codes: string[] }>().recovery_codes };
+}
+
+/**
+ * What the browser does with a hand-off page (`answer`): POSTs its one-time code to the target
+ * host's /.portcullis/sso, from the origin `from` (the portal's). The answer of that host.
+ */
+export function exchangeHandoff(gw: TestGateway, answer: Answer, from = 'http://portal.test'): Promise<Answer> {
+  const action = /<form method="post" action="([^"]+)"/.exec(answer.body)?.[1] ?? '';
+  const field = (name: string) =>
+    new RegExp(`name="${name}" value="([^"]*)"`).exec(answer.body)?.[1]?.replaceAll('&amp;', '&') ?? '';
+  return gw.send({
+    method: 'POST',
+    host: new URL(action).host,
+    target: new URL(action).pathname,
+    headers: { 'content-type': 'application/x-www-form-urlencoded', origin: from },
+    body: new URLSearchParams({ code: field('code'), rd: field('rd') }).toString(),
+  });
 }

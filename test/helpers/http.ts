@@ -58,3 +58,20 @@ export function cookieFrom(answer: Answer, name: string): string | undefined {
   }
   return undefined;
 }
+
+/** The whole Set-Cookie header (with its attributes) of the named cookie, or undefined. */
+export function setCookieOf(answer: Answer, name: string): string | undefined {
+  return answer.cookies.find((c) => c.startsWith(`${name}=`));
+}
+
+/**
+ * Where a finished sign-in step sends the browser: the Location of a 303, or the page that the
+ * single sign-on hand-off page (a 200 whose form posts to another host's /.portcullis/sso)
+ * goes on to; undefined for any other answer.
+ */
+export function onwardTo(answer: Answer): string | undefined {
+  if (answer.status === 303) return String(answer.headers.location);
+  if (answer.status !== 200 || !/<form method="post" action="[^"]+\/\.portcullis\/sso"/.test(answer.body))
+    return undefined;
+  return /name="rd" value="([^"]+)"/.exec(answer.body)?.[1]?.replaceAll('&amp;', '&');
+}

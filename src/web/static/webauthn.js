@@ -27,7 +27,10 @@
       : err && err.name === 'InvalidStateError'
         ? 'This security key is already registered.'
         : 'Your browser could not use the security key.';
-  // after a sign-in or a step-up: the login page hands over to the page, on any served host
+  // once signed in, the login page goes on to rd, on any served host (through the hand-off
+  // when the session cookie does not reach it)
+  const onward = (rd) => (rd ? `/.portcullis/login?rd=${encodeURIComponent(rd)}` : '/.portcullis/');
+  // after a sign-in or a step-up
   const goOn = (rd, status) => {
     const q = rd ? `?rd=${encodeURIComponent(rd)}` : '';
     if (status === 'mfa_required') location.assign(`/.portcullis/stepup${q}`);
@@ -81,13 +84,13 @@
         list.append(li);
       }
       const next = done.querySelector('a');
-      next.href = rd || '/.portcullis/';
+      next.href = onward(rd);
       for (const el of document.querySelectorAll('[data-webauthn-hide]')) el.hidden = true;
       done.hidden = false;
       next.focus();
       return;
     }
-    location.assign(rd || '/.portcullis/');
+    location.assign(onward(rd));
   }
 
   function start() {
