@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import type { LockoutSettings } from './authn/lockout.ts';
+import { lockoutSettings } from './authn/lockout-settings.ts';
 import { parseDuration } from './config/duration.ts';
 import type { LoadedFiles } from './config/load.ts';
 import { ConfigError } from './config/load.ts';
@@ -98,7 +100,7 @@ export interface GatewayState {
   readonly users: UserDirectory;
   readonly trustedProxies: CidrSet;
   readonly session: SessionSettings;
-  readonly lockout: { readonly maxFailures: number; readonly windowMs: number; readonly durationMs: number };
+  readonly lockout: LockoutSettings;
   /** where client IPs are: the configured .mmdb, the bundled data when a policy needs it, or none */
   readonly geo: GeoSource | null;
   readonly risk: RiskSettings;
@@ -234,6 +236,7 @@ export function buildState(files: LoadedFiles, options: BuildOptions = {}): Gate
 
   const { set: trustedProxies, errors } = CidrSet.parse(g.server.trusted_proxies ?? []);
   for (const e of errors) problems.push(`${gatewayAt}: server.trusted_proxies[${e.index}]: ${e.message}`);
+  const lockout = lockoutSettings(files, problems);
 
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -264,11 +267,7 @@ export function buildState(files: LoadedFiles, options: BuildOptions = {}): Gate
     users: directory,
     trustedProxies,
     session,
-    lockout: {
-      maxFailures: g.lockout?.max_failures ?? 10,
-      windowMs: parseDuration(g.lockout?.window ?? '15m'),
-      durationMs: parseDuration(g.lockout?.duration ?? '30m'),
-    },
+    lockout,
     geo,
     webauthn,
     branding: { msp, tenants: tenantBrands },

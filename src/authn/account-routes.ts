@@ -1,13 +1,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { isTrusted } from '../devices/devices.ts';
-import { parseCookies } from '../session/cookies.ts';
 import { sendPage as html } from '../web/html.ts';
 import { accountPage } from '../web/pages/account-page.ts';
 import { recoveryCodesPage, trustPeriod } from '../web/pages/factor-pages.ts';
 import { csrfGuard } from './csrf.ts';
 import type { PortalDeps } from './deps.ts';
-import { clearDeviceCookie } from './device-cookie.ts';
+import { clearDeviceCookie, presentedDevice } from './device-cookie.ts';
 import { forgetDevice, type TrustRefusal, trustDevice } from './device-trust.ts';
 import { auditFactor, hasFreshSecondFactor, type Signed, signedIn } from './prove-factor.ts';
 import { clearSessionCookie } from './session-cookie.ts';
@@ -66,8 +65,7 @@ export function accountRoutes(deps: PortalDeps) {
     }
     /** The device the request's device cookie names, when it is one of the user's. */
     function thisDevice(request: FastifyRequest, s: Signed) {
-      const cookies = parseCookies(request.headers.cookie);
-      return deps.devices.recognise(cookies.get(request.pc.state.session.deviceCookieName), s.user.name);
+      return presentedDevice(deps, request, s.user.name);
     }
     async function render(request: FastifyRequest, reply: FastifyReply, s: Signed, notice?: string) {
       const [factors, recovery, devices, current] = await Promise.all([

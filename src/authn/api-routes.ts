@@ -4,7 +4,7 @@ import { readSession } from '../gate/session-lookup.ts';
 import { amrOf } from '../session/session.ts';
 import { csrfGuard } from './csrf.ts';
 import type { PortalDeps } from './deps.ts';
-import { checkPassword } from './password-login.ts';
+import { checkPassword, passwordAttempt, retryAfterSeconds, throttledMessage } from './password-login.ts';
 import { defaultRedirect, safeRedirect } from './redirect.ts';
 import { afterFirstFactor, endSession, startSession } from './sign-in.ts';
 
@@ -26,16 +26,17 @@ export function apiRoutes(deps: PortalDeps) {
     app.post('/api/login', { onRequest: json, schema: { body: LoginBody } }, async (request, reply) => {
       const body = request.body as { username: string; password: string; rd?: string };
       const state = request.pc.state;
-      const user = await checkPassword(deps, state, {
-        username: body.username,
-        password: body.password,
-        ip: request.pc.ip,
-        app: request.pc.app?.name ?? null,
-        userAgent: request.headers['user-agent'],
-      });
+      const result = await checkPassword(deps, state, passwordAttempt(request, body));
       reply.header('cache-control', 'no-store');
-      if (user === null) return reply.code(401).send({ error: 'invalid_credentials' });
-      const signed = await startSession(deps, request, reply, user);
+      if (result.status === 'throttled') {
+        const seconds = retryAfterSeconds(result.retryAfterMs);
+        return reply
+          .code(429)
+          .header('retry-after', String(seconds))
+          .send({ error: 'too_many_attempts', retry_after: seconds, message: throttledMessage(result.retryAfterMs) });
+      }
+      if (result.status === 'refused') return reply.code(401).send({ error: 'invalid_credentials' });
+      const signed = await startSession(deps, request, reply, result.user);
       const redirect = safeRedirect(body.rd, state, request.pc.origin) ?? defaultRedirect(state);
       const { step } = await afterFirstFactor(deps, request, reply, signed, redirect);
       return step.status === 'authenticated' ? { status: 'authenticated', redirect } : step;

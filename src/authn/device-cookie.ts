@@ -1,5 +1,6 @@
-import type { FastifyReply } from 'fastify';
-import { clearCookie, serializeCookie } from '../session/cookies.ts';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Devices, KnownDevice } from '../devices/devices.ts';
+import { clearCookie, parseCookies, serializeCookie } from '../session/cookies.ts';
 import type { GatewayState } from '../state.ts';
 import { cookieDomainOption, setCookie } from './session-cookie.ts';
 
@@ -39,4 +40,18 @@ export function clearDeviceCookie(reply: FastifyReply, state: GatewayState): voi
       ...cookieDomainOption(reply, state),
     }),
   );
+}
+
+/**
+ * The device the request's device cookie names, when the cookie opens for `user` and the device
+ * is on record as theirs: a browser that completed a sign-in of that user. Null for no cookie,
+ * another user's, a forged or a forgotten one. Store failures reject (the caller fails closed).
+ */
+export function presentedDevice(
+  deps: { readonly devices: Devices },
+  request: FastifyRequest,
+  user: string,
+): Promise<KnownDevice | null> {
+  const cookie = parseCookies(request.headers.cookie).get(request.pc.state.session.deviceCookieName);
+  return deps.devices.recognise(cookie, user);
 }

@@ -1,9 +1,9 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Devices } from '../devices/devices.ts';
-import { parseCookies } from '../session/cookies.ts';
 import type { SessionStore } from '../session/session-store.ts';
 import type { GatewayState } from '../state.ts';
 import type { PortalDeps } from './deps.ts';
+import { presentedDevice } from './device-cookie.ts';
 import { decisionFor } from './next-step.ts';
 import { auditFactor, hasFreshSecondFactor, type Signed } from './prove-factor.ts';
 import { requestScope, setSessionCookie } from './session-cookie.ts';
@@ -68,12 +68,7 @@ export async function trustDevice(
     ? s.session.device === undefined
       ? null
       : await deps.durable.getDevice(s.session.device)
-    : (
-        await deps.devices.recognise(
-          parseCookies(request.headers.cookie).get(state.session.deviceCookieName),
-          s.user.name,
-        )
-      )?.record;
+    : (await presentedDevice(deps, request, s.user.name))?.record;
   if (device == null || device.user !== s.user.name || s.session.device !== device.id)
     return { ok: false, error: 'device_mismatch' };
   const trusted = await deps.devices.trust(s.user.name, device.id, state.session.rememberDeviceMs);

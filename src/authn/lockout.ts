@@ -1,58 +1,73 @@
 /**
- * Account and client-IP lockout after repeated authentication failures (PCI DSS 8.3.4 style).
+ * Lockout after repeated authentication failures, built so that an attacker cannot lock out the
+ * people he attacks (OWASP "Slow down online guessing attacks with device cookies", Okta's
+ * unknown-device lockout, Authelia's per-user regulation).
  *
- * Failures of every kind (password, TOTP, recovery code, WebAuthn, push) are counted together,
- * per canonical account and per client IP, in the ephemeral store, so the counters are shared
- * by every instance and survive a restart when that store is Redis:
+ * Failures of every kind (password, TOTP, recovery code, WebAuthn, push) count in the ephemeral
+ * store (lockout-keys.ts), so the counters are shared by every instance and survive a restart
+ * when that store is Redis. Three counters, each a fixed window that starts at its first failure
+ * and lives `window`:
  *
- *   fail:acct:<canonical>  a fixed-window counter: it starts at the first failure and lives `window`
- *   fail:ip:<ip>           the same, per client IP (IPv6: per /64, see IPV6_PREFIX_BITS)
- *   lock:acct:<canonical>  present while the account is locked; lives `duration`
- *   lock:ip:<ip>           present while the IP is locked; lives `duration`
+ * - **Account, for clients without its device cookie.** Every client that does not present a
+ *   valid device cookie of the named account (none, another user's, a forged or forgotten one)
+ *   counts towards the account; at `max_failures` the account is locked for `duration`, for
+ *   such clients only.
+ * - **Device.** A browser presenting a valid device cookie of the account (one the gateway set
+ *   after a completed sign-in of that same user) counts on its own and can lock only itself. So
+ *   whoever guesses a user's password from elsewhere locks the account for clients like himself,
+ *   never the real user on the browser they always use.
+ * - **Address.** Every failure counts towards the client address (IPv6: its /64), except from an
+ *   exempt network. At `address.max_failures` the address is throttled for `duration`: clients
+ *   there without a valid device cookie of the account they name are told to wait (the password
+ *   is not even checked); clients with one are not slowed down. A throttle is never a lock: it
+ *   says nothing about any account, and it cannot shut an office out of its own accounts.
  *
- * - The account is locked when its counter reaches `max_failures` within the window; the IP when
- *   its counter reaches IP_FAILURE_MULTIPLIER × `max_failures` (one client guessing across many
- *   accounts). A lock is set with setIfAbsent, so concurrent failures (or failures while locked)
- *   never extend it: it ends `duration` after the failure that set it.
+ * - A lock or throttle is set with setIfAbsent, so concurrent failures (or failures while locked)
+ *   never extend it: it ends `duration` after the failure that set it, and exactly one failure
+ *   reports it.
  * - Unknown and even malformed user names are counted and locked exactly like real accounts, so
- *   the lockout reveals nothing about which names exist. A locked account must get the same answer
- *   as a wrong password: that is the caller's job; this module only says locked or not.
- * - A success while the account is not locked clears the account's counter (never the IP's: an
- *   attacker holding one valid account could otherwise reset the per-IP count). A success while
- *   locked changes nothing: the lock and the counter stay.
+ *   the lockout reveals nothing about which names exist. A locked account or device must get the
+ *   same answer as a wrong password: that is the caller's job; this module only says locked or not.
+ * - A completed sign-in while not locked clears the counter it was charged to (the device's, or
+ *   the account's), never the other one and never the address's: a user signing in on their own
+ *   browser does not reset an attacker's count, and an attacker holding one account cannot reset
+ *   the address.
  * - Settings are read on every call, so a configuration reload applies at once.
  * - Any store failure rejects (StoreUnavailableError): the caller fails closed.
  */
-import { createHash } from 'node:crypto';
-import ipaddr from 'ipaddr.js';
 import type { Clock } from '../clock.ts';
-import { canonicalIp } from '../context/cidr.ts';
+import type { CidrSet } from '../context/cidr.ts';
 import type { EphemeralStore } from '../stores/ephemeral.ts';
-import { canonicalUsername } from '../users/canonical.ts';
-
-/**
- * A client IP is locked when its failures within the window reach this many times `max_failures`
- * (default 5 × 10 = 50). Higher than 1 because many users can share one address (office NAT, a
- * VPN egress), so a few users mistyping must not lock everyone out; low enough that one client
- * spraying passwords across many accounts is stopped long before it covers a user list.
- */
-export const IP_FAILURE_MULTIPLIER = 5;
-
-/**
- * IPv6 clients are counted per network of this many leading bits: one subscriber usually holds a
- * whole /64 and could otherwise rotate through 2^64 addresses to escape the per-IP count.
- */
-export const IPV6_PREFIX_BITS = 64;
+import { accountKeyPart, ipKeyPart, lockoutKeys as keys } from './lockout-keys.ts';
 
 export type FailureKind = 'password' | 'totp' | 'recovery' | 'webauthn' | 'push';
 
+/** Who makes an attempt, as the lockout tells clients apart. */
+export interface Client {
+  /** the account named, as given (any spelling; unknown and malformed names count alike); null: none */
+  readonly account: string | null;
+  /** the client address; null when unknown (then nothing is counted per address) */
+  readonly ip: string | null;
+  /**
+   * The id of the device cookie the client presented, only when it is valid for `account`
+   * (`Devices.recognise`); null for every other client. Ignored when `account` is null.
+   */
+  readonly device: string | null;
+}
+
 export interface LockoutSettings {
-  /** failures within the window that lock the account (an integer >= 1) */
+  /** failures within the window that lock the account, or a device (an integer >= 1) */
   readonly maxFailures: number;
   /** the fixed counting window, ms */
   readonly windowMs: number;
-  /** how long a lock lasts, ms */
+  /** how long a lock or an address throttle lasts, ms */
   readonly durationMs: number;
+  readonly address: {
+    /** failures from one address within the window that throttle it (an integer >= 1) */
+    readonly maxFailures: number;
+    /** networks never counted or throttled by address (account and device counting still apply) */
+    readonly exempt: CidrSet;
+  };
 }
 
 export interface LockoutOptions {
@@ -62,57 +77,43 @@ export interface LockoutOptions {
   readonly settings: () => LockoutSettings;
 }
 
+/** What a failure locked or throttled, for the audit trail (`lockout` events); never a secret. */
+export type LockoutEvent =
+  | { readonly counter: 'account'; readonly failures: number }
+  | { readonly counter: 'device'; readonly device: string; readonly failures: number }
+  | { readonly counter: 'address'; readonly address: string; readonly failures: number };
+
 export interface FailureResult {
-  /** true when THIS failure locked the account (exactly one of many concurrent failures sees it) */
-  readonly locked: boolean;
-  /** the account's failures in the current window (0 when no account was given) */
+  /** the failures of the counter this attempt was charged to (the device's or the account's); 0: none */
   readonly failures: number;
-  /** true when THIS failure locked the client IP */
-  readonly ipLocked: boolean;
+  /** the counters THIS failure locked or throttled (of many concurrent failures, one reports each) */
+  readonly events: readonly LockoutEvent[];
 }
 
 export interface LockoutStatus {
+  /** the account is locked for clients without a device cookie of it */
   readonly locked: boolean;
   /** remaining lock time in ms, or null when not locked */
   readonly lockedForMs: number | null;
-  /** failures in the current window */
+  /** failures of those clients in the current window */
   readonly failures: number;
+  /** the ids of the account's browsers (device cookies) that are locked */
+  readonly lockedDevices: readonly string[];
 }
-
-/**
- * The key part for a user name: its canonical form; a name that has none (too long, invalid
- * characters) is still counted, under a hash of its folded form prefixed with '~' (a character
- * no canonical name starts with, so the two spaces never collide).
- */
-export function accountKeyPart(name: string): string {
-  const canonical = canonicalUsername(name);
-  if (canonical !== null) return canonical;
-  const folded = String(name).normalize('NFKC').trim().toLowerCase();
-  return `~${createHash('sha256').update(folded).digest('hex').slice(0, 32)}`;
-}
-
-/**
- * The key part for a client IP: canonical text (IPv4-mapped IPv6 is IPv4), IPv6 reduced to its
- * /IPV6_PREFIX_BITS network; anything unparsable is hashed, prefixed with '~'.
- */
-export function ipKeyPart(ip: string): string {
-  const canonical = canonicalIp(ip);
-  if (canonical === null) return `~${createHash('sha256').update(String(ip)).digest('hex').slice(0, 32)}`;
-  if (!canonical.includes(':')) return canonical;
-  const bytes = ipaddr.IPv6.parse(canonical).toByteArray();
-  const keep = IPV6_PREFIX_BITS / 8;
-  for (let i = keep; i < bytes.length; i++) bytes[i] = 0;
-  return `${(ipaddr.fromByteArray(bytes) as ipaddr.IPv6).toRFC5952String()}/${IPV6_PREFIX_BITS}`;
-}
-
-const keys = {
-  failAcct: (account: string) => `fail:acct:${accountKeyPart(account)}`,
-  lockAcct: (account: string) => `lock:acct:${accountKeyPart(account)}`,
-  failIp: (ip: string) => `fail:ip:${ipKeyPart(ip)}`,
-  lockIp: (ip: string) => `lock:ip:${ipKeyPart(ip)}`,
-};
 
 const FAILURE_KINDS: ReadonlySet<string> = new Set<FailureKind>(['password', 'totp', 'recovery', 'webauthn', 'push']);
+
+/** A stored counter's value; 0 when absent (or, were it ever, not a count). */
+function countOf(value: string | null): number {
+  const n = value === null ? 0 : Number(value);
+  return Number.isSafeInteger(n) && n > 0 ? n : 0;
+}
+
+/** The account key part and the device of a client, when it names an account. */
+function named(client: Client): { account: string; device: string | null } | null {
+  if (client.account === null) return null;
+  return { account: accountKeyPart(client.account), device: client.device };
+}
 
 export class Lockout {
   readonly #store: EphemeralStore;
@@ -126,80 +127,148 @@ export class Lockout {
   }
 
   /**
-   * True when the account or the client IP is locked. Checks both keys in parallel (one round
-   * trip each); null skips that key. Call it before verifying anything, and when it is true
-   * answer exactly as for a wrong password.
+   * The lock that refuses this client, or null: the device's lock for a client presenting a
+   * valid device cookie of the account, else the account's. Call it before verifying anything,
+   * and when it is not null answer exactly as for a wrong password or code.
    */
-  async isLocked(account: string | null, ip: string | null): Promise<boolean> {
-    const [acct, byIp] = await Promise.all([
-      account === null ? null : this.#store.get(keys.lockAcct(account)),
-      ip === null ? null : this.#store.get(keys.lockIp(ip)),
-    ]);
-    return acct !== null || byIp !== null;
+  async lockedBy(client: Client): Promise<'account' | 'device' | null> {
+    const who = named(client);
+    if (who === null) return null;
+    if (who.device !== null)
+      return (await this.#store.get(keys.lockDev(who.account, who.device))) === null ? null : 'device';
+    return (await this.#store.get(keys.lockAcct(who.account))) === null ? null : 'account';
   }
 
   /**
-   * Counts one failed attempt (of any kind) against the account and the client IP, and locks
-   * whichever reached its threshold. The increments are atomic; the locks are set with
-   * setIfAbsent, so concurrent failures neither extend a lock nor report it twice.
+   * How long (ms) this client must wait because its address is throttled, or null. A client
+   * presenting a valid device cookie of the account it names is never throttled, nor is an
+   * exempt network. Call it before verifying anything; the answer must not depend on the name.
    */
-  async recordFailure(account: string | null, ip: string | null, kind: FailureKind): Promise<FailureResult> {
+  async throttledFor(client: Client): Promise<number | null> {
+    if (client.account !== null && client.device !== null) return null;
+    const address = this.#address(client.ip, this.#current());
+    return address === null ? null : this.#store.ttl(keys.throttleIp(address));
+  }
+
+  /**
+   * Counts one failed attempt (of any kind) against the device or the account, and the address,
+   * and locks or throttles whichever reached its threshold. The increments are atomic; locks are
+   * set with setIfAbsent, so concurrent failures neither extend a lock nor report it twice.
+   */
+  async recordFailure(client: Client, kind: FailureKind): Promise<FailureResult> {
     if (!FAILURE_KINDS.has(kind)) throw new TypeError(`unknown failure kind ${JSON.stringify(kind)}`);
     const s = this.#current();
-    const [acctFailures, ipFailures] = await Promise.all([
-      account === null ? 0 : this.#store.increment(keys.failAcct(account), s.windowMs),
-      ip === null ? 0 : this.#store.increment(keys.failIp(ip), s.windowMs),
+    const who = named(client);
+    const address = this.#address(client.ip, s);
+    const failKey =
+      who === null ? null : who.device ? keys.failDev(who.account, who.device) : keys.failAcct(who.account);
+    const [failures, addressFailures] = await Promise.all([
+      failKey === null ? 0 : this.#store.increment(failKey, s.windowMs),
+      address === null ? 0 : this.#store.increment(keys.failIp(address), s.windowMs),
+      // the account's devices with counters, so that unlock and status can find them
+      who?.device ? this.#store.addToSet(keys.devices(who.account), who.device, Math.max(s.windowMs, s.durationMs)) : 0,
     ]);
-    const lockedAt = String(this.#clock.now());
-    const [locked, ipLocked] = await Promise.all([
-      account !== null && acctFailures >= s.maxFailures
-        ? this.#store.setIfAbsent(keys.lockAcct(account), lockedAt, s.durationMs)
+    const at = String(this.#clock.now());
+    const [locked, throttled] = await Promise.all([
+      who !== null && failures >= s.maxFailures
+        ? this.#store.setIfAbsent(
+            who.device ? keys.lockDev(who.account, who.device) : keys.lockAcct(who.account),
+            at,
+            s.durationMs,
+          )
         : false,
-      ip !== null && ipFailures >= s.maxFailures * IP_FAILURE_MULTIPLIER
-        ? this.#store.setIfAbsent(keys.lockIp(ip), lockedAt, s.durationMs)
+      address !== null && addressFailures >= s.address.maxFailures
+        ? this.#store.setIfAbsent(keys.throttleIp(address), at, s.durationMs)
         : false,
     ]);
-    return { locked, failures: acctFailures, ipLocked };
+    const events: LockoutEvent[] = [];
+    if (locked && who !== null)
+      events.push(who.device ? { counter: 'device', device: who.device, failures } : { counter: 'account', failures });
+    if (throttled && address !== null) events.push({ counter: 'address', address, failures: addressFailures });
+    return { failures, events };
   }
 
   /**
-   * A completed sign-in: clears the account's failure count unless the account is locked (then
-   * nothing changes). Call it only once EVERY required factor has succeeded, never after the
-   * password step alone: otherwise whoever holds the password could guess TOTP or recovery codes
-   * without end by slipping a correct password in before each batch. The IP count is kept.
+   * A completed sign-in: clears the failure count of the device (a client presenting a valid
+   * device cookie of the account) or of the account (any other client), unless that one is
+   * locked (then nothing changes). Call it only once EVERY required factor has succeeded, never
+   * after the password step alone: otherwise whoever holds the password could guess TOTP or
+   * recovery codes without end by slipping a correct password in before each batch. The
+   * address's count is kept.
    */
-  async recordSuccess(account: string): Promise<void> {
-    if ((await this.#store.get(keys.lockAcct(account))) !== null) return;
-    await this.#store.delete(keys.failAcct(account));
+  async recordSuccess(client: Client): Promise<void> {
+    const who = named(client);
+    if (who === null) throw new TypeError('a success names its account');
+    const [fail, lock] = who.device
+      ? [keys.failDev(who.account, who.device), keys.lockDev(who.account, who.device)]
+      : [keys.failAcct(who.account), keys.lockAcct(who.account)];
+    if ((await this.#store.get(lock)) !== null) return;
+    await this.#store.delete(fail);
   }
 
-  /** Clears the account's lock and failure count (administrator action); true when it was locked. */
-  async unlock(account: string): Promise<boolean> {
-    const [wasLocked] = await Promise.all([
-      this.#store.delete(keys.lockAcct(account)),
-      this.#store.delete(keys.failAcct(account)),
+  /**
+   * Clears the account's lock and count and those of every one of its browsers (administrator
+   * action). Address throttles are not touched: they concern no account. Says what was locked.
+   */
+  async unlock(account: string): Promise<{ readonly account: boolean; readonly devices: number }> {
+    const a = accountKeyPart(account);
+    const devices = await this.#store.members(keys.devices(a));
+    const [wasLocked, devicesLocked] = await Promise.all([
+      this.#store.delete(keys.lockAcct(a)),
+      Promise.all(devices.map((d) => this.#store.delete(keys.lockDev(a, d)))),
+      this.#store.delete(keys.failAcct(a)),
+      ...devices.map((d) => this.#store.delete(keys.failDev(a, d))),
     ]);
-    return wasLocked;
+    await this.#store.delete(keys.devices(a));
+    return { account: wasLocked, devices: devicesLocked.filter(Boolean).length };
   }
 
-  /** Whether the account is locked, for how much longer, and its failures in the current window. */
+  /**
+   * The failures within the window that bear on a sign-in by this client (risk
+   * `recent_failures`): the account's (guesses from clients without its device cookie) plus,
+   * for a browser with one, its own.
+   */
+  async recentFailures(client: Client): Promise<number> {
+    const who = named(client);
+    if (who === null) return 0;
+    const counts = await Promise.all([
+      this.#store.get(keys.failAcct(who.account)),
+      who.device === null ? null : this.#store.get(keys.failDev(who.account, who.device)),
+    ]);
+    return counts.reduce((sum: number, count) => sum + countOf(count), 0);
+  }
+
+  /** The account's lock and count (for clients without its device cookie) and its locked browsers. */
   async status(account: string): Promise<LockoutStatus> {
-    const [lockTtl, count] = await Promise.all([
-      this.#store.ttl(keys.lockAcct(account)),
-      this.#store.get(keys.failAcct(account)),
+    const a = accountKeyPart(account);
+    const [lockTtl, count, devices] = await Promise.all([
+      this.#store.ttl(keys.lockAcct(a)),
+      this.#store.get(keys.failAcct(a)),
+      this.#store.members(keys.devices(a)),
     ]);
-    const failures = count === null ? 0 : Number(count);
+    const deviceLocks = await Promise.all(devices.map((d) => this.#store.get(keys.lockDev(a, d))));
     return {
       locked: lockTtl !== null,
       lockedForMs: lockTtl,
-      failures: Number.isSafeInteger(failures) ? failures : 0,
+      failures: countOf(count),
+      lockedDevices: devices.filter((_, i) => deviceLocks[i] !== null).sort(),
     };
+  }
+
+  /** The address key part of a client IP, or null when unknown or in an exempt network. */
+  #address(ip: string | null, s: LockoutSettings): string | null {
+    return ip === null || s.address.exempt.contains(ip) ? null : ipKeyPart(ip);
   }
 
   #current(): LockoutSettings {
     const s = this.#settings();
-    if (!Number.isSafeInteger(s.maxFailures) || s.maxFailures < 1) {
-      throw new TypeError(`lockout maxFailures must be an integer >= 1, got ${s.maxFailures}`);
+    for (const [name, value] of [
+      ['maxFailures', s.maxFailures],
+      ['address.maxFailures', s.address?.maxFailures],
+    ] as const) {
+      if (!Number.isSafeInteger(value) || (value as number) < 1) {
+        throw new TypeError(`lockout ${name} must be an integer >= 1, got ${value}`);
+      }
     }
     for (const name of ['windowMs', 'durationMs'] as const) {
       if (!(s[name] > 0) || !Number.isFinite(s[name])) {

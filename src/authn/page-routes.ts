@@ -6,7 +6,13 @@ import { loginPage, logoutPage } from '../web/pages/login-page.ts';
 import { continueTo, formActionFor } from './continue-to.ts';
 import { csrfGuard } from './csrf.ts';
 import type { PortalDeps } from './deps.ts';
-import { checkPassword } from './password-login.ts';
+import {
+  checkPassword,
+  passwordAttempt,
+  refusedMessage,
+  retryAfterSeconds,
+  throttledMessage,
+} from './password-login.ts';
 import { defaultRedirect, safeRedirect } from './redirect.ts';
 import { afterFirstFactor, endSession, startSession } from './sign-in.ts';
 
@@ -40,22 +46,19 @@ export function pageRoutes(deps: PortalDeps) {
       const body = request.body as { username: string; password: string; rd?: string };
       const state = request.pc.state;
       const rd = safeRedirect(body.rd, state, request.pc.origin);
-      const user = await checkPassword(deps, state, {
-        username: body.username,
-        password: body.password,
-        ip: request.pc.ip,
-        app: request.pc.app?.name ?? null,
-        userAgent: request.headers['user-agent'],
-      });
-      if (user === null) {
+      const result = await checkPassword(deps, state, passwordAttempt(request, body));
+      if (result.status !== 'ok') {
+        const throttled = result.status === 'throttled';
+        if (throttled) reply.header('retry-after', String(retryAfterSeconds(result.retryAfterMs)));
+        const error = throttled ? throttledMessage(result.retryAfterMs) : refusedMessage(state);
         return html(
           reply,
-          loginPage({ rd, username: body.username.slice(0, 256), error: 'The user name or password is not correct.' }),
-          401,
+          loginPage({ rd, username: body.username.slice(0, 256), error }),
+          throttled ? 429 : 401,
           formActionFor(request, rd),
         );
       }
-      const signed = await startSession(deps, request, reply, user);
+      const signed = await startSession(deps, request, reply, result.user);
       const target = rd ?? defaultRedirect(state);
       const { step, signed: done } = await afterFirstFactor(deps, request, reply, signed, target);
       if (step.status === 'authenticated') return continueTo(deps, request, reply, target, done.session);

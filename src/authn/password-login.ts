@@ -1,11 +1,14 @@
+import type { FastifyRequest } from 'fastify';
 import type { AuditLog } from '../audit/audit.ts';
 import { auditWhere } from '../audit/where.ts';
+import type { Devices } from '../devices/devices.ts';
 import type { Metrics } from '../observability/metrics.ts';
+import { parseCookies } from '../session/cookies.ts';
 import type { GatewayState } from '../state.ts';
 import { canonicalUsername } from '../users/canonical.ts';
 import type { DirectoryUser } from '../users/directory.ts';
 import type { PasswordVerifier } from '../users/password.ts';
-import type { Lockout } from './lockout.ts';
+import type { Client, Lockout } from './lockout.ts';
 
 export interface PasswordAttempt {
   readonly username: unknown;
@@ -14,21 +17,49 @@ export interface PasswordAttempt {
   readonly app: string | null;
   /** for the audit trail's device name */
   readonly userAgent?: string | undefined;
+  /** the device cookie the client sent, if any: it counts only when it opens for the named user */
+  readonly deviceCookie?: string | undefined;
+}
+
+export type PasswordResult =
+  | { readonly status: 'ok'; readonly user: DirectoryUser }
+  /** one answer for an unknown, disabled or locked account and a wrong password */
+  | { readonly status: 'refused' }
+  /** the client's address is throttled: nothing was checked; the same whatever the name */
+  | { readonly status: 'throttled'; readonly retryAfterMs: number };
+
+/** The password attempt of a sign-in request (the JSON API and the form alike). */
+export function passwordAttempt(
+  request: FastifyRequest,
+  body: { username: string; password: string },
+): PasswordAttempt {
+  return {
+    username: body.username,
+    password: body.password,
+    ip: request.pc.ip,
+    app: request.pc.app?.name ?? null,
+    userAgent: request.headers['user-agent'],
+    deviceCookie: parseCookies(request.headers.cookie).get(request.pc.state.session.deviceCookieName),
+  };
 }
 
 /**
- * The password step, shared by the JSON API and the HTML form. An unknown user, a disabled
- * user, a user without a password, a locked account and a wrong password all get the same
- * answer after the same work (a full argon2 verification). Failures count towards the account
- * and IP lockout; every attempt is an audit event; the password never leaves this function.
- * A store that is down rejects (503 upstream of here): never a pass. The caller clears the
- * failure count (lockout.recordSuccess) only once the whole sign-in succeeded.
+ * The password step, shared by the JSON API and the HTML form.
+ *
+ * First the address throttle: a client without a valid device cookie of the named account, at
+ * a throttled address, is told to wait, before anything about the account is looked at (the
+ * answer and its timing are the same for every name). Then an unknown user, a disabled user, a
+ * user without a password, a locked account (or locked browser) and a wrong password all get the
+ * same answer after the same work (a full argon2 verification). Failures count towards the
+ * lockout (lockout.ts); every attempt is an audit event; the password never leaves this
+ * function. A store that is down rejects (503 upstream of here): never a pass. The completed
+ * sign-in clears the failure count (sign-in.ts), never the password step alone.
  */
 export async function checkPassword(
-  deps: { audit: AuditLog; metrics: Metrics; verifier: () => PasswordVerifier; lockout: Lockout },
+  deps: { audit: AuditLog; metrics: Metrics; verifier: () => PasswordVerifier; lockout: Lockout; devices: Devices },
   state: GatewayState,
   attempt: PasswordAttempt,
-): Promise<DirectoryUser | null> {
+): Promise<PasswordResult> {
   const typed = typeof attempt.username === 'string' ? attempt.username : '';
   const name = canonicalUsername(typed);
   const password = typeof attempt.password === 'string' ? attempt.password : '';
@@ -44,26 +75,68 @@ export async function checkPassword(
       rule: null,
       detail,
     });
-  const locked = await deps.lockout.isLocked(typed, attempt.ip);
+  const known = name === null ? null : await deps.devices.recognise(attempt.deviceCookie, name);
+  const client: Client = { account: typed, ip: attempt.ip, device: known?.record.id ?? null };
+  const [waitMs, lockedBy] = await Promise.all([deps.lockout.throttledFor(client), deps.lockout.lockedBy(client)]);
+
+  if (waitMs !== null) {
+    // only the address is charged: the attempt guessed nothing about the account
+    const counted = await deps.lockout.recordFailure({ account: null, ip: attempt.ip, device: null }, 'password');
+    for (const event of counted.events) audit('lockout', 'info', { ...event });
+    deps.metrics.observeLogin('throttled');
+    audit('login.failure', 'failure', {
+      factor: 'password',
+      reason: 'throttled',
+      retry_after: retryAfterSeconds(waitMs),
+    });
+    return { status: 'throttled', retryAfterMs: waitMs };
+  }
+
+  const locked = lockedBy !== null;
   // the verification runs even when locked: a locked account costs the same time as any other
   const ok = await deps.verifier().verify(locked ? undefined : user?.passwordHash, password);
   const success = ok && !locked && user !== undefined && !user.disabled;
-  let reason: string | undefined;
+  let reason: Record<string, unknown> = {};
   if (!success) {
-    reason = locked ? 'locked' : user === undefined ? 'unknown_user' : user.disabled ? 'disabled' : 'bad_password';
-    const counted = await deps.lockout.recordFailure(typed, attempt.ip, 'password');
-    if (counted.locked || counted.ipLocked) {
-      audit('lockout', 'info', {
-        account_locked: counted.locked,
-        ip_locked: counted.ipLocked,
-        failures: counted.failures,
-      });
-    }
+    reason = locked
+      ? { reason: 'locked', locked_by: lockedBy }
+      : { reason: user === undefined ? 'unknown_user' : user.disabled ? 'disabled' : 'bad_password' };
+    const counted = await deps.lockout.recordFailure(client, 'password');
+    for (const event of counted.events) audit('lockout', 'info', { ...event });
   }
   deps.metrics.observeLogin(success ? 'success' : 'failure');
   audit(success ? 'login.success' : 'login.failure', success ? 'success' : 'failure', {
     factor: 'password',
-    ...(reason ? { reason } : {}),
+    ...reason,
   });
-  return success ? (user ?? null) : null;
+  return success && user !== undefined ? { status: 'ok', user } : { status: 'refused' };
+}
+
+/** The Retry-After of a throttled answer: whole seconds, at least 1. */
+export function retryAfterSeconds(ms: number): number {
+  return Math.max(1, Math.ceil(ms / 1000));
+}
+
+/** A wait for people: minutes, or hours from two hours on, rounded up. */
+export function waitText(ms: number): string {
+  const minutes = Math.max(1, Math.ceil(ms / 60_000));
+  if (minutes < 120) return minutes === 1 ? '1 minute' : `${minutes} minutes`;
+  return `${Math.ceil(minutes / 60)} hours`;
+}
+
+/** What a client at a throttled address is told (the API's `message`, the sign-in page's error). */
+export function throttledMessage(ms: number): string {
+  return `Too many failed sign-ins from your network. Try again in ${waitText(ms)}.`;
+}
+
+/**
+ * What the sign-in page says after any failed password, alike for every cause: a hint that
+ * sign-in pauses after repeated failures, so that people stop retyping, without saying whether
+ * this account is paused.
+ */
+export function refusedMessage(state: GatewayState): string {
+  return (
+    'The user name or password is not correct. After repeated failures, signing in is paused for up to ' +
+    `${waitText(state.lockout.durationMs)}, even with the right password.`
+  );
 }

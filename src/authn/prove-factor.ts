@@ -3,6 +3,8 @@ import { auditWhere } from '../audit/where.ts';
 import { type FoundSession, readSession } from '../gate/session-lookup.ts';
 import type { FactorName } from '../session/session.ts';
 import type { PortalDeps } from './deps.ts';
+import { presentedDevice } from './device-cookie.ts';
+import type { Client } from './lockout.ts';
 import { requestScope, setSessionCookie } from './session-cookie.ts';
 import { recordSignIn } from './sign-in.ts';
 
@@ -65,9 +67,12 @@ export function auditFactor(
 
 /**
  * The one "prove a second factor" path, for every factor kind and for the JSON API and the
- * pages alike: lockout first (a locked account fails like a wrong code), then the proof, then
- * the failure count or the rise of the session. Every outcome is audited. On success, `signed`
- * is the risen session (never sent to the client: its id is the new cookie).
+ * pages alike: lockout first (a locked account, or a locked browser, fails like a wrong code),
+ * then the proof, then the failure count (the browser's when it holds a device cookie of the
+ * user, else the account's, and the address's) or the rise of the session, which clears the
+ * count (sign-in.ts). The address throttle guards the password step, not this one: the session
+ * already proved the password of this very account. Every outcome is audited. On success,
+ * `signed` is the risen session (never sent to the client: its id is the new cookie).
  */
 export async function proveFactor(
   deps: PortalDeps,
@@ -77,18 +82,19 @@ export async function proveFactor(
   kind: 'totp' | 'recovery' | 'webauthn',
   prove: () => Promise<{ ok: boolean; reason?: string; remaining?: number; proves?: readonly FactorName[] }>,
 ): Promise<{ ok: false } | { ok: true; signed: Signed; remaining?: number }> {
-  const locked = await deps.lockout.isLocked(s.user.name, request.pc.ip);
+  const device = await presentedDevice(deps, request, s.user.name);
+  const client: Client = { account: s.user.name, ip: request.pc.ip, device: device?.record.id ?? null };
+  const locked = (await deps.lockout.lockedBy(client)) !== null;
   const result: { ok: boolean; reason?: string; remaining?: number; proves?: readonly FactorName[] } = locked
     ? { ok: false, reason: 'locked' }
     : await prove();
   if (!result.ok) {
-    const counted = await deps.lockout.recordFailure(s.user.name, request.pc.ip, kind);
-    if (counted.locked) auditFactor(deps, request, s, 'lockout', 'info', { failures: counted.failures });
+    const counted = await deps.lockout.recordFailure(client, kind);
+    for (const event of counted.events) auditFactor(deps, request, s, 'lockout', 'info', { ...event });
     auditFactor(deps, request, s, `mfa.${kind}.failure`, 'failure', { reason: result.reason ?? 'invalid' });
     deps.metrics.observeLogin('failure');
     return { ok: false };
   }
-  await deps.lockout.recordSuccess(s.user.name);
   const signed = await raiseSession(deps, request, reply, s, result.proves ?? kind);
   auditFactor(
     deps,

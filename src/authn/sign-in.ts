@@ -9,7 +9,7 @@ import { parseCookies } from '../session/cookies.ts';
 import type { FactorName } from '../session/session.ts';
 import type { DirectoryUser } from '../users/directory.ts';
 import type { PortalDeps } from './deps.ts';
-import { setDeviceCookie } from './device-cookie.ts';
+import { presentedDevice, setDeviceCookie } from './device-cookie.ts';
 import { type NextStep, nextStep } from './next-step.ts';
 import type { Signed } from './prove-factor.ts';
 import { clearSessionCookie, requestScope, setSessionCookie } from './session-cookie.ts';
@@ -35,14 +35,14 @@ export async function startSession(
   const ended = await deps.sessions.load(previous, scope);
   if (ended !== null) await deps.sessions.destroy(ended);
   const now = deps.clock.now();
-  const known = await deps.devices.recognise(cookies.get(state.session.deviceCookieName), user.name);
+  const known = await presentedDevice(deps, request, user.name);
   const risk = assessRisk(
     {
       now,
       knownDevice: known !== null,
       here: locate(state.geo, pc.ip),
       history: await deps.durable.listSignIns(user.name, 0, state.risk.history),
-      failures: (await deps.lockout.status(user.name)).failures,
+      failures: await deps.lockout.recentFailures({ account: user.name, ip: pc.ip, device: known?.record.id ?? null }),
     },
     state.risk,
   );
@@ -66,10 +66,11 @@ export async function startSession(
 }
 
 /**
- * A sign-in or step-up completed (every factor the page needed is proven): the browser
- * becomes a known device of the user (a device cookie for a new one) and the sign-in joins the
- * user's history, which the next sign-ins' risk signals are computed from. Returns the device
- * id, for the session to carry.
+ * A sign-in or step-up completed (every factor the page needed is proven): the failure count
+ * it was charged to is cleared (the browser's when it came with a device cookie of the user, else
+ * the account's; lockout.ts), the browser becomes a known device of the user (a device cookie
+ * for a new one) and the sign-in joins the user's history, which the next sign-ins' risk
+ * signals are computed from. Returns the device id, for the session to carry.
  */
 export async function recordSignIn(
   deps: PortalDeps,
@@ -80,10 +81,8 @@ export async function recordSignIn(
   const pc = request.pc;
   const state = pc.state;
   const here = locate(state.geo, pc.ip);
-  const known = await deps.devices.recognise(
-    parseCookies(request.headers.cookie).get(state.session.deviceCookieName),
-    user.name,
-  );
+  const known = await presentedDevice(deps, request, user.name);
+  await deps.lockout.recordSuccess({ account: user.name, ip: pc.ip, device: known?.record.id ?? null });
   const device = await deps.devices.remember(user.name, known, {
     ip: pc.ip,
     country: here?.country ?? null,
@@ -128,8 +127,8 @@ export async function afterFirstFactor(
 }
 
 /**
- * The password was all the page needed: the failure count is cleared, the sign-in recorded,
- * and the session learns its device when the browser was new (a new id: returned).
+ * The password was all the page needed: the sign-in is recorded (which clears the failure
+ * count), and the session learns its device when the browser was new (a new id: returned).
  */
 export async function completeSignIn(
   deps: PortalDeps,
@@ -137,7 +136,6 @@ export async function completeSignIn(
   reply: FastifyReply,
   s: Signed,
 ): Promise<Signed> {
-  await deps.lockout.recordSuccess(s.user.name);
   const device = await recordSignIn(deps, request, reply, s.user);
   if (s.session.device === device) return s;
   const { id, session } = await deps.sessions.amend(

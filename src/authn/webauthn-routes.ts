@@ -6,7 +6,9 @@ import { auditWhere } from '../audit/where.ts';
 import type { FactorName } from '../session/session.ts';
 import { csrfGuard } from './csrf.ts';
 import type { PortalDeps } from './deps.ts';
-import { ipKeyPart } from './lockout.ts';
+import { presentedDevice } from './device-cookie.ts';
+import type { Client } from './lockout.ts';
+import { ipKeyPart } from './lockout-keys.ts';
 import { decisionFor } from './next-step.ts';
 import { auditFactor, hasFreshSecondFactor, proveFactor, raiseSession, signedIn } from './prove-factor.ts';
 import { defaultRedirect, safeRedirect } from './redirect.ts';
@@ -154,19 +156,36 @@ export function webauthnRoutes(deps: PortalDeps) {
   return async function webauthn(app: FastifyInstance): Promise<void> {
     const json = csrfGuard('json');
 
-    /** A failed passkey sign-in, or a cloned-key alarm: audited with what was learnt. */
-    function auditRefusal(request: FastifyRequest, user: string | null, r: Refused, passwordless: boolean) {
+    /** An audit event about `user` (null: not known) that may have no session. */
+    function auditAbout(
+      request: FastifyRequest,
+      user: string | null,
+      event: string,
+      outcome: 'failure' | 'info',
+      detail: Record<string, unknown>,
+    ) {
       const entry = user === null ? undefined : request.pc.state.users.get(user);
       deps.audit.record({
-        event: r.error === 'counter_regression' ? 'webauthn.counter_regression' : 'login.failure',
-        outcome: 'failure',
+        event,
+        outcome,
         tenant: entry?.tenant ?? null,
         user,
         ...auditWhere(request.pc.state, request.pc.ip, request.headers['user-agent']),
         app: request.pc.app?.name ?? null,
         rule: null,
-        detail: { factor: 'webauthn', reason: r.error, ...(r.detail ? { detail: r.detail } : {}), passwordless },
+        detail,
       });
+    }
+
+    /** A failed passkey sign-in, or a cloned-key alarm: audited with what was learnt. */
+    function auditRefusal(request: FastifyRequest, user: string | null, r: Refused, passwordless: boolean) {
+      auditAbout(
+        request,
+        user,
+        r.error === 'counter_regression' ? 'webauthn.counter_regression' : 'login.failure',
+        'failure',
+        { factor: 'webauthn', reason: r.error, ...(r.detail ? { detail: r.detail } : {}), passwordless },
+      );
     }
 
     app.post(
@@ -308,14 +327,19 @@ export function webauthnRoutes(deps: PortalDeps) {
           return { status: 'authenticated' };
         }
 
-        // passwordless: the passkey names its user
+        // passwordless: the passkey names its user. The address throttle does not apply: a
+        // passkey cannot be guessed (its failures still count towards the address, which
+        // throttles password guessing from there); a locked account or browser is refused.
         const result = await deps.webauthn.verifyAuthentication(state.webauthn, null, credential);
         const entry = result.ok ? state.users.get(result.user) : undefined;
-        const locked = result.ok ? await deps.lockout.isLocked(result.user, request.pc.ip) : false;
+        const who = result.ok ? result.user : null;
+        const device = who === null ? null : await presentedDevice(deps, request, who);
+        const client: Client = { account: who, ip: request.pc.ip, device: device?.record.id ?? null };
+        const locked = (await deps.lockout.lockedBy(client)) !== null;
         if (!result.ok || entry === undefined || entry.disabled || locked) {
           const r: Refused = result.ok ? { ok: false, error: 'unknown_credential', detail: 'user' } : result;
-          const who = result.ok ? result.user : null;
-          await deps.lockout.recordFailure(who, request.pc.ip, 'webauthn');
+          const counted = await deps.lockout.recordFailure(client, 'webauthn');
+          for (const event of counted.events) auditAbout(request, who, 'lockout', 'info', { ...event });
           // a cloned passkey: the alarm names the user whose key it is
           auditRefusal(request, who ?? r.user ?? null, r, true);
           deps.metrics.observeLogin('failure');

@@ -21,7 +21,7 @@ const HELP = `portcullis: an MFA gateway for managed service providers
   portcullis hash-password                 read a password on stdin, print its argon2id hash
   portcullis user add NAME [--email E] [--groups a,b] [--tenant T] [--name N] --password-stdin
   portcullis user list
-  portcullis user unlock NAME              clear a lockout (needs the shared Redis store)
+  portcullis user unlock NAME              clear a user's lockout, and their browsers' (needs the shared Redis store)
   portcullis user reset-mfa NAME           remove a user's second factors, recovery codes and devices (lost device)
   portcullis user devices NAME [--json]    list the browsers a user signed in from, and their trust
   portcullis user forget-device NAME (ID | --all)

@@ -1,6 +1,9 @@
 /**
- * `portcullis user unlock NAME [--config F]`: clears an account's lockout (lock and failure
- * count) in the ephemeral store named by gateway.yaml.
+ * `portcullis user unlock NAME [--config F]`: clears an account's lockout in the ephemeral store
+ * named by gateway.yaml: the account's lock and failure count (clients without a device cookie
+ * of it) and those of each of its browsers (device cookies). Address throttles are not touched:
+ * they concern no account (they end after lockout.duration; lockout.address.exempt lifts them
+ * for a network at the next reload).
  *
  * Only a shared store can be reached from this process: with `stores.ephemeral: memory` the
  * lockouts live in the memory of the running gateway, so the command refuses (exit 1) and says
@@ -9,8 +12,8 @@
  */
 
 import { Lockout } from '../authn/lockout.ts';
+import { lockoutSettings } from '../authn/lockout-settings.ts';
 import { systemClock } from '../clock.ts';
-import { parseDuration } from '../config/duration.ts';
 import { PortcullisError } from '../errors.ts';
 import type { EphemeralStore } from '../stores/ephemeral.ts';
 import { openEphemeral } from '../stores/open.ts';
@@ -60,18 +63,10 @@ export async function runUserUnlock(args: string[], io: CliIo): Promise<number> 
     throw err;
   }
   try {
-    const lockoutConfig = files.gateway.lockout;
-    const lockout = new Lockout({
-      store,
-      clock: systemClock,
-      settings: () => ({
-        maxFailures: lockoutConfig.max_failures,
-        windowMs: parseDuration(lockoutConfig.window),
-        durationMs: parseDuration(lockoutConfig.duration),
-      }),
-    });
-    const wasLocked = await lockout.unlock(user);
-    io.stdout.write(wasLocked ? `unlocked ${user}\n` : `${user} was not locked\n`);
+    const settings = lockoutSettings(files, []);
+    const lockout = new Lockout({ store, clock: systemClock, settings: () => settings });
+    const cleared = await lockout.unlock(user);
+    io.stdout.write(`${unlockReport(user, cleared)}\n`);
     return 0;
   } catch (err) {
     if (err instanceof PortcullisError) return refuse(storeProblem(err, spec));
@@ -79,6 +74,16 @@ export async function runUserUnlock(args: string[], io: CliIo): Promise<number> 
   } finally {
     await store.close();
   }
+}
+
+/** What unlock cleared: the account's lock (for browsers without its device cookie), its browsers' locks. */
+function unlockReport(user: string, cleared: { account: boolean; devices: number }): string {
+  if (!cleared.account && cleared.devices === 0) return `${user} was not locked`;
+  const what = [
+    ...(cleared.account ? ['the account'] : []),
+    ...(cleared.devices > 0 ? [`${cleared.devices} of its browsers`] : []),
+  ];
+  return `unlocked ${user} (${what.join(' and ')})`;
 }
 
 /** The store error with its (already scrubbed) cause and the URL without its password. */

@@ -32,7 +32,12 @@ export type Gateway = GatewayFile & {
     remember_device: string | 0;
     cookie_name: string;
   };
-  lockout: { max_failures: number; window: string; duration: string };
+  lockout: {
+    max_failures: number;
+    window: string;
+    duration: string;
+    address: { max_failures: number; exempt: string[] };
+  };
   geo: { database?: string };
   risk: { impossible_travel_kmh: number; new_country_window: string; recent_failures: number; history: number };
   mfa: NonNullable<GatewayFile['mfa']> & { totp: { issuer: string; digits: 6 | 8; period: number; skew: number } };
@@ -212,7 +217,13 @@ function resolveGateway(g: GatewayFile, baseDir: string, usersPath: string, poli
       cookie_name: 'portcullis_session',
       ...g.session,
     },
-    lockout: { max_failures: 10, window: '15m', duration: '30m', ...g.lockout },
+    lockout: {
+      max_failures: 10,
+      window: '15m',
+      duration: '30m',
+      ...g.lockout,
+      address: { max_failures: 50, exempt: [], ...g.lockout?.address },
+    },
     geo: g.geo?.database ? { database: abs(g.geo.database) } : {},
     ...(g.branding
       ? {

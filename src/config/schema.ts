@@ -91,7 +91,31 @@ export const GatewayFile = Type.Object(
         {
           max_failures: Type.Optional(Type.Integer({ minimum: 1, default: 10 })),
           window: Type.Optional(PositiveDuration('failures are counted over this window', '15m')),
-          duration: Type.Optional(PositiveDuration('how long an account stays locked', '30m')),
+          duration: Type.Optional(
+            PositiveDuration('how long an account or a browser stays locked, and an address throttled', '30m'),
+          ),
+          address: Type.Optional(
+            Type.Object(
+              {
+                max_failures: Type.Optional(
+                  Type.Integer({
+                    minimum: 1,
+                    default: 50,
+                    description:
+                      'failures from one client address (IPv6: its /64) within the window that throttle it: clients there without a device cookie of the account they name are told to wait',
+                  }),
+                ),
+                exempt: Type.Optional(
+                  Type.Array(Type.String({ minLength: 1 }), {
+                    default: [],
+                    description:
+                      'networks never throttled by address (an office, a client NAT): CIDRs, addresses, or names of networks of the policy files without a tenant',
+                  }),
+                ),
+              },
+              { additionalProperties: false },
+            ),
+          ),
         },
         { additionalProperties: false },
       ),

@@ -89,6 +89,18 @@ function decisionOf(spec: RuleSpec, ref: RuleRef, reasons: Reason[]): Decision {
 }
 
 /**
+ * The named networks of the policy files without a tenant, which every file (and the gateway's
+ * `lockout.address.exempt`) may name; a later file's definition of a name wins.
+ */
+export function sharedNetworks(sources: readonly Pick<PolicySource, 'data'>[]): Map<string, readonly string[]> {
+  const shared = new Map<string, readonly string[]>();
+  for (const src of sources) {
+    if (src.data.tenant === undefined) for (const [k, v] of Object.entries(src.data.networks ?? {})) shared.set(k, v);
+  }
+  return shared;
+}
+
+/**
  * Compiles every policy file into matchers and a per-app index. Problems (errors and
  * warnings) are returned located; the caller refuses the configuration when any is an error.
  */
@@ -97,10 +109,7 @@ export function compilePolicies(
   apps: readonly AppFacts[],
 ): { policy: CompiledPolicy; problems: Problem[] } {
   const problems: Problem[] = [];
-  const shared = new Map<string, readonly string[]>();
-  for (const src of sources) {
-    if (src.data.tenant === undefined) for (const [k, v] of Object.entries(src.data.networks ?? {})) shared.set(k, v);
-  }
+  const shared = sharedNetworks(sources);
 
   const rules: CompiledRule[] = [];
   const names = new Map<string, string>();

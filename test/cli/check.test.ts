@@ -1,7 +1,7 @@
 /** `portcullis check` (src/cli/check.ts) with the policy compiler plugged in (src/cli/semantic-check.ts). */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { ACME_POLICY, checkConfig } from './fixtures.ts';
+import { ACME_POLICY, checkConfig, GATEWAY } from './fixtures.ts';
 
 const check = checkConfig;
 
@@ -97,6 +97,26 @@ rules:
       const { code: ok, err: none } = await check(withMaxAge(fine));
       assert.equal(ok, 0, `${fine}: ${none}`);
     }
+  });
+
+  test('lockout.address.exempt: CIDRs and the named networks of the shared policy files, located problems', async () => {
+    const withExempt = (list: string) => `${GATEWAY}lockout:\n  address:\n    exempt: ${list}\n`;
+    const ok = await check({ 'config/gateway.yaml': withExempt('[hq, 203.0.113.0/24, "2001:db8::1"]') });
+    assert.equal(ok.err, '');
+    assert.equal(ok.code, 0);
+    const { code, err, dir } = await check({
+      'config/gateway.yaml': withExempt('[hq, acme-office, 10.0.0.1/8, nowhere]'),
+      'policies/acme.yaml': `${ACME_POLICY}networks:\n  acme-office: [192.0.2.0/24]\n`,
+    });
+    assert.equal(code, 1);
+    const at = (column: number) => `${dir.gateway}:${GATEWAY.split('\n').length + 2}:${column}`;
+    assert.equal(
+      err,
+      `${at(18)}: unknown network name 'acme-office' (names come from the policy files without a tenant)\n` +
+        `${at(31)}: "10.0.0.1/8": host bits are set (did you mean 10.0.0.0/8?)\n` +
+        `${at(43)}: unknown network name 'nowhere' (names come from the policy files without a tenant)\n` +
+        `${dir.gateway}: 3 problems\n`,
+    );
   });
 
   test('warnings alone do not fail the check', async () => {

@@ -11,6 +11,7 @@ import { describe, it } from 'node:test';
 import { Lockout } from '../../src/authn/lockout.ts';
 import { runUserUnlock } from '../../src/cli/unlock.ts';
 import { ManualClock } from '../../src/clock.ts';
+import { CidrSet } from '../../src/context/cidr.ts';
 import { RedisEphemeralStore } from '../../src/stores/redis.ts';
 import { requireService } from '../helpers/services.ts';
 import { captureIo, GATEWAY, makeConfig } from './fixtures.ts';
@@ -26,28 +27,45 @@ async function openLockout() {
   const lockout = new Lockout({
     store,
     clock: new ManualClock(),
-    settings: () => ({ maxFailures: 3, windowMs: 15 * 60_000, durationMs: 30 * 60_000 }),
+    settings: () => ({
+      maxFailures: 3,
+      windowMs: 15 * 60_000,
+      durationMs: 30 * 60_000,
+      address: { maxFailures: 50, exempt: CidrSet.from([]) },
+    }),
   });
   return { store, lockout };
 }
 
 describe('portcullis user unlock', () => {
-  it('unlocks a locked account in Redis, then says it was not locked', async (t) => {
+  it('unlocks a locked account and its locked browsers in Redis, then says it was not locked', async (t) => {
     if (!(await requireService('redis', t))) return;
     const user = `unlock-test-${randomUUID()}`;
     const dir = makeConfig({ 'config/gateway.yaml': withStore(REDIS_URL) });
     const { store, lockout } = await openLockout();
+    const elsewhere = { account: user, ip: null, device: null };
+    const laptop = { account: user, ip: null, device: 'unlockTestLaptop000000' };
     try {
-      for (let i = 0; i < 3; i++) await lockout.recordFailure(user, null, 'password');
-      assert.equal(await lockout.isLocked(user, null), true);
+      for (let i = 0; i < 3; i++) {
+        await lockout.recordFailure(elsewhere, 'password');
+        await lockout.recordFailure(laptop, 'totp');
+      }
+      assert.equal(await lockout.lockedBy(elsewhere), 'account');
+      assert.equal(await lockout.lockedBy(laptop), 'device');
 
       const io = captureIo();
       // the name is canonicalised as everywhere else
       assert.equal(await runUserUnlock([`  ${user.toUpperCase()} `, '--config', dir.gateway], io), 0);
-      assert.equal(io.stdout.text, `unlocked ${user}\n`);
+      assert.equal(io.stdout.text, `unlocked ${user} (the account and 1 of its browsers)\n`);
       assert.equal(io.stderr.text, '');
-      assert.equal(await lockout.isLocked(user, null), false);
-      assert.deepEqual(await lockout.status(user), { locked: false, lockedForMs: null, failures: 0 });
+      assert.equal(await lockout.lockedBy(elsewhere), null);
+      assert.equal(await lockout.lockedBy(laptop), null);
+      assert.deepEqual(await lockout.status(user), {
+        locked: false,
+        lockedForMs: null,
+        failures: 0,
+        lockedDevices: [],
+      });
 
       const again = captureIo();
       assert.equal(await runUserUnlock([user, `--config=${dir.gateway}`], again), 0);

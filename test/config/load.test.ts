@@ -45,7 +45,12 @@ test('a valid tree loads with every default filled', async () => {
       remember_device: '30d',
       cookie_name: 'portcullis_session',
     });
-    assert.deepEqual(g.lockout, { max_failures: 10, window: '15m', duration: '30m' });
+    assert.deepEqual(g.lockout, {
+      max_failures: 10,
+      window: '15m',
+      duration: '30m',
+      address: { max_failures: 50, exempt: [] },
+    });
     assert.equal(g.data_dir, tree.path('data'));
     assert.deepEqual(g.mfa.totp, { issuer: 'Portcullis', digits: 6, period: 30, skew: 1 });
     assert.equal(g.apps[0]?.websocket, false);
