@@ -3,10 +3,7 @@
  * and sign-in history), on better-sqlite3.
  *
  * open() creates the parent folder, sets WAL mode, busy_timeout and foreign_keys, then applies
- * the pending migrations of ./migrations.ts, each in its own IMMEDIATE transaction together with
- * its `schema_migrations` row (re-checked inside the transaction, so two processes opening the
- * same file at once do not apply a migration twice). A file whose schema is newer than this
- * code knows is refused with a PortcullisError telling the operator to upgrade.
+ * the pending migrations (sqlite-migrate.ts).
  *
  * better-sqlite3 is synchronous; the methods still return promises to honour DurableStore (a
  * PostgreSQL store will be truly asynchronous). Any sqlite error, including use after close(),
@@ -36,7 +33,8 @@ import {
   type SessionEnd,
   type SignInRecord,
 } from './durable.ts';
-import { LATEST_SCHEMA_VERSION, MIGRATIONS, type Migration, SCHEMA_MIGRATIONS_SQL } from './migrations.ts';
+import { LATEST_SCHEMA_VERSION, MIGRATIONS, type Migration } from './migrations.ts';
+import { migrateSqlite } from './sqlite-migrate.ts';
 import {
   type AuditRow,
   checkCoordinate,
@@ -104,28 +102,7 @@ export class SqliteDurableStore implements DurableStore {
       conn.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
       conn.pragma('foreign_keys = ON');
       conn.pragma('synchronous = NORMAL');
-      conn.exec(SCHEMA_MIGRATIONS_SQL);
-      const version = conn.prepare('select coalesce(max(version), 0) as v from schema_migrations');
-      const current = () => (version.get() as { v: number }).v;
-      const found = current();
-      if (found > latest) {
-        throw new PortcullisError(
-          'PC_ERR_STORE_UNAVAILABLE',
-          `sqlite database ${file} has schema version ${found}, newer than this version of Portcullis knows ` +
-            `(${latest}); upgrade Portcullis or point it at another database`,
-        );
-      }
-      const record = conn.prepare('insert into schema_migrations (version, name, applied_at) values (?, ?, ?)');
-      for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
-        if (m.version <= found) continue;
-        conn
-          .transaction(() => {
-            if (current() >= m.version) return; // applied meanwhile by another process
-            conn.exec(m.sql);
-            record.run(m.version, m.name, Date.now());
-          })
-          .immediate();
-      }
+      migrateSqlite(conn, file, migrations, latest);
       return new SqliteDurableStore(conn);
     } catch (err) {
       if (db?.open) db.close();
