@@ -14,6 +14,8 @@ import { makeHeaderStripper } from './proxy/strip-headers.ts';
 import type { RiskSettings as AssessSettings } from './risk/assess.ts';
 import { HostTable } from './routing/host-table.ts';
 import { UserDirectory } from './users/directory.ts';
+import { isTimeZone } from './web/i18n/format-time.ts';
+import type { Locale } from './web/i18n/locales.ts';
 
 /**
  * Everything a request needs, built whole from the files at load and swapped atomically on
@@ -51,6 +53,10 @@ export interface RiskSettings extends AssessSettings {
 /** A name and logo on the portal pages: the MSP's, or a client's for the pages its users see. */
 export interface Brand {
   readonly name: string;
+  /** the pages' language when the person chose none (instead of their browser's); null: the browser's */
+  readonly language: Locale | null;
+  /** IANA time zone of the dates and times on the pages */
+  readonly timeZone: string;
   /** served at /.portcullis/brand/<key>; null: none */
   readonly logo: { readonly key: string; readonly body: Buffer; readonly type: string } | null;
 }
@@ -62,19 +68,31 @@ export interface Branding {
 
 const MAX_LOGO_BYTES = 100 * 1024;
 
-function loadBrand(name: string, logo: string | undefined, key: string, where: string, problems: string[]): Brand {
-  if (logo === undefined) return { name, logo: null };
+interface BrandSpec {
+  readonly name: string;
+  readonly logo: string | undefined;
+  readonly language: Locale | null;
+  readonly timeZone: string;
+}
+
+function loadBrand(spec: BrandSpec, key: string, where: string, problems: string[]): Brand {
+  const { name, logo, language, timeZone } = spec;
+  const brand = { name, language, timeZone };
+  if (logo === undefined) return { ...brand, logo: null };
   try {
     const body = readFileSync(logo);
     if (body.length > MAX_LOGO_BYTES) {
       problems.push(`${where}: ${logo} is larger than 100 kB`);
-      return { name, logo: null };
+      return { ...brand, logo: null };
     }
     const svg = logo.endsWith('.svg');
-    return { name, logo: { key: `${key}.${svg ? 'svg' : 'png'}`, body, type: svg ? 'image/svg+xml' : 'image/png' } };
+    return {
+      ...brand,
+      logo: { key: `${key}.${svg ? 'svg' : 'png'}`, body, type: svg ? 'image/svg+xml' : 'image/png' },
+    };
   } catch (err) {
     problems.push(`${where}: cannot read ${logo}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-    return { name, logo: null };
+    return { ...brand, logo: null };
   }
 }
 
@@ -217,7 +235,22 @@ export function buildState(files: LoadedFiles, options: BuildOptions = {}): Gate
   };
 
   const b = g.branding ?? {};
-  const msp = loadBrand(b.name ?? 'Portcullis', b.logo, 'msp', files.locateGateway(['branding', 'logo']), problems);
+  const zoneOf = (zone: string | undefined, path: string[]): string | undefined => {
+    if (zone === undefined || isTimeZone(zone)) return zone;
+    problems.push(`${files.locateGateway([...path, 'time_zone'])}: unknown time zone ${JSON.stringify(zone)}`);
+    return undefined;
+  };
+  const msp = loadBrand(
+    {
+      name: b.name ?? 'Portcullis',
+      logo: b.logo,
+      language: b.language ?? null,
+      timeZone: zoneOf(b.time_zone, ['branding']) ?? 'UTC',
+    },
+    'msp',
+    files.locateGateway(['branding', 'logo']),
+    problems,
+  );
   const tenantBrands = new Map<string, Brand>();
   for (const [tenant, t] of Object.entries(b.tenants ?? {})) {
     if (!apps.some((a) => a.facts.tenant === tenant))
@@ -225,8 +258,12 @@ export function buildState(files: LoadedFiles, options: BuildOptions = {}): Gate
     tenantBrands.set(
       tenant,
       loadBrand(
-        t.name ?? msp.name,
-        t.logo,
+        {
+          name: t.name ?? msp.name,
+          logo: t.logo,
+          language: t.language ?? msp.language,
+          timeZone: zoneOf(t.time_zone, ['branding', 'tenants', tenant]) ?? msp.timeZone,
+        },
         `tenant-${tenant}`,
         files.locateGateway(['branding', 'tenants', tenant, 'logo']),
         problems,

@@ -1,5 +1,6 @@
 import formBody from '@fastify/formbody';
 import type { FastifyInstance } from 'fastify';
+import { languageRoutes } from '../web/i18n/page-locale.ts';
 import { staticRoutes } from '../web/static.ts';
 import { accountRoutes } from './account-routes.ts';
 import { apiRoutes } from './api-routes.ts';
@@ -21,6 +22,7 @@ export function portal(deps: PortalDeps) {
   return async function portalPlugin(app: FastifyInstance): Promise<void> {
     await app.register(formBody, { bodyLimit: 16 * 1024 });
     await app.register(staticRoutes);
+    await app.register(languageRoutes);
     await app.register(apiRoutes(deps));
     await app.register(pageRoutes(deps));
     await app.register(ssoRoutes(deps));

@@ -1,4 +1,5 @@
 import { type Static, Type } from 'typebox';
+import { LOCALES } from '../web/i18n/locales.ts';
 import { DURATION_PATTERN, POSITIVE_DURATION_PATTERN } from './duration.ts';
 
 /**
@@ -48,6 +49,26 @@ export const AppSpec = Type.Object(
   },
   { additionalProperties: false },
 );
+
+/** The language and time zone of the portal pages: the MSP's default, or a client's for its users. */
+const PageLocaleSpec = {
+  language: Type.Optional(
+    Type.Union(
+      LOCALES.map((l) => Type.Literal(l)),
+      {
+        description:
+          "the pages' language instead of the browser's (en, de, fr, es, nl); a person can still choose another on the page",
+      },
+    ),
+  ),
+  time_zone: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 64,
+      description: 'IANA time zone for dates and times on the pages, e.g. Europe/Berlin (default UTC)',
+    }),
+  ),
+};
 
 export const GatewayFile = Type.Object(
   {
@@ -242,6 +263,7 @@ export const GatewayFile = Type.Object(
           logo: Type.Optional(
             Type.String({ pattern: '\\.(svg|png)$', description: 'an SVG or PNG file (at most 100 kB)' }),
           ),
+          ...PageLocaleSpec,
           tenants: Type.Optional(
             Type.Record(
               Type.String({ pattern: '^[a-z0-9][a-z0-9_-]*$' }),
@@ -256,6 +278,7 @@ export const GatewayFile = Type.Object(
                       description: 'an SVG or PNG file (at most 100 kB), shown beside the name',
                     }),
                   ),
+                  ...PageLocaleSpec,
                 },
                 { additionalProperties: false },
               ),

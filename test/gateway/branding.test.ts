@@ -85,4 +85,19 @@ describe('check: branding', () => {
     assert.equal(warn.code, 0);
     assert.match(warn.err, /warning: .*no app belongs to tenant 'initech'/);
   });
+
+  test('the language and time zone of the pages: known values only, located', async () => {
+    const ok = await checkConfig({
+      'config/gateway.yaml': `${GATEWAY}branding:\n  language: de\n  time_zone: Europe/Berlin\n`,
+    });
+    assert.equal(ok.code, 0, ok.err);
+    const bad = await checkConfig({
+      'config/gateway.yaml': `${GATEWAY}branding:\n  language: pt\n  time_zone: Mars/Olympus\n`,
+    });
+    assert.equal(bad.code, 1);
+    assert.match(bad.err, /gateway\.yaml:\d+:\d+: must be one of: en, de, fr, es, nl/);
+    const zone = await checkConfig({ 'config/gateway.yaml': `${GATEWAY}branding:\n  time_zone: Mars/Olympus\n` });
+    assert.equal(zone.code, 1);
+    assert.match(zone.err, /gateway\.yaml:\d+:\d+: unknown time zone "Mars\/Olympus"/);
+  });
 });
