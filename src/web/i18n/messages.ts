@@ -1,4 +1,5 @@
 import { common } from './catalogues/common.ts';
+import { factors } from './catalogues/factors.ts';
 import { login } from './catalogues/login.ts';
 import type { Locale } from './locales.ts';
 import { type Translate, translator } from './translate.ts';
@@ -8,7 +9,7 @@ import { type Translate, translator } from './translate.ts';
  * messages come from here and nowhere else. Each area gives the same keys in every language;
  * test/unit/catalogues.test.ts fails when one is missing, empty, or uses other placeholders.
  */
-export const AREAS = { common, login } as const;
+export const AREAS = { common, login, factors } as const;
 
 type Areas = typeof AREAS;
 /** The key of any message of the portal. */
