@@ -1,3 +1,4 @@
+import { account } from './catalogues/account.ts';
 import { common } from './catalogues/common.ts';
 import { factors } from './catalogues/factors.ts';
 import { login } from './catalogues/login.ts';
@@ -9,7 +10,7 @@ import { type Translate, translator } from './translate.ts';
  * messages come from here and nowhere else. Each area gives the same keys in every language;
  * test/unit/catalogues.test.ts fails when one is missing, empty, or uses other placeholders.
  */
-export const AREAS = { common, login, factors } as const;
+export const AREAS = { common, login, factors, account } as const;
 
 type Areas = typeof AREAS;
 /** The key of any message of the portal. */
