@@ -1,23 +1,72 @@
-/** Strings every page shares: the frame and the language switcher. */
+/**
+ * Strings every page shares: the frame, the language switcher, the words several pages use, and
+ * durations. Plurals have a key per form: `.one` for Intl.PluralRules' "one", `.other` for
+ * every other category.
+ */
 export const common = {
   en: {
     'common.language': 'Language',
     'common.skip': 'Skip to the content',
+    'common.continue': 'Continue',
+    'common.signedInAs': 'Signed in as {user}.',
+    'common.signOut': 'Sign out',
+    'common.duration.minute.one': '{count} minute',
+    'common.duration.minute.other': '{count} minutes',
+    'common.duration.hour.one': '{count} hour',
+    'common.duration.hour.other': '{count} hours',
+    'common.duration.day.one': '{count} day',
+    'common.duration.day.other': '{count} days',
   },
   de: {
     'common.language': 'Sprache',
     'common.skip': 'Zum Inhalt springen',
+    'common.continue': 'Weiter',
+    'common.signedInAs': 'Angemeldet als {user}.',
+    'common.signOut': 'Abmelden',
+    'common.duration.minute.one': '{count} Minute',
+    'common.duration.minute.other': '{count} Minuten',
+    'common.duration.hour.one': '{count} Stunde',
+    'common.duration.hour.other': '{count} Stunden',
+    'common.duration.day.one': '{count} Tag',
+    'common.duration.day.other': '{count} Tage',
   },
   fr: {
     'common.language': 'Langue',
     'common.skip': 'Aller au contenu',
+    'common.continue': 'Continuer',
+    'common.signedInAs': 'Connecté en tant que {user}.',
+    'common.signOut': 'Se déconnecter',
+    'common.duration.minute.one': '{count} minute',
+    'common.duration.minute.other': '{count} minutes',
+    'common.duration.hour.one': '{count} heure',
+    'common.duration.hour.other': '{count} heures',
+    'common.duration.day.one': '{count} jour',
+    'common.duration.day.other': '{count} jours',
   },
   es: {
     'common.language': 'Idioma',
     'common.skip': 'Ir al contenido',
+    'common.continue': 'Continuar',
+    'common.signedInAs': 'Has iniciado sesión como {user}.',
+    'common.signOut': 'Cerrar sesión',
+    'common.duration.minute.one': '{count} minuto',
+    'common.duration.minute.other': '{count} minutos',
+    'common.duration.hour.one': '{count} hora',
+    'common.duration.hour.other': '{count} horas',
+    'common.duration.day.one': '{count} día',
+    'common.duration.day.other': '{count} días',
   },
   nl: {
     'common.language': 'Taal',
     'common.skip': 'Naar de inhoud',
+    'common.continue': 'Doorgaan',
+    'common.signedInAs': 'Aangemeld als {user}.',
+    'common.signOut': 'Afmelden',
+    'common.duration.minute.one': '{count} minuut',
+    'common.duration.minute.other': '{count} minuten',
+    'common.duration.hour.one': '{count} uur',
+    'common.duration.hour.other': '{count} uur',
+    'common.duration.day.one': '{count} dag',
+    'common.duration.day.other': '{count} dagen',
   },
 } as const;
