@@ -44,7 +44,7 @@ export function setupRoutes(deps: PortalDeps) {
           ? 'Choose a user name of letters, digits, dots, dashes, underscores or @.'
           : body.password !== body.confirm
             ? 'The two passwords differ.'
-            : passwordProblem(body.password);
+            : passwordProblem(body.password, name);
       if (problem !== null || name === null)
         return html(reply, setupPage({ username: body.username, error: problem ?? 'invalid' }), 400);
       if (!deps.setup.consume(body.token)) return html(reply, setupPage({ done: true }), 410);

@@ -117,7 +117,7 @@ export async function runUserAdd(args: string[], io: UsersCliIO): Promise<number
   if (flags['password-stdin'] === true) {
     const password = await readPassword(io);
     if (typeof password === 'object') return usage(io, password.error, ADD_USAGE);
-    const problem = passwordProblem(password);
+    const problem = passwordProblem(password, user);
     if (problem) return refuse(io, problem);
     spec.password = await hashPassword(password, io.hashParams);
   }
