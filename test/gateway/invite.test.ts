@@ -129,6 +129,16 @@ describe('the invitation pages', () => {
     assert.match(enrol.body, /A second factor keeps your account safe/);
     assert.match(enrol.body, /Authenticator app/);
 
+    // abandoned here, the account is asked to enrol at its next sign-in, whatever the policy says
+    const again = await gw.send({
+      method: 'POST',
+      host: 'portal.test',
+      target: '/.portcullis/api/login',
+      headers: { 'content-type': 'application/json', origin: 'http://portal.test' },
+      body: JSON.stringify({ username: 'erin', password: GOOD }),
+    });
+    assert.deepEqual(again.json(), { status: 'enrollment_required', methods: ['webauthn', 'totp'] });
+
     // the link works once
     assert.equal((await open(token)).status, 404);
     assert.equal((await setPassword(token, 'another fine passphrase')).status, 404);
