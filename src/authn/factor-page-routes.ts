@@ -209,7 +209,8 @@ export function factorPageRoutes(deps: PortalDeps) {
       const rd = rdOf(request, (request.query as { rd?: string }).rd);
       const s = await session(request, reply, rd);
       if (s === null) return reply;
-      if ((await deps.factors.list(s.user.name)).length > 0 && !hasFreshSecondFactor(s, deps.clock.now())) {
+      const held = (await deps.factors.list(s.user.name)).length;
+      if (held > 0 && !hasFreshSecondFactor(s, deps.clock.now())) {
         return reply.redirect(
           `/.portcullis/stepup?rd=${encodeURIComponent(`${request.pc.origin}/.portcullis/enroll${rd ? `?rd=${encodeURIComponent(rd)}` : ''}`)}`,
           302,
@@ -217,7 +218,10 @@ export function factorPageRoutes(deps: PortalDeps) {
       }
       const { enrol } = await offer(request, s, rd);
       const totp = enrol.includes('totp') ? await deps.factors.startTotp(s.user.name) : null;
-      return html(reply, enrollPage({ user: s.user.name, rd, key: enrol.includes('webauthn'), totp }));
+      return html(
+        reply,
+        enrollPage({ user: s.user.name, rd, key: enrol.includes('webauthn'), totp, first: held === 0 }),
+      );
     });
 
     app.post('/enroll', { onRequest: form, schema: { body: CodeForm } }, async (request, reply) => {

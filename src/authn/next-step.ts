@@ -96,6 +96,12 @@ export async function nextStep(
   context: StepContext,
 ): Promise<NextStep> {
   const decision = decisionFor(state, user, rd, context);
+  if (context.session.enrol) {
+    // the account owes a second factor (set-up, invite): enrol first, whatever the policy says
+    const above = decision?.action === 'authenticate' && decision.require.level !== 'password';
+    const fit = factorChoices(above ? decision.require : null, []).enrol;
+    return { status: 'enrollment_required', methods: fit.length > 0 ? fit : factorChoices(null, []).enrol };
+  }
   if (decision === null || decision.action !== 'authenticate') return { status: 'authenticated' };
   // what the sign-in proved may already be enough (a passkey proves more than a password)
   if (meetsRequirement(context.session, decision.require, context.now)) return { status: 'authenticated' };

@@ -9,6 +9,7 @@ import { deviceRoutes } from './device-routes.ts';
 import { factorPageRoutes } from './factor-page-routes.ts';
 import { factorRoutes } from './factor-routes.ts';
 import { forwardAuthRoutes } from './forward-auth.ts';
+import { inviteRoutes } from './invite-routes.ts';
 import { pageRoutes } from './page-routes.ts';
 import { setupRoutes } from './setup-routes.ts';
 import { ssoRoutes } from './sso-routes.ts';
@@ -27,6 +28,7 @@ export function portal(deps: PortalDeps) {
     await app.register(pageRoutes(deps));
     await app.register(ssoRoutes(deps));
     await app.register(setupRoutes(deps));
+    await app.register(inviteRoutes(deps));
     await app.register(forwardAuthRoutes(deps));
     await app.register(factorRoutes(deps));
     await app.register(factorPageRoutes(deps));

@@ -23,7 +23,9 @@ const SetupForm = Type.Object(
 /**
  * The first-administrator set-up: available only while no user exists and only with the
  * one-time token printed at start-up. It writes users.yaml (group `admins`), reloads, signs the
- * new administrator in and leads on to enrolling a second factor.
+ * new administrator in and leads on to enrolling a second factor, which the account owes from
+ * then on: abandoned after the password, it is asked to enrol at its next sign-in, whatever the
+ * policy says (sign-in.ts).
  */
 export function setupRoutes(deps: PortalDeps) {
   return async function setup(app: FastifyInstance): Promise<void> {
@@ -44,10 +46,12 @@ export function setupRoutes(deps: PortalDeps) {
           ? 'Choose a user name of letters, digits, dots, dashes, underscores or @.'
           : body.password !== body.confirm
             ? 'The two passwords differ.'
-            : passwordProblem(body.password);
+            : passwordProblem(body.password, name);
       if (problem !== null || name === null)
         return html(reply, setupPage({ username: body.username, error: problem ?? 'invalid' }), 400);
       if (!deps.setup.consume(body.token)) return html(reply, setupPage({ done: true }), 410);
+      // asked to enrol at every sign-in until it holds a second factor, if the set-up stops here
+      await deps.durable.markEnrolmentDue(name, deps.clock.now());
       await addUser(state.files.usersPath, name, {
         name,
         password: await hashPassword(body.password),

@@ -49,6 +49,7 @@ export async function startSession(
   const { id, session } = await deps.sessions.create(user.name, proven, scope, {
     ...(known ? { device: known.record.id, trusted: known.trusted } : {}),
     ...(risk !== 0 ? { risk } : {}),
+    ...((await owesSecondFactor(deps, user.name)) ? { enrol: true } : {}),
   });
   setSessionCookie(reply, state, id);
   if (risk !== 0 || known?.trusted)
@@ -63,6 +64,15 @@ export async function startSession(
       detail: { risk: riskNames(risk), trusted_device: known?.trusted ?? false },
     });
   return { session, sessionId: id, user };
+}
+
+/**
+ * Whether the account must enrol a second factor before anything else, whatever the policy says:
+ * it was made by the set-up page or an invite (the mark in the durable store) and holds no second
+ * factor yet (a set-up or invite abandoned after the password; or after reset-mfa).
+ */
+async function owesSecondFactor(deps: PortalDeps, user: string): Promise<boolean> {
+  return (await deps.factors.list(user)).length === 0 && (await deps.durable.isEnrolmentDue(user));
 }
 
 /**

@@ -2,6 +2,7 @@ import { ConfigError } from '../config/load.ts';
 import { runCheck } from './check.ts';
 import { runUserDevices, runUserForgetDevice } from './devices.ts';
 import { runExplain } from './explain.ts';
+import { runUserInvite } from './invite.ts';
 import type { CliIo } from './io.ts';
 import { runKeys } from './keys.ts';
 import { runUserResetMfa } from './reset-mfa.ts';
@@ -20,6 +21,9 @@ const HELP = `portcullis: an MFA gateway for managed service providers
   portcullis explain --url URL [--method M] [--user U] [--ip IP] [--json]
   portcullis hash-password                 read a password on stdin, print its argon2id hash
   portcullis user add NAME [--email E] [--groups a,b] [--tenant T] [--name N] --password-stdin
+  portcullis user invite NAME [--email E] [--groups a,b] [--tenant T] [--name N] [--ttl 7d]
+                                           create a user without a password; print a one-time link
+                                           where they set one and enrol a second factor
   portcullis user list
   portcullis user unlock NAME              clear a user's lockout, and their browsers' (needs the shared Redis store)
   portcullis user reset-mfa NAME           remove a user's second factors, recovery codes and devices (lost device)
@@ -48,6 +52,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       case 'user': {
         const [sub, ...more] = rest;
         if (sub === 'add') return await runUserAdd(more, io);
+        if (sub === 'invite') return await runUserInvite(more, io);
         if (sub === 'list') return await runUserList(more, io);
         if (sub === 'unlock') return await runUserUnlock(more, io);
         if (sub === 'reset-mfa') return await runUserResetMfa(more, io);
@@ -56,7 +61,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         if (sub === 'devices') return await runUserDevices(more, io);
         if (sub === 'forget-device') return await runUserForgetDevice(more, io);
         io.stderr.write(
-          'usage: portcullis user add|list|unlock|reset-mfa|sessions|revoke-sessions|devices|forget-device ...\n',
+          'usage: portcullis user add|invite|list|unlock|reset-mfa|sessions|revoke-sessions|devices|forget-device ...\n',
         );
         return 2;
       }

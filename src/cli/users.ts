@@ -83,41 +83,15 @@ export async function runUserAdd(args: string[], io: UsersCliIO): Promise<number
   if (user === null) {
     return usage(io, 'invalid user name: 1-128 of a-z 0-9 . _ @ -, starting with a letter or digit', ADD_USAGE);
   }
-  const spec: UserSpec = {};
+  const spec = userSpecFromFlags(flags);
+  if ('error' in spec) return usage(io, spec.error, ADD_USAGE);
   const str = (key: string) => (typeof flags[key] === 'string' ? (flags[key] as string) : undefined);
-  const display = str('name');
-  if (display !== undefined) {
-    if (display.trim() === '' || display.length > 200 || /\p{Cc}/u.test(display)) {
-      return usage(io, '--name must be 1-200 printable characters', ADD_USAGE);
-    }
-    spec.name = display.trim();
-  }
-  const email = str('email');
-  if (email !== undefined) {
-    if (!EMAIL.test(email) || email.length > 254 || /\p{Cc}/u.test(email)) {
-      return usage(io, '--email must look like name@domain', ADD_USAGE);
-    }
-    spec.email = email;
-  }
-  const groups = str('groups');
-  if (groups !== undefined) {
-    const list = [...new Set(groups.split(',').map((g) => g.trim()))];
-    if (list.some((g) => !GROUP.test(g))) {
-      return usage(io, '--groups must be a comma-separated list of names (A-Z a-z 0-9 _ . : -)', ADD_USAGE);
-    }
-    spec.groups = list;
-  }
-  const tenant = str('tenant');
-  if (tenant !== undefined) {
-    if (!TENANT.test(tenant)) return usage(io, '--tenant must match ^[a-z0-9][a-z0-9_-]*$', ADD_USAGE);
-    spec.tenant = tenant;
-  }
   const usersFile = await findUsersFile(str('config') ?? DEFAULT_CONFIG);
   if ('error' in usersFile) return refuse(io, usersFile.error);
   if (flags['password-stdin'] === true) {
     const password = await readPassword(io);
     if (typeof password === 'object') return usage(io, password.error, ADD_USAGE);
-    const problem = passwordProblem(password);
+    const problem = passwordProblem(password, user);
     if (problem) return refuse(io, problem);
     spec.password = await hashPassword(password, io.hashParams);
   }
@@ -128,8 +102,48 @@ export async function runUserAdd(args: string[], io: UsersCliIO): Promise<number
     return refuse(io, `cannot write ${usersFile.path}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
   }
   io.stdout.write(`added user ${user}\n`);
-  if (spec.password === undefined) io.stderr.write(`note: ${user} has no password yet and cannot sign in\n`);
+  if (spec.password === undefined)
+    io.stderr.write(
+      `note: ${user} has no password yet and cannot sign in; \`portcullis user invite ${user}\` prints a link to set one\n`,
+    );
   return 0;
+}
+
+/**
+ * The fields of a new user from `--name`, `--email`, `--groups` and `--tenant` (`user add`,
+ * `user invite`), each checked, or the usage error that names the flag.
+ */
+export function userSpecFromFlags(flags: Record<string, string | boolean>): UserSpec | { error: string } {
+  const spec: UserSpec = {};
+  const str = (key: string) => (typeof flags[key] === 'string' ? (flags[key] as string) : undefined);
+  const display = str('name');
+  if (display !== undefined) {
+    if (display.trim() === '' || display.length > 200 || /\p{Cc}/u.test(display)) {
+      return { error: '--name must be 1-200 printable characters' };
+    }
+    spec.name = display.trim();
+  }
+  const email = str('email');
+  if (email !== undefined) {
+    if (!EMAIL.test(email) || email.length > 254 || /\p{Cc}/u.test(email)) {
+      return { error: '--email must look like name@domain' };
+    }
+    spec.email = email;
+  }
+  const groups = str('groups');
+  if (groups !== undefined) {
+    const list = [...new Set(groups.split(',').map((g) => g.trim()))];
+    if (list.some((g) => !GROUP.test(g))) {
+      return { error: '--groups must be a comma-separated list of names (A-Z a-z 0-9 _ . : -)' };
+    }
+    spec.groups = list;
+  }
+  const tenant = str('tenant');
+  if (tenant !== undefined) {
+    if (!TENANT.test(tenant)) return { error: '--tenant must match ^[a-z0-9][a-z0-9_-]*$' };
+    spec.tenant = tenant;
+  }
+  return spec;
 }
 
 const LIST_USAGE = 'portcullis user list [--config F]';

@@ -122,7 +122,7 @@ export class SessionStore {
     user: string,
     factor: FactorName | readonly FactorName[],
     scope: string,
-    signIn: Pick<Session, 'device' | 'trusted' | 'risk'> = {},
+    signIn: Pick<Session, 'device' | 'trusted' | 'risk' | 'enrol'> = {},
   ): Promise<Handled> {
     const now = this.clock.now();
     const session: Session = {
@@ -169,7 +169,8 @@ export class SessionStore {
   /**
    * Records a newly proven factor. Every host sees the new level at once (one record); the
    * handle of this scope is replaced and the old one stops working. `change`: the device the
-   * factor was proven on, when the session did not know it yet.
+   * factor was proven on, when the session did not know it yet. A session that had to enrol
+   * (`enrol`) has done so: a second factor can be proven only once one is enrolled.
    */
   async raise(
     oldHandle: string,
@@ -179,7 +180,8 @@ export class SessionStore {
     change: Pick<Session, 'device' | 'trusted'> = {},
   ): Promise<Handled> {
     const factors = { ...session.factors, ...proofs(factor, this.clock.now()) };
-    return this.amend(oldHandle, { ...session, factors }, change, scope);
+    const { enrol: _done, ...rest } = session;
+    return this.amend(oldHandle, { ...rest, factors }, change, scope);
   }
 
   /** Ends one session on every host (logout). */

@@ -31,6 +31,11 @@ export interface Session {
   readonly trusted?: boolean;
   /** the risk signals of the sign-in (policy `risk`), as RISK_BITS; absent: none */
   readonly risk?: number;
+  /**
+   * The account owes a second factor (made by the set-up page or an invite, none enrolled yet):
+   * the session meets no requirement and may do nothing but enrol one; enrolling clears it.
+   */
+  readonly enrol?: true;
 }
 
 const SECOND_FACTORS: readonly SecondFactorName[] = ['totp', 'webauthn', 'push'];
@@ -61,6 +66,7 @@ export function meetsRequirement(
   // (policy validation refuses anything else below it)
   const maxAge = req.maxAgeMs === 0 ? MIN_MAX_AGE_MS : req.maxAgeMs;
   const fresh = (t: number | undefined) => t !== undefined && (maxAge === undefined || now - t <= maxAge);
+  if (session.enrol) return false;
   if (req.level === 'password') {
     // any proof counts as the first factor (a passkey sign-in, later, proves more than a password)
     return Object.values(session.factors).some((t) => fresh(t));

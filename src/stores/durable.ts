@@ -98,6 +98,18 @@ export interface SessionEnd {
   readonly before: number;
 }
 
+/** A one-time invitation link (`portcullis user invite`); only the hash of its token is kept. */
+export interface InviteRecord {
+  user: string;
+  /** SHA-256 of the token, base64url */
+  tokenHash: string;
+  /** ms since the epoch */
+  createdAt: number;
+  expiresAt: number;
+  /** who issued it, e.g. `cli:root` */
+  createdBy: string;
+}
+
 export interface DurableStore {
   readonly kind: 'sqlite' | 'postgres';
   appendAudit(record: AuditRecord): Promise<void>;
@@ -170,6 +182,20 @@ export interface DurableStore {
   endSessionsBefore(user: string, time: number): Promise<void>;
   /** The marks set after `since` (a mark's time), oldest first. */
   listSessionEnds(since: number): Promise<SessionEnd[]>;
+  /** Stores an invite, replacing the user's earlier one (whether there was one). */
+  putInvite(invite: InviteRecord): Promise<boolean>;
+  /** The invite with this token hash, expired or not, or null. */
+  findInvite(tokenHash: string): Promise<InviteRecord | null>;
+  /**
+   * Uses an invite: deletes it and returns it, only if it has not expired at `now` (atomically:
+   * of two concurrent uses, one gets it). Null otherwise.
+   */
+  takeInvite(tokenHash: string, now: number): Promise<InviteRecord | null>;
+  /** Deletes an invite (an expired one was presented); whether it existed. */
+  removeInvite(tokenHash: string): Promise<boolean>;
+  /** The user must enrol a second factor at every sign-in while holding none (set-up, invites). */
+  markEnrolmentDue(user: string, time: number): Promise<void>;
+  isEnrolmentDue(user: string): Promise<boolean>;
   /** The highest migration version applied. */
   schemaVersion(): Promise<number>;
   ping(): Promise<void>;

@@ -111,6 +111,23 @@ create table sign_ins (
 create index sign_ins_user_time on sign_ins (user_name, time);
 `;
 
+/**
+ * Onboarding. `invites`: the one-time links of `portcullis user invite`, one per user (a new
+ * invite replaces the earlier one), known only by the SHA-256 of their token. `enrolment_due`:
+ * the accounts made by the set-up page or an invite, asked to enrol a second factor at every
+ * sign-in while they hold none, whatever the policy says.
+ */
+const onboardingTables = `
+create table invites (
+  token_hash text primary key,
+  user_name text not null unique,
+  created_at bigint not null,
+  expires_at bigint not null,
+  created_by text not null
+);
+create table enrolment_due (user_name text primary key, since bigint not null);
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -131,6 +148,7 @@ export const MIGRATIONS: readonly Migration[] = [
     // per user: every session created at or before this time (ms) is over (reset-mfa, revoke-sessions)
     sql: 'create table session_ends (user_name text primary key, ended_before bigint not null);',
   },
+  { version: 5, name: 'onboarding', sql: onboardingTables },
 ];
 
 /** The highest version this code knows. */

@@ -2,7 +2,7 @@
  * The SQLite durable store's SQL text, the shapes of its rows, how rows become records, and the
  * checks on input before it reaches a statement. The store itself (sqlite.ts) prepares and runs.
  */
-import type { AuditRecord, DeviceRecord, FactorKind, FactorRecord, SignInRecord } from './durable.ts';
+import type { AuditRecord, DeviceRecord, FactorKind, FactorRecord, InviteRecord, SignInRecord } from './durable.ts';
 
 export interface AuditRow {
   time: number;
@@ -51,6 +51,24 @@ export interface SignInRow {
   device_id: string | null;
 }
 
+export interface InviteRow {
+  token_hash: string;
+  user_name: string;
+  created_at: number;
+  expires_at: number;
+  created_by: string;
+}
+
+export const toInvite = (row: InviteRow): InviteRecord => ({
+  user: row.user_name,
+  tokenHash: row.token_hash,
+  createdAt: row.created_at,
+  expiresAt: row.expires_at,
+  createdBy: row.created_by,
+});
+
+const INVITE_COLUMNS = 'token_hash, user_name, created_at, expires_at, created_by';
+
 export function factorOf(row: FactorRow): FactorRecord {
   return {
     id: row.id,
@@ -97,6 +115,13 @@ export const SQL = {
   endSessions: `insert into session_ends (user_name, ended_before) values (?, ?)
     on conflict (user_name) do update set ended_before = max(ended_before, excluded.ended_before)`,
   listSessionEnds: 'select user_name, ended_before from session_ends where ended_before > ? order by ended_before',
+  deleteUserInvite: 'delete from invites where user_name = ?',
+  addInvite: `insert into invites (${INVITE_COLUMNS}) values (?, ?, ?, ?, ?)`,
+  findInvite: `select ${INVITE_COLUMNS} from invites where token_hash = ?`,
+  takeInvite: `delete from invites where token_hash = ? and expires_at > ? returning ${INVITE_COLUMNS}`,
+  removeInvite: 'delete from invites where token_hash = ?',
+  markEnrolmentDue: 'insert into enrolment_due (user_name, since) values (?, ?) on conflict (user_name) do nothing',
+  isEnrolmentDue: 'select 1 as due from enrolment_due where user_name = ?',
   addSignIn: `insert into sign_ins (user_name, time, ip, country, latitude, longitude, device_id)
     values (?, ?, ?, ?, ?, ?, ?)`,
   pruneSignIns: `delete from sign_ins where user_name = ?

@@ -29,6 +29,7 @@ import {
   type DurableStore,
   FACTOR_KINDS,
   type FactorRecord,
+  type InviteRecord,
   type RecoveryCodeCount,
   type SessionEnd,
   type SignInRecord,
@@ -46,10 +47,12 @@ import {
   type DeviceRow,
   type FactorRow,
   factorOf,
+  type InviteRow,
   isPrimaryKeyClash,
   type SignInRow,
   SQL,
   toDevice,
+  toInvite,
   toSignIn,
 } from './sqlite-rows.ts';
 
@@ -78,6 +81,7 @@ export class SqliteDurableStore implements DurableStore {
   #replaceCodes: Database.Transaction<(user: string, hashes: readonly string[], time: number) => void> | undefined;
   #addDevice: Database.Transaction<(device: DeviceRecord, keep: number) => void> | undefined;
   #recordSignIn: Database.Transaction<(record: SignInRecord, keep: number) => void> | undefined;
+  #putInvite: Database.Transaction<(invite: InviteRecord) => boolean> | undefined;
 
   private constructor(db: Database.Database) {
     this.#db = db;
@@ -370,6 +374,50 @@ export class SqliteDurableStore implements DurableStore {
       () => this.#prepared(SQL.listSessionEnds).all(since) as { user_name: string; ended_before: number }[],
     );
     return rows.map((r) => ({ user: r.user_name, before: Number(r.ended_before) }));
+  }
+
+  async putInvite(invite: InviteRecord): Promise<boolean> {
+    checkText('invite user', invite.user);
+    checkText('invite token hash', invite.tokenHash);
+    checkText('invite created by', invite.createdBy);
+    checkTime('invite createdAt', invite.createdAt);
+    checkTime('invite expiresAt', invite.expiresAt);
+    try {
+      this.#putInvite ??= this.#db.transaction((i: InviteRecord) => {
+        const replaced = this.#prepared(SQL.deleteUserInvite).run(i.user).changes > 0;
+        this.#prepared(SQL.addInvite).run(i.tokenHash, i.user, i.createdAt, i.expiresAt, i.createdBy);
+        return replaced;
+      });
+      return this.#putInvite.immediate(invite);
+    } catch (err) {
+      if (isPrimaryKeyClash(err)) throw new TypeError('invite token already in use', { cause: err });
+      throw new StoreUnavailableError('sqlite', err);
+    }
+  }
+
+  async findInvite(tokenHash: string): Promise<InviteRecord | null> {
+    const row = this.#run(() => this.#prepared(SQL.findInvite).get(tokenHash) as InviteRow | undefined);
+    return row === undefined ? null : toInvite(row);
+  }
+
+  async takeInvite(tokenHash: string, now: number): Promise<InviteRecord | null> {
+    checkTime('now', now);
+    const row = this.#run(() => this.#prepared(SQL.takeInvite).get(tokenHash, now) as InviteRow | undefined);
+    return row === undefined ? null : toInvite(row);
+  }
+
+  async removeInvite(tokenHash: string): Promise<boolean> {
+    return this.#run(() => this.#prepared(SQL.removeInvite).run(tokenHash).changes > 0);
+  }
+
+  async markEnrolmentDue(user: string, time: number): Promise<void> {
+    checkText('user', user);
+    checkTime('time', time);
+    this.#run(() => this.#prepared(SQL.markEnrolmentDue).run(user, time));
+  }
+
+  async isEnrolmentDue(user: string): Promise<boolean> {
+    return this.#run(() => this.#prepared(SQL.isEnrolmentDue).get(user) !== undefined);
   }
 
   async schemaVersion(): Promise<number> {

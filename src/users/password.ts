@@ -7,6 +7,7 @@
  * use, so response time does not reveal which user names exist.
  */
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { type Algorithm, hash, verify } from '@node-rs/argon2';
 
 export interface Argon2Params {
@@ -105,15 +106,52 @@ export class PasswordVerifier {
   }
 }
 
+/** What the password rules say, with `{n}` where a number goes. */
+export const PASSWORD_TEXT = {
+  tooShort: 'the password must be at least {n} characters',
+  tooLong: 'the password must be at most {n} characters',
+  repeated: 'the password must not be a single character repeated',
+  common: 'the password is one of the most common passwords (or one with only digits or symbols added): choose another',
+  hasUserName: 'the password must not contain the user name',
+} as const;
+
+/** User names shorter than this are not looked for in a password (any password would hold "a"). */
+export const MIN_NAME_IN_PASSWORD = 3;
+
+let commonPasswords: ReadonlySet<string> | undefined;
+
+/** The bundled list of the 10,000 most common passwords (src/data/common-passwords.txt), read once. */
+export function isCommonPassword(plain: string): boolean {
+  commonPasswords ??= new Set(
+    readFileSync(new URL('../data/common-passwords.txt', import.meta.url), 'utf8')
+      .split('\n')
+      .filter((line) => line !== ''),
+  );
+  const lower = plain.toLowerCase();
+  if (commonPasswords.has(lower)) return true;
+  // "Password2024!", "!!dragon!!": a common word with only digits or symbols around it
+  const core = lower.replace(/^[^\p{L}]+|[^\p{L}]+$/gu, '');
+  return core.length >= 4 && commonPasswords.has(core);
+}
+
 /**
- * Why `plain` is not acceptable as a new password, or null when it is. Deliberately simple:
- * 12 to 1024 characters (Unicode code points) and not one character repeated. Longer is better;
- * no composition rules (NIST SP 800-63B). The message never contains the password.
+ * Why `plain` is not acceptable as a new password, or null when it is: NIST SP 800-63B, no
+ * composition rules. 12 to 1024 characters (Unicode code points), not one character repeated,
+ * not in the bundled list of the most common passwords (case-insensitive, also with only digits
+ * or symbols before or after), and not containing the user name (`user`, case-insensitive, when
+ * it has at least 3 characters). The message never contains the password.
  */
-export function passwordProblem(plain: string): string | null {
+export function passwordProblem(plain: string, user?: string): string | null {
   const chars = [...plain];
-  if (chars.length < MIN_PASSWORD_LENGTH) return `the password must be at least ${MIN_PASSWORD_LENGTH} characters`;
-  if (chars.length > MAX_PASSWORD_LENGTH) return `the password must be at most ${MAX_PASSWORD_LENGTH} characters`;
-  if (new Set(chars).size === 1) return 'the password must not be a single character repeated';
+  if (chars.length < MIN_PASSWORD_LENGTH) return PASSWORD_TEXT.tooShort.replace('{n}', String(MIN_PASSWORD_LENGTH));
+  if (chars.length > MAX_PASSWORD_LENGTH) return PASSWORD_TEXT.tooLong.replace('{n}', String(MAX_PASSWORD_LENGTH));
+  if (new Set(chars).size === 1) return PASSWORD_TEXT.repeated;
+  if (
+    user !== undefined &&
+    [...user].length >= MIN_NAME_IN_PASSWORD &&
+    plain.toLowerCase().includes(user.toLowerCase())
+  )
+    return PASSWORD_TEXT.hasUserName;
+  if (isCommonPassword(plain)) return PASSWORD_TEXT.common;
   return null;
 }

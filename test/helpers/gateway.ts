@@ -17,7 +17,8 @@ export const TEST_ARGON2 = { memoryCost: 1024, timeCost: 1, parallelism: 1 };
 export const PASSWORD = 'correct horse battery staple';
 
 export interface TestUser {
-  password?: string;
+  /** null: none (the account cannot sign in until it sets one, e.g. through an invite) */
+  password?: string | null;
   groups?: string[];
   tenant?: string;
   email?: string;
@@ -121,7 +122,7 @@ export async function startTestGateway(opts: TestGatewayOptions = {}): Promise<T
     users[name] = {
       ...(u.name ? { name: u.name } : {}),
       ...(u.email ? { email: u.email } : {}),
-      password: await hashPassword(u.password ?? PASSWORD, TEST_ARGON2),
+      ...(u.password === null ? {} : { password: await hashPassword(u.password ?? PASSWORD, TEST_ARGON2) }),
       groups: u.groups ?? [],
       ...(u.tenant ? { tenant: u.tenant } : {}),
       ...(u.disabled ? { disabled: true } : {}),

@@ -113,6 +113,22 @@ export class FakeDurable implements DurableStore {
   async listSessionEnds(): Promise<SessionEnd[]> {
     return [];
   }
+  async putInvite(): Promise<boolean> {
+    return false;
+  }
+  async findInvite(): Promise<null> {
+    return null;
+  }
+  async takeInvite(): Promise<null> {
+    return null;
+  }
+  async removeInvite(): Promise<boolean> {
+    return false;
+  }
+  async markEnrolmentDue(): Promise<void> {}
+  async isEnrolmentDue(): Promise<boolean> {
+    return false;
+  }
   ping(): Promise<void> {
     return this.pingImpl();
   }

@@ -1,9 +1,11 @@
 /** Argon2id hashing, verification that never throws, and the unknown-user dummy verifier. */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import {
   DEFAULT_ARGON2_PARAMS,
   hashPassword,
+  isCommonPassword,
   mostCommonParams,
   PasswordVerifier,
   parseArgon2Params,
@@ -92,4 +94,41 @@ test('passwordProblem: length bounds and a single repeated character', () => {
   assert.match(passwordProblem('😀'.repeat(6)) ?? '', /at least 12/);
   const secret = 'hunter2hunter2'.slice(0, 7);
   assert.ok(!(passwordProblem(secret) ?? '').includes(secret));
+});
+
+test('passwordProblem: the NIST SP 800-63B rules, as a table (password, user, what is said)', () => {
+  const table: [string, string | undefined, RegExp | null][] = [
+    ['correct horse battery staple', 'erin', null],
+    ['qwerty123456', undefined, /most common/], // in the bundled list
+    ['QWERTY123456', undefined, /most common/], // whatever the case
+    ['1qaz2wsx3edc', 'erin', /most common/],
+    ['Password2024!', undefined, /most common/], // a common word with digits and symbols added
+    ['!!sunshine!!1234', undefined, /most common/],
+    ['iloveyou and you', undefined, null], // a common password inside a longer one is fine
+    ['my name is erin ok', 'erin', /user name/],
+    ['MY NAME IS ERIN OK', 'Erin', /user name/],
+    ['al is my best friend', 'al', null], // names under 3 characters are not looked for
+    ['short', 'erin', /at least 12/], // length first
+    [`${'ab'.repeat(513)}`, undefined, /at most 1024/],
+    ['Tr0ub4dour&3 horse', undefined, null], // no composition rule either way
+    ['abcdefghijklmnop', undefined, null],
+  ];
+  for (const [password, user, expected] of table) {
+    const problem = passwordProblem(password, user);
+    if (expected === null) assert.equal(problem, null, password);
+    else assert.match(problem ?? '', expected, password);
+    assert.ok(!(problem ?? '').toLowerCase().includes(password.toLowerCase()), 'never echoes the password');
+  }
+});
+
+test('the bundled list holds the 10,000 most common passwords, lower-case', () => {
+  const list = readFileSync(new URL('../../src/data/common-passwords.txt', import.meta.url), 'utf8').split('\n');
+  assert.equal(list.at(-1), '');
+  const entries = list.slice(0, -1);
+  assert.equal(entries.length, 10_000);
+  assert.equal(new Set(entries).size, 10_000);
+  assert.deepEqual(entries.slice(0, 3), ['123456', 'password', '12345678']);
+  assert.ok(entries.every((p) => p === p.toLowerCase() && p.trim() === p && p !== ''));
+  assert.equal(isCommonPassword('123456'), true);
+  assert.equal(isCommonPassword('correct horse battery staple'), false);
 });

@@ -4,6 +4,11 @@ import { keyProof, keyRegistration, WEBAUTHN_SCRIPTS } from './webauthn-parts.ts
 const rdField = (rd: string | null) => (rd ? `<input type="hidden" name="rd" value="${esc(rd)}">` : '');
 const error = (text: string | undefined) => (text ? `<p class="error" role="alert">${esc(text)}</p>` : '');
 
+/** The enrolment page's words for someone setting up a first second factor. */
+const ENROL_TEXT = {
+  why: 'A second factor keeps your account safe even when someone learns your password: signing in also needs something only you have, such as your phone or a security key. It takes a minute.',
+} as const;
+
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
@@ -118,6 +123,8 @@ export function enrollPage(opts: {
   error?: string;
   key: boolean;
   totp: { qrSvg: string; secret: string } | null;
+  /** the user holds no second factor yet: say why one is needed */
+  first?: boolean;
 }): string {
   const app = opts.totp
     ? `<section data-webauthn-hide aria-labelledby="app-heading">
@@ -145,6 +152,7 @@ ${rdField(opts.rd)}
     'Set up a second factor',
     `<h1>Set up a second factor</h1>
 <p>Signed in as <strong>${esc(opts.user)}</strong>.</p>
+${opts.first ? `<p class="why">${esc(ENROL_TEXT.why)}</p>` : ''}
 ${key}
 ${app}`,
     opts.key ? { scripts: WEBAUTHN_SCRIPTS } : {},
