@@ -48,11 +48,20 @@ export interface RiskSettings extends AssessSettings {
   readonly history: number;
 }
 
+/** Whom people ask for help (branding.support): at least one of the three. */
+export interface Support {
+  readonly url?: string;
+  readonly email?: string;
+  readonly phone?: string;
+}
+
 /** A name and logo on the portal pages: the MSP's, or a client's for the pages its users see. */
 export interface Brand {
   readonly name: string;
   /** served at /.portcullis/brand/<key>; null: none */
   readonly logo: { readonly key: string; readonly body: Buffer; readonly type: string } | null;
+  /** shown on refusal and error pages; a client without its own has the MSP's; null: none */
+  readonly support: Support | null;
 }
 
 export interface Branding {
@@ -62,19 +71,30 @@ export interface Branding {
 
 const MAX_LOGO_BYTES = 100 * 1024;
 
-function loadBrand(name: string, logo: string | undefined, key: string, where: string, problems: string[]): Brand {
-  if (logo === undefined) return { name, logo: null };
+function loadBrand(
+  name: string,
+  logo: string | undefined,
+  support: Support | null,
+  key: string,
+  where: string,
+  problems: string[],
+): Brand {
+  if (logo === undefined) return { name, logo: null, support };
   try {
     const body = readFileSync(logo);
     if (body.length > MAX_LOGO_BYTES) {
       problems.push(`${where}: ${logo} is larger than 100 kB`);
-      return { name, logo: null };
+      return { name, logo: null, support };
     }
     const svg = logo.endsWith('.svg');
-    return { name, logo: { key: `${key}.${svg ? 'svg' : 'png'}`, body, type: svg ? 'image/svg+xml' : 'image/png' } };
+    return {
+      name,
+      logo: { key: `${key}.${svg ? 'svg' : 'png'}`, body, type: svg ? 'image/svg+xml' : 'image/png' },
+      support,
+    };
   } catch (err) {
     problems.push(`${where}: cannot read ${logo}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-    return { name, logo: null };
+    return { name, logo: null, support };
   }
 }
 
@@ -217,7 +237,14 @@ export function buildState(files: LoadedFiles, options: BuildOptions = {}): Gate
   };
 
   const b = g.branding ?? {};
-  const msp = loadBrand(b.name ?? 'Portcullis', b.logo, 'msp', files.locateGateway(['branding', 'logo']), problems);
+  const msp = loadBrand(
+    b.name ?? 'Portcullis',
+    b.logo,
+    b.support ?? null,
+    'msp',
+    files.locateGateway(['branding', 'logo']),
+    problems,
+  );
   const tenantBrands = new Map<string, Brand>();
   for (const [tenant, t] of Object.entries(b.tenants ?? {})) {
     if (!apps.some((a) => a.facts.tenant === tenant))
@@ -227,6 +254,7 @@ export function buildState(files: LoadedFiles, options: BuildOptions = {}): Gate
       loadBrand(
         t.name ?? msp.name,
         t.logo,
+        t.support ?? msp.support,
         `tenant-${tenant}`,
         files.locateGateway(['branding', 'tenants', tenant, 'logo']),
         problems,
