@@ -102,7 +102,11 @@ export function forwardAuthRoutes(deps: JudgeDeps) {
         case 'unavailable':
           return reply;
         case 'deny':
-          return reply.code(403).send({ error: 'access_denied' });
+          return reply.code(403).send({
+            error: 'access_denied',
+            message: 'You do not have access to this page.',
+            request_id: request.id,
+          });
         case 'sign-in':
         case 'step-up':
           return reply

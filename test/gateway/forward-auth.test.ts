@@ -170,6 +170,22 @@ describe('forward-auth (/.portcullis/authz)', () => {
     assert.equal(gw.upstream.seen.length, 0, 'forward-auth never proxies');
   });
 
+  test('a denial carries the request id that its audit row holds', async (t) => {
+    const gw = await startTestGateway({ gateway: TRUSTED });
+    t.after(() => gw.close());
+    const alice = await gw.login('alice', 'app.test');
+    const answer = await authz(gw, { 'x-original-url': 'http://app.test/blocked/x', cookie: alice });
+    assert.equal(answer.status, 403);
+    const body = answer.json<{ error: string; message: string; request_id: string }>();
+    assert.equal(body.error, 'access_denied');
+    assert.equal(body.message, 'You do not have access to this page.');
+    assert.match(body.request_id, /^[a-km-np-z2-9]{10}$/);
+    await gw.runtime.audit.flush();
+    const [row] = await gw.runtime.durable.queryAudit({ event: 'access.deny' });
+    assert.equal(row?.detail?.request_id, body.request_id);
+    assert.equal(row?.user, 'alice');
+  });
+
   test('only trusted proxies are answered', async (t) => {
     const gw = await startTestGateway();
     t.after(() => gw.close());
