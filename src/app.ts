@@ -73,13 +73,14 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
         .send({
           error: code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ? 'unsupported_media_type' : 'bad_request',
           message: (error as Error).message,
+          request_id: request.id,
         });
     }
     request.log.error({ err: error }, 'request failed');
     return reply
       .code(500)
       .header('cache-control', 'no-store')
-      .send({ error: 'internal', message: 'Something went wrong.' });
+      .send({ error: 'internal', message: 'Something went wrong.', request_id: request.id });
   });
 
   await app.register(portal(deps), { prefix: '/.portcullis' });

@@ -280,6 +280,20 @@ describe('error pages carry the branding of the app, the reference and the help 
   });
 });
 
+test('a request body that fails its schema: 400 bad_request with request_id', async () => {
+  const answer = await gw.send({
+    method: 'POST',
+    host: 'portal.test',
+    target: '/.portcullis/api/login',
+    headers: { 'content-type': 'application/json', origin: 'http://portal.test' },
+    body: JSON.stringify({ username: 'alice', password: 'x', extra: 1 }),
+  });
+  assert.equal(answer.status, 400);
+  const body = answer.json<{ error: string; request_id: string }>();
+  assert.equal(body.error, 'bad_request');
+  assert.match(body.request_id, ID);
+});
+
 test('a store that is down: 503 branded for the app, with a reference', async (t) => {
   if (!(await requireRedisServer(t))) return;
   const redis = await startPrivateRedis();
