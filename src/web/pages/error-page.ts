@@ -11,12 +11,13 @@ const TEXT = {
   } as Record<number, string>,
   error: 'Error',
   signedInAs: 'Signed in as {name} ({user}).',
+  signedInAsUser: 'Signed in as {user}.',
   app: 'Application: {app}',
   signOut: 'Sign out',
   switchAccount: 'Sign in as someone else',
   signIn: 'Sign in',
   reference: 'Reference: {id}',
-  referenceHint: 'Quote this reference when you ask for help: it finds this request in the logs.',
+  referenceHint: 'Quote this reference when you ask for help.',
   help: 'Need help? Contact {name}:',
   website: 'help desk',
 } as const;
@@ -53,7 +54,9 @@ function deniedBlock(denied: DeniedDetail): string {
   if (denied.user === null)
     return `${app}
 <p><a class="button" href="/.portcullis/login?rd=${esc(encodeURIComponent(denied.url))}">${esc(TEXT.signIn)}</a></p>`;
-  return `<p class="who">${fill(TEXT.signedInAs, { name: denied.user.displayName, user: denied.user.name })}</p>
+  const { displayName, name } = denied.user;
+  const who = displayName === name ? TEXT.signedInAsUser : TEXT.signedInAs;
+  return `<p class="who">${fill(who, { name: displayName, user: name })}</p>
 ${app}
 <form method="post" action="/.portcullis/logout"><button type="submit">${esc(TEXT.signOut)}</button></form>
 <form method="post" action="/.portcullis/logout">
