@@ -11,6 +11,8 @@ export function wantsHtml(request: FastifyRequest): boolean {
 
 type RefusalStatus = 400 | 403 | 404 | 502 | 503;
 
+const MAX_RD = 4096;
+
 /**
  * One place that turns a refusal into a response: an HTML page for browsers (branded for the
  * app's tenant, with the request id and the help desk), JSON `{error, message, request_id}` for
@@ -41,10 +43,12 @@ export function refuse(
 export function deny(request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const pc = request.pc;
   const user = pc.user ? { name: pc.user.name, displayName: pc.user.displayName } : null;
+  const url = `${pc.origin}${request.url}`;
   return refuse(request, reply, 403, 'access_denied', 'You do not have access to this page.', {
     user,
     app: pc.app?.name ?? pc.host,
-    url: `${pc.origin}${request.url}`,
+    // rd is at most 4096 characters: a longer page comes back to the app's home
+    url: url.length <= MAX_RD ? url : `${pc.origin}/`,
   });
 }
 

@@ -138,6 +138,13 @@ describe('access denied', () => {
     assert.equal((await auditRowOf(gw, referenceOf(page)))?.tenant, 'acme');
   });
 
+  test('a page address too long for rd: switching account comes back to the home page', async () => {
+    const target = `/blocked/${'x'.repeat(4100)}`;
+    const page = await gw.send({ host: 'app.test', target, headers: { ...HTML, cookie: alice } });
+    assert.equal(page.status, 403);
+    assert.match(page.body, /name="rd" value="http:\/\/app\.test\/"/);
+  });
+
   test('nobody signed in: no name, a way to sign in and come back', async () => {
     const page = await gw.send({ host: 'app.test', target: '/blocked/x', headers: HTML });
     assert.equal(page.status, 403);
