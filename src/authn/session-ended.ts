@@ -9,7 +9,7 @@ const TEXT = {
 } as const;
 
 /** The request names a session (it carries the session cookie); whether that one is live is the caller's lookup. */
-export function namesSession(request: FastifyRequest): boolean {
+function namesSession(request: FastifyRequest): boolean {
   return parseCookies(request.headers.cookie).has(request.pc.state.session.cookieName);
 }
 
