@@ -10,6 +10,7 @@ import './gate/request-context.ts';
 import type pino from 'pino';
 import { refuse } from './gate/respond.ts';
 import type { Metrics } from './observability/metrics.ts';
+import { requestId } from './observability/request-id.ts';
 import type { AssertionSigner } from './proxy/assertion.ts';
 import { registerUpstreams, type UpstreamOptions } from './proxy/upstream.ts';
 import type { SessionStore } from './session/session-store.ts';
@@ -37,10 +38,14 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
     trustProxy: false,
     bodyLimit: 1024 * 1024,
     return503OnClosing: true,
+    // a short random id per request, never the client's: shown on refusals, logged, in the audit rows
     requestIdHeader: false,
+    genReqId: () => requestId(deps.random),
     // a path Fastify cannot even decode gets the gateway's own 400, like every refused path
     frameworkErrors: (error, request, reply) => {
       const bad = (error as { code?: string }).code === 'FST_ERR_BAD_URL';
+      // before identify ran: the MSP's brand
+      request.pc ??= { state: deps.current(), host: '', app: null, ip: null, proto: 'http', origin: '' };
       refuse(request as never, reply as never, 400, bad ? 'bad_path' : 'bad_request', 'The request is not acceptable.');
     },
     // unknown keys are an error, never silently dropped
@@ -68,13 +73,14 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
         .send({
           error: code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ? 'unsupported_media_type' : 'bad_request',
           message: (error as Error).message,
+          request_id: request.id,
         });
     }
     request.log.error({ err: error }, 'request failed');
     return reply
       .code(500)
       .header('cache-control', 'no-store')
-      .send({ error: 'internal', message: 'Something went wrong.' });
+      .send({ error: 'internal', message: 'Something went wrong.', request_id: request.id });
   });
 
   await app.register(portal(deps), { prefix: '/.portcullis' });

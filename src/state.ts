@@ -50,6 +50,13 @@ export interface RiskSettings extends AssessSettings {
   readonly history: number;
 }
 
+/** Whom people ask for help (branding.support): at least one of the three. */
+export interface Support {
+  readonly url?: string;
+  readonly email?: string;
+  readonly phone?: string;
+}
+
 /** A name and logo on the portal pages: the MSP's, or a client's for the pages its users see. */
 export interface Brand {
   readonly name: string;
@@ -59,6 +66,8 @@ export interface Brand {
   readonly timeZone: string;
   /** served at /.portcullis/brand/<key>; null: none */
   readonly logo: { readonly key: string; readonly body: Buffer; readonly type: string } | null;
+  /** shown on refusal and error pages; a client without its own has the MSP's; null: none */
+  readonly support: Support | null;
 }
 
 export interface Branding {
@@ -71,13 +80,14 @@ const MAX_LOGO_BYTES = 100 * 1024;
 interface BrandSpec {
   readonly name: string;
   readonly logo: string | undefined;
+  readonly support: Support | null;
   readonly language: Locale | null;
   readonly timeZone: string;
 }
 
 function loadBrand(spec: BrandSpec, key: string, where: string, problems: string[]): Brand {
-  const { name, logo, language, timeZone } = spec;
-  const brand = { name, language, timeZone };
+  const { name, logo, support, language, timeZone } = spec;
+  const brand = { name, support, language, timeZone };
   if (logo === undefined) return { ...brand, logo: null };
   try {
     const body = readFileSync(logo);
@@ -244,6 +254,7 @@ export function buildState(files: LoadedFiles, options: BuildOptions = {}): Gate
     {
       name: b.name ?? 'Portcullis',
       logo: b.logo,
+      support: b.support ?? null,
       language: b.language ?? null,
       timeZone: zoneOf(b.time_zone, ['branding']) ?? 'UTC',
     },
@@ -261,6 +272,7 @@ export function buildState(files: LoadedFiles, options: BuildOptions = {}): Gate
         {
           name: t.name ?? msp.name,
           logo: t.logo,
+          support: t.support ?? msp.support,
           language: t.language ?? msp.language,
           timeZone: zoneOf(t.time_zone, ['branding', 'tenants', tenant]) ?? msp.timeZone,
         },

@@ -6,6 +6,7 @@ import { csrfGuard } from './csrf.ts';
 import type { PortalDeps } from './deps.ts';
 import { checkPassword, passwordAttempt, retryAfterSeconds, throttledMessage } from './password-login.ts';
 import { defaultRedirect, safeRedirect } from './redirect.ts';
+import { noSession } from './session-ended.ts';
 import { afterFirstFactor, endSession, startSession } from './sign-in.ts';
 
 const LoginBody = Type.Object(
@@ -52,7 +53,7 @@ export function apiRoutes(deps: PortalDeps) {
       if (found === 'unavailable') return reply;
       reply.header('cache-control', 'no-store');
       const { session, user } = found;
-      if (session === null || user === null) return reply.code(401).send({ error: 'authentication_required' });
+      if (session === null || user === null) return noSession(request, reply);
       return {
         user: user.name,
         name: user.displayName,

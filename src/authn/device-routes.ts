@@ -5,6 +5,7 @@ import type { PortalDeps } from './deps.ts';
 import { type TrustRefusal, trustDevice } from './device-trust.ts';
 import { signedIn } from './prove-factor.ts';
 import { safeRedirect } from './redirect.ts';
+import { noSession } from './session-ended.ts';
 
 const TrustBody = Type.Object(
   { rd: Type.Optional(Type.String({ maxLength: 4096, description: 'the page the user is going to' })) },
@@ -28,7 +29,7 @@ export function deviceRoutes(deps: PortalDeps) {
         reply.header('cache-control', 'no-store');
         const s = await signedIn(deps, request, reply);
         if (s === 'unavailable') return reply;
-        if (s === null) return reply.code(401).send({ error: 'authentication_required' });
+        if (s === null) return noSession(request, reply);
         const body = (request.body ?? {}) as { rd?: string };
         const rd = body.rd === undefined ? null : safeRedirect(body.rd, request.pc.state, request.pc.origin);
         if (body.rd !== undefined && rd === null)

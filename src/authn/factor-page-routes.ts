@@ -17,6 +17,7 @@ import { trustDevice, trustRefusal } from './device-trust.ts';
 import { decisionFor, factorChoices, type ProofMethod } from './next-step.ts';
 import { auditFactor, hasFreshSecondFactor, proveFactor, raiseSession, type Signed, signedIn } from './prove-factor.ts';
 import { defaultRedirect, safeRedirect } from './redirect.ts';
+import { sessionEndedPage } from './session-ended.ts';
 
 const RdQuery = Type.Object({ rd: Type.Optional(Type.String({ maxLength: 4096 })) });
 const CodeForm = Type.Object(
@@ -44,12 +45,16 @@ export function factorPageRoutes(deps: PortalDeps) {
     const form = csrfGuard('form');
     const rdOf = (request: FastifyRequest, value: unknown) => safeRedirect(value, request.pc.state, request.pc.origin);
 
-    /** The signed-in session, or a redirect to sign in (null: the answer is sent). */
+    /**
+     * The signed-in session, or (null: the answer is sent) a redirect to sign in; a form sent
+     * without one gets the sign-in page saying that the session ended.
+     */
     async function session(request: FastifyRequest, reply: FastifyReply, rd: string | null): Promise<Signed | null> {
       const s = await signedIn(deps, request, reply);
       if (s === 'unavailable') return null;
       if (s === null) {
-        reply.redirect(`/.portcullis/login${rd ? `?rd=${encodeURIComponent(rd)}` : ''}`, 302);
+        if (request.method === 'POST') sessionEndedPage(request, reply, rd);
+        else reply.redirect(`/.portcullis/login${rd ? `?rd=${encodeURIComponent(rd)}` : ''}`, 302);
         return null;
       }
       return s;

@@ -3,6 +3,7 @@ import { Type } from 'typebox';
 import { csrfGuard } from './csrf.ts';
 import type { PortalDeps } from './deps.ts';
 import { auditFactor, hasFreshSecondFactor, proveFactor, raiseSession, type Signed, signedIn } from './prove-factor.ts';
+import { noSession } from './session-ended.ts';
 
 const CodeBody = Type.Object({ code: Type.String({ maxLength: 64 }) }, { additionalProperties: false });
 const Empty = Type.Object({}, { additionalProperties: false });
@@ -17,7 +18,7 @@ export function factorRoutes(deps: PortalDeps) {
 
     async function session(request: FastifyRequest, reply: FastifyReply): Promise<Signed | null> {
       const s = await signedIn(deps, request, reply);
-      if (s === null) reply.code(401).header('cache-control', 'no-store').send({ error: 'authentication_required' });
+      if (s === null) noSession(request, reply);
       return s === null || s === 'unavailable' ? null : s;
     }
 

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { canonicalIp } from '../context/cidr.ts';
 import { clientAddress } from '../context/client-ip.ts';
 import { type JudgeDeps, judge } from '../gate/judge.ts';
@@ -11,6 +11,12 @@ function first(value: string | string[] | undefined): string | undefined {
 }
 
 const METHOD = /^[A-Z]{3,10}$/;
+
+/** Forward-auth's refusals: always 403 (nginx `auth_request` passes on only 401 and 403), with the request id. */
+function refused(request: FastifyRequest, reply: FastifyReply, error: string, message: string): FastifyReply {
+  request.log.info({ req: request, status: 403, error }, 'request refused');
+  return reply.code(403).send({ error, message, request_id: request.id });
+}
 
 /**
  * The method that the described request's method-override headers name (any spelling, upper-cased as the
@@ -45,9 +51,7 @@ export function forwardAuthRoutes(deps: JudgeDeps) {
       const state = request.pc.state;
       const peer = canonicalIp(request.raw.socket.remoteAddress ?? '');
       if (peer === null || !state.trustedProxies.contains(peer)) {
-        return reply
-          .code(403)
-          .send({ error: 'untrusted_proxy', message: 'Forward-auth is answered only to trusted proxies.' });
+        return refused(request, reply, 'untrusted_proxy', 'Forward-auth is answered only to trusted proxies.');
       }
       const h = request.headers;
       let proto = first(h['x-forwarded-proto'])?.toLowerCase();
@@ -57,31 +61,23 @@ export function forwardAuthRoutes(deps: JudgeDeps) {
       if (original !== undefined) {
         const match = /^(https?):\/\/([^/?#\s]+)([^#\s]*)$/i.exec(original);
         if (match === null)
-          return reply
-            .code(403)
-            .send({ error: 'bad_request', message: 'X-Original-URL is not an absolute http(s) URL.' });
+          return refused(request, reply, 'bad_request', 'X-Original-URL is not an absolute http(s) URL.');
         [proto, host, uri] = [match[1]?.toLowerCase(), match[2], match[3] || '/'];
       }
       const method = (first(h['x-original-method']) ?? first(h['x-forwarded-method']) ?? 'GET').toUpperCase();
       const parsed = host === undefined ? null : parseHost(host);
       if ((proto !== 'http' && proto !== 'https') || parsed === null || uri === undefined || !METHOD.test(method)) {
-        return reply
-          .code(403)
-          .send({ error: 'bad_request', message: 'The forwarded request is not described completely.' });
+        return refused(request, reply, 'bad_request', 'The forwarded request is not described completely.');
       }
       const override = overrideMethod(h);
       if (override === null) {
-        return reply.code(403).send({
-          error: 'bad_request',
-          message: 'The method-override headers do not name one method.',
-        });
+        return refused(request, reply, 'bad_request', 'The method-override headers do not name one method.');
       }
       const target = state.hosts.lookupHostname(parsed.hostname);
       if (target === undefined)
-        return reply.code(403).send({ error: 'unknown_host', message: 'This gateway does not serve that host.' });
+        return refused(request, reply, 'unknown_host', 'This gateway does not serve that host.');
       const normal = normalizePath(uri);
-      if (!normal.ok)
-        return reply.code(403).send({ error: 'bad_path', message: 'The request path is not acceptable.' });
+      if (!normal.ok) return refused(request, reply, 'bad_path', 'The request path is not acceptable.');
 
       const defaultPort = proto === 'https' ? 443 : 80;
       const origin = `${proto}://${parsed.hostname}${parsed.port === null || parsed.port === defaultPort ? '' : `:${parsed.port}`}`;
@@ -102,7 +98,7 @@ export function forwardAuthRoutes(deps: JudgeDeps) {
         case 'unavailable':
           return reply;
         case 'deny':
-          return reply.code(403).send({ error: 'access_denied' });
+          return refused(request, reply, 'access_denied', 'You do not have access to this page.');
         case 'sign-in':
         case 'step-up':
           return reply

@@ -26,6 +26,11 @@ const LoginForm = Type.Object(
   { additionalProperties: false },
 );
 
+const LogoutForm = Type.Object(
+  { rd: Type.Optional(Type.String({ maxLength: 4096 })) },
+  { additionalProperties: false },
+);
+
 /** The HTML pages of the portal, built on the same steps as the JSON API. */
 export function pageRoutes(deps: PortalDeps) {
   return async function pages(app: FastifyInstance): Promise<void> {
@@ -74,8 +79,14 @@ export function pageRoutes(deps: PortalDeps) {
       return html(reply, logoutPage({ signedIn: found.user !== null, user: found.user?.name ?? '' }));
     });
 
-    app.post('/logout', { onRequest: form }, async (request, reply) => {
+    // with rd ("sign in as someone else" on a refusal page): signed out, then the sign-in page for rd
+    app.post('/logout', { onRequest: form, schema: { body: Type.Optional(LogoutForm) } }, async (request, reply) => {
       if ((await endSession(deps, request, reply)) === 'unavailable') return reply;
+      const rd = safeRedirect((request.body as { rd?: string } | undefined)?.rd, request.pc.state, request.pc.origin);
+      if (rd !== null)
+        return reply
+          .header('cache-control', 'no-store')
+          .redirect(`/.portcullis/login?rd=${encodeURIComponent(rd)}`, 303);
       return html(reply, logoutPage({ signedIn: false }));
     });
   };

@@ -1,5 +1,6 @@
 import formBody from '@fastify/formbody';
 import type { FastifyInstance } from 'fastify';
+import { refuse } from '../gate/respond.ts';
 import { languageRoutes } from '../web/i18n/page-locale.ts';
 import { staticRoutes } from '../web/static.ts';
 import { accountRoutes } from './account-routes.ts';
@@ -41,6 +42,6 @@ export function portal(deps: PortalDeps) {
     );
 
     // Nothing under /.portcullis/ ever reaches an upstream.
-    app.all('/*', async (_request, reply) => reply.code(404).send({ error: 'not_found' }));
+    app.all('/*', async (request, reply) => refuse(request, reply, 404, 'not_found', 'There is nothing here.'));
   };
 }

@@ -12,6 +12,7 @@ import { ipKeyPart } from './lockout-keys.ts';
 import { decisionFor } from './next-step.ts';
 import { auditFactor, hasFreshSecondFactor, proveFactor, raiseSession, signedIn } from './prove-factor.ts';
 import { defaultRedirect, safeRedirect } from './redirect.ts';
+import { noSession } from './session-ended.ts';
 import { afterFirstFactor, startSession } from './sign-in.ts';
 import { CHALLENGE_TTL_MS, type Refused, type WebAuthnRefusal } from './webauthn/ceremonies.ts';
 
@@ -195,7 +196,7 @@ export function webauthnRoutes(deps: PortalDeps) {
         reply.header('cache-control', 'no-store');
         const s = await signedIn(deps, request, reply);
         if (s === 'unavailable') return reply;
-        if (s === null) return reply.code(401).send({ error: 'authentication_required' });
+        if (s === null) return noSession(request, reply);
         if ((await deps.factors.list(s.user.name)).length > 0 && !hasFreshSecondFactor(s, deps.clock.now()))
           return reply.code(403).send({ error: 'step_up_required', message: 'Prove a second factor first.' });
         return deps.webauthn.registrationOptions(
@@ -215,7 +216,7 @@ export function webauthnRoutes(deps: PortalDeps) {
         if (input === null) return givenTwice(reply, 'name');
         const s = await signedIn(deps, request, reply);
         if (s === 'unavailable') return reply;
-        if (s === null) return reply.code(401).send({ error: 'authentication_required' });
+        if (s === null) return noSession(request, reply);
         const first = (await deps.factors.list(s.user.name)).length === 0;
         const result = await deps.webauthn.verifyRegistration(
           request.pc.state.webauthn,

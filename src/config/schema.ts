@@ -26,6 +26,35 @@ export const AppHeaders = Type.Object(
   { additionalProperties: false },
 );
 
+/** Whom people ask for help, shown on refusal and error pages: at least one of a web page, an e-mail address, a phone number. */
+const Support = (description: string) =>
+  Type.Object(
+    {
+      url: Type.Optional(
+        Type.String({
+          maxLength: 2048,
+          pattern: '^https?://[^\\s/?#<>"]+(/[^\\s<>"]*)?$',
+          description: 'a help desk page (http or https)',
+        }),
+      ),
+      email: Type.Optional(
+        Type.String({
+          maxLength: 254,
+          pattern:
+            '^[A-Za-z0-9.!#$%&*+/=?^_`{|}~-]+@[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)+$',
+          description: 'a help desk address (a mailto: link)',
+        }),
+      ),
+      phone: Type.Optional(
+        Type.String({
+          pattern: '^\\+?[0-9(][0-9 ()./-]{2,30}$',
+          description: 'a help desk number: digits, an optional leading +, spaces and ( ) . / - (a tel: link)',
+        }),
+      ),
+    },
+    { additionalProperties: false, minProperties: 1, description },
+  );
+
 export const AppSpec = Type.Object(
   {
     name: Type.String({ pattern: '^[a-z0-9][a-z0-9_-]*$', description: 'the app name; the audience of the assertion' }),
@@ -264,6 +293,7 @@ export const GatewayFile = Type.Object(
             Type.String({ pattern: '\\.(svg|png)$', description: 'an SVG or PNG file (at most 100 kB)' }),
           ),
           ...PageLocaleSpec,
+          support: Type.Optional(Support("the MSP's help desk, on refusal and error pages")),
           tenants: Type.Optional(
             Type.Record(
               Type.String({ pattern: '^[a-z0-9][a-z0-9_-]*$' }),
@@ -279,6 +309,9 @@ export const GatewayFile = Type.Object(
                     }),
                   ),
                   ...PageLocaleSpec,
+                  support: Type.Optional(
+                    Support("the client's help desk on the pages its users see (default: the MSP's)"),
+                  ),
                 },
                 { additionalProperties: false },
               ),

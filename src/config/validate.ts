@@ -200,6 +200,10 @@ function explain(e: ErrorObject): { path: JsonPath; at: LocateAt; message: strin
         at: 'value',
         message: p.limit === 1 ? 'must not be empty' : `must have at least ${p.limit} items`,
       };
+    case 'minProperties': {
+      const known = Object.keys((parent.properties as Schema | undefined) ?? {});
+      return { path, at: 'value', message: `must give at least one of: ${known.join(', ')}` };
+    }
     case 'maxItems':
       return { path, at: 'value', message: `must have at most ${String(p.limit)} items` };
     case 'minLength':
@@ -243,6 +247,10 @@ const PATTERN_WORDS: Record<string, string> = {
   '^(sqlite:.+|postgres(ql)?://.+)$': 'must be sqlite:<file> or postgres://...',
   '^(memory|rediss?://.+)$': 'must be memory, redis://... or rediss://...',
   '^[^\\s@]+@[^\\s@]+$': 'must be an email address',
+  '^https?://[^\\s/?#<>"]+(/[^\\s<>"]*)?$': 'must be an http:// or https:// URL',
+  '^[A-Za-z0-9.!#$%&*+/=?^_`{|}~-]+@[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)+$':
+    'must be an e-mail address like help@example.com',
+  '^\\+?[0-9(][0-9 ()./-]{2,30}$': "must be a phone number: digits, a leading '+', spaces and ( ) . / -",
   '^\\$argon2id\\$': 'must be an argon2id hash (make one with `portcullis hash-password`)',
 };
 

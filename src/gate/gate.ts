@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type JudgeDeps, judge } from './judge.ts';
 import { normalizePath } from './normalize-path.ts';
-import { challenge, refuse } from './respond.ts';
+import { challenge, deny, refuse } from './respond.ts';
 
 /**
  * The per-request gate of every proxied request (HTTP and WebSocket upgrade alike):
@@ -35,7 +35,7 @@ export function makeGate(deps: JudgeDeps) {
       case 'unavailable':
         return reply;
       case 'deny':
-        return refuse(request, reply, 403, 'access_denied', 'You do not have access to this page.');
+        return deny(request, reply);
       case 'sign-in':
         return challenge(request, reply, outcome.url);
       case 'step-up':

@@ -135,6 +135,8 @@ function record(
     app: pc.app?.name ?? null,
     rule: decision.rule?.name ?? null,
     detail: {
+      // the reference a refusal page shows, and the reqId of the request's log lines
+      request_id: request.id,
       reasons: decision.reasons,
       method: target.method,
       ...(target.override !== undefined && target.override !== target.method

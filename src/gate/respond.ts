@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { errorPage } from '../web/pages/error-page.ts';
+import { brandFor, sendPage } from '../web/html.ts';
+import { type DeniedDetail, errorPage } from '../web/pages/error-page.ts';
 
 /** A browser navigation: GET or HEAD that accepts HTML. Others get JSON. */
 export function wantsHtml(request: FastifyRequest): boolean {
@@ -8,30 +9,47 @@ export function wantsHtml(request: FastifyRequest): boolean {
   return typeof accept === 'string' && accept.includes('text/html');
 }
 
-const TITLES: Record<number, string> = {
-  400: 'Bad request',
-  403: 'Access denied',
-  404: 'Not found',
-  502: 'The application is not responding',
-  503: 'Temporarily unavailable',
-};
+type RefusalStatus = 400 | 403 | 404 | 502 | 503;
+
+const MAX_RD = 4096;
 
 /**
- * One place that turns a refusal into a response: an HTML page for browsers, JSON for the rest.
- * The body never carries upstream or internal detail.
+ * One place that turns a refusal into a response: an HTML page for browsers (branded for the
+ * app's tenant, with the request id and the help desk), JSON `{error, message, request_id}` for
+ * the rest. The request id is on the log line written here and in the audit row of a denial, so
+ * an operator finds the request from the reference a person quotes. The body never carries
+ * upstream or internal detail.
  */
 export function refuse(
   request: FastifyRequest,
   reply: FastifyReply,
-  status: 400 | 403 | 404 | 502 | 503,
+  status: RefusalStatus,
   error: string,
   message: string,
+  denied?: DeniedDetail,
 ): FastifyReply {
-  reply.code(status).header('cache-control', 'no-store');
+  request.log.info({ req: request, status, error }, 'request refused');
   if (wantsHtml(request)) {
-    return reply.type('text/html; charset=utf-8').send(errorPage(TITLES[status] ?? 'Error', message));
+    const brand = brandFor(request);
+    return sendPage(reply, errorPage({ status, message, requestId: request.id, brand, denied }), status);
   }
-  return reply.send({ error, message });
+  return reply.code(status).header('cache-control', 'no-store').send({ error, message, request_id: request.id });
+}
+
+/**
+ * A rule (or tenant isolation) refuses the request: 403, and for a browser the page names who is
+ * signed in and the app, and offers to sign out or to sign in as someone else (back to this page).
+ */
+export function deny(request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const pc = request.pc;
+  const user = pc.user ? { name: pc.user.name, displayName: pc.user.displayName } : null;
+  const url = `${pc.origin}${request.url}`;
+  return refuse(request, reply, 403, 'access_denied', 'You do not have access to this page.', {
+    user,
+    app: pc.app?.name ?? pc.host,
+    // rd is at most 4096 characters: a longer page comes back to the app's home
+    url: url.length <= MAX_RD ? url : `${pc.origin}/`,
+  });
 }
 
 /** Authentication (or a higher level) is needed: 302 for browsers, 401 JSON for the rest. */

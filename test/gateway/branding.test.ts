@@ -101,3 +101,48 @@ describe('check: branding', () => {
     assert.match(zone.err, /gateway\.yaml:\d+:\d+: unknown time zone "Mars\/Olympus"/);
   });
 });
+
+describe('check: branding.support', () => {
+  const withSupport = (support: string) =>
+    checkConfig({
+      'config/gateway.yaml': `${GATEWAY}branding:\n  support: ${support}\n  tenants:\n    acme: { support: ${support} }\n`,
+    });
+  const good: [label: string, support: string][] = [
+    [
+      'all three',
+      '{ url: "https://help.msp.example/desk?lang=en", email: help@msp.example, phone: "+49 (30) 1234-5678" }',
+    ],
+    ['a web page only, http', '{ url: "http://intranet.msp.example" }'],
+    ['an e-mail address only', '{ email: "it.help+portal@acme.example" }'],
+    ['a phone number only, no +', '{ phone: "030 123 456" }'],
+  ];
+  for (const [label, support] of good) {
+    test(`accepted: ${label}`, async () => {
+      const answer = await withSupport(support);
+      assert.equal(answer.code, 0, answer.err);
+    });
+  }
+  const URL_WORDS = /must be an http:\/\/ or https:\/\/ URL$/m;
+  const EMAIL_WORDS = /must be an e-mail address like help@example\.com$/m;
+  const PHONE_WORDS = /must be a phone number: digits/;
+  const bad: [label: string, support: string, problem: RegExp][] = [
+    ['a script URL', '{ url: "javascript:alert(1)" }', URL_WORDS],
+    ['another scheme', '{ url: "ftp://help.msp.example/" }', URL_WORDS],
+    ['markup in a URL', '{ url: "https://help.msp.example/\\"><script>" }', URL_WORDS],
+    ['an address without a domain', '{ email: "help@localhost" }', EMAIL_WORDS],
+    ['an address with a space', '{ email: "help desk@msp.example" }', EMAIL_WORDS],
+    ['a phone number in words', '{ phone: "call Dave" }', PHONE_WORDS],
+    ['markup in a phone number', '{ phone: "+1<b>555</b>" }', PHONE_WORDS],
+    ['nothing given', '{}', /must give at least one of: url, email, phone/],
+    ['an unknown key', '{ fax: "+1 555" }', /unknown key 'fax'/],
+  ];
+  for (const [label, support, problem] of bad) {
+    test(`refused with its place: ${label}`, async () => {
+      const answer = await withSupport(support);
+      assert.equal(answer.code, 1, label);
+      assert.match(answer.err, /gateway\.yaml:\d+:\d+: /);
+      assert.match(answer.err, problem);
+      assert.match(answer.err, /2 problems/, 'the MSP and the tenant entry, each located');
+    });
+  }
+});

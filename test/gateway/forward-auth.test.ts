@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
 
 const TRUSTED = { server: { trusted_proxies: ['127.0.0.1/32'] } };
+const REQUEST_ID = /^[a-km-np-z2-9]{10}$/;
 
 type Case = { name: string; headers: Record<string, string>; status: number; user?: string; location?: RegExp };
 
@@ -166,8 +167,25 @@ describe('forward-auth (/.portcullis/authz)', () => {
         assert.equal(answer.headers['remote-user'], undefined, c.name);
       }
       if (c.location) assert.match(String(answer.headers.location), c.location, c.name);
+      if (c.status === 403) assert.match(String(answer.json().request_id), REQUEST_ID, `${c.name}: request_id`);
     }
     assert.equal(gw.upstream.seen.length, 0, 'forward-auth never proxies');
+  });
+
+  test('a denial carries the request id that its audit row holds', async (t) => {
+    const gw = await startTestGateway({ gateway: TRUSTED });
+    t.after(() => gw.close());
+    const alice = await gw.login('alice', 'app.test');
+    const answer = await authz(gw, { 'x-original-url': 'http://app.test/blocked/x', cookie: alice });
+    assert.equal(answer.status, 403);
+    const body = answer.json<{ error: string; message: string; request_id: string }>();
+    assert.equal(body.error, 'access_denied');
+    assert.equal(body.message, 'You do not have access to this page.');
+    assert.match(body.request_id, REQUEST_ID);
+    await gw.runtime.audit.flush();
+    const [row] = await gw.runtime.durable.queryAudit({ event: 'access.deny' });
+    assert.equal(row?.detail?.request_id, body.request_id);
+    assert.equal(row?.user, 'alice');
   });
 
   test('only trusted proxies are answered', async (t) => {
@@ -177,6 +195,7 @@ describe('forward-auth (/.portcullis/authz)', () => {
     const answer = await authz(gw, { 'x-original-url': 'http://app.test/reports', cookie: alice });
     assert.equal(answer.status, 403);
     assert.equal(answer.json().error, 'untrusted_proxy');
+    assert.match(String(answer.json().request_id), REQUEST_ID);
     assert.equal(answer.headers['remote-user'], undefined);
   });
 });

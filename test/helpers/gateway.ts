@@ -6,6 +6,7 @@ import pino from 'pino';
 import { stringify } from 'yaml';
 import { generateTotpCode } from '../../src/authn/totp/totp.ts';
 import { ManualClock } from '../../src/clock.ts';
+import { createLogger } from '../../src/observability/logger.ts';
 import { parseHost } from '../../src/routing/host-table.ts';
 import { type Runtime, startRuntime } from '../../src/runtime.ts';
 import { hashPassword } from '../../src/users/password.ts';
@@ -35,6 +36,8 @@ export interface TestGatewayOptions {
   /** policy file name -> content (YAML text or object) */
   policies?: Record<string, string | object>;
   clock?: ManualClock;
+  /** collects the gateway's log lines (JSON, level info and above) */
+  logs?: string[];
 }
 
 /** The default personas, as the tests name them. */
@@ -136,7 +139,9 @@ export async function startTestGateway(opts: TestGatewayOptions = {}): Promise<T
   const runtime = await startRuntime({
     configPath: join(dir, 'config/gateway.yaml'),
     clock,
-    logger: pino({ level: process.env.PORTCULLIS_TEST_LOG ?? 'silent' }),
+    logger: opts.logs
+      ? createLogger({ level: 'info', destination: { write: (line: string) => opts.logs?.push(line) } })
+      : pino({ level: process.env.PORTCULLIS_TEST_LOG ?? 'silent' }),
     watch: false,
   });
   await runtime.listen();

@@ -5,10 +5,11 @@ import { passkeySignIn, WEBAUTHN_SCRIPTS } from './webauthn-parts.ts';
  * The sign-in form. Works without JavaScript: a plain POST to /.portcullis/login. With it, a
  * passkey can sign in instead (a button, and the user-name field's autofill).
  */
-export function loginPage(opts: { rd: string | null; error?: string; username?: string }): string {
+export function loginPage(opts: { rd: string | null; error?: string; username?: string; notice?: string }): string {
   return layout(
     'Sign in',
     `<h1>Sign in</h1>
+${opts.notice ? `<p class="notice" role="status">${esc(opts.notice)}</p>` : ''}
 ${opts.error ? `<p class="error" role="alert" id="login-error">${esc(opts.error)}</p>` : ''}
 <form method="post" action="/.portcullis/login" ${opts.error ? 'aria-describedby="login-error"' : ''}>
 <label for="username">User name</label>
