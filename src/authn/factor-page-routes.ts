@@ -134,11 +134,18 @@ export function factorPageRoutes(deps: PortalDeps) {
     }
 
     /** The step-up page once more, after a code that did not prove anything. */
-    async function stepUpAgain(request: FastifyRequest, s: Signed, rd: string | null, error: string) {
+    async function stepUpAgain(
+      request: FastifyRequest,
+      s: Signed,
+      rd: string | null,
+      error: string,
+      errorIn: 'totp' | 'recovery',
+    ) {
       return stepUpPage({
         user: s.user.name,
         rd,
         error,
+        errorIn,
         trustFor: trustOffer(request, s, rd),
         choices: await choices(request, s, rd),
       });
@@ -171,7 +178,7 @@ export function factorPageRoutes(deps: PortalDeps) {
       if (!result.ok)
         return html(
           reply,
-          await stepUpAgain(request, s, rd, 'That code is not valid. Try the next one.'),
+          await stepUpAgain(request, s, rd, 'That code is not valid. Try the next one.', 'totp'),
           401,
           formActionFor(request, rd),
         );
@@ -193,7 +200,7 @@ export function factorPageRoutes(deps: PortalDeps) {
       if (!result.ok)
         return html(
           reply,
-          await stepUpAgain(request, s, rd, 'That recovery code is not valid.'),
+          await stepUpAgain(request, s, rd, 'That recovery code is not valid.', 'recovery'),
           401,
           formActionFor(request, rd),
         );

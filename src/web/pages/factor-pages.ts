@@ -1,8 +1,8 @@
 import { esc, layout } from '../html.ts';
+import { formError, invalidIf } from './form-error.ts';
 import { keyProof, keyRegistration, WEBAUTHN_SCRIPTS } from './webauthn-parts.ts';
 
 const rdField = (rd: string | null) => (rd ? `<input type="hidden" name="rd" value="${esc(rd)}">` : '');
-const error = (text: string | undefined) => (text ? `<p class="error" role="alert">${esc(text)}</p>` : '');
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -41,31 +41,36 @@ export interface ProofChoices {
  * Asks for the second factor only: a security key or passkey, a code from the authenticator
  * app, or a recovery code, as the user has them and the rule accepts them. `trustFor`: the offer
  * to trust this device, in words (null: not offered); a key proof offers it on the account page.
+ * `errorIn`: the form whose code the error is about (its field is marked and has the focus; the
+ * recovery form is open then).
  */
 export function stepUpPage(opts: {
   user: string;
   rd: string | null;
   error?: string;
+  errorIn?: 'totp' | 'recovery';
   trustFor?: string | null;
   choices?: ProofChoices;
 }): string {
   const trust = trustBox(opts.trustFor ?? null);
   const c = opts.choices ?? { webauthn: false, totp: true, recovery: true };
+  const inError = (form: 'totp' | 'recovery') => opts.error !== undefined && opts.errorIn === form;
+  const focusCode = inError('totp') || (!c.webauthn && !inError('recovery'));
   const totp = c.totp
     ? `${c.webauthn ? '<h2>Authenticator app</h2>' : ''}<p>Enter the 6-digit code from your authenticator app.</p>
 <form method="post" action="/.portcullis/stepup">
 <label for="code">Code</label>
-<input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]*" maxlength="8" required${c.webauthn ? '' : ' autofocus'}>
+<input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]*" maxlength="8" required${invalidIf(inError('totp'))}${focusCode ? ' autofocus' : ''}>
 ${trust}
 ${rdField(opts.rd)}
 <button type="submit">Verify</button>
 </form>`
     : '';
   const recovery = c.recovery
-    ? `<details><summary>Lost your device? Use a recovery code</summary>
+    ? `<details${inError('recovery') ? ' open' : ''}><summary>Lost your device? Use a recovery code</summary>
 <form method="post" action="/.portcullis/recovery">
 <label for="recovery">Recovery code</label>
-<input id="recovery" name="code" autocomplete="off" autocapitalize="none" spellcheck="false" required>
+<input id="recovery" name="code" autocomplete="off" autocapitalize="none" spellcheck="false" required${inError('recovery') ? `${invalidIf(true)} autofocus` : ''}>
 ${trust}
 ${rdField(opts.rd)}
 <button type="submit" class="secondary">Use recovery code</button>
@@ -75,7 +80,7 @@ ${rdField(opts.rd)}
     'Second factor',
     `<h1>Confirm it is you</h1>
 <p>Signed in as <strong>${esc(opts.user)}</strong>.</p>
-${error(opts.error)}
+${formError(opts.error)}
 ${c.webauthn ? keyProof(opts.rd) : ''}
 ${totp}
 ${recovery}`,
@@ -125,10 +130,10 @@ export function enrollPage(opts: {
 <p>Scan this code with an authenticator app (for example Microsoft Authenticator, Google Authenticator, 1Password or Bitwarden), then enter the 6-digit code it shows.</p>
 <figure class="qr" aria-label="QR code of the secret">${opts.totp.qrSvg}</figure>
 <p>Or type this key: <code class="secret">${esc(opts.totp.secret.replace(/(.{4})/g, '$1 ').trim())}</code></p>
-${error(opts.error)}
+${formError(opts.error)}
 <form method="post" action="/.portcullis/enroll">
 <label for="code">Code from the app</label>
-<input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]*" maxlength="8" required>
+<input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]*" maxlength="8" required${opts.error ? `${invalidIf(true)} autofocus` : ''}>
 ${rdField(opts.rd)}
 <button type="submit">Confirm</button>
 </form>
