@@ -346,6 +346,11 @@ if (executable === null) {
 
               assert.deepEqual(await overflow(page), [], 'nothing wider than the screen, nothing cut off');
               assert.deepEqual(await axeViolations(page), [], 'no WCAG 2.1 AA violation');
+              // the pages follow the system's dark mode, as phones often have it: contrast holds there too
+              await page.emulateMedia({ colorScheme: 'dark' });
+              await screenshot(page, `${visit.page}-${screen.width}-dark`);
+              assert.deepEqual(await axeViolations(page), [], 'no WCAG 2.1 AA violation in dark mode');
+              await page.emulateMedia({ colorScheme: 'light' });
 
               if (visit.invalid !== undefined) {
                 const announced = await announcedError(page);
