@@ -8,7 +8,15 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { findChromium, freePort, requireChromium, screenshot } from '../helpers/browser.ts';
+import {
+  addVirtualAuthenticator,
+  controlPasskeyAutofill,
+  enableVirtualAuthenticators,
+  findChromium,
+  freePort,
+  requireChromium,
+  screenshot,
+} from '../helpers/browser.ts';
 import {
   type BrowserGateway,
   inTab,
@@ -77,6 +85,18 @@ async function signedIn({ page }: Tab, c: Ctx): Promise<void> {
   await page.goto(app(c, PAGES.password));
   await signIn(page, c.user);
   await page.waitForURL(app(c, PAGES.password));
+}
+
+/**
+ * Registers a passkey on the enrolment page, with a virtual authenticator in the tab (passkey
+ * autofill off, so that no page signs in by itself): the recovery codes of the key are shown.
+ */
+async function registerKey(tab: Tab, c: Ctx): Promise<void> {
+  await controlPasskeyAutofill(tab.page);
+  await addVirtualAuthenticator(await enableVirtualAuthenticators(tab.context, tab.page));
+  await toEnrol(tab, c);
+  await tab.page.getByRole('button', { name: 'Register a security key or passkey' }).click();
+  await tab.page.getByRole('heading', { name: 'Security key added' }).waitFor();
 }
 
 async function openRecovery({ page }: Tab): Promise<void> {
@@ -181,6 +201,19 @@ const VISITS: readonly Visit[] = [
       await tab.page.getByLabel('Code from the app').fill('12345');
       await tab.page.getByRole('button', { name: 'Confirm' }).click();
       await tab.page.getByRole('alert').filter({ hasText: /./ }).waitFor();
+    },
+  },
+  { page: 'key-added', heading: 'Set up a second factor', reach: registerKey },
+  {
+    page: 'second-factor-key',
+    heading: 'Confirm it is you',
+    async reach(tab, c) {
+      await registerKey(tab, c);
+      await tab.page.goto(`${c.run.portal}/.portcullis/logout`);
+      await tab.page.getByRole('button', { name: 'Sign out' }).click();
+      await tab.page.getByRole('heading', { name: 'Signed out' }).waitFor();
+      await toSecondFactor(tab, c);
+      await tab.page.getByRole('button', { name: 'Use your security key or passkey' }).waitFor();
     },
   },
   {
