@@ -13,6 +13,7 @@ import {
 import { continueTo, formActionFor, onwardLink } from './continue-to.ts';
 import { csrfGuard } from './csrf.ts';
 import type { PortalDeps } from './deps.ts';
+import { presentedDevice } from './device-cookie.ts';
 import { trustDevice, trustRefusal } from './device-trust.ts';
 import { decisionFor, factorChoices, type ProofMethod } from './next-step.ts';
 import { auditFactor, hasFreshSecondFactor, proveFactor, raiseSession, type Signed, signedIn } from './prove-factor.ts';
@@ -80,9 +81,10 @@ export function factorPageRoutes(deps: PortalDeps) {
 
     /**
      * The offer of the step-up page, in words, or null: what trustRefusal says once the factor
-     * is proven (as if now), so only the gateway's setting and the rule of `rd` count.
+     * is proven (as if now), so only the gateway's setting and the rule of `rd` count; never to a
+     * browser that is trusted already.
      */
-    function trustOffer(request: FastifyRequest, s: Signed, rd: string | null): string | null {
+    async function trustOffer(request: FastifyRequest, s: Signed, rd: string | null): Promise<string | null> {
       const state = request.pc.state;
       const now = deps.clock.now();
       const proven: Signed = { ...s, session: { ...s.session, factors: { ...s.session.factors, totp: now } } };
@@ -91,9 +93,10 @@ export function factorPageRoutes(deps: PortalDeps) {
         now,
         userAgent: request.headers['user-agent'],
       });
-      return refusal === 'device_trust_disabled' || refusal === 'device_trust_not_allowed'
-        ? null
-        : trustPeriod(state.session.rememberDeviceMs);
+      if (refusal === 'device_trust_disabled' || refusal === 'device_trust_not_allowed') return null;
+      // a browser trusted already is not offered it again
+      if ((await presentedDevice(deps, request, s.user.name))?.trusted) return null;
+      return trustPeriod(state.session.rememberDeviceMs);
     }
 
     /**
@@ -146,7 +149,7 @@ export function factorPageRoutes(deps: PortalDeps) {
         rd,
         error,
         errorIn,
-        trustFor: trustOffer(request, s, rd),
+        trustFor: await trustOffer(request, s, rd),
         choices: await choices(request, s, rd),
       });
     }
@@ -159,7 +162,7 @@ export function factorPageRoutes(deps: PortalDeps) {
       if (prove.length === 0) return html(reply, noFactorPage({ user: s.user.name, rd, enrol }));
       return html(
         reply,
-        stepUpPage({ user: s.user.name, rd, trustFor: trustOffer(request, s, rd), choices: choicesOf(prove) }),
+        stepUpPage({ user: s.user.name, rd, trustFor: await trustOffer(request, s, rd), choices: choicesOf(prove) }),
         200,
         formActionFor(request, rd),
       );

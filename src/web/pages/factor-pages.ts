@@ -2,6 +2,12 @@ import { esc, layout } from '../html.ts';
 import { formError, invalidIf } from './form-error.ts';
 import { keyProof, keyRegistration, WEBAUTHN_SCRIPTS } from './webauthn-parts.ts';
 
+const TEXT = {
+  trust: 'Trust this device for {period}',
+  trustHint:
+    'Until then, pages that allow trusted devices ask this browser for no second factor. Leave it unticked on a shared or public computer.',
+} as const;
+
 const rdField = (rd: string | null) => (rd ? `<input type="hidden" name="rd" value="${esc(rd)}">` : '');
 
 const HOUR = 3_600_000;
@@ -21,11 +27,12 @@ export function trustPeriod(ms: number): string {
   return `${n} ${unit}${n === 1 ? '' : 's'}`;
 }
 
-/** The "trust this device" box of a code form; plain HTML, a label around the box. */
+/** The "trust this device" box of a code form, with what it changes; plain HTML, a label around the box. */
 const trustBox = (period: string | null) =>
   period === null
     ? ''
-    : `<label class="check"><input type="checkbox" name="trust" value="1"> Trust this device for ${esc(period)}</label>`;
+    : `<label class="check"><input type="checkbox" name="trust" value="1" aria-describedby="trust-hint"> ${esc(TEXT.trust.replace('{period}', period))}</label>
+<p class="hint" id="trust-hint">${esc(TEXT.trustHint)}</p>`;
 
 /** Which ways of proving a second factor a page offers. */
 export interface ProofChoices {
@@ -40,7 +47,8 @@ export interface ProofChoices {
 /**
  * Asks for the second factor only: a security key or passkey, a code from the authenticator
  * app, or a recovery code, as the user has them and the rule accepts them. `trustFor`: the offer
- * to trust this device, in words (null: not offered); a key proof offers it on the account page.
+ * to trust this device, in words (null: not offered), once per page: in the code form, else in the
+ * recovery form; a key proof offers it on the account page.
  * `errorIn`: the form whose code the error is about (its field is marked and has the focus; the
  * recovery form is open then).
  */
@@ -52,8 +60,8 @@ export function stepUpPage(opts: {
   trustFor?: string | null;
   choices?: ProofChoices;
 }): string {
-  const trust = trustBox(opts.trustFor ?? null);
   const c = opts.choices ?? { webauthn: false, totp: true, recovery: true };
+  const box = trustBox(opts.trustFor ?? null);
   const inError = (form: 'totp' | 'recovery') => opts.error !== undefined && opts.errorIn === form;
   const focusCode = inError('totp') || (!c.webauthn && !inError('recovery'));
   const totp = c.totp
@@ -61,7 +69,7 @@ export function stepUpPage(opts: {
 <form method="post" action="/.portcullis/stepup">
 <label for="code">Code</label>
 <input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]*" maxlength="8" required${invalidIf(inError('totp'))}${focusCode ? ' autofocus' : ''}>
-${trust}
+${box}
 ${rdField(opts.rd)}
 <button type="submit">Verify</button>
 </form>`
@@ -71,7 +79,7 @@ ${rdField(opts.rd)}
 <form method="post" action="/.portcullis/recovery">
 <label for="recovery">Recovery code</label>
 <input id="recovery" name="code" autocomplete="off" autocapitalize="none" spellcheck="false" required${inError('recovery') ? `${invalidIf(true)} autofocus` : ''}>
-${trust}
+${c.totp ? '' : box}
 ${rdField(opts.rd)}
 <button type="submit" class="secondary">Use recovery code</button>
 </form></details>`
