@@ -13,6 +13,7 @@ import {
 import { continueTo, formActionFor, onwardLink } from './continue-to.ts';
 import { csrfGuard } from './csrf.ts';
 import type { PortalDeps } from './deps.ts';
+import { presentedDevice } from './device-cookie.ts';
 import { trustDevice, trustRefusal } from './device-trust.ts';
 import { decisionFor, factorChoices, type ProofMethod } from './next-step.ts';
 import { auditFactor, hasFreshSecondFactor, proveFactor, raiseSession, type Signed, signedIn } from './prove-factor.ts';
@@ -85,9 +86,10 @@ export function factorPageRoutes(deps: PortalDeps) {
 
     /**
      * The offer of the step-up page, in words, or null: what trustRefusal says once the factor
-     * is proven (as if now), so only the gateway's setting and the rule of `rd` count.
+     * is proven (as if now), so only the gateway's setting and the rule of `rd` count; never to a
+     * browser that is trusted already.
      */
-    function trustOffer(request: FastifyRequest, s: Signed, rd: string | null): string | null {
+    async function trustOffer(request: FastifyRequest, s: Signed, rd: string | null): Promise<string | null> {
       const state = request.pc.state;
       const now = deps.clock.now();
       const proven: Signed = { ...s, session: { ...s.session, factors: { ...s.session.factors, totp: now } } };
@@ -96,9 +98,10 @@ export function factorPageRoutes(deps: PortalDeps) {
         now,
         userAgent: request.headers['user-agent'],
       });
-      return refusal === 'device_trust_disabled' || refusal === 'device_trust_not_allowed'
-        ? null
-        : trustPeriod(state.session.rememberDeviceMs);
+      if (refusal === 'device_trust_disabled' || refusal === 'device_trust_not_allowed') return null;
+      // a browser trusted already is not offered it again
+      if ((await presentedDevice(deps, request, s.user.name))?.trusted) return null;
+      return trustPeriod(state.session.rememberDeviceMs);
     }
 
     /**
@@ -139,12 +142,19 @@ export function factorPageRoutes(deps: PortalDeps) {
     }
 
     /** The step-up page once more, after a code that did not prove anything. */
-    async function stepUpAgain(request: FastifyRequest, s: Signed, rd: string | null, error: string) {
+    async function stepUpAgain(
+      request: FastifyRequest,
+      s: Signed,
+      rd: string | null,
+      error: string,
+      errorIn: 'totp' | 'recovery',
+    ) {
       return stepUpPage({
         user: s.user.name,
         rd,
         error,
-        trustFor: trustOffer(request, s, rd),
+        errorIn,
+        trustFor: await trustOffer(request, s, rd),
         choices: await choices(request, s, rd),
       });
     }
@@ -157,7 +167,7 @@ export function factorPageRoutes(deps: PortalDeps) {
       if (prove.length === 0) return html(reply, noFactorPage({ user: s.user.name, rd, enrol }));
       return html(
         reply,
-        stepUpPage({ user: s.user.name, rd, trustFor: trustOffer(request, s, rd), choices: choicesOf(prove) }),
+        stepUpPage({ user: s.user.name, rd, trustFor: await trustOffer(request, s, rd), choices: choicesOf(prove) }),
         200,
         formActionFor(request, rd),
       );
@@ -176,7 +186,7 @@ export function factorPageRoutes(deps: PortalDeps) {
       if (!result.ok)
         return html(
           reply,
-          await stepUpAgain(request, s, rd, 'That code is not valid. Try the next one.'),
+          await stepUpAgain(request, s, rd, 'That code is not valid. Try the next one.', 'totp'),
           401,
           formActionFor(request, rd),
         );
@@ -198,7 +208,7 @@ export function factorPageRoutes(deps: PortalDeps) {
       if (!result.ok)
         return html(
           reply,
-          await stepUpAgain(request, s, rd, 'That recovery code is not valid.'),
+          await stepUpAgain(request, s, rd, 'That recovery code is not valid.', 'recovery'),
           401,
           formActionFor(request, rd),
         );

@@ -39,7 +39,11 @@ export function setupRoutes(deps: PortalDeps) {
       const state = request.pc.state;
       if (state.users.size > 0 || !deps.setup.active) return html(reply, setupPage({ done: true }), 410);
       if (!deps.setup.matches(body.token))
-        return html(reply, setupPage({ username: body.username, error: 'The set-up token is not valid.' }), 403);
+        return html(
+          reply,
+          setupPage({ username: body.username, error: 'The set-up token is not valid.', field: 'token' }),
+          403,
+        );
       const name = canonicalUsername(body.username);
       const problem =
         name === null
@@ -47,8 +51,10 @@ export function setupRoutes(deps: PortalDeps) {
           : body.password !== body.confirm
             ? 'The two passwords differ.'
             : passwordProblem(body.password, name);
-      if (problem !== null || name === null)
-        return html(reply, setupPage({ username: body.username, error: problem ?? 'invalid' }), 400);
+      if (problem !== null || name === null) {
+        const field = name === null ? 'username' : body.password !== body.confirm ? 'confirm' : 'password';
+        return html(reply, setupPage({ username: body.username, error: problem ?? 'invalid', field }), 400);
+      }
       if (!deps.setup.consume(body.token)) return html(reply, setupPage({ done: true }), 410);
       // asked to enrol at every sign-in until it holds a second factor, if the set-up stops here
       await deps.durable.markEnrolmentDue(name, deps.clock.now());

@@ -63,11 +63,11 @@ export function sendPage(reply: FastifyReply, body: string, status = 200, formAc
   return reply.code(status).headers(pageSecurityHeaders(formAction)).type('text/html; charset=utf-8').send(branded);
 }
 
-/** The page frame shared by every portal page. */
+/** The page frame shared by every portal page; `wide`: a wider card on large screens (tables). */
 export function layout(
   title: string,
   body: string,
-  opts: { script?: string; scripts?: readonly string[] } = {},
+  opts: { script?: string; scripts?: readonly string[]; wide?: boolean } = {},
 ): string {
   const scripts = [...(opts.scripts ?? []), ...(opts.script ? [opts.script] : [])];
   return `<!doctype html>
@@ -81,7 +81,7 @@ export function layout(
 ${scripts.map((s) => `<script src="/.portcullis/static/${esc(s)}" defer></script>`).join('\n')}
 </head>
 <body>
-<main class="card">
+<main class="card${opts.wide ? ' wide' : ''}">
 ${BRAND_SLOT}
 ${body}
 </main>

@@ -4,12 +4,14 @@
  * going to does not say remember_device: false; ticked with a right code it trusts the browser
  * (a new one too, whose device cookie is set in that same answer) and the session at once. A
  * trust that cannot be granted never fails the sign-in: it is an audit event. Plus the words of
- * the period, and the refusals (a wrong code, no CSRF Origin).
+ * the period, and the refusals (a wrong code, no CSRF Origin). The box is on the page once (in the
+ * code form, else in the recovery form), says what it changes, and is not offered to a browser
+ * trusted already.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { generateTotpCode } from '../../src/authn/totp/totp.ts';
-import { trustPeriod } from '../../src/web/pages/factor-pages.ts';
+import { stepUpPage, trustPeriod } from '../../src/web/pages/factor-pages.ts';
 import {
   ACME_POLICY,
   DEFAULT_POLICY,
@@ -27,7 +29,7 @@ const DAY = 86_400_000;
 const ADMIN = 'http://app.test/admin/users';
 const VAULT = 'http://app.test/vault/secrets';
 const TRUST_BOX =
-  /<label class="check"><input type="checkbox" name="trust" value="1"> Trust this device for 30 days<\/label>/g;
+  /<label class="check"><input type="checkbox" name="trust" value="1" aria-describedby="trust-hint"> Trust this device for 30 days<\/label>/;
 
 /** The default policy, plus a vault that needs MFA and forbids trusting devices on the way, and a page for trusted devices only. */
 const POLICY = {
@@ -137,7 +139,11 @@ test('ticked on the step-up page with a right code: this new browser is trusted 
   const gw = await gateway(t);
   const { secret } = await enrolled(gw);
   const { cookie, stepup } = await passwordOnly(gw, ADMIN);
-  assert.equal(stepup.match(TRUST_BOX)?.length, 2, 'in the code form and in the recovery form');
+  assert.equal(stepup.split(TRUST_BOX).length - 1, 1, 'once, in the code form');
+  assert.match(
+    stepup,
+    /<p class="hint" id="trust-hint">Until then, pages that allow trusted devices ask this browser for no second factor\./,
+  );
 
   const answer = await post(gw, 'stepup', { code: await code(gw, secret), rd: ADMIN, trust: '1' }, cookie);
   assert.equal(onwardTo(answer), ADMIN, answer.body);
@@ -187,6 +193,36 @@ test('ticked on the step-up page with a right code: this new browser is trusted 
     ).status,
     200,
   );
+  // a step-up from the trusted browser does not offer to trust it again; without its device cookie it does
+  const stepupOn = (cookie: string) =>
+    gw.send({
+      host: 'portal.test',
+      target: `/.portcullis/stepup?rd=${encodeURIComponent(ADMIN)}`,
+      headers: { cookie, accept: 'text/html' },
+    });
+  const trustedPage = await stepupOn(`${next}; ${deviceSet}`);
+  assert.equal(trustedPage.status, 200);
+  assert.match(trustedPage.body, /Confirm it is you/);
+  assert.doesNotMatch(trustedPage.body, /Trust this device/);
+  assert.match((await stepupOn(next)).body, TRUST_BOX);
+});
+
+test('the box is on the page once: in the code form, else in the recovery form', () => {
+  const page = (choices: { webauthn: boolean; totp: boolean; recovery: boolean }) =>
+    stepUpPage({ user: 'alice', rd: null, trustFor: '30 days', choices });
+  const forms = (html: string) =>
+    [...html.matchAll(/<form method="post" action="\/\.portcullis\/(\w+)">([\s\S]*?)<\/form>/g)].map(
+      ([, action, body]) => `${action}${TRUST_BOX.test(body ?? '') ? ' with the box' : ''}`,
+    );
+  const cases = [
+    { choices: { webauthn: false, totp: true, recovery: true }, forms: ['stepup with the box', 'recovery'] },
+    { choices: { webauthn: true, totp: true, recovery: true }, forms: ['stepup with the box', 'recovery'] },
+    { choices: { webauthn: true, totp: false, recovery: true }, forms: ['recovery with the box'] },
+    { choices: { webauthn: false, totp: true, recovery: false }, forms: ['stepup with the box'] },
+  ];
+  for (const c of cases) {
+    assert.deepEqual(forms(page(c.choices)), c.forms, JSON.stringify(c.choices));
+  }
 });
 
 test('not ticked: the browser becomes a device, not a trusted one', async (t) => {

@@ -46,8 +46,8 @@ export interface BrowserGateway {
   portal: string;
   /** http://HOST:PORT */
   origin(host: string): string;
-  /** a new browser context and page, watched for console errors and CSP violations */
-  open(): Promise<Tab>;
+  /** a new browser context and page (800 x 900 unless told), watched for console errors and CSP violations */
+  open(viewport?: { width: number; height: number }): Promise<Tab>;
   close(): Promise<void>;
 }
 
@@ -62,7 +62,8 @@ export interface Tab {
 /**
  * Starts the gateway with an app on each of `appHosts` (besides the test gateway's own apps,
  * among them `*.wild.test`) and the users named (MSP staff, no second factor yet), and a
- * Chromium that resolves every host to loopback. The policy covers `appHosts` and `*.wild.test`.
+ * Chromium that resolves every host to loopback. The policy covers `appHosts` and `*.wild.test`;
+ * `apps` and `policies` add apps (their hosts resolved too) and policy files of their own.
  */
 export async function startBrowserGateway(
   executable: string,
@@ -71,6 +72,10 @@ export async function startBrowserGateway(
     portalHost?: string;
     appHosts?: readonly string[];
     cookieDomain?: string;
+    apps?: readonly { name: string; host: string; upstream: string }[];
+    policies?: Record<string, object>;
+    /** more names Chromium resolves to loopback (a host the gateway does not serve) */
+    resolve?: readonly string[];
   },
 ): Promise<BrowserGateway> {
   const portalHost = opts.portalHost ?? 'localhost';
@@ -86,11 +91,17 @@ export async function startBrowserGateway(
         ...(opts.cookieDomain ? { cookie_domain: opts.cookieDomain } : {}),
       },
     },
-    apps: appHosts.map((host, i) => ({ name: `app${i}`, host, upstream: 'UPSTREAM' })),
+    apps: [...appHosts.map((host, i) => ({ name: `app${i}`, host, upstream: 'UPSTREAM' })), ...(opts.apps ?? [])],
     users: Object.fromEntries(opts.users.map((u) => [u, { groups: ['staff'], email: `${u}@msp.example` }])),
-    policies: { '00-hosts.yaml': rules([...appHosts, '*.wild.test']) },
+    policies: { '00-hosts.yaml': rules([...appHosts, '*.wild.test']), ...opts.policies },
   });
-  const resolved = [portalHost, ...appHosts, 'x.wild.test'].filter((h) => h !== 'localhost');
+  const resolved = [
+    portalHost,
+    ...appHosts,
+    'x.wild.test',
+    ...(opts.apps ?? []).map((a) => a.host),
+    ...(opts.resolve ?? []),
+  ].filter((h) => h !== 'localhost');
   const browser = await launchChromium(executable, { hosts: resolved });
   return {
     gw,
@@ -98,8 +109,8 @@ export async function startBrowserGateway(
     portalHost,
     portal,
     origin: (host) => `http://${host}:${port}`,
-    async open() {
-      const context = await browser.newContext({ viewport: { width: 800, height: 900 } });
+    async open(viewport = { width: 800, height: 900 }) {
+      const context = await browser.newContext({ viewport });
       context.setDefaultTimeout(STEP);
       context.setDefaultNavigationTimeout(STEP);
       const page = await context.newPage();
@@ -143,8 +154,12 @@ export async function failuresOf(gw: TestGateway, user: string): Promise<number>
  * Runs `steps` in a new tab (its own cookies), then checks the pages logged no console error and
  * no CSP violation on the way; the tab is closed whatever happened.
  */
-export async function inTab(run: BrowserGateway, steps: (tab: Tab) => Promise<void>): Promise<void> {
-  const tab = await run.open();
+export async function inTab(
+  run: BrowserGateway,
+  steps: (tab: Tab) => Promise<void>,
+  viewport?: { width: number; height: number },
+): Promise<void> {
+  const tab = await run.open(viewport);
   try {
     await steps(tab);
     assert.deepEqual(tab.problems.list, [], 'no console error, no CSP violation');

@@ -2,8 +2,23 @@ import type { FactorRecord } from '../../stores/durable.ts';
 import { esc, layout } from '../html.ts';
 import { keyRegistration, WEBAUTHN_SCRIPTS } from './webauthn-parts.ts';
 
+const TEXT = {
+  /** the columns of the second factors' table, also each cell's label where the table is a list */
+  columns: { name: 'Name', kind: 'Kind', added: 'Added', lastUsed: 'Last used', actions: 'Actions' },
+} as const;
+
+/**
+ * A cell of a table that becomes a list on a narrow screen: `data-label` names its column there
+ * (portal.css); the explicit roles keep it a table for screen readers whatever its display.
+ */
+const cell = (label: string, content: string) =>
+  `<td role="cell" data-label="${esc(label)}"><div>${content}</div></td>`;
+
 const when = (ms: number | null) =>
   ms === null ? 'never' : new Date(ms).toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
+/** A moment in a table: a <time> that does not wrap inside (portal.css). */
+const timeOf = (ms: number | null) =>
+  ms === null ? esc(when(ms)) : `<time datetime="${esc(new Date(ms).toISOString())}">${esc(when(ms))}</time>`;
 const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 /** A device as the account page shows it. */
@@ -59,12 +74,13 @@ export function accountPage(opts: {
   trustFor: string | null;
   notice?: string;
 }): string {
+  const col = TEXT.columns;
   const rows = opts.factors
     .map(
       (
         f,
-      ) => `<tr><td>${esc(f.name)}${f.kind === 'webauthn' ? renameForm(f) : ''}</td><td>${esc(kindName(f))}</td><td>${esc(when(f.createdAt))}</td><td>${esc(when(f.lastUsedAt))}</td>
-<td><form method="post" action="/.portcullis/account/factor/remove"><input type="hidden" name="id" value="${esc(f.id)}"><button type="submit" class="secondary small" aria-label="Remove ${esc(f.name)}">Remove</button></form></td></tr>`,
+      ) => `<tr role="row">${cell(col.name, `${esc(f.name)}${f.kind === 'webauthn' ? renameForm(f) : ''}`)}${cell(col.kind, esc(kindName(f)))}${cell(col.added, timeOf(f.createdAt))}${cell(col.lastUsed, timeOf(f.lastUsedAt))}
+<td role="cell" class="actions"><form method="post" action="/.portcullis/account/factor/remove"><input type="hidden" name="id" value="${esc(f.id)}"><button type="submit" class="secondary small" aria-label="Remove ${esc(f.name)}">Remove</button></form></td></tr>`,
     )
     .join('\n');
   return layout(
@@ -81,7 +97,7 @@ ${opts.name ? `<dt>Name</dt><dd>${esc(opts.name)}</dd>` : ''}
 ${
   opts.factors.length === 0
     ? '<p>None yet.</p>'
-    : `<table><thead><tr><th scope="col">Name</th><th scope="col">Kind</th><th scope="col">Added</th><th scope="col">Last used</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead><tbody>${rows}</tbody></table>`
+    : `<table role="table" class="stack"><thead role="rowgroup"><tr role="row">${[col.name, col.kind, col.added, col.lastUsed].map((c) => `<th scope="col" role="columnheader">${esc(c)}</th>`).join('')}<th scope="col" role="columnheader"><span class="visually-hidden">${esc(col.actions)}</span></th></tr></thead><tbody role="rowgroup">${rows}</tbody></table>`
 }
 <p><a href="/.portcullis/enroll?rd=%2F.portcullis%2F">Add an authenticator app</a></p>
 ${keyRegistration(null, { heading: 'Add a security key or passkey' })}
@@ -100,6 +116,6 @@ ${
 }
 <p class="hint">Forgetting a device ends the sessions signed in from it. Trusting this device asks for a second factor first.</p>
 <form method="post" action="/.portcullis/logout"><button type="submit" class="secondary">Sign out</button></form>`,
-    { scripts: WEBAUTHN_SCRIPTS },
+    { scripts: WEBAUTHN_SCRIPTS, wide: true },
   );
 }

@@ -1,8 +1,14 @@
 import { esc, layout } from '../html.ts';
+import { formError, invalidIf } from './form-error.ts';
 import { keyProof, keyRegistration, WEBAUTHN_SCRIPTS } from './webauthn-parts.ts';
 
+const TEXT = {
+  trust: 'Trust this device for {period}',
+  trustHint:
+    'Until then, pages that allow trusted devices ask this browser for no second factor. Leave it unticked on a shared or public computer.',
+} as const;
+
 const rdField = (rd: string | null) => (rd ? `<input type="hidden" name="rd" value="${esc(rd)}">` : '');
-const error = (text: string | undefined) => (text ? `<p class="error" role="alert">${esc(text)}</p>` : '');
 
 /** The enrolment page's words for someone setting up a first second factor. */
 const ENROL_TEXT = {
@@ -26,11 +32,12 @@ export function trustPeriod(ms: number): string {
   return `${n} ${unit}${n === 1 ? '' : 's'}`;
 }
 
-/** The "trust this device" box of a code form; plain HTML, a label around the box. */
+/** The "trust this device" box of a code form, with what it changes; plain HTML, a label around the box. */
 const trustBox = (period: string | null) =>
   period === null
     ? ''
-    : `<label class="check"><input type="checkbox" name="trust" value="1"> Trust this device for ${esc(period)}</label>`;
+    : `<label class="check"><input type="checkbox" name="trust" value="1" aria-describedby="trust-hint"> ${esc(TEXT.trust.replace('{period}', period))}</label>
+<p class="hint" id="trust-hint">${esc(TEXT.trustHint)}</p>`;
 
 /** Which ways of proving a second factor a page offers. */
 export interface ProofChoices {
@@ -45,33 +52,39 @@ export interface ProofChoices {
 /**
  * Asks for the second factor only: a security key or passkey, a code from the authenticator
  * app, or a recovery code, as the user has them and the rule accepts them. `trustFor`: the offer
- * to trust this device, in words (null: not offered); a key proof offers it on the account page.
+ * to trust this device, in words (null: not offered), once per page: in the code form, else in the
+ * recovery form; a key proof offers it on the account page.
+ * `errorIn`: the form whose code the error is about (its field is marked and has the focus; the
+ * recovery form is open then).
  */
 export function stepUpPage(opts: {
   user: string;
   rd: string | null;
   error?: string;
+  errorIn?: 'totp' | 'recovery';
   trustFor?: string | null;
   choices?: ProofChoices;
 }): string {
-  const trust = trustBox(opts.trustFor ?? null);
   const c = opts.choices ?? { webauthn: false, totp: true, recovery: true };
+  const box = trustBox(opts.trustFor ?? null);
+  const inError = (form: 'totp' | 'recovery') => opts.error !== undefined && opts.errorIn === form;
+  const focusCode = inError('totp') || (!c.webauthn && !inError('recovery'));
   const totp = c.totp
     ? `${c.webauthn ? '<h2>Authenticator app</h2>' : ''}<p>Enter the 6-digit code from your authenticator app.</p>
 <form method="post" action="/.portcullis/stepup">
 <label for="code">Code</label>
-<input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]*" maxlength="8" required${c.webauthn ? '' : ' autofocus'}>
-${trust}
+<input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]*" maxlength="8" required${invalidIf(inError('totp'))}${focusCode ? ' autofocus' : ''}>
+${box}
 ${rdField(opts.rd)}
 <button type="submit">Verify</button>
 </form>`
     : '';
   const recovery = c.recovery
-    ? `<details><summary>Lost your device? Use a recovery code</summary>
+    ? `<details${inError('recovery') ? ' open' : ''}><summary>Lost your device? Use a recovery code</summary>
 <form method="post" action="/.portcullis/recovery">
 <label for="recovery">Recovery code</label>
-<input id="recovery" name="code" autocomplete="off" autocapitalize="none" spellcheck="false" required>
-${trust}
+<input id="recovery" name="code" autocomplete="off" autocapitalize="none" spellcheck="false" required${inError('recovery') ? `${invalidIf(true)} autofocus` : ''}>
+${c.totp ? '' : box}
 ${rdField(opts.rd)}
 <button type="submit" class="secondary">Use recovery code</button>
 </form></details>`
@@ -80,7 +93,7 @@ ${rdField(opts.rd)}
     'Second factor',
     `<h1>Confirm it is you</h1>
 <p>Signed in as <strong>${esc(opts.user)}</strong>.</p>
-${error(opts.error)}
+${formError(opts.error)}
 ${c.webauthn ? keyProof(opts.rd) : ''}
 ${totp}
 ${recovery}`,
@@ -132,10 +145,10 @@ export function enrollPage(opts: {
 <p>Scan this code with an authenticator app (for example Microsoft Authenticator, Google Authenticator, 1Password or Bitwarden), then enter the 6-digit code it shows.</p>
 <figure class="qr" aria-label="QR code of the secret">${opts.totp.qrSvg}</figure>
 <p>Or type this key: <code class="secret">${esc(opts.totp.secret.replace(/(.{4})/g, '$1 ').trim())}</code></p>
-${error(opts.error)}
+${formError(opts.error)}
 <form method="post" action="/.portcullis/enroll">
 <label for="code">Code from the app</label>
-<input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]*" maxlength="8" required>
+<input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]*" maxlength="8" required${opts.error ? `${invalidIf(true)} autofocus` : ''}>
 ${rdField(opts.rd)}
 <button type="submit">Confirm</button>
 </form>

@@ -1,4 +1,5 @@
 import { esc, layout } from '../html.ts';
+import { formError, invalidIf } from './form-error.ts';
 import { passkeySignIn, WEBAUTHN_SCRIPTS } from './webauthn-parts.ts';
 
 /**
@@ -6,16 +7,18 @@ import { passkeySignIn, WEBAUTHN_SCRIPTS } from './webauthn-parts.ts';
  * passkey can sign in instead (a button, and the user-name field's autofill).
  */
 export function loginPage(opts: { rd: string | null; error?: string; username?: string; notice?: string }): string {
+  // the error is about the pair: either may be wrong, and the answer does not say which
+  const invalid = invalidIf(opts.error !== undefined);
   return layout(
     'Sign in',
     `<h1>Sign in</h1>
 ${opts.notice ? `<p class="notice" role="status">${esc(opts.notice)}</p>` : ''}
-${opts.error ? `<p class="error" role="alert" id="login-error">${esc(opts.error)}</p>` : ''}
-<form method="post" action="/.portcullis/login" ${opts.error ? 'aria-describedby="login-error"' : ''}>
+${formError(opts.error)}
+<form method="post" action="/.portcullis/login">
 <label for="username">User name</label>
-<input id="username" name="username" autocomplete="username webauthn" autocapitalize="none" spellcheck="false" required value="${esc(opts.username ?? '')}" ${opts.username ? '' : 'autofocus'}>
+<input id="username" name="username" autocomplete="username webauthn" autocapitalize="none" spellcheck="false" required value="${esc(opts.username ?? '')}"${invalid}${opts.username ? '' : ' autofocus'}>
 <label for="password">Password</label>
-<input id="password" name="password" type="password" autocomplete="current-password" required ${opts.username ? 'autofocus' : ''}>
+<input id="password" name="password" type="password" autocomplete="current-password" required${invalid}${opts.username ? ' autofocus' : ''}>
 ${opts.rd ? `<input type="hidden" name="rd" value="${esc(opts.rd)}">` : ''}
 <button type="submit">Sign in</button>
 </form>

@@ -44,7 +44,7 @@ ${errorBox}
 <h2 id="done-heading">Security key added</h2>
 <p>Keep these recovery codes somewhere safe, apart from your key. Each works once, if you lose the key. They are shown only now.</p>
 <ol class="codes"></ol>
-<p><a href="/.portcullis/">Continue</a></p>
+<p><a class="button" href="/.portcullis/">Continue</a></p>
 </section>
 <noscript><p class="hint">Registering a security key or passkey needs JavaScript in this browser.</p></noscript>`;
 }
