@@ -1,5 +1,11 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Brand } from '../state.ts';
+import { brandFor } from './brand.ts';
+import { LOCALE_NAMES, LOCALES, type Locale } from './i18n/locales.ts';
+import { messagesFor } from './i18n/messages.ts';
+import { pageLocale } from './i18n/page-locale.ts';
+
+export { brandFor };
 
 /** The brand line every page starts with; sendPage puts the request's brand in its place. */
 const BRAND_SLOT = '<p class="brand">Portcullis</p>';
@@ -30,48 +36,61 @@ export function pageSecurityHeaders(formAction = "'self'"): Record<string, strin
   };
 }
 
-/**
- * Whose name and logo a page shows: the client's when the page is about one of its apps (served
- * on its host, or on the way to it through `rd`) or its user is signed in; otherwise the MSP's.
- */
-export function brandFor(request: FastifyRequest): Brand {
-  const pc = request.pc;
-  const branding = pc.state.branding;
-  let tenant = pc.app?.facts.tenant ?? pc.user?.tenant ?? null;
-  if (tenant === null) {
-    const rd =
-      (request.query as { rd?: unknown } | undefined)?.rd ?? (request.body as { rd?: unknown } | undefined)?.rd;
-    if (typeof rd === 'string' && rd.length <= 4096) {
-      try {
-        tenant = pc.state.hosts.lookupHostname(new URL(rd).hostname.toLowerCase())?.facts.tenant ?? null;
-      } catch {
-        tenant = null;
-      }
-    }
-  }
-  return (tenant !== null ? branding.tenants.get(tenant) : undefined) ?? branding.msp;
-}
-
 function brandLine(brand: Brand): string {
   const logo = brand.logo ? `<img src="/.portcullis/brand/${esc(brand.logo.key)}" alt="" class="logo">` : '';
   return `<p class="brand">${logo}${esc(brand.name)}</p>`;
 }
 
-/** Sends a portal page with the security headers and the request's brand. */
+/** Where a translated page wants the language switcher (layout writes it with the page's language). */
+const LANGUAGES_SLOT = /<!--languages:([a-z]{2})-->/;
+
+/**
+ * The language switcher: each language named in itself, the page's marked; a link to the
+ * switcher's route that comes back to this page (a GET's own address; else the portal's page
+ * of the same path).
+ */
+function languageSwitcher(request: FastifyRequest, current: Locale): string {
+  const back = request.method === 'GET' ? request.url : (request.url.split('?')[0] ?? '/.portcullis/');
+  const links = LOCALES.map((l) =>
+    l === current
+      ? `<a lang="${l}" aria-current="true">${esc(LOCALE_NAMES[l])}</a>`
+      : `<a lang="${l}" hreflang="${l}" href="/.portcullis/language?set=${l}&amp;back=${esc(encodeURIComponent(back))}">${esc(LOCALE_NAMES[l])}</a>`,
+  );
+  return `<nav class="languages" aria-label="${esc(messagesFor(current)('common.language'))}">${links.join(' ')}</nav>`;
+}
+
+/** The language, the translator and the locale of a page answering `request` (see pageLocale). */
+export interface PageText {
+  readonly locale: Locale;
+  readonly t: ReturnType<typeof messagesFor>;
+}
+
+export function pageText(request: FastifyRequest): PageText {
+  const locale = pageLocale(request);
+  return { locale, t: messagesFor(locale) };
+}
+
+/** Sends a portal page with the security headers, the request's brand and, for a translated page, its language switcher. */
 export function sendPage(reply: FastifyReply, body: string, status = 200, formAction?: string): FastifyReply {
-  const branded = body.replace(BRAND_SLOT, brandLine(brandFor(reply.request)));
+  const branded = body
+    .replace(BRAND_SLOT, brandLine(brandFor(reply.request)))
+    .replace(LANGUAGES_SLOT, (_all, locale: string) => languageSwitcher(reply.request, locale as Locale));
   return reply.code(status).headers(pageSecurityHeaders(formAction)).type('text/html; charset=utf-8').send(branded);
 }
 
-/** The page frame shared by every portal page; `wide`: a wider card on large screens (tables). */
+/**
+ * The page frame shared by every portal page; `wide`: a wider card on large screens (tables).
+ * `locale`: the language the page is written in (its `lang`, and the switcher to the others);
+ * without it, the page is English and has no switcher.
+ */
 export function layout(
   title: string,
   body: string,
-  opts: { script?: string; scripts?: readonly string[]; wide?: boolean } = {},
+  opts: { script?: string; scripts?: readonly string[]; wide?: boolean; locale?: Locale } = {},
 ): string {
   const scripts = [...(opts.scripts ?? []), ...(opts.script ? [opts.script] : [])];
   return `<!doctype html>
-<html lang="en">
+<html lang="${opts.locale ?? 'en'}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -84,6 +103,7 @@ ${scripts.map((s) => `<script src="/.portcullis/static/${esc(s)}" defer></script
 <main class="card${opts.wide ? ' wide' : ''}">
 ${BRAND_SLOT}
 ${body}
+${opts.locale ? `<!--languages:${opts.locale}-->` : ''}
 </main>
 </body>
 </html>

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { parseCookies, serializeCookie } from '../../session/cookies.ts';
-import { brandFor } from '../html.ts';
+import { brandFor } from '../brand.ts';
 import { chooseLocale, isLocale, LOCALES, type Locale } from './locales.ts';
 
 /**
