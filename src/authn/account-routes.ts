@@ -8,8 +8,10 @@ import { csrfGuard } from './csrf.ts';
 import type { PortalDeps } from './deps.ts';
 import { clearDeviceCookie, presentedDevice } from './device-cookie.ts';
 import { forgetDevice, type TrustRefusal, trustDevice } from './device-trust.ts';
+import { changePassword, PASSWORD_TEXT } from './password-change.ts';
 import { auditFactor, hasFreshSecondFactor, type Signed, signedIn } from './prove-factor.ts';
 import { clearSessionCookie } from './session-cookie.ts';
+import { reportSignIn } from './sign-in-report.ts';
 
 const RemoveForm = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false });
 const RenameForm = Type.Object(
@@ -20,6 +22,28 @@ const DeviceForm = Type.Object(
   { id: Type.String({ minLength: 1, maxLength: 64, description: 'the id of one of the user’s devices' }) },
   { additionalProperties: false },
 );
+const PasswordForm = Type.Object(
+  {
+    current: Type.String({ maxLength: 1024 }),
+    password: Type.String({ maxLength: 1024 }),
+    confirm: Type.String({ maxLength: 1024 }),
+  },
+  { additionalProperties: false },
+);
+const ReportForm = Type.Object(
+  { time: Type.String({ pattern: '^[0-9]{1,15}$', description: 'the time (ms) of one of the user’s sign-ins' }) },
+  { additionalProperties: false },
+);
+/** How many recent sign-ins the page lists. */
+const RECENT_SIGN_INS = 10;
+/** What the self-service forms answer (one place, for the catalogues to come). */
+const TEXT = {
+  reported:
+    'Thank you. Every other session of yours was signed out and your administrator was alerted. Change your password now, below.',
+  reportedForgotten:
+    'Thank you. Every other session of yours was signed out, the device of that sign-in was forgotten and your administrator was alerted. Change your password now, below.',
+  noSuchSignIn: 'No such sign-in.',
+} as const;
 /** A form with no field: a browser may send no body at all. */
 const EmptyForm = Type.Optional(Type.Object({}, { additionalProperties: false }));
 const ACCOUNT = '/.portcullis/';
@@ -67,13 +91,22 @@ export function accountRoutes(deps: PortalDeps) {
     function thisDevice(request: FastifyRequest, s: Signed) {
       return presentedDevice(deps, request, s.user.name);
     }
-    async function render(request: FastifyRequest, reply: FastifyReply, s: Signed, notice?: string) {
-      const [factors, recovery, devices, current] = await Promise.all([
+    async function render(
+      request: FastifyRequest,
+      reply: FastifyReply,
+      s: Signed,
+      notice?: string,
+      failure?: { error: string; status: number },
+    ) {
+      const [factors, recovery, devices, current, signIns] = await Promise.all([
         deps.factors.list(s.user.name),
         deps.factors.recoveryCount(s.user.name),
         deps.devices.list(s.user.name),
         thisDevice(request, s),
+        deps.durable.listSignIns(s.user.name, 0, RECENT_SIGN_INS),
       ]);
+      const names = new Map(devices.map((d) => [d.id, d.name]));
+      const here = current?.record.id ?? s.session.device;
       const now = deps.clock.now();
       const remember = request.pc.state.session.rememberDeviceMs;
       const u = s.user;
@@ -96,8 +129,19 @@ export function accountRoutes(deps: PortalDeps) {
             current: d.id === current?.record.id,
           })),
           trustFor: current !== null && !current.trusted && remember > 0 ? trustPeriod(remember) : null,
+          password: u.passwordHash !== undefined,
+          signIns: signIns.map((r) => ({
+            time: r.time,
+            ip: r.ip,
+            country: r.country,
+            device: r.deviceId === null ? null : (names.get(r.deviceId) ?? null),
+            current: r.deviceId !== null && r.deviceId === here,
+          })),
+          timeZone: null,
           ...(notice ? { notice } : {}),
+          ...(failure ? { error: failure.error } : {}),
         }),
+        failure?.status,
       );
     }
 
@@ -164,6 +208,35 @@ export function accountRoutes(deps: PortalDeps) {
       }
       const ended = sessionsEnded === 0 ? '' : ` ${sessionsEnded} session(s) signed in from it ended.`;
       return render(request, reply, s, `${device.name} was forgotten.${ended}`);
+    });
+
+    app.post('/account/password', { onRequest: form, schema: { body: PasswordForm } }, async (request, reply) => {
+      const s = await session(request, reply);
+      if (s === null || !fresh(request, reply, s)) return reply;
+      const result = await changePassword(
+        deps,
+        request,
+        reply,
+        s,
+        request.body as { current: string; password: string; confirm: string },
+      );
+      if (!result.ok) return render(request, reply, s, undefined, { error: result.error, status: 400 });
+      request.pc = { ...request.pc, state: deps.current() };
+      const ended =
+        result.sessionsEnded === 0
+          ? ''
+          : ` ${PASSWORD_TEXT.othersEnded.replace('{count}', String(result.sessionsEnded))}`;
+      return render(request, reply, result.signed, `${PASSWORD_TEXT.changed}${ended}`);
+    });
+
+    // ends the other sessions and forgets a device: only lowers what the account can reach, so
+    // the session is enough (an attacker holding it could end those sessions by signing out anyway)
+    app.post('/account/signin/report', { onRequest: form, schema: { body: ReportForm } }, async (request, reply) => {
+      const s = await session(request, reply);
+      if (s === null) return reply;
+      const result = await reportSignIn(deps, request, reply, s, Number((request.body as { time: string }).time));
+      if (!result.found) return render(request, reply, s, undefined, { error: TEXT.noSuchSignIn, status: 404 });
+      return render(request, reply, result.signed, result.forgotten ? TEXT.reportedForgotten : TEXT.reported);
     });
 
     app.post('/account/device/trust', { onRequest: form, schema: { body: EmptyForm } }, async (request, reply) => {

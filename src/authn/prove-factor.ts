@@ -50,7 +50,7 @@ export function auditFactor(
   request: FastifyRequest,
   s: Signed,
   event: string,
-  outcome: 'success' | 'failure' | 'info',
+  outcome: 'success' | 'failure' | 'info' | 'alert',
   detail: Record<string, unknown>,
 ): void {
   deps.audit.record({

@@ -9,7 +9,8 @@ export interface AuditRecord {
   time: number;
   /** e.g. `login.success`, `login.failure`, `access.deny`, `access.challenge` */
   event: string;
-  outcome: 'success' | 'failure' | 'deny' | 'challenge' | 'info';
+  /** `alert`: a security event someone should look at (a user reported a sign-in as not theirs) */
+  outcome: 'success' | 'failure' | 'deny' | 'challenge' | 'info' | 'alert';
   tenant: string | null;
   user: string | null;
   ip: string | null;
