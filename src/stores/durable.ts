@@ -171,6 +171,10 @@ export interface DurableStore {
   endSessionsBefore(user: string, time: number): Promise<void>;
   /** The marks set after `since` (a mark's time), oldest first. */
   listSessionEnds(since: number): Promise<SessionEnd[]>;
+  /** A setting the user chose (`name`, e.g. `default_method`), or null when never set. */
+  getPreference(user: string, name: string): Promise<string | null>;
+  /** Sets a setting of the user; null removes it. */
+  setPreference(user: string, name: string, value: string | null): Promise<void>;
   /** The highest migration version applied. */
   schemaVersion(): Promise<number>;
   ping(): Promise<void>;

@@ -131,6 +131,12 @@ export const MIGRATIONS: readonly Migration[] = [
     // per user: every session created at or before this time (ms) is over (reset-mfa, revoke-sessions)
     sql: 'create table session_ends (user_name text primary key, ended_before bigint not null);',
   },
+  {
+    version: 5,
+    name: 'preferences',
+    // per user, small settings the user chose (e.g. the default second factor); never secret
+    sql: 'create table preferences (user_name text not null, name text not null, value text not null, primary key (user_name, name));',
+  },
 ];
 
 /** The highest version this code knows. */
