@@ -8,6 +8,7 @@ import { csrfGuard } from './csrf.ts';
 import type { PortalDeps } from './deps.ts';
 import { clearDeviceCookie, presentedDevice } from './device-cookie.ts';
 import { forgetDevice, type TrustRefusal, trustDevice } from './device-trust.ts';
+import { defaultMethod, setDefaultMethod } from './method-choice.ts';
 import { changePassword, PASSWORD_TEXT } from './password-change.ts';
 import { auditFactor, hasFreshSecondFactor, type Signed, signedIn } from './prove-factor.ts';
 import { clearSessionCookie } from './session-cookie.ts';
@@ -34,6 +35,10 @@ const ReportForm = Type.Object(
   { time: Type.String({ pattern: '^[0-9]{1,15}$', description: 'the time (ms) of one of the user’s sign-ins' }) },
   { additionalProperties: false },
 );
+const DefaultForm = Type.Object(
+  { method: Type.String({ maxLength: 16, description: 'webauthn or totp: the second factor asked for first' }) },
+  { additionalProperties: false },
+);
 /** How many recent sign-ins the page lists. */
 const RECENT_SIGN_INS = 10;
 /** What the self-service forms answer (one place, for the catalogues to come). */
@@ -43,6 +48,8 @@ const TEXT = {
   reportedForgotten:
     'Thank you. Every other session of yours was signed out, the device of that sign-in was forgotten and your administrator was alerted. Change your password now, below.',
   noSuchSignIn: 'No such sign-in.',
+  defaultSet: 'Saved: sign-in asks for this first.',
+  defaultRefused: 'You have no such second factor.',
 } as const;
 /** A form with no field: a browser may send no body at all. */
 const EmptyForm = Type.Optional(Type.Object({}, { additionalProperties: false }));
@@ -98,12 +105,13 @@ export function accountRoutes(deps: PortalDeps) {
       notice?: string,
       failure?: { error: string; status: number },
     ) {
-      const [factors, recovery, devices, current, signIns] = await Promise.all([
+      const [factors, recovery, devices, current, signIns, chosen] = await Promise.all([
         deps.factors.list(s.user.name),
         deps.factors.recoveryCount(s.user.name),
         deps.devices.list(s.user.name),
         thisDevice(request, s),
         deps.durable.listSignIns(s.user.name, 0, RECENT_SIGN_INS),
+        defaultMethod(deps.durable, s.user.name),
       ]);
       const names = new Map(devices.map((d) => [d.id, d.name]));
       const here = current?.record.id ?? s.session.device;
@@ -129,6 +137,7 @@ export function accountRoutes(deps: PortalDeps) {
             current: d.id === current?.record.id,
           })),
           trustFor: current !== null && !current.trusted && remember > 0 ? trustPeriod(remember) : null,
+          defaultMethod: chosen,
           password: u.passwordHash !== undefined,
           signIns: signIns.map((r) => ({
             time: r.time,
@@ -208,6 +217,18 @@ export function accountRoutes(deps: PortalDeps) {
       }
       const ended = sessionsEnded === 0 ? '' : ` ${sessionsEnded} session(s) signed in from it ended.`;
       return render(request, reply, s, `${device.name} was forgotten.${ended}`);
+    });
+
+    // an order of preference only: what a session may reach does not change, so no fresh factor
+    app.post('/account/method/default', { onRequest: form, schema: { body: DefaultForm } }, async (request, reply) => {
+      const s = await session(request, reply);
+      if (s === null) return reply;
+      const { method } = request.body as { method: string };
+      const held = (await deps.factors.list(s.user.name)).some((f) => f.kind === method);
+      if (!held || !(await setDefaultMethod(deps.durable, s.user.name, method)))
+        return render(request, reply, s, undefined, { error: TEXT.defaultRefused, status: 400 });
+      auditFactor(deps, request, s, 'method.default', 'info', { method });
+      return render(request, reply, s, TEXT.defaultSet);
     });
 
     app.post('/account/password', { onRequest: form, schema: { body: PasswordForm } }, async (request, reply) => {

@@ -19,6 +19,14 @@ const TEXT = {
   thisBrowser: 'this browser',
   notMe: "This wasn't me",
   notMeLabel: "This wasn't me: the sign-in of {time}",
+  defaultHeading: 'Default way to confirm',
+  defaultIs:
+    'Signing in asks for {method} first. On a browser where you last used another way, that way comes first there.',
+  defaultChoose: 'Ask for this first',
+  defaultSave: 'Save',
+  defaultTag: 'default',
+  methodName: { webauthn: 'your security key or passkey', totp: 'a code from your authenticator app' },
+  methodLabel: { webauthn: 'Security key or passkey', totp: 'Authenticator app' },
   notMeHint:
     'If you do not recognise a sign-in, press "This wasn\'t me": every other session of yours ends, its device is forgotten, and your administrator is alerted. Then change your password.',
 } as const;
@@ -62,6 +70,29 @@ function signInsSection(signIns: readonly SignInView[], timeZone: string | null)
   return `<h2>${esc(TEXT.signInsHeading)}</h2>
 ${signIns.length === 0 ? `<p>${esc(TEXT.signInsNone)}</p>` : `<ul class="devices signins">${signIns.map((v) => signInItem(v, timeZone)).join('\n')}</ul>`}
 <p class="hint">${esc(TEXT.notMeHint)}</p>`;
+}
+
+/**
+ * The default second factor: which kind sign-in asks for first, and (holding both) a choice.
+ * `held`: the kinds the user holds, in the order sign-in offers them.
+ */
+function defaultSection(held: readonly ('webauthn' | 'totp')[], chosen: 'webauthn' | 'totp' | null): string {
+  if (held.length === 0) return '';
+  const current = chosen !== null && held.includes(chosen) ? chosen : (held[0] as 'webauthn' | 'totp');
+  const choice =
+    held.length < 2
+      ? ''
+      : `<form method="post" action="/.portcullis/account/method/default"><fieldset><legend>${esc(TEXT.defaultChoose)}</legend>
+${held
+  .map(
+    (m) =>
+      `<label class="check"><input type="radio" name="method" value="${m}"${m === current ? ' checked' : ''}> ${esc(TEXT.methodLabel[m])}</label>`,
+  )
+  .join('\n')}
+</fieldset><button type="submit" class="secondary">${esc(TEXT.defaultSave)}</button></form>`;
+  return `<h2>${esc(TEXT.defaultHeading)}</h2>
+<p>${esc(fill(TEXT.defaultIs, { method: TEXT.methodName[current] }))}</p>
+${choice}`;
 }
 
 function passwordSection(): string {
@@ -134,6 +165,8 @@ export function accountPage(opts: {
   devices: readonly DeviceView[];
   /** the "Trust this device" button, with the period in words; null: not offered */
   trustFor: string | null;
+  /** the user's chosen default second factor (null: never chosen) */
+  defaultMethod: 'webauthn' | 'totp' | null;
   /** the user's password is kept here (users.yaml) and may be changed */
   password: boolean;
   /** the recent sign-ins, newest first */
@@ -168,6 +201,10 @@ ${
     ? '<p>None yet.</p>'
     : `<table><thead><tr><th scope="col">Name</th><th scope="col">Kind</th><th scope="col">Added</th><th scope="col">Last used</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead><tbody>${rows}</tbody></table>`
 }
+${defaultSection(
+  (['webauthn', 'totp'] as const).filter((k) => opts.factors.some((f) => f.kind === k)),
+  opts.defaultMethod,
+)}
 <p><a href="/.portcullis/enroll?rd=%2F.portcullis%2F">Add an authenticator app</a></p>
 ${keyRegistration(null, { heading: 'Add a security key or passkey' })}
 <h2>Recovery codes</h2>
