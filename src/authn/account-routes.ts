@@ -7,7 +7,7 @@ import { recoveryCodesPage, trustPeriod } from '../web/pages/factor-pages.ts';
 import { csrfGuard } from './csrf.ts';
 import type { PortalDeps } from './deps.ts';
 import { clearDeviceCookie, presentedDevice } from './device-cookie.ts';
-import { forgetDevice, type TrustRefusal, trustDevice } from './device-trust.ts';
+import { forgetDevice, type TrustRefusal, trustDevice, trustEffect } from './device-trust.ts';
 import { defaultMethod, setDefaultMethod } from './method-choice.ts';
 import { changePassword, PASSWORD_TEXT } from './password-change.ts';
 import { auditFactor, hasFreshSecondFactor, type Signed, signedIn } from './prove-factor.ts';
@@ -136,7 +136,18 @@ export function accountRoutes(deps: PortalDeps) {
             trustedUntil: isTrusted(d, now) ? d.trustedUntil : null,
             current: d.id === current?.record.id,
           })),
-          trustFor: current !== null && !current.trusted && remember > 0 ? trustPeriod(remember) : null,
+          // offered where trusting changes something (a rule looks at trusted devices)
+          trustFor:
+            current !== null &&
+            !current.trusted &&
+            remember > 0 &&
+            trustEffect(request.pc.state, s, null, {
+              ip: request.pc.ip,
+              now,
+              userAgent: request.headers['user-agent'],
+            }) !== null
+              ? trustPeriod(remember)
+              : null,
           defaultMethod: chosen,
           password: u.passwordHash !== undefined,
           signIns: signIns.map((r) => ({

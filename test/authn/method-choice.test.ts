@@ -238,10 +238,19 @@ test('the trust box: once per page, saying what it changes, never on a trusted b
   assert.doesNotMatch(trusted.page.body, /name="trust"/);
 });
 
-test('where no rule looks at trusted devices, trusting changes nothing and is not offered', async (t) => {
+test('where no rule looks at trusted devices, trusting changes nothing and is not offered (step-up and account pages)', async (t) => {
   const gw = await gateway(t);
   await enrolTotp(gw, 'alice');
   gw.clock.advance(60_000);
   const { page } = await stepUp(gw, ADMIN);
   assert.doesNotMatch(page.body, /name="trust"/);
+  // nor on the account page of a known browser
+  const login = await post(gw, 'login', { username: 'alice', password: PASSWORD }, '');
+  const cookie = [
+    cookieFrom(login, gw.cookieName),
+    cookieFrom(login, gw.runtime.state().session.deviceCookieName),
+  ].join('; ');
+  const account = await gw.send({ host: 'portal.test', target: '/.portcullis/', headers: { cookie } });
+  assert.match(account.body, /class="tag">this device/);
+  assert.doesNotMatch(account.body, /Trust this device/);
 });

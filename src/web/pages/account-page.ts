@@ -27,6 +27,8 @@ const TEXT = {
   defaultTag: 'default',
   methodName: { webauthn: 'your security key or passkey', totp: 'a code from your authenticator app' },
   methodLabel: { webauthn: 'Security key or passkey', totp: 'Authenticator app' },
+  trustHint:
+    'Some pages of your organisation ask for less on a trusted device. Trusting asks for a second factor first.',
   notMeHint:
     'If you do not recognise a sign-in, press "This wasn\'t me": every other session of yours ends, its device is forgotten, and your administrator is alerted. Then change your password.',
 } as const;
@@ -220,7 +222,7 @@ ${
     ? ''
     : `<form method="post" action="/.portcullis/account/device/trust"><button type="submit" class="secondary">Trust this device for ${esc(opts.trustFor)}</button></form>`
 }
-<p class="hint">Forgetting a device ends the sessions signed in from it. Trusting this device asks for a second factor first.</p>
+<p class="hint">Forgetting a device ends the sessions signed in from it.${opts.trustFor === null ? '' : ` ${esc(TEXT.trustHint)}`}</p>
 ${opts.password ? passwordSection() : ''}
 ${signInsSection(opts.signIns, opts.timeZone)}
 <form method="post" action="/.portcullis/logout"><button type="submit" class="secondary">Sign out</button></form>`,
