@@ -68,7 +68,7 @@ if (executable === null) {
           await signIn(page, user);
           await page.waitForURL(`${run.portal}/.portcullis/stepup?**`);
           await page.getByRole('link', { name: 'Recovery code' }).click();
-          await page.getByLabel('Recovery code').fill(enrolled.get(user)?.recoveryCodes[0] ?? '');
+          await page.getByLabel('Recovery code', { exact: true }).fill(enrolled.get(user)?.recoveryCodes[0] ?? '');
           await page.getByRole('button', { name: 'Use recovery code' }).click();
           await page.getByRole('heading', { name: 'Signed in' }).waitFor();
           assert.match((await page.locator('main').textContent()) ?? '', /9 remain/);

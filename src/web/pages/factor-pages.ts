@@ -36,6 +36,7 @@ const STEP_UP_TEXT = {
   totpIntro: 'Enter the 6-digit code from your authenticator app.',
   code: 'Code',
   verify: 'Verify',
+  recoveryHeading: 'Use a recovery code',
   recoveryIntro: 'Lost your device? Enter one of the recovery codes you saved. Each works once.',
   recoveryCode: 'Recovery code',
   useRecovery: 'Use recovery code',
@@ -106,7 +107,7 @@ ${rdField(opts.rd)}
 </form>
 </section>`,
     recovery: () => `<section aria-labelledby="method-heading">
-<h2 id="method-heading">${esc(t.method.recovery)}</h2>
+<h2 id="method-heading">${esc(t.recoveryHeading)}</h2>
 <p>${esc(t.recoveryIntro)}</p>
 <form method="post" action="/.portcullis/recovery">
 <label for="recovery">${esc(t.recoveryCode)}</label>
