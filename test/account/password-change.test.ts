@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { setUserField } from '../../src/users/users-file.ts';
 import {
   enrolTotp,
   nextTotpCode,
@@ -201,5 +202,22 @@ test('the password change needs the CSRF Origin', async (t) => {
     body: new URLSearchParams({ current: PASSWORD, password: NEW_PASSWORD, confirm: NEW_PASSWORD }).toString(),
   });
   assert.equal(answer.status, 403);
+  assert.equal(usersFile(gw), before);
+});
+
+test('a user whose password is not kept in users.yaml is offered no change, and one sent anyway changes nothing', async (t) => {
+  const gw = await gateway(t);
+  const { secret } = await enrolTotp(gw, 'alice');
+  const cookie = await freshSession(gw, secret);
+  // the password is removed from users.yaml (as for a user signing in with a passkey alone)
+  await setUserField(join(gw.dir, 'config/users.yaml'), 'alice', 'password', undefined);
+  assert.equal(await gw.runtime.reloader.reload(), true);
+  const before = usersFile(gw);
+  const page = await gw.send({ host: 'portal.test', target: '/.portcullis/', headers: { cookie } });
+  assert.equal(page.status, 200);
+  assert.doesNotMatch(page.body, /account\/password/);
+  const answer = await change(gw, cookie, { current: '', password: NEW_PASSWORD });
+  assert.equal(answer.status, 400);
+  assert.match(answer.body, /Your password is not managed here\./);
   assert.equal(usersFile(gw), before);
 });
