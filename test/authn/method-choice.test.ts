@@ -168,6 +168,11 @@ test('the account page names the default way and lets the user choose among the 
   const page = await gw.send({ host: 'portal.test', target: '/.portcullis/', headers: { cookie } });
   assert.match(page.body, /Signing in asks for your security key or passkey first\./);
   assert.match(page.body, /<input type="radio" name="method" value="webauthn" checked> Security key or passkey/);
+  assert.match(
+    page.body,
+    /<td>Passkey \(this device\) <span class="tag">default<\/span><\/td>|<td>Security key <span class="tag">default<\/span><\/td>|<td>Passkey \(synced\) <span class="tag">default<\/span><\/td>/,
+  );
+  assert.match(page.body, /<td>Authenticator app<\/td>/, 'the app is not the default');
 
   const cases: [string, Record<string, string>, string, number, string | null][] = [
     ['the app', { method: 'totp' }, FORM.origin, 200, 'totp'],

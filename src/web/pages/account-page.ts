@@ -78,9 +78,17 @@ ${signIns.length === 0 ? `<p>${esc(TEXT.signInsNone)}</p>` : `<ul class="devices
  * The default second factor: which kind sign-in asks for first, and (holding both) a choice.
  * `held`: the kinds the user holds, in the order sign-in offers them.
  */
+/** The kind sign-in asks for first: the user's choice when still held, else the first held (null: none held). */
+function effectiveDefault(
+  held: readonly ('webauthn' | 'totp')[],
+  chosen: 'webauthn' | 'totp' | null,
+): 'webauthn' | 'totp' | null {
+  return chosen !== null && held.includes(chosen) ? chosen : (held[0] ?? null);
+}
+
 function defaultSection(held: readonly ('webauthn' | 'totp')[], chosen: 'webauthn' | 'totp' | null): string {
-  if (held.length === 0) return '';
-  const current = chosen !== null && held.includes(chosen) ? chosen : (held[0] as 'webauthn' | 'totp');
+  const current = effectiveDefault(held, chosen);
+  if (current === null) return '';
   const choice =
     held.length < 2
       ? ''
@@ -178,11 +186,14 @@ export function accountPage(opts: {
   notice?: string;
   error?: string;
 }): string {
+  const held = (['webauthn', 'totp'] as const).filter((k) => opts.factors.some((f) => f.kind === k));
+  const first = effectiveDefault(held, opts.defaultMethod);
+  const tag = (f: FactorRecord) => (f.kind === first ? ` <span class="tag">${esc(TEXT.defaultTag)}</span>` : '');
   const rows = opts.factors
     .map(
       (
         f,
-      ) => `<tr><td>${esc(f.name)}${f.kind === 'webauthn' ? renameForm(f) : ''}</td><td>${esc(kindName(f))}</td><td>${esc(when(f.createdAt))}</td><td>${esc(when(f.lastUsedAt))}</td>
+      ) => `<tr><td>${esc(f.name)}${f.kind === 'webauthn' ? renameForm(f) : ''}</td><td>${esc(kindName(f))}${tag(f)}</td><td>${esc(when(f.createdAt))}</td><td>${esc(when(f.lastUsedAt))}</td>
 <td><form method="post" action="/.portcullis/account/factor/remove"><input type="hidden" name="id" value="${esc(f.id)}"><button type="submit" class="secondary small" aria-label="Remove ${esc(f.name)}">Remove</button></form></td></tr>`,
     )
     .join('\n');
@@ -203,10 +214,7 @@ ${
     ? '<p>None yet.</p>'
     : `<table><thead><tr><th scope="col">Name</th><th scope="col">Kind</th><th scope="col">Added</th><th scope="col">Last used</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead><tbody>${rows}</tbody></table>`
 }
-${defaultSection(
-  (['webauthn', 'totp'] as const).filter((k) => opts.factors.some((f) => f.kind === k)),
-  opts.defaultMethod,
-)}
+${defaultSection(held, opts.defaultMethod)}
 <p><a href="/.portcullis/enroll?rd=%2F.portcullis%2F">Add an authenticator app</a></p>
 ${keyRegistration(null, { heading: 'Add a security key or passkey' })}
 <h2>Recovery codes</h2>
