@@ -261,8 +261,8 @@ export function accountRoutes(deps: PortalDeps) {
       return render(request, reply, result.signed, `${PASSWORD_TEXT.changed}${ended}`);
     });
 
-    // ends the other sessions and forgets a device: only lowers what the account can reach, so
-    // the session is enough (an attacker holding it could end those sessions by signing out anyway)
+    // it only takes access away (the other sessions, a device), so the session is enough: a user
+    // who sees a stranger's sign-in must be able to act at once, without a factor at hand
     app.post('/account/signin/report', { onRequest: form, schema: { body: ReportForm } }, async (request, reply) => {
       const s = await session(request, reply);
       if (s === null) return reply;
