@@ -12,7 +12,7 @@ import { defaultMethod, setDefaultMethod } from './method-choice.ts';
 import { changePassword, PASSWORD_TEXT } from './password-change.ts';
 import { auditFactor, hasFreshSecondFactor, type Signed, signedIn } from './prove-factor.ts';
 import { clearSessionCookie } from './session-cookie.ts';
-import { reportSignIn } from './sign-in-report.ts';
+import { recentSignIns, reportSignIn } from './sign-in-report.ts';
 
 const RemoveForm = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false });
 const RenameForm = Type.Object(
@@ -39,8 +39,6 @@ const DefaultForm = Type.Object(
   { method: Type.String({ maxLength: 16, description: 'webauthn or totp: the second factor asked for first' }) },
   { additionalProperties: false },
 );
-/** How many recent sign-ins the page lists. */
-const RECENT_SIGN_INS = 10;
 /** What the self-service forms answer (one place, for the catalogues to come). */
 const TEXT = {
   reported:
@@ -110,11 +108,9 @@ export function accountRoutes(deps: PortalDeps) {
         deps.factors.recoveryCount(s.user.name),
         deps.devices.list(s.user.name),
         thisDevice(request, s),
-        deps.durable.listSignIns(s.user.name, 0, RECENT_SIGN_INS),
+        recentSignIns(deps, request, s),
         defaultMethod(deps.durable, s.user.name),
       ]);
-      const names = new Map(devices.map((d) => [d.id, d.name]));
-      const here = current?.record.id ?? s.session.device;
       const now = deps.clock.now();
       const remember = request.pc.state.session.rememberDeviceMs;
       const u = s.user;
@@ -150,13 +146,7 @@ export function accountRoutes(deps: PortalDeps) {
               : null,
           defaultMethod: chosen,
           password: u.passwordHash !== undefined,
-          signIns: signIns.map((r) => ({
-            time: r.time,
-            ip: r.ip,
-            country: r.country,
-            device: r.deviceId === null ? null : (names.get(r.deviceId) ?? null),
-            current: r.deviceId !== null && r.deviceId === here,
-          })),
+          signIns: signIns.map(({ thisBrowser, ...r }) => ({ ...r, current: thisBrowser })),
           timeZone: null,
           ...(notice ? { notice } : {}),
           ...(failure ? { error: failure.error } : {}),

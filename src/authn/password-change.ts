@@ -21,7 +21,12 @@ export const PASSWORD_TEXT = {
 
 export type PasswordChange =
   | { readonly ok: true; readonly signed: Signed; readonly sessionsEnded: number }
-  | { readonly ok: false; readonly error: string };
+  | {
+      readonly ok: false;
+      /** `bad_password`: the current one is wrong (or the account locked); `rejected`: the new one; `not_local`: no password here */
+      readonly reason: 'bad_password' | 'rejected' | 'not_local';
+      readonly error: string;
+    };
 
 /**
  * Changes the password of the signed-in user; the caller has checked that a second factor was
@@ -41,7 +46,7 @@ export async function changePassword(
 ): Promise<PasswordChange> {
   const state = request.pc.state;
   const user = s.user;
-  if (user.passwordHash === undefined) return { ok: false, error: PASSWORD_TEXT.notHere };
+  if (user.passwordHash === undefined) return { ok: false, reason: 'not_local', error: PASSWORD_TEXT.notHere };
   const device = await presentedDevice(deps, request, user.name);
   const client: Client = { account: user.name, ip: request.pc.ip, device: device?.record.id ?? null };
   const locked = (await deps.lockout.lockedBy(client)) !== null;
@@ -53,7 +58,7 @@ export async function changePassword(
     auditFactor(deps, request, s, 'password.change.failure', 'failure', {
       reason: locked ? 'locked' : 'bad_password',
     });
-    return { ok: false, error: PASSWORD_TEXT.wrongCurrent };
+    return { ok: false, reason: 'bad_password', error: PASSWORD_TEXT.wrongCurrent };
   }
   const problem =
     form.password !== form.confirm
@@ -67,7 +72,7 @@ export async function changePassword(
       problem === PASSWORD_TEXT.differ || problem === PASSWORD_TEXT.same
         ? problem
         : PASSWORD_TEXT.refused.replace('{reason}', problem);
-    return { ok: false, error };
+    return { ok: false, reason: 'rejected', error };
   }
   await setUserField(state.files.usersPath, user.name, 'password', await hashPassword(form.password));
   await deps.reload();

@@ -1,6 +1,7 @@
 import formBody from '@fastify/formbody';
 import type { FastifyInstance } from 'fastify';
 import { staticRoutes } from '../web/static.ts';
+import { accountApiRoutes } from './account-api-routes.ts';
 import { accountRoutes } from './account-routes.ts';
 import { apiRoutes } from './api-routes.ts';
 import type { PortalDeps } from './deps.ts';
@@ -29,6 +30,7 @@ export function portal(deps: PortalDeps) {
     await app.register(factorRoutes(deps));
     await app.register(factorPageRoutes(deps));
     await app.register(accountRoutes(deps));
+    await app.register(accountApiRoutes(deps));
     await app.register(deviceRoutes(deps));
     await app.register(webauthnRoutes(deps));
 

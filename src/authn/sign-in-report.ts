@@ -5,6 +5,39 @@ import { forgetDevice } from './device-trust.ts';
 import { auditFactor, type Signed } from './prove-factor.ts';
 import { requestScope, setSessionCookie } from './session-cookie.ts';
 
+/** How many recent sign-ins the account page and the API list. */
+const RECENT_SIGN_INS = 10;
+
+/** A recent sign-in as the account page and the API show it. */
+export interface RecentSignIn {
+  /** ms since the epoch; also what "this wasn't me" names it by */
+  readonly time: number;
+  readonly ip: string | null;
+  readonly country: string | null;
+  /** the device's name, or null when it is no longer on record */
+  readonly device: string | null;
+  /** signed in from the browser asking */
+  readonly thisBrowser: boolean;
+}
+
+/** The user's recent sign-ins, newest first, with their devices' names. */
+export async function recentSignIns(deps: PortalDeps, request: FastifyRequest, s: Signed): Promise<RecentSignIn[]> {
+  const [signIns, devices, here] = await Promise.all([
+    deps.durable.listSignIns(s.user.name, 0, RECENT_SIGN_INS),
+    deps.devices.list(s.user.name),
+    presentedDevice(deps, request, s.user.name),
+  ]);
+  const names = new Map(devices.map((d) => [d.id, d.name]));
+  const current = here?.record.id ?? s.session.device;
+  return signIns.map((r) => ({
+    time: r.time,
+    ip: r.ip,
+    country: r.country,
+    device: r.deviceId === null ? null : (names.get(r.deviceId) ?? null),
+    thisBrowser: r.deviceId !== null && r.deviceId === current,
+  }));
+}
+
 export type SignInReport =
   | { readonly found: false }
   | { readonly found: true; readonly signed: Signed; readonly sessionsEnded: number; readonly forgotten: boolean };
