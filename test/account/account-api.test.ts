@@ -12,7 +12,7 @@ import { cookieFrom } from '../helpers/http.ts';
 const JSON_H = { 'content-type': 'application/json', origin: 'http://portal.test' };
 const NEW_PASSWORD = 'a quite different passphrase';
 
-const api = (gw: TestGateway, path: string, cookie: string, body?: unknown, headers = JSON_H) =>
+const api = (gw: TestGateway, path: string, cookie: string, body?: unknown, headers: Record<string, string> = JSON_H) =>
   gw.send({
     method: body === undefined ? 'GET' : 'POST',
     host: 'portal.test',
