@@ -7,9 +7,12 @@ import { recoveryCodesPage, trustPeriod } from '../web/pages/factor-pages.ts';
 import { csrfGuard } from './csrf.ts';
 import type { PortalDeps } from './deps.ts';
 import { clearDeviceCookie, presentedDevice } from './device-cookie.ts';
-import { forgetDevice, type TrustRefusal, trustDevice } from './device-trust.ts';
+import { forgetDevice, type TrustRefusal, trustDevice, trustEffect } from './device-trust.ts';
+import { defaultMethod, setDefaultMethod } from './method-choice.ts';
+import { changePassword, PASSWORD_TEXT } from './password-change.ts';
 import { auditFactor, hasFreshSecondFactor, type Signed, signedIn } from './prove-factor.ts';
 import { clearSessionCookie } from './session-cookie.ts';
+import { recentSignIns, reportSignIn } from './sign-in-report.ts';
 
 const RemoveForm = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false });
 const RenameForm = Type.Object(
@@ -20,6 +23,32 @@ const DeviceForm = Type.Object(
   { id: Type.String({ minLength: 1, maxLength: 64, description: 'the id of one of the user’s devices' }) },
   { additionalProperties: false },
 );
+const PasswordForm = Type.Object(
+  {
+    current: Type.String({ maxLength: 1024 }),
+    password: Type.String({ maxLength: 1024 }),
+    confirm: Type.String({ maxLength: 1024 }),
+  },
+  { additionalProperties: false },
+);
+const ReportForm = Type.Object(
+  { time: Type.String({ pattern: '^[0-9]{1,15}$', description: 'the time (ms) of one of the user’s sign-ins' }) },
+  { additionalProperties: false },
+);
+const DefaultForm = Type.Object(
+  { method: Type.String({ maxLength: 16, description: 'webauthn or totp: the second factor asked for first' }) },
+  { additionalProperties: false },
+);
+/** What the self-service forms answer (one place, for the catalogues to come). */
+const TEXT = {
+  reported:
+    'Thank you. Every other session of yours was signed out and your administrator was alerted. Change your password now, below.',
+  reportedForgotten:
+    'Thank you. Every other session of yours was signed out, the device of that sign-in was forgotten and your administrator was alerted. Change your password now, below.',
+  noSuchSignIn: 'No such sign-in.',
+  defaultSet: 'Saved: sign-in asks for this first.',
+  defaultRefused: 'You have no such second factor.',
+} as const;
 /** A form with no field: a browser may send no body at all. */
 const EmptyForm = Type.Optional(Type.Object({}, { additionalProperties: false }));
 const ACCOUNT = '/.portcullis/';
@@ -67,12 +96,20 @@ export function accountRoutes(deps: PortalDeps) {
     function thisDevice(request: FastifyRequest, s: Signed) {
       return presentedDevice(deps, request, s.user.name);
     }
-    async function render(request: FastifyRequest, reply: FastifyReply, s: Signed, notice?: string) {
-      const [factors, recovery, devices, current] = await Promise.all([
+    async function render(
+      request: FastifyRequest,
+      reply: FastifyReply,
+      s: Signed,
+      notice?: string,
+      failure?: { error: string; status: number },
+    ) {
+      const [factors, recovery, devices, current, signIns, chosen] = await Promise.all([
         deps.factors.list(s.user.name),
         deps.factors.recoveryCount(s.user.name),
         deps.devices.list(s.user.name),
         thisDevice(request, s),
+        recentSignIns(deps, request, s),
+        defaultMethod(deps.durable, s.user.name),
       ]);
       const now = deps.clock.now();
       const remember = request.pc.state.session.rememberDeviceMs;
@@ -95,9 +132,26 @@ export function accountRoutes(deps: PortalDeps) {
             trustedUntil: isTrusted(d, now) ? d.trustedUntil : null,
             current: d.id === current?.record.id,
           })),
-          trustFor: current !== null && !current.trusted && remember > 0 ? trustPeriod(remember) : null,
+          // offered where trusting changes something (a rule looks at trusted devices)
+          trustFor:
+            current !== null &&
+            !current.trusted &&
+            remember > 0 &&
+            trustEffect(request.pc.state, s, null, {
+              ip: request.pc.ip,
+              now,
+              userAgent: request.headers['user-agent'],
+            }) !== null
+              ? trustPeriod(remember)
+              : null,
+          defaultMethod: chosen,
+          password: u.passwordHash !== undefined,
+          signIns: signIns.map(({ thisBrowser, ...r }) => ({ ...r, current: thisBrowser })),
+          timeZone: null,
           ...(notice ? { notice } : {}),
+          ...(failure ? { error: failure.error } : {}),
         }),
+        failure?.status,
       );
     }
 
@@ -164,6 +218,47 @@ export function accountRoutes(deps: PortalDeps) {
       }
       const ended = sessionsEnded === 0 ? '' : ` ${sessionsEnded} session(s) signed in from it ended.`;
       return render(request, reply, s, `${device.name} was forgotten.${ended}`);
+    });
+
+    // an order of preference only: what a session may reach does not change, so no fresh factor
+    app.post('/account/method/default', { onRequest: form, schema: { body: DefaultForm } }, async (request, reply) => {
+      const s = await session(request, reply);
+      if (s === null) return reply;
+      const { method } = request.body as { method: string };
+      const held = (await deps.factors.list(s.user.name)).some((f) => f.kind === method);
+      if (!held || !(await setDefaultMethod(deps.durable, s.user.name, method)))
+        return render(request, reply, s, undefined, { error: TEXT.defaultRefused, status: 400 });
+      auditFactor(deps, request, s, 'method.default', 'info', { method });
+      return render(request, reply, s, TEXT.defaultSet);
+    });
+
+    app.post('/account/password', { onRequest: form, schema: { body: PasswordForm } }, async (request, reply) => {
+      const s = await session(request, reply);
+      if (s === null || !fresh(request, reply, s)) return reply;
+      const result = await changePassword(
+        deps,
+        request,
+        reply,
+        s,
+        request.body as { current: string; password: string; confirm: string },
+      );
+      if (!result.ok) return render(request, reply, s, undefined, { error: result.error, status: 400 });
+      request.pc = { ...request.pc, state: deps.current() };
+      const ended =
+        result.sessionsEnded === 0
+          ? ''
+          : ` ${PASSWORD_TEXT.othersEnded.replace('{count}', String(result.sessionsEnded))}`;
+      return render(request, reply, result.signed, `${PASSWORD_TEXT.changed}${ended}`);
+    });
+
+    // it only takes access away (the other sessions, a device), so the session is enough: a user
+    // who sees a stranger's sign-in must be able to act at once, without a factor at hand
+    app.post('/account/signin/report', { onRequest: form, schema: { body: ReportForm } }, async (request, reply) => {
+      const s = await session(request, reply);
+      if (s === null) return reply;
+      const result = await reportSignIn(deps, request, reply, s, Number((request.body as { time: string }).time));
+      if (!result.found) return render(request, reply, s, undefined, { error: TEXT.noSuchSignIn, status: 404 });
+      return render(request, reply, result.signed, result.forgotten ? TEXT.reportedForgotten : TEXT.reported);
     });
 
     app.post('/account/device/trust', { onRequest: form, schema: { body: EmptyForm } }, async (request, reply) => {

@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Devices } from '../devices/devices.ts';
+import { policyNeeds } from '../policy/needs.ts';
 import type { SessionStore } from '../session/session-store.ts';
 import type { GatewayState } from '../state.ts';
 import type { PortalDeps } from './deps.ts';
@@ -36,6 +37,45 @@ export function trustRefusal(
       return 'device_trust_not_allowed';
   }
   return null;
+}
+
+/**
+ * What trusting this browser would change, as the policy in force says, for the "trust this
+ * device" offer: `skips_code` when the page the user is going to (`rd`) lets a trusted browser in
+ * with the password alone while it asks others for a second factor; `other_pages` when some
+ * rule looks at `trusted_device` (it may open or relax other pages); null when no rule does:
+ * trusting would change nothing, so it is not offered.
+ */
+export function trustEffect(
+  state: GatewayState,
+  s: Signed,
+  rd: string | null,
+  context: { ip: string | null; now: number; userAgent: string | undefined },
+): 'skips_code' | 'other_pages' | null {
+  if (!usesDeviceTrust(state)) return null;
+  if (rd !== null) {
+    // the next visit of this browser, signed in with the password alone
+    const next = (trusted: boolean) => {
+      const session = { ...s.session, factors: { pwd: context.now }, trusted, authTime: context.now };
+      return decisionFor(state, s.user, rd, { ...context, session });
+    };
+    const [trusted, untrusted] = [next(true), next(false)];
+    const letsIn =
+      trusted?.action === 'allow' || (trusted?.action === 'authenticate' && trusted.require.level === 'password');
+    if (letsIn && untrusted?.action === 'authenticate' && untrusted.require.level !== 'password') return 'skips_code';
+  }
+  return 'other_pages';
+}
+
+const deviceTrustUsed = new WeakMap<GatewayState, boolean>();
+/** Whether a rule of the policy in force has a `trusted_device` condition (once per state). */
+function usesDeviceTrust(state: GatewayState): boolean {
+  let used = deviceTrustUsed.get(state);
+  if (used === undefined) {
+    used = policyNeeds(state.files.policies.map((p) => ({ name: p.name, data: p.data, locate: p.locate }))).deviceTrust;
+    deviceTrustUsed.set(state, used);
+  }
+  return used;
 }
 
 /**

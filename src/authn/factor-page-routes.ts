@@ -5,22 +5,27 @@ import { sendPage as html } from '../web/html.ts';
 import {
   enrollPage,
   noFactorPage,
-  type ProofChoices,
   recoveryCodesPage,
   stepUpPage,
+  type TrustOffer,
   trustPeriod,
 } from '../web/pages/factor-pages.ts';
 import { continueTo, formActionFor, onwardLink } from './continue-to.ts';
 import { csrfGuard } from './csrf.ts';
 import type { PortalDeps } from './deps.ts';
 import { presentedDevice } from './device-cookie.ts';
-import { trustDevice, trustRefusal } from './device-trust.ts';
+import { trustDevice, trustEffect, trustRefusal } from './device-trust.ts';
+import { defaultMethod, firstMethod, lastUsedMethod } from './method-choice.ts';
 import { decisionFor, factorChoices, type ProofMethod } from './next-step.ts';
 import { auditFactor, hasFreshSecondFactor, proveFactor, raiseSession, type Signed, signedIn } from './prove-factor.ts';
 import { defaultRedirect, safeRedirect } from './redirect.ts';
 import { sessionEndedPage } from './session-ended.ts';
 
 const RdQuery = Type.Object({ rd: Type.Optional(Type.String({ maxLength: 4096 })) });
+const StepUpQuery = Type.Object({
+  rd: Type.Optional(Type.String({ maxLength: 4096 })),
+  method: Type.Optional(Type.String({ maxLength: 16, description: 'webauthn, totp or recovery: the way to show' })),
+});
 const CodeForm = Type.Object(
   { code: Type.String({ maxLength: 64 }), rd: Type.Optional(Type.String({ maxLength: 4096 })) },
   { additionalProperties: false },
@@ -35,10 +40,13 @@ const ProveForm = Type.Object(
 );
 
 /**
- * The second-factor pages: step-up (a TOTP code or a recovery code, nothing else: the session
- * is kept and only rises), and TOTP enrolment. They work without JavaScript. The step-up forms
- * offer to trust the device (session.remember_device, unless the rule of `rd` says
- * remember_device: false); a trust that fails after a right code leaves the sign-in done. A
+ * The second-factor pages: step-up (a key, a TOTP code or a recovery code: the session is kept
+ * and only rises), and TOTP enrolment. They work without JavaScript (but for keys). The step-up
+ * page shows one way at a time (the one asked for with `?method=`, the last used on this
+ * browser, the user's default: method-choice.ts) with links to the others, and offers once to
+ * trust the browser when that changes something (device-trust.ts trustEffect), the browser is
+ * not trusted yet, session.remember_device is not 0 and the rule of `rd` does not say
+ * remember_device: false; a trust that fails after a right code leaves the sign-in done. A
  * finished step goes on to `rd` on any served host (continueTo); the forms' CSP allows it.
  */
 export function factorPageRoutes(deps: PortalDeps) {
@@ -79,29 +87,45 @@ export function factorPageRoutes(deps: PortalDeps) {
       return factorChoices(requirement(request, s, rd), await deps.factors.list(s.user.name));
     }
 
-    /** The ways this user can prove a second factor for rd, as the step-up page offers them. */
-    async function choices(request: FastifyRequest, s: Signed, rd: string | null): Promise<ProofChoices> {
-      return choicesOf((await offer(request, s, rd)).prove);
-    }
-
     /**
-     * The offer of the step-up page, in words, or null: what trustRefusal says once the factor
-     * is proven (as if now), so only the gateway's setting and the rule of `rd` count; never to a
-     * browser that is trusted already.
+     * The offer of the step-up page, or null: none when the browser is trusted already, when
+     * trustRefusal says no once the factor is proven (as if now: only the gateway's setting and
+     * the rule of `rd` count), or when trusting would change nothing (trustEffect).
      */
-    async function trustOffer(request: FastifyRequest, s: Signed, rd: string | null): Promise<string | null> {
+    async function trustOffer(request: FastifyRequest, s: Signed, rd: string | null): Promise<TrustOffer | null> {
       const state = request.pc.state;
       const now = deps.clock.now();
+      const context = { ip: request.pc.ip, now, userAgent: request.headers['user-agent'] };
       const proven: Signed = { ...s, session: { ...s.session, factors: { ...s.session.factors, totp: now } } };
-      const refusal = trustRefusal(state, proven, rd, {
-        ip: request.pc.ip,
-        now,
-        userAgent: request.headers['user-agent'],
-      });
+      const refusal = trustRefusal(state, proven, rd, context);
       if (refusal === 'device_trust_disabled' || refusal === 'device_trust_not_allowed') return null;
-      // a browser trusted already is not offered it again
-      if ((await presentedDevice(deps, request, s.user.name))?.trusted) return null;
-      return trustPeriod(state.session.rememberDeviceMs);
+      if (s.session.trusted === true || (await presentedDevice(deps, request, s.user.name))?.trusted) return null;
+      const effect = trustEffect(state, s, rd, context);
+      return effect === null ? null : { period: trustPeriod(state.session.rememberDeviceMs), effect };
+    }
+
+    /** The step-up page: the ways `prove` (not empty), opening with the one asked for or preferred. */
+    async function stepUp(
+      request: FastifyRequest,
+      s: Signed,
+      rd: string | null,
+      prove: readonly ProofMethod[],
+      asked: unknown,
+      error?: string,
+    ) {
+      const method = firstMethod(prove, {
+        asked,
+        lastUsed: lastUsedMethod(request),
+        userDefault: await defaultMethod(deps.durable, s.user.name),
+      });
+      return stepUpPage({
+        user: s.user.name,
+        rd,
+        trust: await trustOffer(request, s, rd),
+        offered: prove,
+        method,
+        ...(error ? { error } : {}),
+      });
     }
 
     /**
@@ -141,36 +165,25 @@ export function factorPageRoutes(deps: PortalDeps) {
         : hasFreshSecondFactor(s, now);
     }
 
-    /** The step-up page once more, after a code that did not prove anything. */
+    /** The step-up page once more, with the way that was used, after a code that did not prove anything. */
     async function stepUpAgain(
       request: FastifyRequest,
       s: Signed,
       rd: string | null,
+      method: 'totp' | 'recovery',
       error: string,
-      errorIn: 'totp' | 'recovery',
     ) {
-      return stepUpPage({
-        user: s.user.name,
-        rd,
-        error,
-        errorIn,
-        trustFor: await trustOffer(request, s, rd),
-        choices: await choices(request, s, rd),
-      });
+      return stepUp(request, s, rd, (await offer(request, s, rd)).prove, method, error);
     }
 
-    app.get('/stepup', { schema: { querystring: RdQuery } }, async (request, reply) => {
-      const rd = rdOf(request, (request.query as { rd?: string }).rd);
+    app.get('/stepup', { schema: { querystring: StepUpQuery } }, async (request, reply) => {
+      const query = request.query as { rd?: string; method?: string };
+      const rd = rdOf(request, query.rd);
       const s = await session(request, reply, rd);
       if (s === null) return reply;
       const { prove, enrol } = await offer(request, s, rd);
       if (prove.length === 0) return html(reply, noFactorPage({ user: s.user.name, rd, enrol }));
-      return html(
-        reply,
-        stepUpPage({ user: s.user.name, rd, trustFor: await trustOffer(request, s, rd), choices: choicesOf(prove) }),
-        200,
-        formActionFor(request, rd),
-      );
+      return html(reply, await stepUp(request, s, rd, prove, query.method), 200, formActionFor(request, rd));
     });
 
     app.post('/stepup', { onRequest: form, schema: { body: ProveForm } }, async (request, reply) => {
@@ -186,7 +199,7 @@ export function factorPageRoutes(deps: PortalDeps) {
       if (!result.ok)
         return html(
           reply,
-          await stepUpAgain(request, s, rd, 'That code is not valid. Try the next one.', 'totp'),
+          await stepUpAgain(request, s, rd, 'totp', 'That code is not valid. Try the next one.'),
           401,
           formActionFor(request, rd),
         );
@@ -208,7 +221,7 @@ export function factorPageRoutes(deps: PortalDeps) {
       if (!result.ok)
         return html(
           reply,
-          await stepUpAgain(request, s, rd, 'That recovery code is not valid.', 'recovery'),
+          await stepUpAgain(request, s, rd, 'recovery', 'That recovery code is not valid.'),
           401,
           formActionFor(request, rd),
         );
@@ -278,12 +291,5 @@ export function factorPageRoutes(deps: PortalDeps) {
     });
   };
 }
-
-/** The step-up page's sections for the ways to prove a second factor. */
-const choicesOf = (prove: readonly ProofMethod[]): ProofChoices => ({
-  webauthn: prove.includes('webauthn'),
-  totp: prove.includes('totp'),
-  recovery: prove.includes('recovery'),
-});
 
 const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);

@@ -5,6 +5,7 @@ import type { FactorName } from '../session/session.ts';
 import type { PortalDeps } from './deps.ts';
 import { presentedDevice } from './device-cookie.ts';
 import type { Client } from './lockout.ts';
+import { rememberMethod } from './method-choice.ts';
 import { requestScope, setSessionCookie } from './session-cookie.ts';
 import { recordSignIn } from './sign-in.ts';
 
@@ -50,7 +51,7 @@ export function auditFactor(
   request: FastifyRequest,
   s: Signed,
   event: string,
-  outcome: 'success' | 'failure' | 'info',
+  outcome: 'success' | 'failure' | 'info' | 'alert',
   detail: Record<string, unknown>,
 ): void {
   deps.audit.record({
@@ -96,6 +97,7 @@ export async function proveFactor(
     return { ok: false };
   }
   const signed = await raiseSession(deps, request, reply, s, result.proves ?? kind);
+  rememberMethod(reply, request.pc.state.session.secure, kind);
   auditFactor(
     deps,
     request,

@@ -12,19 +12,23 @@ export interface PolicyNeeds {
   readonly coordinates: boolean;
   /** `trusted_device: true` somewhere: it can only hold when devices can be trusted */
   readonly trustedDevices: boolean;
+  /** a `trusted_device` condition (true or false) somewhere: trusting a device changes something */
+  readonly deviceTrust: boolean;
 }
 
 export function policyNeeds(sources: readonly PolicySource[]): PolicyNeeds {
   let countries = false;
   let coordinates = false;
   let trustedDevices = false;
+  let deviceTrust = false;
   for (const src of sources) {
     for (const rule of src.data.rules) {
       const when = rule.when as { countries?: unknown; risk?: readonly string[]; trusted_device?: boolean } | undefined;
       if (when?.countries !== undefined || when?.risk?.includes('new_country')) countries = true;
       if (when?.risk?.includes('impossible_travel')) coordinates = true;
       if (when?.trusted_device === true) trustedDevices = true;
+      if (when?.trusted_device !== undefined) deviceTrust = true;
     }
   }
-  return { countries, coordinates, trustedDevices };
+  return { countries, coordinates, trustedDevices, deviceTrust };
 }

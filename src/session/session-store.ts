@@ -201,6 +201,32 @@ export class SessionStore {
     return ended;
   }
 
+  /**
+   * Ends every session of a user but one (`keepSid`: the session of the browser asking), on every
+   * instance and host; how many ended. For a changed password and "this wasn't me".
+   */
+  async revokeOthers(user: string, keepSid: string): Promise<number> {
+    let ended = 0;
+    for (const key of await this.store.members(indexKey(user))) {
+      if (key === recordKey(keepSid)) continue;
+      if (await this.end(key)) ended++;
+      await this.store.removeFromSet(indexKey(user), key);
+    }
+    return ended;
+  }
+
+  /**
+   * Moves a session to a new handle in `scope` and drops every other handle on it, on every
+   * host: a copy of any cookie of it stops working (the session itself goes on; other hosts
+   * get a handle again through the single sign-on hand-off).
+   */
+  async rehandle(session: Session, scope: string): Promise<Handled> {
+    for (const member of await this.store.members(handlesKey(session.sid)))
+      await this.store.delete(member.slice(member.indexOf(' ') + 1));
+    await this.store.delete(handlesKey(session.sid));
+    return { id: await this.issue(session, scope), session };
+  }
+
   /** Ends every session of a user, on every instance and host (they share the store); how many ended. */
   async revokeUser(user: string): Promise<number> {
     let ended = 0;

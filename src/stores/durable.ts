@@ -9,7 +9,8 @@ export interface AuditRecord {
   time: number;
   /** e.g. `login.success`, `login.failure`, `access.deny`, `access.challenge` */
   event: string;
-  outcome: 'success' | 'failure' | 'deny' | 'challenge' | 'info';
+  /** `alert`: a security event someone should look at (a user reported a sign-in as not theirs) */
+  outcome: 'success' | 'failure' | 'deny' | 'challenge' | 'info' | 'alert';
   tenant: string | null;
   user: string | null;
   ip: string | null;
@@ -196,6 +197,10 @@ export interface DurableStore {
   /** The user must enrol a second factor at every sign-in while holding none (set-up, invites). */
   markEnrolmentDue(user: string, time: number): Promise<void>;
   isEnrolmentDue(user: string): Promise<boolean>;
+  /** A setting the user chose (`name`, e.g. `default_method`), or null when never set. */
+  getPreference(user: string, name: string): Promise<string | null>;
+  /** Sets a setting of the user; null removes it. */
+  setPreference(user: string, name: string, value: string | null): Promise<void>;
   /** The highest migration version applied. */
   schemaVersion(): Promise<number>;
   ping(): Promise<void>;

@@ -149,6 +149,12 @@ export const MIGRATIONS: readonly Migration[] = [
     sql: 'create table session_ends (user_name text primary key, ended_before bigint not null);',
   },
   { version: 5, name: 'onboarding', sql: onboardingTables },
+  {
+    version: 6,
+    name: 'preferences',
+    // per user, small settings the user chose (e.g. the default second factor); never secret
+    sql: 'create table preferences (user_name text not null, name text not null, value text not null, primary key (user_name, name));',
+  },
 ];
 
 /** The highest version this code knows. */

@@ -114,6 +114,10 @@ export const SQL = {
   removeAllDevices: 'delete from devices where user_name = ?',
   endSessions: `insert into session_ends (user_name, ended_before) values (?, ?)
     on conflict (user_name) do update set ended_before = max(ended_before, excluded.ended_before)`,
+  getPreference: 'select value from preferences where user_name = ? and name = ?',
+  setPreference: `insert into preferences (user_name, name, value) values (?, ?, ?)
+    on conflict (user_name, name) do update set value = excluded.value`,
+  removePreference: 'delete from preferences where user_name = ? and name = ?',
   listSessionEnds: 'select user_name, ended_before from session_ends where ended_before > ? order by ended_before',
   deleteUserInvite: 'delete from invites where user_name = ?',
   addInvite: `insert into invites (${INVITE_COLUMNS}) values (?, ?, ?, ?, ?)`,

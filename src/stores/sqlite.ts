@@ -420,6 +420,23 @@ export class SqliteDurableStore implements DurableStore {
     return this.#run(() => this.#prepared(SQL.isEnrolmentDue).get(user) !== undefined);
   }
 
+  async getPreference(user: string, name: string): Promise<string | null> {
+    checkText('user', user);
+    checkText('name', name);
+    const row = this.#run(() => this.#prepared(SQL.getPreference).get(user, name) as { value: string } | undefined);
+    return row?.value ?? null;
+  }
+
+  async setPreference(user: string, name: string, value: string | null): Promise<void> {
+    checkText('user', user);
+    checkText('name', name);
+    if (value === null) this.#run(() => this.#prepared(SQL.removePreference).run(user, name));
+    else {
+      checkText('value', value);
+      this.#run(() => this.#prepared(SQL.setPreference).run(user, name, value));
+    }
+  }
+
   async schemaVersion(): Promise<number> {
     return this.#run(() => (this.#version.get() as { v: number }).v);
   }

@@ -7,8 +7,36 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { generateTotpCode } from '../../src/authn/totp/totp.ts';
-import { PASSWORD, startTestGateway, type TestGateway } from '../helpers/gateway.ts';
+import {
+  ACME_POLICY,
+  DEFAULT_POLICY,
+  PASSWORD,
+  startTestGateway,
+  type TestGateway,
+  type TestGatewayOptions,
+} from '../helpers/gateway.ts';
 import { type Answer, cookieFrom } from '../helpers/http.ts';
+
+/** The default policy and a page for trusted devices only: trusting a device changes something. */
+const gateway = (opts: TestGatewayOptions = {}) =>
+  startTestGateway({
+    policies: {
+      '00-msp.yaml': {
+        rules: [
+          {
+            name: 'trusted-only',
+            hosts: ['app.test'],
+            paths: ['/trusted/**'],
+            when: { trusted_device: false },
+            action: 'deny',
+          },
+          ...DEFAULT_POLICY.rules,
+        ],
+      },
+      'acme.yaml': ACME_POLICY,
+    },
+    ...opts,
+  });
 
 const CHROME_WINDOWS =
   'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36';
@@ -127,7 +155,7 @@ async function stepUp(gw: TestGateway, b: Browser, secret: string): Promise<void
 }
 
 test('the account page lists the devices, marks this one; forgetting another ends its sessions; audited', async (t) => {
-  const gw = await startTestGateway();
+  const gw = await gateway();
   t.after(() => gw.close());
   const windows = await signIn(gw, 'alice', CHROME_WINDOWS);
   gw.clock.advance(60_000);
@@ -170,7 +198,7 @@ test('the account page lists the devices, marks this one; forgetting another end
 });
 
 test('forgetting this device signs it out: the session ends and the sign-in page follows', async (t) => {
-  const gw = await startTestGateway();
+  const gw = await gateway();
   t.after(() => gw.close());
   const windows = await signIn(gw, 'alice', CHROME_WINDOWS);
   const [device] = await devicesOf(gw, 'alice');
@@ -188,7 +216,7 @@ test('forgetting this device signs it out: the session ends and the sign-in page
 });
 
 test('trusting this device needs a second factor proven in the last 10 minutes', async (t) => {
-  const gw = await startTestGateway();
+  const gw = await gateway();
   t.after(() => gw.close());
   const b = await signIn(gw, 'alice', CHROME_WINDOWS);
   const secret = await enrolTotp(gw, b);
@@ -232,7 +260,7 @@ test('trusting this device needs a second factor proven in the last 10 minutes',
 });
 
 test('a session cookie carried to another browser cannot trust a device from there', async (t) => {
-  const gw = await startTestGateway();
+  const gw = await gateway();
   t.after(() => gw.close());
   const b = await signIn(gw, 'alice', CHROME_WINDOWS);
   await enrolTotp(gw, b);
@@ -245,7 +273,7 @@ test('a session cookie carried to another browser cannot trust a device from the
 });
 
 test('with session.remember_device 0 trust is neither offered nor granted', async (t) => {
-  const gw = await startTestGateway({
+  const gw = await gateway({
     gateway: { session: { idle_timeout: '30m', max_lifetime: '12h', remember_device: 0 } },
   });
   t.after(() => gw.close());
@@ -261,7 +289,7 @@ test('with session.remember_device 0 trust is neither offered nor granted', asyn
 });
 
 test('forgetting refuses: no Origin, an unknown id, another user’s device, no session, a bad form', async (t) => {
-  const gw = await startTestGateway();
+  const gw = await gateway();
   t.after(() => gw.close());
   const alice = await signIn(gw, 'alice', CHROME_WINDOWS);
   const bob = await signIn(gw, 'bob', FIREFOX_LINUX);

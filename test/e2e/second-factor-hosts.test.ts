@@ -67,8 +67,8 @@ if (executable === null) {
           await page.goto(url);
           await signIn(page, user);
           await page.waitForURL(`${run.portal}/.portcullis/stepup?**`);
-          await page.getByText('Lost your device? Use a recovery code').click();
-          await page.getByLabel('Recovery code').fill(enrolled.get(user)?.recoveryCodes[0] ?? '');
+          await page.getByRole('link', { name: 'Recovery code' }).click();
+          await page.getByLabel('Recovery code', { exact: true }).fill(enrolled.get(user)?.recoveryCodes[0] ?? '');
           await page.getByRole('button', { name: 'Use recovery code' }).click();
           await page.getByRole('heading', { name: 'Signed in' }).waitFor();
           assert.match((await page.locator('main').textContent()) ?? '', /9 remain/);

@@ -34,6 +34,14 @@ const MINUTE = 60_000;
 
 const POLICY = {
   rules: [
+    // a rule that looks at trusted devices: trusting one changes something, so it is offered
+    {
+      name: 'trusted-browsers-only',
+      hosts: ['app.test'],
+      paths: ['/trusted-only/**'],
+      when: { trusted_device: false },
+      action: 'deny',
+    },
     {
       name: 'reports-need-a-key',
       hosts: ['app.test'],
@@ -280,10 +288,19 @@ if (executable === null) {
       await checkLabels(page);
       run.screenshots.push(await screenshot(page, 'step-up'));
 
+      // "trust this browser", once, ticked: the key proven, the browser is trusted
+      const trust = page.getByRole('checkbox', { name: 'Trust this browser for 30 days' });
+      assert.equal(await trust.count(), 1);
+      await trust.check();
       await tabTo(page, use);
       await page.keyboard.press('Enter');
       await landOnApp(run, path);
       assert.deepEqual(run.problems.list, []);
+      const devices = await run.gw.runtime.durable.listDevices('alice');
+      assert.ok(
+        devices.some((d) => d.trustedUntil !== null),
+        'the browser is trusted',
+      );
     });
 
     it('fails the step-up with a visible error when the key does not verify the user, or is gone', async () => {

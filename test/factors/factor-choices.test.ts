@@ -137,13 +137,22 @@ async function addApp(gw: TestGateway, cookie: string): Promise<void> {
   assert.equal(answer.status, 200, answer.body);
 }
 
-/** What a page offers, by its markers. */
+/** What a page offers, by its markers: the way it shows, or a link to the step-up page showing another. */
 function sections(html: string) {
+  const link = (m: string) => html.includes(`method=${m}"`);
   return {
-    webauthn: html.includes('data-webauthn="verify"') || html.includes('data-webauthn="register"'),
-    totp: html.includes('action="/.portcullis/stepup"') || html.includes('<figure class="qr"'),
-    recovery: html.includes('action="/.portcullis/recovery"'),
+    webauthn: html.includes('data-webauthn="verify"') || html.includes('data-webauthn="register"') || link('webauthn'),
+    totp: html.includes('action="/.portcullis/stepup"') || html.includes('<figure class="qr"') || link('totp'),
+    recovery: html.includes('action="/.portcullis/recovery"') || link('recovery'),
   };
+}
+/** The way the step-up page shows (one at a time). */
+function shown(html: string): string[] {
+  return [
+    ...(html.includes('data-webauthn="verify"') ? ['webauthn'] : []),
+    ...(html.includes('action="/.portcullis/stepup"') ? ['totp'] : []),
+    ...(html.includes('action="/.portcullis/recovery"') ? ['recovery'] : []),
+  ];
 }
 const offered = (methods: readonly string[]) => ({
   webauthn: methods.includes('webauthn'),
@@ -204,6 +213,7 @@ describe('after the password: every factor held, or that may be enrolled, that m
         assert.equal(stepUp.status, 200);
         if (want.status === 'mfa_required') {
           assert.deepEqual(sections(stepUp.body), offered(want.methods), 'the step-up page offers the same');
+          assert.deepEqual(shown(stepUp.body), want.methods.slice(0, 1), 'one way at a time, the first offered');
           return;
         }
         // nothing to prove: the step-up page leads to enrolling what the API names

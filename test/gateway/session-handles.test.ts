@@ -161,6 +161,43 @@ for (const store of ['memory', 'redis']) {
       assert.equal(await status(gw, 'app.test', '/x', app), 401);
       await assert.rejects(gw.cookieFor(portal, 'other.test'), /no hand-off/);
     });
+
+    test('"this wasn\'t me" ends the other sessions on every host; this one goes on under a new handle only', async (t) => {
+      if (store === 'redis' && !(await requireService('redis', t))) return;
+      const gw = await start(store, t);
+      t.after(() => gw.close());
+      const portal = await gw.login('alice');
+      const app = await gw.cookieFor(portal, 'app.test');
+      gw.clock.advance(60_000);
+      const elsewhere = await gw.login('alice');
+      const elsewhereOnApp = await gw.cookieFor(elsewhere, 'other.test');
+      const bob = await gw.login('bob');
+      const [latest] = await gw.runtime.durable.listSignIns('alice', 0, 1);
+      const answer = await gw.send({
+        method: 'POST',
+        host: 'portal.test',
+        target: '/.portcullis/account/signin/report',
+        headers: { cookie: portal, 'content-type': 'application/x-www-form-urlencoded', origin: 'http://portal.test' },
+        body: `time=${latest?.time}`,
+      });
+      assert.equal(answer.status, 200, answer.body);
+      const renewed = cookieFrom(answer, gw.cookieName) ?? '';
+      const table: [string, string, string, number][] = [
+        ['this session, new handle', 'portal.test', renewed, 200],
+        ['this session, old handle', 'portal.test', portal, 401],
+        ["this session's handle on another host", 'app.test', app, 401],
+        ['the other session', 'portal.test', elsewhere, 401],
+        ["the other session's handle on another host", 'other.test', elsewhereOnApp, 401],
+        ['another user', 'portal.test', bob, 200],
+      ];
+      for (const [who, host, cookie, expected] of table) {
+        const target = host === 'portal.test' ? '/.portcullis/api/session' : '/x';
+        assert.equal(await status(gw, host, target, cookie), expected, who);
+      }
+      assert.equal((await gw.runtime.sessions.listForUser('alice')).length, 1);
+      // the other hosts get a handle again through the hand-off
+      assert.equal(await status(gw, 'app.test', '/x', await gw.cookieFor(renewed, 'app.test')), 200);
+    });
   });
 }
 

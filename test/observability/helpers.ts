@@ -110,6 +110,10 @@ export class FakeDurable implements DurableStore {
     return [];
   }
   async endSessionsBefore(): Promise<void> {}
+  async getPreference(): Promise<string | null> {
+    return null;
+  }
+  async setPreference(): Promise<void> {}
   async listSessionEnds(): Promise<SessionEnd[]> {
     return [];
   }

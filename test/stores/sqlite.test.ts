@@ -185,6 +185,24 @@ describe('SqliteDurableStore', () => {
     await (await SqliteDurableStore.open(join(dir, 'x.db'))).close();
     await assert.rejects(SqliteDurableStore.open(dir), StoreUnavailableError, 'a directory');
   });
+
+  it('keeps a preference per user and name: set, replaced, removed, survives reopening', async () => {
+    const file = freshPath();
+    const store = await SqliteDurableStore.open(file);
+    assert.equal(await store.getPreference('alice', 'default_method'), null);
+    await store.setPreference('alice', 'default_method', 'totp');
+    await store.setPreference('alice', 'default_method', 'webauthn');
+    await store.setPreference('bob', 'default_method', 'totp');
+    await store.close();
+    const again = await SqliteDurableStore.open(file);
+    assert.equal(await again.getPreference('alice', 'default_method'), 'webauthn');
+    assert.equal(await again.getPreference('bob', 'default_method'), 'totp');
+    await again.setPreference('alice', 'default_method', null);
+    assert.equal(await again.getPreference('alice', 'default_method'), null);
+    assert.equal(await again.getPreference('bob', 'default_method'), 'totp');
+    await assert.rejects(again.setPreference('alice', '', 'x'), TypeError);
+    await again.close();
+  });
 });
 
 describe('openDurable', () => {

@@ -2,10 +2,125 @@ import type { FactorRecord } from '../../stores/durable.ts';
 import { esc, layout } from '../html.ts';
 import { keyRegistration, WEBAUTHN_SCRIPTS } from './webauthn-parts.ts';
 
+/** The page's strings added for self-service (password, recent sign-ins), for the catalogues to come. */
 const TEXT = {
+  passwordHeading: 'Password',
+  passwordIntro: 'Changing your password signs you out everywhere else. It asks for a second factor first.',
+  current: 'Current password',
+  newPassword: 'New password',
+  newHint: 'At least 12 characters. A few unrelated words make a good password.',
+  confirm: 'New password again',
+  change: 'Change password',
+  signInsHeading: 'Recent sign-ins',
+  signInsNone: 'None yet.',
+  signInLine: '{time}',
+  from: 'from {where}',
+  unknownDevice: 'a device no longer on record',
+  thisBrowser: 'this browser',
+  notMe: "This wasn't me",
+  notMeLabel: "This wasn't me: the sign-in of {time}",
+  defaultHeading: 'Default way to confirm',
+  defaultIs:
+    'Signing in asks for {method} first. On a browser where you last used another way, that way comes first there.',
+  defaultChoose: 'Ask for this first',
+  defaultSave: 'Save',
+  defaultTag: 'default',
+  methodName: { webauthn: 'your security key or passkey', totp: 'a code from your authenticator app' },
+  methodLabel: { webauthn: 'Security key or passkey', totp: 'Authenticator app' },
+  trustHint:
+    'Some pages of your organisation ask for less on a trusted device. Trusting asks for a second factor first.',
   /** the columns of the second factors' table, also each cell's label where the table is a list */
   columns: { name: 'Name', kind: 'Kind', added: 'Added', lastUsed: 'Last used', actions: 'Actions' },
+  notMeHint:
+    'If you do not recognise a sign-in, press "This wasn\'t me": every other session of yours ends, its device is forgotten, and your administrator is alerted. Then change your password.',
 } as const;
+
+const fill = (text: string, values: Record<string, string>) =>
+  text.replace(/\{(\w+)\}/g, (_, k: string) => values[k] ?? '');
+
+/**
+ * A time for people: day, month in words, year and time of day in the given IANA time zone
+ * (the tenant's, when one is configured), named after it; UTC otherwise.
+ */
+export function timeText(ms: number, timeZone: string | null = null): string {
+  const zone = timeZone ?? 'UTC';
+  const text = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: zone }).format(ms);
+  return `${text} ${zone}`;
+}
+
+/** A sign-in as the account page shows it. */
+export interface SignInView {
+  /** ms since the epoch; also what "this wasn't me" names it by */
+  readonly time: number;
+  readonly ip: string | null;
+  readonly country: string | null;
+  /** the device's name, or null when it is no longer on record */
+  readonly device: string | null;
+  /** signed in from the browser showing the page */
+  readonly current: boolean;
+}
+
+function signInItem(v: SignInView, timeZone: string | null): string {
+  const time = timeText(v.time, timeZone);
+  const where = [v.ip, v.country].filter((x) => x !== null).join(', ');
+  return `<li>
+<p><strong>${esc(time)}</strong>${v.current ? ` <span class="tag">${esc(TEXT.thisBrowser)}</span>` : ''}</p>
+<p class="hint">${esc(v.device ?? TEXT.unknownDevice)}${where ? ` ${esc(fill(TEXT.from, { where }))}` : ''}</p>
+<form method="post" action="/.portcullis/account/signin/report"><input type="hidden" name="time" value="${esc(v.time)}"><button type="submit" class="secondary small" aria-label="${esc(fill(TEXT.notMeLabel, { time }))}">${esc(TEXT.notMe)}</button></form>
+</li>`;
+}
+
+function signInsSection(signIns: readonly SignInView[], timeZone: string | null): string {
+  return `<h2>${esc(TEXT.signInsHeading)}</h2>
+${signIns.length === 0 ? `<p>${esc(TEXT.signInsNone)}</p>` : `<ul class="devices signins">${signIns.map((v) => signInItem(v, timeZone)).join('\n')}</ul>`}
+<p class="hint">${esc(TEXT.notMeHint)}</p>`;
+}
+
+/**
+ * The default second factor: which kind sign-in asks for first, and (holding both) a choice.
+ * `held`: the kinds the user holds, in the order sign-in offers them.
+ */
+/** The kind sign-in asks for first: the user's choice when still held, else the first held (null: none held). */
+function effectiveDefault(
+  held: readonly ('webauthn' | 'totp')[],
+  chosen: 'webauthn' | 'totp' | null,
+): 'webauthn' | 'totp' | null {
+  return chosen !== null && held.includes(chosen) ? chosen : (held[0] ?? null);
+}
+
+function defaultSection(held: readonly ('webauthn' | 'totp')[], chosen: 'webauthn' | 'totp' | null): string {
+  const current = effectiveDefault(held, chosen);
+  if (current === null) return '';
+  const choice =
+    held.length < 2
+      ? ''
+      : `<form method="post" action="/.portcullis/account/method/default"><fieldset><legend>${esc(TEXT.defaultChoose)}</legend>
+${held
+  .map(
+    (m) =>
+      `<label class="check"><input type="radio" name="method" value="${m}"${m === current ? ' checked' : ''}> ${esc(TEXT.methodLabel[m])}</label>`,
+  )
+  .join('\n')}
+</fieldset><button type="submit" class="secondary">${esc(TEXT.defaultSave)}</button></form>`;
+  return `<h2>${esc(TEXT.defaultHeading)}</h2>
+<p>${esc(fill(TEXT.defaultIs, { method: TEXT.methodName[current] }))}</p>
+${choice}`;
+}
+
+function passwordSection(): string {
+  return `<h2>${esc(TEXT.passwordHeading)}</h2>
+<p class="hint">${esc(TEXT.passwordIntro)}</p>
+<form method="post" action="/.portcullis/account/password">
+<label for="current-password">${esc(TEXT.current)}</label>
+<input id="current-password" name="current" type="password" autocomplete="current-password" required maxlength="1024">
+<label for="new-password">${esc(TEXT.newPassword)}</label>
+<input id="new-password" name="password" type="password" autocomplete="new-password" required minlength="12" maxlength="1024" aria-describedby="new-password-hint">
+<p class="hint" id="new-password-hint">${esc(TEXT.newHint)}</p>
+<label for="confirm-password">${esc(TEXT.confirm)}</label>
+<input id="confirm-password" name="confirm" type="password" autocomplete="new-password" required minlength="12" maxlength="1024">
+<button type="submit" class="secondary">${esc(TEXT.change)}</button>
+</form>`;
+}
 
 /**
  * A cell of a table that becomes a list on a narrow screen: `data-label` names its column there
@@ -72,14 +187,26 @@ export function accountPage(opts: {
   devices: readonly DeviceView[];
   /** the "Trust this device" button, with the period in words; null: not offered */
   trustFor: string | null;
+  /** the user's chosen default second factor (null: never chosen) */
+  defaultMethod: 'webauthn' | 'totp' | null;
+  /** the user's password is kept here (users.yaml) and may be changed */
+  password: boolean;
+  /** the recent sign-ins, newest first */
+  signIns: readonly SignInView[];
+  /** the IANA time zone times are shown in; null: UTC */
+  timeZone: string | null;
   notice?: string;
+  error?: string;
 }): string {
   const col = TEXT.columns;
+  const held = (['webauthn', 'totp'] as const).filter((k) => opts.factors.some((f) => f.kind === k));
+  const first = effectiveDefault(held, opts.defaultMethod);
+  const tag = (f: FactorRecord) => (f.kind === first ? ` <span class="tag">${esc(TEXT.defaultTag)}</span>` : '');
   const rows = opts.factors
     .map(
       (
         f,
-      ) => `<tr role="row">${cell(col.name, `${esc(f.name)}${f.kind === 'webauthn' ? renameForm(f) : ''}`)}${cell(col.kind, esc(kindName(f)))}${cell(col.added, timeOf(f.createdAt))}${cell(col.lastUsed, timeOf(f.lastUsedAt))}
+      ) => `<tr role="row">${cell(col.name, `${esc(f.name)}${f.kind === 'webauthn' ? renameForm(f) : ''}`)}${cell(col.kind, `${esc(kindName(f))}${tag(f)}`)}${cell(col.added, timeOf(f.createdAt))}${cell(col.lastUsed, timeOf(f.lastUsedAt))}
 <td role="cell" class="actions"><form method="post" action="/.portcullis/account/factor/remove"><input type="hidden" name="id" value="${esc(f.id)}"><button type="submit" class="secondary small" aria-label="Remove ${esc(f.name)}">Remove</button></form></td></tr>`,
     )
     .join('\n');
@@ -87,6 +214,7 @@ export function accountPage(opts: {
     'Account',
     `<h1>Account</h1>
 ${opts.notice ? `<p class="notice" role="status">${esc(opts.notice)}</p>` : ''}
+${opts.error ? `<p class="error" role="alert">${esc(opts.error)}</p>` : ''}
 <dl>
 <dt>User</dt><dd>${esc(opts.user)}</dd>
 ${opts.name ? `<dt>Name</dt><dd>${esc(opts.name)}</dd>` : ''}
@@ -99,6 +227,7 @@ ${
     ? '<p>None yet.</p>'
     : `<table role="table" class="stack"><thead role="rowgroup"><tr role="row">${[col.name, col.kind, col.added, col.lastUsed].map((c) => `<th scope="col" role="columnheader">${esc(c)}</th>`).join('')}<th scope="col" role="columnheader"><span class="visually-hidden">${esc(col.actions)}</span></th></tr></thead><tbody role="rowgroup">${rows}</tbody></table>`
 }
+${defaultSection(held, opts.defaultMethod)}
 <p><a href="/.portcullis/enroll?rd=%2F.portcullis%2F">Add an authenticator app</a></p>
 ${keyRegistration(null, { heading: 'Add a security key or passkey' })}
 <h2>Recovery codes</h2>
@@ -114,7 +243,9 @@ ${
     ? ''
     : `<form method="post" action="/.portcullis/account/device/trust"><button type="submit" class="secondary">Trust this device for ${esc(opts.trustFor)}</button></form>`
 }
-<p class="hint">Forgetting a device ends the sessions signed in from it. Trusting this device asks for a second factor first.</p>
+<p class="hint">Forgetting a device ends the sessions signed in from it.${opts.trustFor === null ? '' : ` ${esc(TEXT.trustHint)}`}</p>
+${opts.password ? passwordSection() : ''}
+${signInsSection(opts.signIns, opts.timeZone)}
 <form method="post" action="/.portcullis/logout"><button type="submit" class="secondary">Sign out</button></form>`,
     { scripts: WEBAUTHN_SCRIPTS, wide: true },
   );

@@ -32,72 +32,119 @@ export function trustPeriod(ms: number): string {
   return `${n} ${unit}${n === 1 ? '' : 's'}`;
 }
 
-/** The "trust this device" box of a code form, with what it changes; plain HTML, a label around the box. */
-const trustBox = (period: string | null) =>
-  period === null
-    ? ''
-    : `<label class="check"><input type="checkbox" name="trust" value="1" aria-describedby="trust-hint"> ${esc(TEXT.trust.replace('{period}', period))}</label>
-<p class="hint" id="trust-hint">${esc(TEXT.trustHint)}</p>`;
+/** The step-up page's strings (one place, for the catalogues to come). */
+const STEP_UP_TEXT = {
+  title: 'Second factor',
+  heading: 'Confirm it is you',
+  signedInAs: 'Signed in as {user}.',
+  choose: 'Ways to confirm',
+  otherWays: 'Or use another way:',
+  method: {
+    webauthn: 'Security key or passkey',
+    totp: 'Authenticator app',
+    recovery: 'Recovery code',
+  },
+  totpIntro: 'Enter the 6-digit code from your authenticator app.',
+  code: 'Code',
+  verify: 'Verify',
+  recoveryHeading: 'Use a recovery code',
+  recoveryIntro: 'Lost your device? Enter one of the recovery codes you saved. Each works once.',
+  recoveryCode: 'Recovery code',
+  useRecovery: 'Use recovery code',
+  trustSkipsCode: "Don't ask for a code on this browser for {period}",
+  trustSkipsCodeHint:
+    'This page will then let this browser in with your password alone. Do not tick this on a shared computer.',
+  trustOtherPages: 'Trust this browser for {period}',
+  trustOtherPagesHint:
+    'Some pages ask for less on a trusted browser; this one will still ask for a code. Do not tick this on a shared computer.',
+} as const;
 
-/** Which ways of proving a second factor a page offers. */
-export interface ProofChoices {
-  /** a registered security key or passkey */
-  readonly webauthn: boolean;
-  /** an authenticator app */
-  readonly totp: boolean;
-  /** recovery codes (not where the rule names the factors or needs a key) */
-  readonly recovery: boolean;
+const fill = (text: string, values: Record<string, string>) =>
+  text.replace(/\{(\w+)\}/g, (_, k: string) => values[k] ?? '');
+
+/** What trusting this browser would change (device-trust.ts trustEffect), with the period in words. */
+export interface TrustOffer {
+  readonly period: string;
+  readonly effect: 'skips_code' | 'other_pages';
 }
 
+/** The "trust this device" box, once per page, saying what it changes; plain HTML, a label around the box. */
+function trustBox(offer: TrustOffer | null): string {
+  if (offer === null) return '';
+  const [label, hint] =
+    offer.effect === 'skips_code'
+      ? [STEP_UP_TEXT.trustSkipsCode, STEP_UP_TEXT.trustSkipsCodeHint]
+      : [STEP_UP_TEXT.trustOtherPages, STEP_UP_TEXT.trustOtherPagesHint];
+  return `<label class="check"><input type="checkbox" name="trust" value="1" aria-describedby="trust-hint" data-trust> ${esc(fill(label, { period: offer.period }))}</label>
+<p class="hint" id="trust-hint">${esc(hint)}</p>`;
+}
+
+/** Which ways of proving a second factor a page offers, in the order it lists them. */
+export type ProofMethodName = 'webauthn' | 'totp' | 'recovery';
+
+/** The link to the step-up page showing one method (no JavaScript needed). */
+const methodHref = (method: ProofMethodName, rd: string | null) =>
+  `/.portcullis/stepup?${rd ? `rd=${encodeURIComponent(rd)}&amp;` : ''}method=${method}`;
+
 /**
- * Asks for the second factor only: a security key or passkey, a code from the authenticator
- * app, or a recovery code, as the user has them and the rule accepts them. `trustFor`: the offer
- * to trust this device, in words (null: not offered), once per page: in the code form, else in the
- * recovery form; a key proof offers it on the account page.
- * `errorIn`: the form whose code the error is about (its field is marked and has the focus; the
- * recovery form is open then).
+ * Asks for the second factor only, one way at a time: a security key or passkey, a code from
+ * the authenticator app, or a recovery code, as the user has them and the rule accepts them
+ * (`offered`, not empty), opening with `method`; links to the other ways (plain links, so the
+ * choice works without JavaScript). `trust`: the offer to trust this browser, shown once, in the
+ * way shown (null: not offered).
  */
 export function stepUpPage(opts: {
   user: string;
   rd: string | null;
   error?: string;
-  errorIn?: 'totp' | 'recovery';
-  trustFor?: string | null;
-  choices?: ProofChoices;
+  trust: TrustOffer | null;
+  offered: readonly ProofMethodName[];
+  method: ProofMethodName;
 }): string {
-  const c = opts.choices ?? { webauthn: false, totp: true, recovery: true };
-  const box = trustBox(opts.trustFor ?? null);
-  const inError = (form: 'totp' | 'recovery') => opts.error !== undefined && opts.errorIn === form;
-  const focusCode = inError('totp') || (!c.webauthn && !inError('recovery'));
-  const totp = c.totp
-    ? `${c.webauthn ? '<h2>Authenticator app</h2>' : ''}<p>Enter the 6-digit code from your authenticator app.</p>
+  const t = STEP_UP_TEXT;
+  // one way is shown at a time: an error is about its field
+  const invalid = invalidIf(opts.error !== undefined);
+  const trust = trustBox(opts.trust);
+  const others = opts.offered.filter((m) => m !== opts.method);
+  const sections: Record<ProofMethodName, () => string> = {
+    webauthn: () => keyProof(opts.rd, trust),
+    totp: () => `<section aria-labelledby="method-heading">
+<h2 id="method-heading">${esc(t.method.totp)}</h2>
+<p>${esc(t.totpIntro)}</p>
 <form method="post" action="/.portcullis/stepup">
-<label for="code">Code</label>
-<input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]*" maxlength="8" required${invalidIf(inError('totp'))}${focusCode ? ' autofocus' : ''}>
-${box}
+<label for="code">${esc(t.code)}</label>
+<input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]*" maxlength="8" required autofocus${invalid}>
+${trust}
 ${rdField(opts.rd)}
-<button type="submit">Verify</button>
-</form>`
-    : '';
-  const recovery = c.recovery
-    ? `<details${inError('recovery') ? ' open' : ''}><summary>Lost your device? Use a recovery code</summary>
+<button type="submit">${esc(t.verify)}</button>
+</form>
+</section>`,
+    recovery: () => `<section aria-labelledby="method-heading">
+<h2 id="method-heading">${esc(t.recoveryHeading)}</h2>
+<p>${esc(t.recoveryIntro)}</p>
 <form method="post" action="/.portcullis/recovery">
-<label for="recovery">Recovery code</label>
-<input id="recovery" name="code" autocomplete="off" autocapitalize="none" spellcheck="false" required${inError('recovery') ? `${invalidIf(true)} autofocus` : ''}>
-${c.totp ? '' : box}
+<label for="recovery">${esc(t.recoveryCode)}</label>
+<input id="recovery" name="code" autocomplete="off" autocapitalize="none" spellcheck="false" required autofocus${invalid}>
+${trust}
 ${rdField(opts.rd)}
-<button type="submit" class="secondary">Use recovery code</button>
-</form></details>`
-    : '';
+<button type="submit">${esc(t.useRecovery)}</button>
+</form>
+</section>`,
+  };
+  const choices =
+    others.length === 0
+      ? ''
+      : `<nav class="methods" aria-label="${esc(t.choose)}"><p>${esc(t.otherWays)}</p><ul>${others
+          .map((m) => `<li><a href="${methodHref(m, opts.rd)}">${esc(t.method[m])}</a></li>`)
+          .join('')}</ul></nav>`;
   return layout(
-    'Second factor',
-    `<h1>Confirm it is you</h1>
-<p>Signed in as <strong>${esc(opts.user)}</strong>.</p>
+    t.title,
+    `<h1>${esc(t.heading)}</h1>
+<p>${fill(esc(t.signedInAs), { user: `<strong>${esc(opts.user)}</strong>` })}</p>
 ${formError(opts.error)}
-${c.webauthn ? keyProof(opts.rd) : ''}
-${totp}
-${recovery}`,
-    c.webauthn ? { scripts: WEBAUTHN_SCRIPTS } : {},
+${sections[opts.method]()}
+${choices}`,
+    opts.method === 'webauthn' ? { scripts: WEBAUTHN_SCRIPTS } : {},
   );
 }
 

@@ -20,10 +20,14 @@ ${errorBox}
 </section>`;
 }
 
-/** Prove a registered key: second factor and step-up. */
-export function keyProof(rd: string | null): string {
+/**
+ * Prove a registered key: second factor and step-up. `trust`: the "trust this device" box (its
+ * HTML), which the script reads and, ticked, trusts the browser once the key is proven.
+ */
+export function keyProof(rd: string | null, trust = ''): string {
   return `<section data-webauthn="verify"${rdAttr(rd)} hidden aria-labelledby="key-heading">
 <h2 id="key-heading">Security key or passkey</h2>
+${trust}
 <button type="button">Use your security key or passkey</button>
 ${errorBox}
 </section>

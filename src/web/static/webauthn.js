@@ -38,6 +38,14 @@
     else location.assign(`/.portcullis/login${q}`);
   };
 
+  const trust = (rd) =>
+    fetch('/.portcullis/api/device/trust', {
+      method: 'POST',
+      credentials: 'same-origin',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(rd ? { rd } : {}),
+    });
+
   async function prove(root, autofill) {
     const rd = root.dataset.rd || '';
     show(root, '');
@@ -52,6 +60,8 @@
     }
     const verified = await api('login/verify', rd ? { response, rd } : { response });
     if (verified.status !== 200) return show(root, verified.body.message ?? 'That did not work. Try again.');
+    // "trust this device", ticked: asked once the key is proven; a refusal leaves the sign-in done
+    if (root.querySelector('input[data-trust]')?.checked) await trust(rd).catch(() => undefined);
     goOn(rd, verified.body.status);
   }
 
