@@ -170,9 +170,9 @@ test('the account page names the default way and lets the user choose among the 
   assert.match(page.body, /<input type="radio" name="method" value="webauthn" checked> Security key or passkey/);
   assert.match(
     page.body,
-    /<td>Passkey \(this device\) <span class="tag">default<\/span><\/td>|<td>Security key <span class="tag">default<\/span><\/td>|<td>Passkey \(synced\) <span class="tag">default<\/span><\/td>/,
+    /data-label="Kind"><div>(Passkey \(this device\)|Security key|Passkey \(synced\)) <span class="tag">default<\/span><\/div>/,
   );
-  assert.match(page.body, /<td>Authenticator app<\/td>/, 'the app is not the default');
+  assert.match(page.body, /data-label="Kind"><div>Authenticator app<\/div>/, 'the app is not the default');
 
   const cases: [string, Record<string, string>, string, number, string | null][] = [
     ['the app', { method: 'totp' }, FORM.origin, 200, 'totp'],

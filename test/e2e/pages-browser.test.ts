@@ -99,8 +99,10 @@ async function registerKey(tab: Tab, c: Ctx): Promise<void> {
   await tab.page.getByRole('heading', { name: 'Security key added' }).waitFor();
 }
 
+/** The step-up page shows one way at a time: the link to the recovery code's. */
 async function openRecovery({ page }: Tab): Promise<void> {
-  await page.getByText('Lost your device? Use a recovery code').click();
+  await page.getByRole('link', { name: 'Recovery code' }).click();
+  await page.getByLabel('Recovery code', { exact: true }).waitFor();
 }
 
 const VISITS: readonly Visit[] = [
@@ -151,7 +153,7 @@ const VISITS: readonly Visit[] = [
     async reach(tab, c) {
       await toSecondFactor(tab, c);
       await openRecovery(tab);
-      await tab.page.getByLabel('Recovery code').fill('not-a-code');
+      await tab.page.getByLabel('Recovery code', { exact: true }).fill('not-a-code');
       await tab.page.getByRole('button', { name: 'Use recovery code' }).click();
       await tab.page.getByRole('alert').filter({ hasText: /./ }).waitFor();
     },
@@ -163,7 +165,7 @@ const VISITS: readonly Visit[] = [
     async reach(tab, c) {
       await toSecondFactor(tab, c);
       await openRecovery(tab);
-      await tab.page.getByLabel('Recovery code').fill(c.recoveryCodes[0] ?? '');
+      await tab.page.getByLabel('Recovery code', { exact: true }).fill(c.recoveryCodes[0] ?? '');
       await tab.page.getByRole('button', { name: 'Use recovery code' }).click();
     },
   },

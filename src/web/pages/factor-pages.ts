@@ -2,12 +2,6 @@ import { esc, layout } from '../html.ts';
 import { formError, invalidIf } from './form-error.ts';
 import { keyProof, keyRegistration, WEBAUTHN_SCRIPTS } from './webauthn-parts.ts';
 
-const TEXT = {
-  trust: 'Trust this device for {period}',
-  trustHint:
-    'Until then, pages that allow trusted devices ask this browser for no second factor. Leave it unticked on a shared or public computer.',
-} as const;
-
 const rdField = (rd: string | null) => (rd ? `<input type="hidden" name="rd" value="${esc(rd)}">` : '');
 
 /** The enrolment page's words for someone setting up a first second factor. */
