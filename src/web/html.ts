@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Brand } from '../state.ts';
 import { brandFor } from './brand.ts';
+import { formatDateTime } from './i18n/format-time.ts';
 import { LOCALE_NAMES, LOCALES, type Locale } from './i18n/locales.ts';
 import { messagesFor } from './i18n/messages.ts';
 import { pageLocale } from './i18n/page-locale.ts';
@@ -59,15 +60,21 @@ function languageSwitcher(request: FastifyRequest, current: Locale): string {
   return `<nav class="languages" aria-label="${esc(messagesFor(current)('common.language'))}">${links.join(' ')}</nav>`;
 }
 
-/** The language, the translator and the locale of a page answering `request` (see pageLocale). */
+/**
+ * What a page needs to speak the person's language: the language (pageLocale), its messages, and
+ * dates and times in that language and the time zone of the brand (the client's or the MSP's).
+ */
 export interface PageText {
   readonly locale: Locale;
   readonly t: ReturnType<typeof messagesFor>;
+  /** a moment as people of the page's language write it, in the brand's time zone, zone named */
+  readonly when: (ms: number) => string;
 }
 
 export function pageText(request: FastifyRequest): PageText {
   const locale = pageLocale(request);
-  return { locale, t: messagesFor(locale) };
+  const timeZone = brandFor(request).timeZone;
+  return { locale, t: messagesFor(locale), when: (ms) => formatDateTime(ms, locale, timeZone) };
 }
 
 /** Sends a portal page with the security headers, the request's brand and, for a translated page, its language switcher. */
