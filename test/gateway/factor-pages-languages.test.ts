@@ -20,6 +20,7 @@ const ADMIN = 'http://app.test/admin/users';
 const PUSH_ONLY = 'http://app.test/push/x';
 const DAY = 86_400_000;
 const FORM = { 'content-type': 'application/x-www-form-urlencoded', origin: 'http://portal.test' };
+const JSON_H = { 'content-type': 'application/json', origin: 'http://portal.test' };
 
 /** The default policy, a page only push would open (nothing to set up here), and a rule that looks at trusted devices. */
 const POLICY = {
@@ -80,6 +81,14 @@ describe('the second-factor pages in five languages', () => {
       headers: { ...FORM, cookie, 'accept-language': locale },
       body: new URLSearchParams(fields).toString(),
     });
+  const api = (path: string, cookie: string, locale: Locale) =>
+    gw.send({
+      method: 'POST',
+      host: 'portal.test',
+      target: `/.portcullis/api/${path}`,
+      headers: { ...JSON_H, cookie, 'accept-language': locale },
+      body: '{}',
+    });
   const rdQuery = `rd=${encodeURIComponent(ADMIN)}`;
 
   for (const locale of LOCALES) {
@@ -123,6 +132,22 @@ describe('the second-factor pages in five languages', () => {
         t('factors.trustedUntil', { date: until }),
       ];
       assert.ok(accepted.body.includes(`<p>${note.map((s) => `<span>${esc(s)}</span>`).join(' ')}</p>`), accepted.body);
+    });
+
+    it(`${locale}: the JSON messages the pages' scripts show`, async () => {
+      const cookie = await gw.login(user);
+      const rows: [path: string, status: number, error: string, message: string][] = [
+        ['webauthn/login/options', 409, 'webauthn_failed', t('webauthn.error.noCredentials')],
+        ['webauthn/register/options', 403, 'step_up_required', t('errors.stepUpRequired')],
+        ['enroll/totp/start', 403, 'step_up_required', t('errors.stepUpRequired')],
+        ['device/trust', 403, 'step_up_required', t('errors.trust.stepUp')],
+      ];
+      for (const [path, status, error, message] of rows) {
+        const answer = await api(path, cookie, locale);
+        assert.equal(answer.status, status, `${path}: ${answer.body}`);
+        assert.equal(answer.json<{ error: string }>().error, error, path);
+        assert.equal(answer.json<{ message: string }>().message, message, path);
+      }
     });
 
     it(`${locale}: no factor yet, enrolment with the key's texts for its script, and the recovery codes`, async () => {
@@ -238,5 +263,13 @@ test("branding.language fixes the step-up page's language over Accept-Language; 
     assert.equal(answer.status, 200, answer.body);
     assertTranslated(answer, expected, expected, ['alice']);
     assert.ok(answer.body.includes(esc(messagesFor(expected)('factors.stepup.heading'))), expected);
+    const refused = await gw.send({
+      method: 'POST',
+      host: 'portal.test',
+      target: '/.portcullis/api/enroll/totp/start',
+      headers: { ...JSON_H, cookie: cookies, 'accept-language': 'fr' },
+      body: '{}',
+    });
+    assert.equal(refused.json<{ message: string }>().message, messagesFor(expected)('errors.stepUpRequired'));
   }
 });
