@@ -1,8 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
+import { pageText } from '../web/html.ts';
 import { csrfGuard } from './csrf.ts';
 import type { PortalDeps } from './deps.ts';
-import { type TrustRefusal, trustDevice } from './device-trust.ts';
+import { TRUST_REFUSAL_MESSAGES, trustDevice } from './device-trust.ts';
 import { signedIn } from './prove-factor.ts';
 import { safeRedirect } from './redirect.ts';
 import { noSession } from './session-ended.ts';
@@ -11,13 +12,6 @@ const TrustBody = Type.Object(
   { rd: Type.Optional(Type.String({ maxLength: 4096, description: 'the page the user is going to' })) },
   { additionalProperties: false },
 );
-
-const TRUST_MESSAGES: Record<TrustRefusal, string> = {
-  device_trust_disabled: 'Trusted devices are turned off on this gateway.',
-  device_trust_not_allowed: 'The policy of that page does not let devices be trusted.',
-  step_up_required: 'Prove a second factor first (within the last 10 minutes).',
-  device_mismatch: 'This browser is not the device this session signed in from.',
-};
 
 /** `POST /.portcullis/api/device/trust`: the JSON side of "trust this device". */
 export function deviceRoutes(deps: PortalDeps) {
@@ -38,7 +32,7 @@ export function deviceRoutes(deps: PortalDeps) {
         if (!result.ok)
           return reply
             .code(result.error === 'device_mismatch' ? 409 : 403)
-            .send({ error: result.error, message: TRUST_MESSAGES[result.error] });
+            .send({ error: result.error, message: pageText(request).t(TRUST_REFUSAL_MESSAGES[result.error]) });
         return { trusted: true, device: result.name, until: new Date(result.until).toISOString() };
       },
     );

@@ -3,6 +3,7 @@ import type { Devices } from '../devices/devices.ts';
 import { policyNeeds } from '../policy/needs.ts';
 import type { SessionStore } from '../session/session-store.ts';
 import type { GatewayState } from '../state.ts';
+import type { MessageKey } from '../web/i18n/messages.ts';
 import type { PortalDeps } from './deps.ts';
 import { presentedDevice } from './device-cookie.ts';
 import { decisionFor } from './next-step.ts';
@@ -18,6 +19,14 @@ export type TrustRefusal =
   | 'step_up_required'
   /** the request's device cookie is not the device the session signed in from */
   | 'device_mismatch';
+
+/** What a person is told about each refusal (the JSON `message`), as a message of the catalogues. */
+export const TRUST_REFUSAL_MESSAGES: Record<TrustRefusal, MessageKey> = {
+  device_trust_disabled: 'errors.trust.disabled',
+  device_trust_not_allowed: 'errors.trust.notAllowed',
+  step_up_required: 'errors.trust.stepUp',
+  device_mismatch: 'errors.trust.mismatch',
+};
 
 /**
  * Whether the user may trust this device now, on the way to `rd` (null: no page named). Only

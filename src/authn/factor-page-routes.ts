@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { meetsRequirement } from '../session/session.ts';
-import { sendPage as html } from '../web/html.ts';
+import { sendPage as html, type PageText, pageText } from '../web/html.ts';
 import {
   enrollPage,
   noFactorPage,
@@ -101,7 +101,9 @@ export function factorPageRoutes(deps: PortalDeps) {
       if (refusal === 'device_trust_disabled' || refusal === 'device_trust_not_allowed') return null;
       if (s.session.trusted === true || (await presentedDevice(deps, request, s.user.name))?.trusted) return null;
       const effect = trustEffect(state, s, rd, context);
-      return effect === null ? null : { period: trustPeriod(state.session.rememberDeviceMs), effect };
+      return effect === null
+        ? null
+        : { period: trustPeriod(pageText(request), state.session.rememberDeviceMs), effect };
     }
 
     /** The step-up page: the ways `prove` (not empty), opening with the one asked for or preferred. */
@@ -118,7 +120,7 @@ export function factorPageRoutes(deps: PortalDeps) {
         lastUsed: lastUsedMethod(request),
         userDefault: await defaultMethod(deps.durable, s.user.name),
       });
-      return stepUpPage({
+      return stepUpPage(pageText(request), {
         user: s.user.name,
         rd,
         trust: await trustOffer(request, s, rd),
@@ -182,7 +184,7 @@ export function factorPageRoutes(deps: PortalDeps) {
       const s = await session(request, reply, rd);
       if (s === null) return reply;
       const { prove, enrol } = await offer(request, s, rd);
-      if (prove.length === 0) return html(reply, noFactorPage({ user: s.user.name, rd, enrol }));
+      if (prove.length === 0) return html(reply, noFactorPage(pageText(request), { user: s.user.name, rd, enrol }));
       return html(reply, await stepUp(request, s, rd, prove, query.method), 200, formActionFor(request, rd));
     });
 
@@ -199,7 +201,7 @@ export function factorPageRoutes(deps: PortalDeps) {
       if (!result.ok)
         return html(
           reply,
-          await stepUpAgain(request, s, rd, 'totp', 'That code is not valid. Try the next one.'),
+          await stepUpAgain(request, s, rd, 'totp', pageText(request).t('factors.error.code')),
           401,
           formActionFor(request, rd),
         );
@@ -221,15 +223,20 @@ export function factorPageRoutes(deps: PortalDeps) {
       if (!result.ok)
         return html(
           reply,
-          await stepUpAgain(request, s, rd, 'recovery', 'That recovery code is not valid.'),
+          await stepUpAgain(request, s, rd, 'recovery', pageText(request).t('factors.error.recovery')),
           401,
           formActionFor(request, rd),
         );
       const until = body.trust === '1' ? (await trustAfterProof(request, reply, result.signed, rd)).until : null;
-      const note = `Recovery code accepted. ${result.remaining ?? 0} remain. If you lost your device, set up a new authenticator from your account page.${until === null ? '' : ` This device is trusted until ${day(until)}.`}`;
+      const text = pageText(request);
       return html(
         reply,
-        recoveryCodesPage({ codes: [], next: onwardLink(request, onward), heading: 'Signed in', note }),
+        recoveryCodesPage(text, {
+          codes: [],
+          next: onwardLink(request, onward),
+          heading: text.t('factors.codes.signedIn'),
+          note: recoveryNote(text, result.remaining ?? 0, until),
+        }),
       );
     });
 
@@ -248,7 +255,13 @@ export function factorPageRoutes(deps: PortalDeps) {
       const totp = enrol.includes('totp') ? await deps.factors.startTotp(s.user.name) : null;
       return html(
         reply,
-        enrollPage({ user: s.user.name, rd, key: enrol.includes('webauthn'), totp, first: held === 0 }),
+        enrollPage(pageText(request), {
+          user: s.user.name,
+          rd,
+          key: enrol.includes('webauthn'),
+          totp,
+          first: held === 0,
+        }),
       );
     });
 
@@ -263,14 +276,15 @@ export function factorPageRoutes(deps: PortalDeps) {
         if (result.reason === 'no_enrollment')
           return reply.redirect(`/.portcullis/enroll${rd ? `?rd=${encodeURIComponent(rd)}` : ''}`, 303);
         const again = await deps.factors.startTotp(s.user.name);
+        const text = pageText(request);
         return html(
           reply,
-          enrollPage({
+          enrollPage(text, {
             user: s.user.name,
             key: (await offer(request, s, rd)).enrol.includes('webauthn'),
             totp: again,
             rd,
-            error: 'That code is not valid. Check the time on your phone and try the next code.',
+            error: text.t('factors.error.enroll'),
           }),
           401,
         );
@@ -280,16 +294,30 @@ export function factorPageRoutes(deps: PortalDeps) {
         factor: result.factor.id,
         recovery_codes_issued: result.recoveryCodes.length,
       });
+      const text = pageText(request);
       return html(
         reply,
-        recoveryCodesPage({
+        recoveryCodesPage(text, {
           codes: result.recoveryCodes,
           next: onwardLink(request, rd ?? defaultRedirect(request.pc.state)),
-          heading: 'Authenticator added',
+          heading: text.t('factors.codes.added'),
         }),
       );
     });
   };
 }
 
-const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+/**
+ * After a recovery code: accepted, how many remain, what to do about a lost device and, when the
+ * box was ticked and the trust went through, until when this device is trusted.
+ */
+function recoveryNote(text: PageText, remaining: number, trustedUntil: number | null): string[] {
+  const { t } = text;
+  const form = new Intl.PluralRules(text.locale).select(remaining) === 'one' ? 'one' : 'other';
+  return [
+    t('factors.recovery.accepted'),
+    t(`factors.recovery.remaining.${form}`, { count: remaining }),
+    t('factors.recovery.newAuthenticator'),
+    ...(trustedUntil === null ? [] : [t('factors.trustedUntil', { date: text.when(trustedUntil) })]),
+  ];
+}

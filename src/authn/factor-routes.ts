@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
+import { pageText } from '../web/html.ts';
 import { csrfGuard } from './csrf.ts';
 import type { PortalDeps } from './deps.ts';
 import { auditFactor, hasFreshSecondFactor, proveFactor, raiseSession, type Signed, signedIn } from './prove-factor.ts';
@@ -32,7 +33,7 @@ export function factorRoutes(deps: PortalDeps) {
           return reply
             .code(403)
             .header('cache-control', 'no-store')
-            .send({ error: 'step_up_required', message: 'Prove a second factor first.' });
+            .send({ error: 'step_up_required', message: pageText(request).t('errors.stepUpRequired') });
         }
         const started = await deps.factors.startTotp(s.user.name);
         return reply

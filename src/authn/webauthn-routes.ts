@@ -4,6 +4,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type TProperties, type TSchema, Type } from 'typebox';
 import { auditWhere } from '../audit/where.ts';
 import type { FactorName } from '../session/session.ts';
+import { pageText } from '../web/html.ts';
+import type { MessageKey } from '../web/i18n/messages.ts';
 import { csrfGuard } from './csrf.ts';
 import type { PortalDeps } from './deps.ts';
 import { presentedDevice } from './device-cookie.ts';
@@ -88,19 +90,20 @@ const LoginVerifyBody = credentialOrWrapper(AuthenticationResponse, { rd: Type.O
 const LoginVerifyQuery = Type.Object({ rd: Type.Optional(Rd) }, Strict);
 const Empty = Type.Object({}, { additionalProperties: false });
 
-export const WEBAUTHN_MESSAGES: Record<WebAuthnRefusal, string> = {
-  challenge_expired: 'The request expired or was already used. Try again.',
-  invalid_response: 'The security key answer could not be verified for this site.',
-  user_verification_required: 'The security key must verify you (PIN or biometrics).',
-  unknown_credential: 'This security key or passkey is not registered here.',
-  already_registered: 'This security key is already registered.',
-  authenticator_not_allowed: 'This model of security key is not allowed by your organisation.',
-  counter_regression: 'This security key looks cloned and was refused. Your administrator has been told.',
-  no_credentials: 'No security key or passkey is registered for you.',
+/** The `message` of each refusal, which the page's script shows: in the language of the request's page. */
+export const WEBAUTHN_MESSAGES: Record<WebAuthnRefusal, MessageKey> = {
+  challenge_expired: 'webauthn.error.challengeExpired',
+  invalid_response: 'webauthn.error.invalidResponse',
+  user_verification_required: 'webauthn.error.userVerification',
+  unknown_credential: 'webauthn.error.unknownCredential',
+  already_registered: 'webauthn.error.alreadyRegistered',
+  authenticator_not_allowed: 'webauthn.error.notAllowed',
+  counter_regression: 'webauthn.error.cloned',
+  no_credentials: 'webauthn.error.noCredentials',
 };
 
 /** A refusal: 401 for a failed proof, 409 for registration conflicts, 403 for policy. */
-function refuse(reply: FastifyReply, r: Refused) {
+function refuse(request: FastifyRequest, reply: FastifyReply, r: Refused) {
   const status =
     r.error === 'already_registered' || r.error === 'no_credentials'
       ? 409
@@ -110,7 +113,7 @@ function refuse(reply: FastifyReply, r: Refused) {
   return reply
     .code(status)
     .header('cache-control', 'no-store')
-    .send({ error: 'webauthn_failed', reason: r.error, message: WEBAUTHN_MESSAGES[r.error] });
+    .send({ error: 'webauthn_failed', reason: r.error, message: pageText(request).t(WEBAUTHN_MESSAGES[r.error]) });
 }
 
 type Wrapped<C> = { readonly response: C; readonly name?: string; readonly rd?: string };
@@ -198,7 +201,9 @@ export function webauthnRoutes(deps: PortalDeps) {
         if (s === 'unavailable') return reply;
         if (s === null) return noSession(request, reply);
         if ((await deps.factors.list(s.user.name)).length > 0 && !hasFreshSecondFactor(s, deps.clock.now()))
-          return reply.code(403).send({ error: 'step_up_required', message: 'Prove a second factor first.' });
+          return reply
+            .code(403)
+            .send({ error: 'step_up_required', message: pageText(request).t('errors.stepUpRequired') });
         return deps.webauthn.registrationOptions(
           request.pc.state.webauthn,
           { name: s.user.name, displayName: s.user.displayName },
@@ -230,7 +235,7 @@ export function webauthnRoutes(deps: PortalDeps) {
             reason: result.error,
             ...(result.detail ? { detail: result.detail } : {}),
           });
-          return refuse(reply, result);
+          return refuse(request, reply, result);
         }
         await raiseSession(deps, request, reply, s, proofs(result.uv));
         const recoveryCodes = first ? await deps.factors.regenerateRecoveryCodes(s.user.name) : [];
@@ -260,16 +265,14 @@ export function webauthnRoutes(deps: PortalDeps) {
         if (s === null && request.pc.ip !== null) {
           const asked = await deps.ephemeral.increment(`wa:pl-rate:${ipKeyPart(request.pc.ip)}`, CHALLENGE_TTL_MS);
           if (asked > PASSWORDLESS_OPTIONS_PER_WINDOW)
-            return reply
-              .code(429)
-              .send({ error: 'rate_limited', message: 'Too many sign-in attempts. Wait a few minutes.' });
+            return reply.code(429).send({ error: 'rate_limited', message: pageText(request).t('errors.rateLimited') });
         }
         const result = await deps.webauthn.authenticationOptions(
           request.pc.state.webauthn,
           s?.user.name ?? null,
           s === null ? '' : ceremonyOf(s.sessionId),
         );
-        if (!result.ok) return refuse(reply, result);
+        if (!result.ok) return refuse(request, reply, result);
         return result.options;
       },
     );
@@ -323,7 +326,7 @@ export function webauthnRoutes(deps: PortalDeps) {
             const r: Refused = refusal ?? { ok: false, error: 'invalid_response', detail: 'locked' };
             // proveFactor audited the failure; a cloned key is a security event of its own
             if (r.error === 'counter_regression') auditRefusal(request, s.user.name, r, false);
-            return refuse(reply, r);
+            return refuse(request, reply, r);
           }
           return { status: 'authenticated' };
         }
@@ -344,7 +347,7 @@ export function webauthnRoutes(deps: PortalDeps) {
           // a cloned passkey: the alarm names the user whose key it is
           auditRefusal(request, who ?? r.user ?? null, r, true);
           deps.metrics.observeLogin('failure');
-          return refuse(reply, r);
+          return refuse(request, reply, r);
         }
         const signed = await startSession(deps, request, reply, entry, proofs(result.uv));
         deps.audit.record({

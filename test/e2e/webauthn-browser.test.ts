@@ -305,7 +305,7 @@ if (executable === null) {
 
     it('fails the step-up with a visible error when the key does not verify the user, or is gone', async () => {
       const { page } = run;
-      const use = page.getByRole('button', { name: 'Use your security key or passkey' });
+      let use = page.getByRole('button', { name: 'Use your security key or passkey' });
       /** Presses the button on the step-up page: the error shows, the app is not reached. */
       const failedProof = async (expected: RegExp): Promise<void> => {
         const before = served(run, path);
@@ -345,10 +345,25 @@ if (executable === null) {
       );
       run.problems.clear();
 
-      // 3. the passkey is gone from the authenticator
+      // 3. the passkey is gone from the authenticator (kept aside with its signature counter)
+      const [signedWith] = await plain.credentials();
+      assert.ok(signedWith);
       await plain.clearCredentials();
       await failedProof(/cancelled or timed out/);
       assert.deepEqual(run.problems.list, []);
+
+      // 4. in German, chosen with the switcher: the script's own text (from the page) and the
+      // gateway's refusal (in the language of the request) are German too
+      await page.getByRole('link', { name: 'Deutsch' }).click();
+      await page.waitForURL(`${run.portal}/.portcullis/stepup?**`);
+      assert.equal(await page.getAttribute('html', 'lang'), 'de');
+      use = page.getByRole('button', { name: 'Sicherheitsschlüssel oder Passkey verwenden' });
+      await use.waitFor({ state: 'visible' });
+      await failedProof(/abgebrochen oder hat zu lange gedauert/);
+      await plain.addCredential(signedWith);
+      await failedProof(/muss Sie verifizieren/);
+      run.screenshots.push(await screenshot(page, 'step-up-failed-de'));
+      run.problems.clear();
     });
   });
 }

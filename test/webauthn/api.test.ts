@@ -14,6 +14,7 @@ import { WEBAUTHN_MESSAGES } from '../../src/authn/webauthn-routes.ts';
 import { runUserResetMfa } from '../../src/cli/reset-mfa.ts';
 import { systemRandom } from '../../src/random.ts';
 import type { AuditRecord } from '../../src/stores/durable.ts';
+import { messagesFor } from '../../src/web/i18n/messages.ts';
 import { Capture } from '../cli/fixtures.ts';
 import {
   ACME_POLICY,
@@ -150,7 +151,7 @@ async function prove(
 
 const refusal = (status: number, reason: keyof typeof WEBAUTHN_MESSAGES) => ({
   status,
-  body: { error: 'webauthn_failed', reason, message: WEBAUTHN_MESSAGES[reason] },
+  body: { error: 'webauthn_failed', reason, message: messagesFor('en')(WEBAUTHN_MESSAGES[reason]) },
 });
 const outcome = (a: Answer) => ({ status: a.status, body: a.json() });
 

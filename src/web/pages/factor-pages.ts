@@ -1,60 +1,46 @@
-import { esc, layout } from '../html.ts';
+import { esc, layout, type PageText } from '../html.ts';
+import { ENGLISH_TEXT, isPageText, localeOf } from './english-text.ts';
 import { formError, invalidIf } from './form-error.ts';
 import { keyProof, keyRegistration, WEBAUTHN_SCRIPTS } from './webauthn-parts.ts';
 
 const rdField = (rd: string | null) => (rd ? `<input type="hidden" name="rd" value="${esc(rd)}">` : '');
 
-/** The enrolment page's words for someone setting up a first second factor. */
-const ENROL_TEXT = {
-  why: 'A second factor keeps your account safe even when someone learns your password: signing in also needs something only you have, such as your phone or a security key. It takes a minute.',
-} as const;
-
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
 /**
- * session.remember_device in words: days when it is whole days or two days and more (rounded),
- * else hours (rounded), else minutes.
+ * session.remember_device in words of the page's language (common.duration.*): days when it is
+ * whole days or two days and more (rounded), else hours (rounded), else minutes. Without the
+ * page's text (the older signature): English.
  */
-export function trustPeriod(ms: number): string {
-  const [n, unit] =
+export function trustPeriod(text: PageText, ms: number): string;
+export function trustPeriod(ms: number): string;
+export function trustPeriod(first: PageText | number, second?: number): string {
+  const [text, ms] = typeof first === 'number' ? [ENGLISH_TEXT, first] : [first, second ?? 0];
+  const [count, unit] =
     ms >= DAY && (ms % DAY === 0 || ms >= 2 * DAY)
-      ? [Math.round(ms / DAY), 'day']
+      ? [Math.round(ms / DAY), 'day' as const]
       : ms >= HOUR
-        ? [Math.round(ms / HOUR), 'hour']
-        : [Math.max(1, Math.round(ms / 60_000)), 'minute'];
-  return `${n} ${unit}${n === 1 ? '' : 's'}`;
+        ? [Math.round(ms / HOUR), 'hour' as const]
+        : [Math.max(1, Math.round(ms / 60_000)), 'minute' as const];
+  const form = new Intl.PluralRules(text.locale).select(count) === 'one' ? 'one' : 'other';
+  return text.t(`common.duration.${unit}.${form}`, { count });
 }
 
-/** The step-up page's strings (one place, for the catalogues to come). */
-const STEP_UP_TEXT = {
-  title: 'Second factor',
-  heading: 'Confirm it is you',
-  signedInAs: 'Signed in as {user}.',
-  choose: 'Ways to confirm',
-  otherWays: 'Or use another way:',
-  method: {
-    webauthn: 'Security key or passkey',
-    totp: 'Authenticator app',
-    recovery: 'Recovery code',
-  },
-  totpIntro: 'Enter the 6-digit code from your authenticator app.',
-  code: 'Code',
-  verify: 'Verify',
-  recoveryHeading: 'Use a recovery code',
-  recoveryIntro: 'Lost your device? Enter one of the recovery codes you saved. Each works once.',
-  recoveryCode: 'Recovery code',
-  useRecovery: 'Use recovery code',
-  trustSkipsCode: "Don't ask for a code on this browser for {period}",
-  trustSkipsCodeHint:
-    'This page will then let this browser in with your password alone. Do not tick this on a shared computer.',
-  trustOtherPages: 'Trust this browser for {period}',
-  trustOtherPagesHint:
-    'Some pages ask for less on a trusted browser; this one will still ask for a code. Do not tick this on a shared computer.',
-} as const;
+/**
+ * A message with one value in markup (`Signed in as {user}.` with the user in `<strong>`): the
+ * translated text split at the placeholder, each piece escaped around the marked-up value.
+ */
+function withMarkup(text: PageText, key: 'common.signedInAs', name: string, markup: string): string {
+  const [before = '', after = ''] = text.t(key, { [name]: '\u0000' }).split('\u0000');
+  return `${esc(before)}${markup}${esc(after)}`;
+}
 
-const fill = (text: string, values: Record<string, string>) =>
-  text.replace(/\{(\w+)\}/g, (_, k: string) => values[k] ?? '');
+const signedInAs = (text: PageText, user: string) =>
+  withMarkup(text, 'common.signedInAs', 'user', `<strong>${esc(user)}</strong>`);
+
+/** Messages that read as one paragraph, each its own element (escaped), a space between them. */
+const sentences = (texts: readonly string[]) => texts.map((s) => `<span>${esc(s)}</span>`).join(' ');
 
 /** What trusting this browser would change (device-trust.ts trustEffect), with the period in words. */
 export interface TrustOffer {
@@ -63,18 +49,26 @@ export interface TrustOffer {
 }
 
 /** The "trust this device" box, once per page, saying what it changes; plain HTML, a label around the box. */
-function trustBox(offer: TrustOffer | null): string {
+function trustBox(text: PageText, offer: TrustOffer | null): string {
   if (offer === null) return '';
+  const { t } = text;
   const [label, hint] =
     offer.effect === 'skips_code'
-      ? [STEP_UP_TEXT.trustSkipsCode, STEP_UP_TEXT.trustSkipsCodeHint]
-      : [STEP_UP_TEXT.trustOtherPages, STEP_UP_TEXT.trustOtherPagesHint];
-  return `<label class="check"><input type="checkbox" name="trust" value="1" aria-describedby="trust-hint" data-trust> ${esc(fill(label, { period: offer.period }))}</label>
+      ? [t('factors.trust.skipsCode', { period: offer.period }), t('factors.trust.skipsCodeHint')]
+      : [t('factors.trust.otherPages', { period: offer.period }), t('factors.trust.otherPagesHint')];
+  return `<label class="check"><input type="checkbox" name="trust" value="1" aria-describedby="trust-hint" data-trust> ${esc(label)}</label>
 <p class="hint" id="trust-hint">${esc(hint)}</p>`;
 }
 
 /** Which ways of proving a second factor a page offers, in the order it lists them. */
 export type ProofMethodName = 'webauthn' | 'totp' | 'recovery';
+
+/** The name of each way, as the links to it say. */
+const METHOD_NAMES = {
+  webauthn: 'webauthn.heading',
+  totp: 'factors.app',
+  recovery: 'factors.recovery.label',
+} as const;
 
 /** The link to the step-up page showing one method (no JavaScript needed). */
 const methodHref = (method: ProofMethodName, rd: string | null) =>
@@ -87,82 +81,88 @@ const methodHref = (method: ProofMethodName, rd: string | null) =>
  * choice works without JavaScript). `trust`: the offer to trust this browser, shown once, in the
  * way shown (null: not offered).
  */
-export function stepUpPage(opts: {
-  user: string;
-  rd: string | null;
-  error?: string;
-  trust: TrustOffer | null;
-  offered: readonly ProofMethodName[];
-  method: ProofMethodName;
-}): string {
-  const t = STEP_UP_TEXT;
+export function stepUpPage(
+  text: PageText,
+  opts: {
+    user: string;
+    rd: string | null;
+    error?: string;
+    trust: TrustOffer | null;
+    offered: readonly ProofMethodName[];
+    method: ProofMethodName;
+  },
+): string {
+  const { t } = text;
   // one way is shown at a time: an error is about its field
   const invalid = invalidIf(opts.error !== undefined);
-  const trust = trustBox(opts.trust);
+  const trust = trustBox(text, opts.trust);
   const others = opts.offered.filter((m) => m !== opts.method);
   const sections: Record<ProofMethodName, () => string> = {
-    webauthn: () => keyProof(opts.rd, trust),
+    webauthn: () => keyProof(text, opts.rd, trust),
     totp: () => `<section aria-labelledby="method-heading">
-<h2 id="method-heading">${esc(t.method.totp)}</h2>
-<p>${esc(t.totpIntro)}</p>
+<h2 id="method-heading">${esc(t('factors.app'))}</h2>
+<p>${esc(t('factors.stepup.totpLead'))}</p>
 <form method="post" action="/.portcullis/stepup">
-<label for="code">${esc(t.code)}</label>
+<label for="code">${esc(t('factors.code'))}</label>
 <input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]*" maxlength="8" required autofocus${invalid}>
 ${trust}
 ${rdField(opts.rd)}
-<button type="submit">${esc(t.verify)}</button>
+<button type="submit">${esc(t('factors.verify'))}</button>
 </form>
 </section>`,
     recovery: () => `<section aria-labelledby="method-heading">
-<h2 id="method-heading">${esc(t.recoveryHeading)}</h2>
-<p>${esc(t.recoveryIntro)}</p>
+<h2 id="method-heading">${esc(t('factors.recovery.heading'))}</h2>
+<p>${esc(t('factors.recovery.lead'))}</p>
 <form method="post" action="/.portcullis/recovery">
-<label for="recovery">${esc(t.recoveryCode)}</label>
+<label for="recovery">${esc(t('factors.recovery.label'))}</label>
 <input id="recovery" name="code" autocomplete="off" autocapitalize="none" spellcheck="false" required autofocus${invalid}>
 ${trust}
 ${rdField(opts.rd)}
-<button type="submit">${esc(t.useRecovery)}</button>
+<button type="submit">${esc(t('factors.recovery.submit'))}</button>
 </form>
 </section>`,
   };
   const choices =
     others.length === 0
       ? ''
-      : `<nav class="methods" aria-label="${esc(t.choose)}"><p>${esc(t.otherWays)}</p><ul>${others
-          .map((m) => `<li><a href="${methodHref(m, opts.rd)}">${esc(t.method[m])}</a></li>`)
+      : `<nav class="methods" aria-label="${esc(t('factors.stepup.choose'))}"><p>${esc(t('factors.stepup.otherWays'))}</p><ul>${others
+          .map((m) => `<li><a href="${methodHref(m, opts.rd)}">${esc(t(METHOD_NAMES[m]))}</a></li>`)
           .join('')}</ul></nav>`;
   return layout(
-    t.title,
-    `<h1>${esc(t.heading)}</h1>
-<p>${fill(esc(t.signedInAs), { user: `<strong>${esc(opts.user)}</strong>` })}</p>
+    t('factors.stepup.title'),
+    `<h1>${esc(t('factors.stepup.heading'))}</h1>
+<p>${signedInAs(text, opts.user)}</p>
 ${formError(opts.error)}
 ${sections[opts.method]()}
 ${choices}`,
-    opts.method === 'webauthn' ? { scripts: WEBAUTHN_SCRIPTS } : {},
+    { ...(opts.method === 'webauthn' ? { scripts: WEBAUTHN_SCRIPTS } : {}), locale: text.locale },
   );
 }
 
-/** What can be set up, in words, for a link. */
-const SET_UP: Record<'webauthn' | 'totp', string> = {
-  webauthn: 'a security key or a passkey',
-  totp: 'an authenticator app',
-};
+/** The link to set up what can be set up: one message per case (a key always comes first). */
+const SET_UP = {
+  webauthn: 'factors.setUp.webauthn',
+  totp: 'factors.setUp.totp',
+  both: 'factors.setUp.any',
+} as const;
 
 /** No second factor that the page accepts: the way to enrol one, when one can be. */
-export function noFactorPage(opts: {
-  user: string;
-  rd: string | null;
-  enrol: readonly ('webauthn' | 'totp')[];
-}): string {
+export function noFactorPage(
+  text: PageText,
+  opts: { user: string; rd: string | null; enrol: readonly ('webauthn' | 'totp')[] },
+): string {
+  const { t } = text;
+  const which = opts.enrol.length > 1 ? 'both' : opts.enrol[0];
   const next =
-    opts.enrol.length === 0
-      ? `<p>None of the second factors this page accepts can be set up here. Ask your administrator.</p>`
-      : `<p><a href="/.portcullis/enroll${opts.rd ? `?rd=${esc(encodeURIComponent(opts.rd))}` : ''}">Set up ${opts.enrol.map((m) => SET_UP[m]).join(' or ')}</a></p>`;
+    which === undefined
+      ? `<p>${esc(t('factors.none.askAdmin'))}</p>`
+      : `<p><a href="/.portcullis/enroll${opts.rd ? `?rd=${esc(encodeURIComponent(opts.rd))}` : ''}">${esc(t(SET_UP[which]))}</a></p>`;
   return layout(
-    'Second factor needed',
-    `<h1>A second factor is needed</h1>
-<p>Signed in as <strong>${esc(opts.user)}</strong>. This page needs a second factor that your account does not have yet.</p>
+    t('factors.none.title'),
+    `<h1>${esc(t('factors.none.heading'))}</h1>
+<p>${signedInAs(text, opts.user)} ${sentences([t('factors.none.lead')])}</p>
 ${next}`,
+    { locale: text.locale },
   );
 }
 
@@ -171,65 +171,81 @@ ${next}`,
  * key or passkey (`key`, with JavaScript), and an authenticator app (`totp`: the QR code as
  * inline SVG, the secret for typing, the confirming code).
  */
-export function enrollPage(opts: {
-  user: string;
-  rd: string | null;
-  error?: string;
-  key: boolean;
-  totp: { qrSvg: string; secret: string } | null;
-  /** the user holds no second factor yet: say why one is needed */
-  first?: boolean;
-}): string {
+export function enrollPage(
+  text: PageText,
+  opts: {
+    user: string;
+    rd: string | null;
+    error?: string;
+    key: boolean;
+    totp: { qrSvg: string; secret: string } | null;
+    /** the user holds no second factor yet: say why one is needed */
+    first?: boolean;
+  },
+): string {
+  const { t } = text;
   const app = opts.totp
     ? `<section data-webauthn-hide aria-labelledby="app-heading">
-<h2 id="app-heading">Authenticator app</h2>
-<p>Scan this code with an authenticator app (for example Microsoft Authenticator, Google Authenticator, 1Password or Bitwarden), then enter the 6-digit code it shows.</p>
-<figure class="qr" aria-label="QR code of the secret">${opts.totp.qrSvg}</figure>
-<p>Or type this key: <code class="secret">${esc(opts.totp.secret.replace(/(.{4})/g, '$1 ').trim())}</code></p>
+<h2 id="app-heading">${esc(t('factors.app'))}</h2>
+<p>${esc(t('factors.enroll.scan'))}</p>
+<figure class="qr" aria-label="${esc(t('factors.enroll.qr'))}">${opts.totp.qrSvg}</figure>
+<p>${esc(t('factors.enroll.typeKey'))} <code class="secret">${esc(opts.totp.secret.replace(/(.{4})/g, '$1 ').trim())}</code></p>
 ${formError(opts.error)}
 <form method="post" action="/.portcullis/enroll">
-<label for="code">Code from the app</label>
+<label for="code">${esc(t('factors.enroll.code'))}</label>
 <input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]*" maxlength="8" required${opts.error ? `${invalidIf(true)} autofocus` : ''}>
 ${rdField(opts.rd)}
-<button type="submit">Confirm</button>
+<button type="submit">${esc(t('factors.enroll.confirm'))}</button>
 </form>
 </section>`
     : opts.key
-      ? `<p data-webauthn-hide>The page you are going to needs a security key or passkey: an authenticator app is not enough there.</p>`
+      ? `<p data-webauthn-hide>${esc(t('factors.enroll.keyOnly'))}</p>`
       : '';
   const key = opts.key
-    ? keyRegistration(opts.rd)
+    ? keyRegistration(text, opts.rd)
     : opts.totp
       ? ''
-      : `<p>None of the second factors the page you are going to accepts can be set up here. Ask your administrator.</p>`;
+      : `<p>${esc(t('factors.enroll.askAdmin'))}</p>`;
   return layout(
-    'Set up a second factor',
-    `<h1>Set up a second factor</h1>
-<p>Signed in as <strong>${esc(opts.user)}</strong>.</p>
-${opts.first ? `<p class="why">${esc(ENROL_TEXT.why)}</p>` : ''}
+    t('factors.enroll.title'),
+    `<h1>${esc(t('factors.enroll.title'))}</h1>
+<p>${signedInAs(text, opts.user)}</p>
+${opts.first ? `<p class="why">${esc(t('factors.enroll.why'))}</p>` : ''}
 ${key}
 ${app}`,
-    opts.key ? { scripts: WEBAUTHN_SCRIPTS } : {},
+    { ...(opts.key ? { scripts: WEBAUTHN_SCRIPTS } : {}), locale: text.locale },
   );
 }
 
-/** Shown once: the recovery codes, then on to where the user was going. */
-export function recoveryCodesPage(opts: {
+type CodesOptions = {
   codes: readonly string[];
   next: string;
   heading: string;
-  note?: string;
-}): string {
+  /** a paragraph: one text, or messages that read as one paragraph */
+  note?: string | readonly string[];
+};
+
+/**
+ * Shown once: the recovery codes, then on to where the user was going. `heading` and `note` are
+ * the caller's, in the page's language. Without the page's text (the older signature): English,
+ * no language switcher.
+ */
+export function recoveryCodesPage(text: PageText, opts: CodesOptions): string;
+export function recoveryCodesPage(opts: CodesOptions): string;
+export function recoveryCodesPage(first: PageText | CodesOptions, second?: CodesOptions): string {
+  const [text, opts] = isPageText(first) ? [first, second as CodesOptions] : [ENGLISH_TEXT, first];
+  const { t } = text;
   return layout(
     opts.heading,
     `<h1>${esc(opts.heading)}</h1>
-${opts.note ? `<p>${esc(opts.note)}</p>` : ''}
+${opts.note === undefined ? '' : `<p>${typeof opts.note === 'string' ? esc(opts.note) : sentences(opts.note)}</p>`}
 ${
   opts.codes.length > 0
-    ? `<p>Keep these recovery codes somewhere safe. Each one works once, when you cannot use your authenticator. They are shown only now.</p>
+    ? `<p>${esc(t('factors.codes.keep'))}</p>
 <ul class="codes">${opts.codes.map((c) => `<li><code>${esc(c)}</code></li>`).join('')}</ul>`
     : ''
 }
-<p><a class="button" href="${esc(opts.next)}">Continue</a></p>`,
+<p><a class="button" href="${esc(opts.next)}">${esc(t('common.continue'))}</a></p>`,
+    localeOf(text),
   );
 }

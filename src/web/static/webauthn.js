@@ -3,7 +3,8 @@
 //   [data-webauthn="signin"]    a "Sign in with a passkey" button (and passkey autofill)
 //   [data-webauthn="verify"]    prove a registered key (second factor, step-up)
 //   [data-webauthn="register"]  register a key or passkey (enrolment, account page)
-// `data-rd` names the page to continue to. Errors go to the element [data-webauthn-error].
+// `data-rd` names the page to continue to. Errors go to the element [data-webauthn-error]. The
+// page hands over the texts in its language as `data-msg-*` attributes of the marked element.
 
 (() => {
   const lib = window.SimpleWebAuthnBrowser;
@@ -21,12 +22,17 @@
     box.textContent = text;
     box.hidden = !text;
   };
-  const failure = (err) =>
-    err && err.name === 'NotAllowedError'
-      ? 'The request was cancelled or timed out. Try again.'
-      : err && err.name === 'InvalidStateError'
-        ? 'This security key is already registered.'
-        : 'Your browser could not use the security key.';
+  // a text of the page's language (data-msg-<name> on the marked element)
+  const msg = (root, name) => root.dataset[`msg${name[0].toUpperCase()}${name.slice(1)}`] ?? '';
+  const failure = (root, err) =>
+    msg(
+      root,
+      err && err.name === 'NotAllowedError'
+        ? 'cancelled'
+        : err && err.name === 'InvalidStateError'
+          ? 'alreadyRegistered'
+          : 'browser',
+    );
   // once signed in, the login page goes on to rd, on any served host (through the hand-off
   // when the session cookie does not reach it)
   const onward = (rd) => (rd ? `/.portcullis/login?rd=${encodeURIComponent(rd)}` : '/.portcullis/');
@@ -50,16 +56,16 @@
     const rd = root.dataset.rd || '';
     show(root, '');
     const options = await api('login/options');
-    if (options.status !== 200) return show(root, options.body.message ?? 'Sign-in is not possible right now.');
+    if (options.status !== 200) return show(root, options.body.message ?? msg(root, 'unavailable'));
     let response;
     try {
       response = await lib.startAuthentication({ optionsJSON: options.body, useBrowserAutofill: autofill });
     } catch (err) {
-      if (!autofill) show(root, failure(err));
+      if (!autofill) show(root, failure(root, err));
       return;
     }
     const verified = await api('login/verify', rd ? { response, rd } : { response });
-    if (verified.status !== 200) return show(root, verified.body.message ?? 'That did not work. Try again.');
+    if (verified.status !== 200) return show(root, verified.body.message ?? msg(root, 'failed'));
     // "trust this device", ticked: asked once the key is proven; a refusal leaves the sign-in done
     if (root.querySelector('input[data-trust]')?.checked) await trust(rd).catch(() => undefined);
     goOn(rd, verified.body.status);
@@ -68,22 +74,22 @@
   async function register(root) {
     const rd = root.dataset.rd || '';
     const nameInput = root.querySelector('input[name="key-name"]');
-    const name = (nameInput?.value ?? '').trim() || 'Security key';
+    const name = (nameInput?.value ?? '').trim() || msg(root, 'defaultName');
     show(root, '');
     const options = await api('register/options');
     if (options.status === 403 && options.body.error === 'step_up_required') {
       location.assign(`/.portcullis/stepup?rd=${encodeURIComponent(location.href)}`);
       return;
     }
-    if (options.status !== 200) return show(root, options.body.message ?? 'Registration is not possible right now.');
+    if (options.status !== 200) return show(root, options.body.message ?? msg(root, 'unavailable'));
     let response;
     try {
       response = await lib.startRegistration({ optionsJSON: options.body });
     } catch (err) {
-      return show(root, failure(err));
+      return show(root, failure(root, err));
     }
     const verified = await api('register/verify', { name, response });
-    if (verified.status !== 200) return show(root, verified.body.message ?? 'That did not work. Try again.');
+    if (verified.status !== 200) return show(root, verified.body.message ?? msg(root, 'failed'));
     const codes = verified.body.recovery_codes ?? [];
     const done = document.querySelector('[data-webauthn-done]');
     if (codes.length > 0 && done) {
@@ -108,16 +114,14 @@
     for (const root of document.querySelectorAll('[data-webauthn]')) {
       const button = root.querySelector('button');
       if (!supported) {
-        show(root, root.dataset.webauthn === 'signin' ? '' : 'This browser cannot use security keys.');
+        show(root, root.dataset.webauthn === 'signin' ? '' : msg(root, 'unsupported'));
         continue;
       }
       root.hidden = false;
       const mode = root.dataset.webauthn;
       button?.addEventListener('click', (event) => {
         event.preventDefault();
-        (mode === 'register' ? register(root) : prove(root, false)).catch(() =>
-          show(root, 'Something went wrong. Try again.'),
-        );
+        (mode === 'register' ? register(root) : prove(root, false)).catch(() => show(root, msg(root, 'unexpected')));
       });
       // passkeys offered in the user-name field's autofill, where the browser can
       if (mode === 'signin')

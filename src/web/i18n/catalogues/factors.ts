@@ -1,7 +1,7 @@
 /**
  * The second factor after the password and the step-up, the page for an account without a
  * factor the page accepts, enrolment of an authenticator app, and the recovery codes.
- * `{period}` is a duration of the common area ("30 days").
+ * `{period}` is a duration of the common area ("30 days"); the trust box says what trusting changes.
  */
 export const factors = {
   en: {
@@ -11,10 +11,8 @@ export const factors = {
     'factors.stepup.totpLead': 'Enter the 6-digit code from your authenticator app.',
     'factors.code': 'Code',
     'factors.verify': 'Verify',
-    'factors.recovery.summary': 'Lost your device? Use a recovery code',
     'factors.recovery.label': 'Recovery code',
     'factors.recovery.submit': 'Use recovery code',
-    'factors.trust': 'Trust this device for {period}',
     'factors.error.code': 'That code is not valid. Try the next one.',
     'factors.error.recovery': 'That recovery code is not valid.',
     'factors.error.enroll': 'That code is not valid. Check the time on your phone and try the next code.',
@@ -45,6 +43,18 @@ export const factors = {
     'factors.recovery.remaining.other': '{count} remain.',
     'factors.recovery.newAuthenticator': 'If you lost your device, set up a new authenticator from your account page.',
     'factors.trustedUntil': 'This device is trusted until {date}.',
+    'factors.stepup.choose': 'Ways to confirm',
+    'factors.stepup.otherWays': 'Or use another way:',
+    'factors.recovery.heading': 'Use a recovery code',
+    'factors.recovery.lead': 'Lost your device? Enter one of the recovery codes you saved. Each works once.',
+    'factors.trust.skipsCode': "Don't ask for a code on this browser for {period}",
+    'factors.trust.skipsCodeHint':
+      'This page will then let this browser in with your password alone. Do not tick this on a shared computer.',
+    'factors.trust.otherPages': 'Trust this browser for {period}',
+    'factors.trust.otherPagesHint':
+      'Some pages ask for less on a trusted browser; this one will still ask for a code. Do not tick this on a shared computer.',
+    'factors.enroll.why':
+      'A second factor keeps your account safe even when someone learns your password: signing in also needs something only you have, such as your phone or a security key. It takes a minute.',
   },
   de: {
     'factors.stepup.title': 'Zweiter Faktor',
@@ -53,10 +63,8 @@ export const factors = {
     'factors.stepup.totpLead': 'Geben Sie den 6-stelligen Code aus Ihrer Authentifizierungs-App ein.',
     'factors.code': 'Code',
     'factors.verify': 'Bestätigen',
-    'factors.recovery.summary': 'Gerät verloren? Wiederherstellungscode verwenden',
     'factors.recovery.label': 'Wiederherstellungscode',
     'factors.recovery.submit': 'Wiederherstellungscode verwenden',
-    'factors.trust': 'Diesem Gerät {period} lang vertrauen',
     'factors.error.code': 'Dieser Code ist ungültig. Versuchen Sie es mit dem nächsten.',
     'factors.error.recovery': 'Dieser Wiederherstellungscode ist ungültig.',
     'factors.error.enroll':
@@ -90,6 +98,19 @@ export const factors = {
     'factors.recovery.newAuthenticator':
       'Falls Sie Ihr Gerät verloren haben, richten Sie auf Ihrer Kontoseite einen neuen zweiten Faktor ein.',
     'factors.trustedUntil': 'Diesem Gerät wird bis {date} vertraut.',
+    'factors.stepup.choose': 'Möglichkeiten zur Bestätigung',
+    'factors.stepup.otherWays': 'Oder verwenden Sie eine andere Möglichkeit:',
+    'factors.recovery.heading': 'Einen Wiederherstellungscode verwenden',
+    'factors.recovery.lead':
+      'Gerät verloren? Geben Sie einen der Wiederherstellungscodes ein, die Sie aufbewahrt haben. Jeder Code funktioniert nur einmal.',
+    'factors.trust.skipsCode': 'In diesem Browser {period} lang nicht nach einem Code fragen',
+    'factors.trust.skipsCodeHint':
+      'Diese Seite lässt diesen Browser dann allein mit Ihrem Passwort zu. Aktivieren Sie diese Option nicht auf einem gemeinsam genutzten Computer.',
+    'factors.trust.otherPages': 'Diesem Browser {period} lang vertrauen',
+    'factors.trust.otherPagesHint':
+      'Manche Seiten verlangen in einem vertrauenswürdigen Browser weniger; diese Seite fragt weiterhin nach einem Code. Aktivieren Sie diese Option nicht auf einem gemeinsam genutzten Computer.',
+    'factors.enroll.why':
+      'Ein zweiter Faktor schützt Ihr Konto auch dann, wenn jemand Ihr Passwort kennt: Zum Anmelden brauchen Sie zusätzlich etwas, das nur Sie besitzen, etwa Ihr Smartphone oder einen Sicherheitsschlüssel. Die Einrichtung dauert nur eine Minute.',
   },
   fr: {
     'factors.stepup.title': 'Second facteur',
@@ -98,10 +119,8 @@ export const factors = {
     'factors.stepup.totpLead': 'Saisissez le code à 6 chiffres de votre application d’authentification.',
     'factors.code': 'Code',
     'factors.verify': 'Vérifier',
-    'factors.recovery.summary': 'Appareil perdu\u202f? Utilisez un code de récupération',
     'factors.recovery.label': 'Code de récupération',
     'factors.recovery.submit': 'Utiliser le code de récupération',
-    'factors.trust': 'Faire confiance à cet appareil pendant {period}',
     'factors.error.code': 'Ce code n’est pas valide. Essayez le suivant.',
     'factors.error.recovery': 'Ce code de récupération n’est pas valide.',
     'factors.error.enroll': 'Ce code n’est pas valide. Vérifiez l’heure de votre téléphone et essayez le code suivant.',
@@ -134,6 +153,19 @@ export const factors = {
     'factors.recovery.newAuthenticator':
       'Si vous avez perdu votre appareil, configurez un nouvel authentificateur depuis la page de votre compte.',
     'factors.trustedUntil': 'Cet appareil est approuvé jusqu’au {date}.',
+    'factors.stepup.choose': 'Moyens de confirmation',
+    'factors.stepup.otherWays': 'Ou utilisez un autre moyen\u00a0:',
+    'factors.recovery.heading': 'Utiliser un code de récupération',
+    'factors.recovery.lead':
+      'Appareil perdu\u202f? Saisissez l’un des codes de récupération que vous avez conservés. Chacun ne fonctionne qu’une fois.',
+    'factors.trust.skipsCode': 'Ne plus demander de code sur ce navigateur pendant {period}',
+    'factors.trust.skipsCodeHint':
+      'Cette page laissera alors entrer ce navigateur avec votre seul mot de passe. Ne cochez pas cette case sur un ordinateur partagé.',
+    'factors.trust.otherPages': 'Faire confiance à ce navigateur pendant {period}',
+    'factors.trust.otherPagesHint':
+      'Certaines pages demandent moins sur un navigateur de confiance\u202f; celle-ci demandera toujours un code. Ne cochez pas cette case sur un ordinateur partagé.',
+    'factors.enroll.why':
+      'Un second facteur protège votre compte même si quelqu’un connaît votre mot de passe\u00a0: pour vous connecter, il faut aussi quelque chose que vous seul possédez, comme votre téléphone ou une clé de sécurité. Cela ne prend qu’une minute.',
   },
   es: {
     'factors.stepup.title': 'Segundo factor',
@@ -142,10 +174,8 @@ export const factors = {
     'factors.stepup.totpLead': 'Introduce el código de 6 dígitos de tu aplicación de autenticación.',
     'factors.code': 'Código',
     'factors.verify': 'Verificar',
-    'factors.recovery.summary': '¿Has perdido tu dispositivo? Usa un código de recuperación',
     'factors.recovery.label': 'Código de recuperación',
     'factors.recovery.submit': 'Usar código de recuperación',
-    'factors.trust': 'Confiar en este dispositivo durante {period}',
     'factors.error.code': 'Ese código no es válido. Prueba con el siguiente.',
     'factors.error.recovery': 'Ese código de recuperación no es válido.',
     'factors.error.enroll':
@@ -179,6 +209,19 @@ export const factors = {
     'factors.recovery.newAuthenticator':
       'Si has perdido tu dispositivo, configura un nuevo autenticador desde la página de tu cuenta.',
     'factors.trustedUntil': 'Este dispositivo es de confianza hasta el {date}.',
+    'factors.stepup.choose': 'Formas de confirmar',
+    'factors.stepup.otherWays': 'O usa otra forma:',
+    'factors.recovery.heading': 'Usar un código de recuperación',
+    'factors.recovery.lead':
+      '¿Has perdido tu dispositivo? Introduce uno de los códigos de recuperación que guardaste. Cada uno funciona una sola vez.',
+    'factors.trust.skipsCode': 'No pedir un código en este navegador durante {period}',
+    'factors.trust.skipsCodeHint':
+      'Esta página dejará entrar a este navegador solo con tu contraseña. No marques esta casilla en un ordenador compartido.',
+    'factors.trust.otherPages': 'Confiar en este navegador durante {period}',
+    'factors.trust.otherPagesHint':
+      'Algunas páginas piden menos en un navegador de confianza; esta seguirá pidiendo un código. No marques esta casilla en un ordenador compartido.',
+    'factors.enroll.why':
+      'Un segundo factor protege tu cuenta aunque alguien conozca tu contraseña: para iniciar sesión también hace falta algo que solo tú tienes, como tu teléfono o una llave de seguridad. Solo se tarda un minuto.',
   },
   nl: {
     'factors.stepup.title': 'Tweede factor',
@@ -187,10 +230,8 @@ export const factors = {
     'factors.stepup.totpLead': 'Voer de 6-cijferige code uit je authenticator-app in.',
     'factors.code': 'Code',
     'factors.verify': 'Verifiëren',
-    'factors.recovery.summary': 'Apparaat kwijt? Gebruik een herstelcode',
     'factors.recovery.label': 'Herstelcode',
     'factors.recovery.submit': 'Herstelcode gebruiken',
-    'factors.trust': 'Dit apparaat {period} vertrouwen',
     'factors.error.code': 'Die code is niet geldig. Probeer de volgende.',
     'factors.error.recovery': 'Die herstelcode is niet geldig.',
     'factors.error.enroll': 'Die code is niet geldig. Controleer de tijd op je telefoon en probeer de volgende code.',
@@ -223,5 +264,18 @@ export const factors = {
     'factors.recovery.newAuthenticator':
       'Ben je je apparaat kwijt? Stel dan via je accountpagina een nieuwe authenticator in.',
     'factors.trustedUntil': 'Dit apparaat wordt vertrouwd tot {date}.',
+    'factors.stepup.choose': 'Manieren om te bevestigen',
+    'factors.stepup.otherWays': 'Of gebruik een andere manier:',
+    'factors.recovery.heading': 'Een herstelcode gebruiken',
+    'factors.recovery.lead':
+      'Apparaat kwijt? Voer een van de herstelcodes in die je hebt bewaard. Elke code werkt één keer.',
+    'factors.trust.skipsCode': 'Op deze browser {period} niet om een code vragen',
+    'factors.trust.skipsCodeHint':
+      'Deze pagina laat deze browser dan binnen met alleen je wachtwoord. Vink dit niet aan op een gedeelde computer.',
+    'factors.trust.otherPages': 'Deze browser {period} vertrouwen',
+    'factors.trust.otherPagesHint':
+      'Sommige pagina’s vragen minder op een vertrouwde browser; deze blijft om een code vragen. Vink dit niet aan op een gedeelde computer.',
+    'factors.enroll.why':
+      'Een tweede factor beschermt je account, ook als iemand je wachtwoord kent: om je aan te melden is dan ook iets nodig wat alleen jij hebt, zoals je telefoon of een beveiligingssleutel. Het kost maar een minuut.',
   },
 } as const;
