@@ -1,9 +1,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
+import { pageText } from '../web/html.ts';
 import { csrfGuard } from './csrf.ts';
 import type { PortalDeps } from './deps.ts';
 import { CHOOSABLE, defaultMethod, setDefaultMethod } from './method-choice.ts';
-import { changePassword } from './password-change.ts';
+import { changePassword, passwordProblemText } from './password-change.ts';
 import { auditFactor, hasFreshSecondFactor, type Signed, signedIn } from './prove-factor.ts';
 import { recentSignIns, reportSignIn } from './sign-in-report.ts';
 
@@ -21,7 +22,8 @@ const DefaultBody = Type.Object({ method: Type.String({ maxLength: 16 }) }, { ad
  * The account's self-service in JSON, for scripts and other front ends, with the rules of the
  * account page (account-routes.ts): `POST api/account/password` (a fresh second factor, else 403
  * `step_up_required`), `GET api/account/sign-ins`, `POST api/account/sign-ins/report` ("this
- * wasn't me"), `GET`/`POST api/account/default-method`.
+ * wasn't me"), `GET`/`POST api/account/default-method`. A `message` is in the request's language
+ * (pageText); the `error` code is the contract.
  */
 export function accountApiRoutes(deps: PortalDeps) {
   return async function accountApi(app: FastifyInstance): Promise<void> {
@@ -42,14 +44,16 @@ export function accountApiRoutes(deps: PortalDeps) {
       const s = await session(request, reply);
       if (s === null) return reply;
       if (!hasFreshSecondFactor(s, deps.clock.now()))
-        return reply.code(403).send({ error: 'step_up_required', message: 'Prove a second factor first.' });
+        return reply
+          .code(403)
+          .send({ error: 'step_up_required', message: pageText(request).t('errors.stepUpRequired') });
       const body = request.body as { current: string; password: string };
       const result = await changePassword(deps, request, reply, s, { ...body, confirm: body.password });
       if (result.ok) return { status: 'changed', sessions_ended: result.sessionsEnded };
       if (result.reason === 'bad_password') return reply.code(401).send({ error: 'invalid_credentials' });
       return reply.code(result.reason === 'not_local' ? 409 : 400).send({
         error: result.reason === 'not_local' ? 'password_not_local' : 'password_rejected',
-        message: result.error,
+        message: passwordProblemText(pageText(request).t, result.problem),
       });
     });
 
@@ -67,7 +71,8 @@ export function accountApiRoutes(deps: PortalDeps) {
         const s = await session(request, reply);
         if (s === null) return reply;
         const result = await reportSignIn(deps, request, reply, s, (request.body as { time: number }).time);
-        if (!result.found) return reply.code(404).send({ error: 'not_found', message: 'No such sign-in.' });
+        if (!result.found)
+          return reply.code(404).send({ error: 'not_found', message: pageText(request).t('account.signIns.notFound') });
         return { status: 'reported', sessions_ended: result.sessionsEnded, device_forgotten: result.forgotten };
       },
     );
@@ -89,7 +94,7 @@ export function accountApiRoutes(deps: PortalDeps) {
         if (!held || !(await setDefaultMethod(deps.durable, s.user.name, method)))
           return reply
             .code(400)
-            .send({ error: 'bad_request', message: 'Not a second factor of yours that can be the default.' });
+            .send({ error: 'bad_request', message: pageText(request).t('account.default.notYours') });
         auditFactor(deps, request, s, 'method.default', 'info', { method });
         return { default_method: method };
       },

@@ -1,15 +1,17 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { isTrusted } from '../devices/devices.ts';
-import { sendPage as html } from '../web/html.ts';
+import { sendPage as html, type PageText, pageText } from '../web/html.ts';
+import type { MessageKey } from '../web/i18n/messages.ts';
 import { accountPage } from '../web/pages/account-page.ts';
-import { recoveryCodesPage, trustPeriod } from '../web/pages/factor-pages.ts';
+import { plural } from '../web/pages/account-text.ts';
+import { recoveryCodesPage } from '../web/pages/factor-pages.ts';
 import { csrfGuard } from './csrf.ts';
 import type { PortalDeps } from './deps.ts';
 import { clearDeviceCookie, presentedDevice } from './device-cookie.ts';
 import { forgetDevice, type TrustRefusal, trustDevice, trustEffect } from './device-trust.ts';
 import { defaultMethod, setDefaultMethod } from './method-choice.ts';
-import { changePassword, PASSWORD_TEXT } from './password-change.ts';
+import { changePassword, passwordProblemText } from './password-change.ts';
 import { auditFactor, hasFreshSecondFactor, type Signed, signedIn } from './prove-factor.ts';
 import { clearSessionCookie } from './session-cookie.ts';
 import { recentSignIns, reportSignIn } from './sign-in-report.ts';
@@ -39,27 +41,18 @@ const DefaultForm = Type.Object(
   { method: Type.String({ maxLength: 16, description: 'webauthn or totp: the second factor asked for first' }) },
   { additionalProperties: false },
 );
-/** What the self-service forms answer (one place, for the catalogues to come). */
-const TEXT = {
-  reported:
-    'Thank you. Every other session of yours was signed out and your administrator was alerted. Change your password now, below.',
-  reportedForgotten:
-    'Thank you. Every other session of yours was signed out, the device of that sign-in was forgotten and your administrator was alerted. Change your password now, below.',
-  noSuchSignIn: 'No such sign-in.',
-  defaultSet: 'Saved: sign-in asks for this first.',
-  defaultRefused: 'You have no such second factor.',
-} as const;
 /** A form with no field: a browser may send no body at all. */
 const EmptyForm = Type.Optional(Type.Object({}, { additionalProperties: false }));
 const ACCOUNT = '/.portcullis/';
 
-const TRUST_NOTICES: Record<Exclude<TrustRefusal, 'step_up_required'>, string> = {
-  device_trust_disabled: 'Trusted devices are turned off on this gateway.',
-  device_trust_not_allowed: 'Devices cannot be trusted here.',
-  device_mismatch: 'This browser is not the device this session signed in from. Sign in again to trust it.',
-};
+/** A notice or error of one message, in the page's language. */
+const say = (key: MessageKey) => (text: PageText) => text.t(key);
 
-const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+const TRUST_NOTICES: Record<Exclude<TrustRefusal, 'step_up_required'>, MessageKey> = {
+  device_trust_disabled: 'errors.trust.disabled',
+  device_trust_not_allowed: 'account.notice.trustNotAllowed',
+  device_mismatch: 'account.notice.trustMismatch',
+};
 
 /**
  * The account page (`/.portcullis/`): profile, second factors (list, add, remove), recovery
@@ -67,7 +60,7 @@ const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
  * regenerating codes and trusting this device need a second factor proven in the last 10
  * minutes; without one the user is sent to the step-up page first. Forgetting a device only
  * lowers what the account can reach, so the session is enough; forgetting the browser in use
- * signs it out.
+ * signs it out. Every page and notice is in the request's language (pageText).
  */
 export function accountRoutes(deps: PortalDeps) {
   return async function account(app: FastifyInstance): Promise<void> {
@@ -100,9 +93,10 @@ export function accountRoutes(deps: PortalDeps) {
       request: FastifyRequest,
       reply: FastifyReply,
       s: Signed,
-      notice?: string,
-      failure?: { error: string; status: number },
+      notice?: (text: PageText) => string,
+      failure?: { error: (text: PageText) => string; status: number },
     ) {
+      const text = pageText(request);
       const [factors, recovery, devices, current, signIns, chosen] = await Promise.all([
         deps.factors.list(s.user.name),
         deps.factors.recoveryCount(s.user.name),
@@ -116,7 +110,7 @@ export function accountRoutes(deps: PortalDeps) {
       const u = s.user;
       return html(
         reply,
-        accountPage({
+        accountPage(text, {
           user: u.name,
           name: u.displayName ?? null,
           groups: u.groups,
@@ -142,14 +136,13 @@ export function accountRoutes(deps: PortalDeps) {
               now,
               userAgent: request.headers['user-agent'],
             }) !== null
-              ? trustPeriod(remember)
+              ? remember
               : null,
           defaultMethod: chosen,
           password: u.passwordHash !== undefined,
           signIns: signIns.map(({ thisBrowser, ...r }) => ({ ...r, current: thisBrowser })),
-          timeZone: null,
-          ...(notice ? { notice } : {}),
-          ...(failure ? { error: failure.error } : {}),
+          ...(notice ? { notice: notice(text) } : {}),
+          ...(failure ? { error: failure.error(text) } : {}),
         }),
         failure?.status,
       );
@@ -167,7 +160,7 @@ export function accountRoutes(deps: PortalDeps) {
       const { id } = request.body as { id: string };
       const removed = await deps.factors.remove(s.user.name, id);
       if (removed) auditFactor(deps, request, s, 'factor.removed', 'info', { factor: id });
-      return render(request, reply, s, removed ? 'The factor was removed.' : 'No such factor.');
+      return render(request, reply, s, say(removed ? 'account.notice.removed' : 'account.notice.noFactor'));
     });
 
     // a label only: no fresh second factor needed
@@ -178,7 +171,7 @@ export function accountRoutes(deps: PortalDeps) {
       const clean = name.replace(/[\u0000-\u001f\u007f]/g, '').trim();
       const renamed = clean !== '' && (await deps.durable.renameFactor(s.user.name, id, clean));
       if (renamed) auditFactor(deps, request, s, 'factor.renamed', 'info', { factor: id, name: clean });
-      return render(request, reply, s, renamed ? 'The name was changed.' : 'No such factor.');
+      return render(request, reply, s, say(renamed ? 'account.notice.renamed' : 'account.notice.noFactor'));
     });
 
     app.post('/account/recovery', { onRequest: form }, async (request, reply) => {
@@ -186,13 +179,14 @@ export function accountRoutes(deps: PortalDeps) {
       if (s === null || !fresh(request, reply, s)) return reply;
       const codes = await deps.factors.regenerateRecoveryCodes(s.user.name);
       auditFactor(deps, request, s, 'recovery.regenerated', 'info', { count: codes.length });
+      const { t } = pageText(request);
       return html(
         reply,
         recoveryCodesPage({
           codes,
           next: ACCOUNT,
-          heading: 'New recovery codes',
-          note: 'The previous codes no longer work.',
+          heading: t('account.recovery.new'),
+          note: t('account.recovery.previous'),
         }),
       );
     });
@@ -202,10 +196,10 @@ export function accountRoutes(deps: PortalDeps) {
       if (s === null) return reply;
       const { id } = request.body as { id: string };
       const device = (await deps.devices.list(s.user.name)).find((d) => d.id === id);
-      if (device === undefined) return render(request, reply, s, 'No such device.');
+      if (device === undefined) return render(request, reply, s, say('account.notice.noDevice'));
       const current = await thisDevice(request, s);
       const { forgotten, sessionsEnded } = await forgetDevice(deps, s.user.name, id);
-      if (!forgotten) return render(request, reply, s, 'No such device.');
+      if (!forgotten) return render(request, reply, s, say('account.notice.noDevice'));
       auditFactor(deps, request, s, 'device.forgotten', 'info', { device: device.name, sessions_ended: sessionsEnded });
       if (current?.record.id === id || s.session.device === id) {
         // the browser in use: its session ends too, and it signs in again as a new device
@@ -216,8 +210,12 @@ export function accountRoutes(deps: PortalDeps) {
           .header('cache-control', 'no-store')
           .redirect(`/.portcullis/login?rd=${encodeURIComponent(`${request.pc.origin}${ACCOUNT}`)}`, 303);
       }
-      const ended = sessionsEnded === 0 ? '' : ` ${sessionsEnded} session(s) signed in from it ended.`;
-      return render(request, reply, s, `${device.name} was forgotten.${ended}`);
+      return render(request, reply, s, (text) =>
+        [
+          text.t('account.notice.forgotten', { device: device.name }),
+          ...(sessionsEnded === 0 ? [] : [plural(text, 'account.notice.sessionsEnded', sessionsEnded)]),
+        ].join(' '),
+      );
     });
 
     // an order of preference only: what a session may reach does not change, so no fresh factor
@@ -227,9 +225,9 @@ export function accountRoutes(deps: PortalDeps) {
       const { method } = request.body as { method: string };
       const held = (await deps.factors.list(s.user.name)).some((f) => f.kind === method);
       if (!held || !(await setDefaultMethod(deps.durable, s.user.name, method)))
-        return render(request, reply, s, undefined, { error: TEXT.defaultRefused, status: 400 });
+        return render(request, reply, s, undefined, { error: say('account.default.refused'), status: 400 });
       auditFactor(deps, request, s, 'method.default', 'info', { method });
-      return render(request, reply, s, TEXT.defaultSet);
+      return render(request, reply, s, say('account.default.saved'));
     });
 
     app.post('/account/password', { onRequest: form, schema: { body: PasswordForm } }, async (request, reply) => {
@@ -242,13 +240,19 @@ export function accountRoutes(deps: PortalDeps) {
         s,
         request.body as { current: string; password: string; confirm: string },
       );
-      if (!result.ok) return render(request, reply, s, undefined, { error: result.error, status: 400 });
+      if (!result.ok)
+        return render(request, reply, s, undefined, {
+          error: (text) => passwordProblemText(text.t, result.problem),
+          status: 400,
+        });
       request.pc = { ...request.pc, state: deps.current() };
-      const ended =
-        result.sessionsEnded === 0
-          ? ''
-          : ` ${PASSWORD_TEXT.othersEnded.replace('{count}', String(result.sessionsEnded))}`;
-      return render(request, reply, result.signed, `${PASSWORD_TEXT.changed}${ended}`);
+      const ended = result.sessionsEnded;
+      return render(request, reply, result.signed, (text) =>
+        [
+          text.t('account.password.changed'),
+          ...(ended === 0 ? [] : [plural(text, 'account.password.othersEnded', ended)]),
+        ].join(' '),
+      );
     });
 
     // it only takes access away (the other sessions, a device), so the session is enough: a user
@@ -257,17 +261,24 @@ export function accountRoutes(deps: PortalDeps) {
       const s = await session(request, reply);
       if (s === null) return reply;
       const result = await reportSignIn(deps, request, reply, s, Number((request.body as { time: string }).time));
-      if (!result.found) return render(request, reply, s, undefined, { error: TEXT.noSuchSignIn, status: 404 });
-      return render(request, reply, result.signed, result.forgotten ? TEXT.reportedForgotten : TEXT.reported);
+      if (!result.found)
+        return render(request, reply, s, undefined, { error: say('account.signIns.notFound'), status: 404 });
+      return render(
+        request,
+        reply,
+        result.signed,
+        say(result.forgotten ? 'account.signIns.reportedForgotten' : 'account.signIns.reported'),
+      );
     });
 
     app.post('/account/device/trust', { onRequest: form, schema: { body: EmptyForm } }, async (request, reply) => {
       const s = await session(request, reply);
       if (s === null) return reply;
       const result = await trustDevice(deps, request, reply, s, null);
-      if (result.ok) return render(request, reply, s, `This device is trusted until ${day(result.until)}.`);
+      if (result.ok)
+        return render(request, reply, s, (text) => text.t('account.notice.trusted', { date: text.when(result.until) }));
       if (result.error === 'step_up_required') return toStepUp(request, reply);
-      return render(request, reply, s, TRUST_NOTICES[result.error]);
+      return render(request, reply, s, say(TRUST_NOTICES[result.error]));
     });
   };
 }

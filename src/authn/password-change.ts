@@ -2,22 +2,19 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { hashPassword } from '../users/password.ts';
 import { checkNewPassword } from '../users/password-rules.ts';
 import { setUserField } from '../users/users-file.ts';
+import type { MessageKey } from '../web/i18n/messages.ts';
+import type { Translate } from '../web/i18n/translate.ts';
 import type { PortalDeps } from './deps.ts';
 import { presentedDevice } from './device-cookie.ts';
 import type { Client } from './lockout.ts';
 import { auditFactor, type Signed } from './prove-factor.ts';
 import { requestScope, setSessionCookie } from './session-cookie.ts';
 
-/** What the account page says about a password change (one place, for the catalogues to come). */
-export const PASSWORD_TEXT = {
-  changed: 'Your password was changed.',
-  othersEnded: '{count} other session(s) were signed out.',
-  wrongCurrent: 'The current password is not correct.',
-  differ: 'The two new passwords differ.',
-  same: 'The new password must differ from the current one.',
-  refused: 'The new password was not accepted: {reason}.',
-  notHere: 'Your password is not managed here.',
-} as const;
+/** Why a password change was refused: the form's own checks, or a rule of users/password-rules.ts. */
+export type PasswordProblem =
+  | { readonly kind: 'wrong_current' | 'differ' | 'same' | 'not_here' }
+  /** `rule`: the rule's reason as password-rules.ts words it (English until it gives a reason code) */
+  | { readonly kind: 'rule'; readonly rule: string };
 
 export type PasswordChange =
   | { readonly ok: true; readonly signed: Signed; readonly sessionsEnded: number }
@@ -25,8 +22,22 @@ export type PasswordChange =
       readonly ok: false;
       /** `bad_password`: the current one is wrong (or the account locked); `rejected`: the new one; `not_local`: no password here */
       readonly reason: 'bad_password' | 'rejected' | 'not_local';
-      readonly error: string;
+      readonly problem: PasswordProblem;
     };
+
+const PROBLEM_KEYS = {
+  wrong_current: 'account.password.wrongCurrent',
+  differ: 'account.password.differ',
+  same: 'account.password.same',
+  not_here: 'account.password.notHere',
+} as const satisfies Record<Exclude<PasswordProblem['kind'], 'rule'>, MessageKey>;
+
+/** A refused change in the words of the page's language (the account page and the JSON `message`). */
+export function passwordProblemText(t: Translate<MessageKey>, problem: PasswordProblem): string {
+  return problem.kind === 'rule'
+    ? t('account.password.refused', { reason: problem.rule })
+    : t(PROBLEM_KEYS[problem.kind]);
+}
 
 /**
  * Changes the password of the signed-in user; the caller has checked that a second factor was
@@ -46,7 +57,7 @@ export async function changePassword(
 ): Promise<PasswordChange> {
   const state = request.pc.state;
   const user = s.user;
-  if (user.passwordHash === undefined) return { ok: false, reason: 'not_local', error: PASSWORD_TEXT.notHere };
+  if (user.passwordHash === undefined) return { ok: false, reason: 'not_local', problem: { kind: 'not_here' } };
   const device = await presentedDevice(deps, request, user.name);
   const client: Client = { account: user.name, ip: request.pc.ip, device: device?.record.id ?? null };
   const locked = (await deps.lockout.lockedBy(client)) !== null;
@@ -58,21 +69,20 @@ export async function changePassword(
     auditFactor(deps, request, s, 'password.change.failure', 'failure', {
       reason: locked ? 'locked' : 'bad_password',
     });
-    return { ok: false, reason: 'bad_password', error: PASSWORD_TEXT.wrongCurrent };
+    return { ok: false, reason: 'bad_password', problem: { kind: 'wrong_current' } };
   }
-  const problem =
+  const rule = checkNewPassword(form.password, user);
+  const problem: PasswordProblem | null =
     form.password !== form.confirm
-      ? PASSWORD_TEXT.differ
+      ? { kind: 'differ' }
       : form.password === form.current
-        ? PASSWORD_TEXT.same
-        : checkNewPassword(form.password, user);
+        ? { kind: 'same' }
+        : rule !== null
+          ? { kind: 'rule', rule }
+          : null;
   if (problem !== null) {
     auditFactor(deps, request, s, 'password.change.failure', 'failure', { reason: 'weak_password' });
-    const error =
-      problem === PASSWORD_TEXT.differ || problem === PASSWORD_TEXT.same
-        ? problem
-        : PASSWORD_TEXT.refused.replace('{reason}', problem);
-    return { ok: false, reason: 'rejected', error };
+    return { ok: false, reason: 'rejected', problem };
   }
   await setUserField(state.files.usersPath, user.name, 'password', await hashPassword(form.password));
   await deps.reload();

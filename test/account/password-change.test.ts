@@ -166,7 +166,7 @@ test('a changed password: the new hash in users.yaml, other sessions ended, this
 
   const answer = await change(gw, cookie, { current: PASSWORD, password: NEW_PASSWORD });
   assert.equal(answer.status, 200, answer.body);
-  assert.match(answer.body, /Your password was changed\. 2 other session\(s\) were signed out\./);
+  assert.match(answer.body, /Your password was changed\. 2 other sessions were signed out\./);
   const renewed = cookieFrom(answer, gw.cookieName);
   assert.ok(renewed !== undefined && renewed !== cookie, 'a new cookie for this session');
 

@@ -1,6 +1,6 @@
 /**
  * Recent sign-ins on the account page and "This wasn't me"
- * (`POST /.portcullis/account/signin/report`): the list (time in UTC, address, device, this
+ * (`POST /.portcullis/account/signin/report`): the list (time in the brand's time zone, address, device, this
  * browser); a report ends every other session of the user, forgets the device of that sign-in
  * unless it is this browser, records a `signin.reported` security event (outcome `alert`) with
  * the sign-in's address, country and device, and tells the user to change the password.
@@ -74,7 +74,7 @@ async function scene(t: { after(fn: () => unknown): void }) {
   return { gw, mine, theirs, bob, theirTime: latest.time, myTime: previous.time };
 }
 
-test('the account page lists the recent sign-ins, newest first, in UTC, with "This wasn\'t me"', async (t) => {
+test('the account page lists the recent sign-ins, newest first, in UTC by default, with "This wasn\'t me"', async (t) => {
   const { gw, mine, myTime, theirTime } = await scene(t);
   const page = await gw.send({ host: 'portal.test', target: '/.portcullis/', headers: { cookie: mine } });
   assert.equal(page.status, 200);
@@ -87,10 +87,10 @@ test('the account page lists the recent sign-ins, newest first, in UTC, with "Th
     [...times].sort((a, b) => b - a),
     'newest first',
   );
-  assert.match(items, /<strong>1 Jan 2026, 00:\d\d UTC<\/strong> <span class="tag">this browser<\/span>/);
+  assert.match(items, /<strong>Jan 1, 2026, 12:\d\d AM UTC<\/strong> <span class="tag">this browser<\/span>/);
   assert.match(items, /Chrome on Windows from 127\.0\.0\.1/);
   assert.match(items, /Firefox on Linux from 127\.0\.0\.1/);
-  assert.match(items, /aria-label="This wasn&#39;t me: the sign-in of 1 Jan 2026, 00:\d\d UTC"/);
+  assert.match(items, /aria-label="This wasn&#39;t me: the sign-in of Jan 1, 2026, 12:\d\d AM UTC"/);
 });
 
 test('"This wasn\'t me" ends the other sessions, forgets that device, keeps this browser and raises an alert', async (t) => {

@@ -1,52 +1,8 @@
 import type { FactorRecord } from '../../stores/durable.ts';
-import { esc, layout } from '../html.ts';
+import { MIN_PASSWORD_LENGTH } from '../../users/password.ts';
+import { esc, layout, type PageText } from '../html.ts';
+import { periodText } from './account-text.ts';
 import { keyRegistration, WEBAUTHN_SCRIPTS } from './webauthn-parts.ts';
-
-/** The page's strings added for self-service (password, recent sign-ins), for the catalogues to come. */
-const TEXT = {
-  passwordHeading: 'Password',
-  passwordIntro: 'Changing your password signs you out everywhere else. It asks for a second factor first.',
-  current: 'Current password',
-  newPassword: 'New password',
-  newHint: 'At least 12 characters. A few unrelated words make a good password.',
-  confirm: 'New password again',
-  change: 'Change password',
-  signInsHeading: 'Recent sign-ins',
-  signInsNone: 'None yet.',
-  signInLine: '{time}',
-  from: 'from {where}',
-  unknownDevice: 'a device no longer on record',
-  thisBrowser: 'this browser',
-  notMe: "This wasn't me",
-  notMeLabel: "This wasn't me: the sign-in of {time}",
-  defaultHeading: 'Default way to confirm',
-  defaultIs:
-    'Signing in asks for {method} first. On a browser where you last used another way, that way comes first there.',
-  defaultChoose: 'Ask for this first',
-  defaultSave: 'Save',
-  defaultTag: 'default',
-  methodName: { webauthn: 'your security key or passkey', totp: 'a code from your authenticator app' },
-  methodLabel: { webauthn: 'Security key or passkey', totp: 'Authenticator app' },
-  trustHint:
-    'Some pages of your organisation ask for less on a trusted device. Trusting asks for a second factor first.',
-  /** the columns of the second factors' table, also each cell's label where the table is a list */
-  columns: { name: 'Name', kind: 'Kind', added: 'Added', lastUsed: 'Last used', actions: 'Actions' },
-  notMeHint:
-    'If you do not recognise a sign-in, press "This wasn\'t me": every other session of yours ends, its device is forgotten, and your administrator is alerted. Then change your password.',
-} as const;
-
-const fill = (text: string, values: Record<string, string>) =>
-  text.replace(/\{(\w+)\}/g, (_, k: string) => values[k] ?? '');
-
-/**
- * A time for people: day, month in words, year and time of day in the given IANA time zone
- * (the tenant's, when one is configured), named after it; UTC otherwise.
- */
-export function timeText(ms: number, timeZone: string | null = null): string {
-  const zone = timeZone ?? 'UTC';
-  const text = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: zone }).format(ms);
-  return `${text} ${zone}`;
-}
 
 /** A sign-in as the account page shows it. */
 export interface SignInView {
@@ -60,26 +16,26 @@ export interface SignInView {
   readonly current: boolean;
 }
 
-function signInItem(v: SignInView, timeZone: string | null): string {
-  const time = timeText(v.time, timeZone);
-  const where = [v.ip, v.country].filter((x) => x !== null).join(', ');
+const whereOf = (v: { ip: string | null; country: string | null }) =>
+  [v.ip, v.country].filter((x) => x !== null).join(', ');
+
+function signInItem(text: PageText, v: SignInView): string {
+  const date = text.when(v.time);
+  const where = whereOf(v);
+  const device = v.device ?? text.t('account.signIns.unknownDevice');
   return `<li>
-<p><strong>${esc(time)}</strong>${v.current ? ` <span class="tag">${esc(TEXT.thisBrowser)}</span>` : ''}</p>
-<p class="hint">${esc(v.device ?? TEXT.unknownDevice)}${where ? ` ${esc(fill(TEXT.from, { where }))}` : ''}</p>
-<form method="post" action="/.portcullis/account/signin/report"><input type="hidden" name="time" value="${esc(v.time)}"><button type="submit" class="secondary small" aria-label="${esc(fill(TEXT.notMeLabel, { time }))}">${esc(TEXT.notMe)}</button></form>
+<p><strong>${esc(date)}</strong>${v.current ? ` <span class="tag">${esc(text.t('account.signIns.thisBrowser'))}</span>` : ''}</p>
+<p class="hint">${esc(where ? text.t('account.signIns.deviceFrom', { device, where }) : device)}</p>
+<form method="post" action="/.portcullis/account/signin/report"><input type="hidden" name="time" value="${esc(v.time)}"><button type="submit" class="secondary small" aria-label="${esc(text.t('account.signIns.notMeLabel', { date }))}">${esc(text.t('account.signIns.notMe'))}</button></form>
 </li>`;
 }
 
-function signInsSection(signIns: readonly SignInView[], timeZone: string | null): string {
-  return `<h2>${esc(TEXT.signInsHeading)}</h2>
-${signIns.length === 0 ? `<p>${esc(TEXT.signInsNone)}</p>` : `<ul class="devices signins">${signIns.map((v) => signInItem(v, timeZone)).join('\n')}</ul>`}
-<p class="hint">${esc(TEXT.notMeHint)}</p>`;
+function signInsSection(text: PageText, signIns: readonly SignInView[]): string {
+  return `<h2>${esc(text.t('account.signIns.heading'))}</h2>
+${signIns.length === 0 ? `<p>${esc(text.t('account.noneYet'))}</p>` : `<ul class="devices signins">${signIns.map((v) => signInItem(text, v)).join('\n')}</ul>`}
+<p class="hint">${esc(text.t('account.signIns.hint'))}</p>`;
 }
 
-/**
- * The default second factor: which kind sign-in asks for first, and (holding both) a choice.
- * `held`: the kinds the user holds, in the order sign-in offers them.
- */
 /** The kind sign-in asks for first: the user's choice when still held, else the first held (null: none held). */
 function effectiveDefault(
   held: readonly ('webauthn' | 'totp')[],
@@ -88,37 +44,46 @@ function effectiveDefault(
   return chosen !== null && held.includes(chosen) ? chosen : (held[0] ?? null);
 }
 
-function defaultSection(held: readonly ('webauthn' | 'totp')[], chosen: 'webauthn' | 'totp' | null): string {
+/**
+ * The default second factor: which kind sign-in asks for first, and (holding both) a choice.
+ * `held`: the kinds the user holds, in the order sign-in offers them.
+ */
+function defaultSection(
+  text: PageText,
+  held: readonly ('webauthn' | 'totp')[],
+  chosen: 'webauthn' | 'totp' | null,
+): string {
   const current = effectiveDefault(held, chosen);
   if (current === null) return '';
   const choice =
     held.length < 2
       ? ''
-      : `<form method="post" action="/.portcullis/account/method/default"><fieldset><legend>${esc(TEXT.defaultChoose)}</legend>
+      : `<form method="post" action="/.portcullis/account/method/default"><fieldset><legend>${esc(text.t('account.default.choose'))}</legend>
 ${held
   .map(
     (m) =>
-      `<label class="check"><input type="radio" name="method" value="${m}"${m === current ? ' checked' : ''}> ${esc(TEXT.methodLabel[m])}</label>`,
+      `<label class="check"><input type="radio" name="method" value="${m}"${m === current ? ' checked' : ''}> ${esc(text.t(`account.default.label.${m}`))}</label>`,
   )
   .join('\n')}
-</fieldset><button type="submit" class="secondary">${esc(TEXT.defaultSave)}</button></form>`;
-  return `<h2>${esc(TEXT.defaultHeading)}</h2>
-<p>${esc(fill(TEXT.defaultIs, { method: TEXT.methodName[current] }))}</p>
+</fieldset><button type="submit" class="secondary">${esc(text.t('account.default.save'))}</button></form>`;
+  return `<h2>${esc(text.t('account.default.heading'))}</h2>
+<p>${esc(text.t('account.default.is', { method: text.t(`account.default.method.${current}`) }))}</p>
 ${choice}`;
 }
 
-function passwordSection(): string {
-  return `<h2>${esc(TEXT.passwordHeading)}</h2>
-<p class="hint">${esc(TEXT.passwordIntro)}</p>
+function passwordSection(text: PageText): string {
+  const min = MIN_PASSWORD_LENGTH;
+  return `<h2>${esc(text.t('account.password.heading'))}</h2>
+<p class="hint">${esc(text.t('account.password.intro'))}</p>
 <form method="post" action="/.portcullis/account/password">
-<label for="current-password">${esc(TEXT.current)}</label>
+<label for="current-password">${esc(text.t('account.password.current'))}</label>
 <input id="current-password" name="current" type="password" autocomplete="current-password" required maxlength="1024">
-<label for="new-password">${esc(TEXT.newPassword)}</label>
-<input id="new-password" name="password" type="password" autocomplete="new-password" required minlength="12" maxlength="1024" aria-describedby="new-password-hint">
-<p class="hint" id="new-password-hint">${esc(TEXT.newHint)}</p>
-<label for="confirm-password">${esc(TEXT.confirm)}</label>
-<input id="confirm-password" name="confirm" type="password" autocomplete="new-password" required minlength="12" maxlength="1024">
-<button type="submit" class="secondary">${esc(TEXT.change)}</button>
+<label for="new-password">${esc(text.t('account.password.new'))}</label>
+<input id="new-password" name="password" type="password" autocomplete="new-password" required minlength="${min}" maxlength="1024" aria-describedby="new-password-hint">
+<p class="hint" id="new-password-hint">${esc(text.t('account.password.hint', { min }))}</p>
+<label for="confirm-password">${esc(text.t('account.password.confirm'))}</label>
+<input id="confirm-password" name="confirm" type="password" autocomplete="new-password" required minlength="${min}" maxlength="1024">
+<button type="submit" class="secondary">${esc(text.t('account.password.submit'))}</button>
 </form>`;
 }
 
@@ -129,12 +94,11 @@ function passwordSection(): string {
 const cell = (label: string, content: string) =>
   `<td role="cell" data-label="${esc(label)}"><div>${content}</div></td>`;
 
-const when = (ms: number | null) =>
-  ms === null ? 'never' : new Date(ms).toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
-/** A moment in a table: a <time> that does not wrap inside (portal.css). */
-const timeOf = (ms: number | null) =>
-  ms === null ? esc(when(ms)) : `<time datetime="${esc(new Date(ms).toISOString())}">${esc(when(ms))}</time>`;
-const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+/** A moment in a table: a <time> that does not wrap inside (portal.css), or "never". */
+const timeOf = (text: PageText, ms: number | null) =>
+  ms === null
+    ? esc(text.t('account.never'))
+    : `<time datetime="${esc(new Date(ms).toISOString())}">${esc(text.when(ms))}</time>`;
 
 /** A device as the account page shows it. */
 export interface DeviceView {
@@ -149,104 +113,128 @@ export interface DeviceView {
   readonly current: boolean;
 }
 
-function deviceItem(d: DeviceView): string {
-  const where = [d.ip, d.country].filter((x) => x !== null).join(', ');
+function deviceItem(text: PageText, d: DeviceView): string {
+  const where = whereOf(d);
+  const date = text.when(d.lastSeenAt);
+  const seen = where ? text.t('account.device.seenFrom', { date, where }) : text.t('account.device.seen', { date });
+  const trust =
+    d.trustedUntil === null
+      ? text.t('account.device.notTrusted')
+      : text.t('account.device.trustedUntil', { date: text.when(d.trustedUntil) });
+  const label = d.current
+    ? text.t('account.device.forgetThis', { device: d.name })
+    : text.t('account.device.forgetOther', { device: d.name, date });
   return `<li>
-<p><strong>${esc(d.name)}</strong>${d.current ? ' <span class="tag">this device</span>' : ''}</p>
-<p class="hint">Last seen ${esc(day(d.lastSeenAt))}${where ? ` from ${esc(where)}` : ''}. ${d.trustedUntil === null ? 'Not trusted.' : `Trusted until ${esc(day(d.trustedUntil))}.`}</p>
-<form method="post" action="/.portcullis/account/device/forget"><input type="hidden" name="id" value="${esc(d.id)}"><button type="submit" class="secondary small" aria-label="Forget ${esc(d.name)}${d.current ? ' (this device)' : `, last seen ${esc(day(d.lastSeenAt))}`}">Forget</button></form>
+<p><strong>${esc(d.name)}</strong>${d.current ? ` <span class="tag">${esc(text.t('account.device.this'))}</span>` : ''}</p>
+<p class="hint">${esc(seen)} ${esc(trust)}</p>
+<form method="post" action="/.portcullis/account/device/forget"><input type="hidden" name="id" value="${esc(d.id)}"><button type="submit" class="secondary small" aria-label="${esc(label)}">${esc(text.t('account.device.forget'))}</button></form>
 </li>`;
 }
 
 /** A security key (cross-device) or a passkey (synced, or on this device), in words. */
-function kindName(f: FactorRecord): string {
-  if (f.kind === 'totp') return 'Authenticator app';
+function kindName(text: PageText, f: FactorRecord): string {
+  if (f.kind === 'totp') return text.t('account.kind.totp');
   if (f.kind !== 'webauthn') return f.kind;
   const data = f.data as { backedUp?: boolean; transports?: string[] } | null;
-  if (data?.backedUp) return 'Passkey (synced)';
-  return data?.transports?.includes('internal') ? 'Passkey (this device)' : 'Security key';
+  if (data?.backedUp) return text.t('account.kind.passkeySynced');
+  return text.t(data?.transports?.includes('internal') ? 'account.kind.passkeyDevice' : 'account.kind.securityKey');
 }
 
 /** Renaming a key: a small form under its name (a label to tell keys apart). */
-function renameForm(f: FactorRecord): string {
-  return `<details class="rename"><summary>Rename</summary><form method="post" action="/.portcullis/account/factor/rename">
+function renameForm(text: PageText, f: FactorRecord): string {
+  return `<details class="rename"><summary>${esc(text.t('account.rename.open'))}</summary><form method="post" action="/.portcullis/account/factor/rename">
 <input type="hidden" name="id" value="${esc(f.id)}">
-<label for="rename-${esc(f.id)}">New name</label>
+<label for="rename-${esc(f.id)}">${esc(text.t('account.rename.label'))}</label>
 <input id="rename-${esc(f.id)}" name="name" maxlength="64" required value="${esc(f.name)}">
-<button type="submit" class="secondary small">Save</button></form></details>`;
+<button type="submit" class="secondary small">${esc(text.t('account.rename.save'))}</button></form></details>`;
 }
 
-/** The account page: who you are, your second factors, recovery codes and devices, sign out. */
-export function accountPage(opts: {
-  user: string;
-  name: string | null;
-  groups: readonly string[];
-  tenant: string | null;
-  factors: readonly FactorRecord[];
-  recovery: { total: number; unused: number };
-  devices: readonly DeviceView[];
-  /** the "Trust this device" button, with the period in words; null: not offered */
-  trustFor: string | null;
-  /** the user's chosen default second factor (null: never chosen) */
-  defaultMethod: 'webauthn' | 'totp' | null;
-  /** the user's password is kept here (users.yaml) and may be changed */
-  password: boolean;
-  /** the recent sign-ins, newest first */
-  signIns: readonly SignInView[];
-  /** the IANA time zone times are shown in; null: UTC */
-  timeZone: string | null;
-  notice?: string;
-  error?: string;
-}): string {
-  const col = TEXT.columns;
+/**
+ * The account page: who you are, your second factors, recovery codes and devices, the default
+ * way to confirm, the password, recent sign-ins, sign out; in the page's language, dates and
+ * times in the brand's time zone.
+ */
+export function accountPage(
+  text: PageText,
+  opts: {
+    user: string;
+    name: string | null;
+    groups: readonly string[];
+    tenant: string | null;
+    factors: readonly FactorRecord[];
+    recovery: { total: number; unused: number };
+    devices: readonly DeviceView[];
+    /** the "Trust this device" button, for how long (ms); null: not offered */
+    trustFor: number | null;
+    /** the user's chosen default second factor (null: never chosen) */
+    defaultMethod: 'webauthn' | 'totp' | null;
+    /** the user's password is kept here (users.yaml) and may be changed */
+    password: boolean;
+    /** the recent sign-ins, newest first */
+    signIns: readonly SignInView[];
+    notice?: string;
+    error?: string;
+  },
+): string {
+  const t = text.t;
+  const col = {
+    name: t('account.col.name'),
+    kind: t('account.col.kind'),
+    added: t('account.col.added'),
+    lastUsed: t('account.col.lastUsed'),
+    actions: t('account.col.actions'),
+  };
   const held = (['webauthn', 'totp'] as const).filter((k) => opts.factors.some((f) => f.kind === k));
   const first = effectiveDefault(held, opts.defaultMethod);
-  const tag = (f: FactorRecord) => (f.kind === first ? ` <span class="tag">${esc(TEXT.defaultTag)}</span>` : '');
+  const tag = (f: FactorRecord) =>
+    f.kind === first ? ` <span class="tag">${esc(t('account.default.tag'))}</span>` : '';
   const rows = opts.factors
     .map(
       (
         f,
-      ) => `<tr role="row">${cell(col.name, `${esc(f.name)}${f.kind === 'webauthn' ? renameForm(f) : ''}`)}${cell(col.kind, `${esc(kindName(f))}${tag(f)}`)}${cell(col.added, timeOf(f.createdAt))}${cell(col.lastUsed, timeOf(f.lastUsedAt))}
-<td role="cell" class="actions"><form method="post" action="/.portcullis/account/factor/remove"><input type="hidden" name="id" value="${esc(f.id)}"><button type="submit" class="secondary small" aria-label="Remove ${esc(f.name)}">Remove</button></form></td></tr>`,
+      ) => `<tr role="row">${cell(col.name, `${esc(f.name)}${f.kind === 'webauthn' ? renameForm(text, f) : ''}`)}${cell(col.kind, `${esc(kindName(text, f))}${tag(f)}`)}${cell(col.added, timeOf(text, f.createdAt))}${cell(col.lastUsed, timeOf(text, f.lastUsedAt))}
+<td role="cell" class="actions"><form method="post" action="/.portcullis/account/factor/remove"><input type="hidden" name="id" value="${esc(f.id)}"><button type="submit" class="secondary small" aria-label="${esc(t('account.remove.label', { name: f.name }))}">${esc(t('account.remove.button'))}</button></form></td></tr>`,
     )
     .join('\n');
   return layout(
-    'Account',
-    `<h1>Account</h1>
+    t('account.title'),
+    `<h1>${esc(t('account.title'))}</h1>
 ${opts.notice ? `<p class="notice" role="status">${esc(opts.notice)}</p>` : ''}
 ${opts.error ? `<p class="error" role="alert">${esc(opts.error)}</p>` : ''}
 <dl>
-<dt>User</dt><dd>${esc(opts.user)}</dd>
-${opts.name ? `<dt>Name</dt><dd>${esc(opts.name)}</dd>` : ''}
-<dt>Groups</dt><dd>${esc(opts.groups.join(', ') || '—')}</dd>
-<dt>Organisation</dt><dd>${esc(opts.tenant ?? 'MSP staff')}</dd>
+<dt>${esc(t('account.user'))}</dt><dd>${esc(opts.user)}</dd>
+${opts.name ? `<dt>${esc(t('account.name'))}</dt><dd>${esc(opts.name)}</dd>` : ''}
+<dt>${esc(t('account.groups'))}</dt><dd>${esc(opts.groups.join(', ') || '—')}</dd>
+<dt>${esc(t('account.organisation'))}</dt><dd>${esc(opts.tenant ?? t('account.mspStaff'))}</dd>
 </dl>
-<h2>Second factors</h2>
+<h2>${esc(t('account.factors.heading'))}</h2>
 ${
   opts.factors.length === 0
-    ? '<p>None yet.</p>'
+    ? `<p>${esc(t('account.noneYet'))}</p>`
     : `<table role="table" class="stack"><thead role="rowgroup"><tr role="row">${[col.name, col.kind, col.added, col.lastUsed].map((c) => `<th scope="col" role="columnheader">${esc(c)}</th>`).join('')}<th scope="col" role="columnheader"><span class="visually-hidden">${esc(col.actions)}</span></th></tr></thead><tbody role="rowgroup">${rows}</tbody></table>`
 }
-${defaultSection(held, opts.defaultMethod)}
-<p><a href="/.portcullis/enroll?rd=%2F.portcullis%2F">Add an authenticator app</a></p>
-${keyRegistration(null, { heading: 'Add a security key or passkey' })}
-<h2>Recovery codes</h2>
-<p>${opts.recovery.total === 0 ? 'None.' : `${opts.recovery.unused} of ${opts.recovery.total} unused.`}</p>
-<form method="post" action="/.portcullis/account/recovery"><button type="submit" class="secondary">New recovery codes</button></form>
-<p class="hint">Removing a factor or making new recovery codes asks for a second factor first.</p>
-<h2>Devices</h2>
+${defaultSection(text, held, opts.defaultMethod)}
+<p><a href="/.portcullis/enroll?rd=%2F.portcullis%2F">${esc(t('account.addApp'))}</a></p>
+${keyRegistration(null, { heading: t('account.addKey') })}
+<h2>${esc(t('account.recovery.heading'))}</h2>
+<p>${esc(opts.recovery.total === 0 ? t('account.recovery.none') : t('account.recovery.count', opts.recovery))}</p>
+<form method="post" action="/.portcullis/account/recovery"><button type="submit" class="secondary">${esc(t('account.recovery.new'))}</button></form>
+<p class="hint">${esc(t('account.hint.factors'))}</p>
+<h2>${esc(t('account.devices.heading'))}</h2>
 ${
-  opts.devices.length === 0 ? '<p>None yet.</p>' : `<ul class="devices">${opts.devices.map(deviceItem).join('\n')}</ul>`
+  opts.devices.length === 0
+    ? `<p>${esc(t('account.noneYet'))}</p>`
+    : `<ul class="devices">${opts.devices.map((d) => deviceItem(text, d)).join('\n')}</ul>`
 }
 ${
   opts.trustFor === null
     ? ''
-    : `<form method="post" action="/.portcullis/account/device/trust"><button type="submit" class="secondary">Trust this device for ${esc(opts.trustFor)}</button></form>`
+    : `<form method="post" action="/.portcullis/account/device/trust"><button type="submit" class="secondary">${esc(t('account.device.trust', { period: periodText(text, opts.trustFor) }))}</button></form>`
 }
-<p class="hint">Forgetting a device ends the sessions signed in from it.${opts.trustFor === null ? '' : ` ${esc(TEXT.trustHint)}`}</p>
-${opts.password ? passwordSection() : ''}
-${signInsSection(opts.signIns, opts.timeZone)}
-<form method="post" action="/.portcullis/logout"><button type="submit" class="secondary">Sign out</button></form>`,
-    { scripts: WEBAUTHN_SCRIPTS, wide: true },
+<p class="hint">${esc(t('account.hint.forget'))}${opts.trustFor === null ? '' : ` ${esc(t('account.hint.trust'))}`}</p>
+${opts.password ? passwordSection(text) : ''}
+${signInsSection(text, opts.signIns)}
+<form method="post" action="/.portcullis/logout"><button type="submit" class="secondary">${esc(t('common.signOut'))}</button></form>`,
+    { scripts: WEBAUTHN_SCRIPTS, wide: true, locale: text.locale },
   );
 }

@@ -1,0 +1,24 @@
+import type { PageText } from '../html.ts';
+import type { MessageKey } from '../i18n/messages.ts';
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+/** The keys of a message with a `.one` and an `.other` form. */
+type PluralKey = { [K in MessageKey]: K extends `${infer P}.one` ? P : never }[MessageKey];
+
+/** A message with `{count}` in the form the page's language uses for that number. */
+export function plural(text: PageText, key: PluralKey, count: number, params: Record<string, string> = {}): string {
+  const form = new Intl.PluralRules(text.locale).select(count) === 'one' ? 'one' : 'other';
+  return text.t(`${key}.${form}` as MessageKey, { ...params, count });
+}
+
+/**
+ * A period in words ("30 days", "12 Stunden"), in the unit the step-up page's trust box uses:
+ * whole days from a day on, else hours, else minutes.
+ */
+export function periodText(text: PageText, ms: number): string {
+  if (ms >= DAY && (ms % DAY === 0 || ms >= 2 * DAY)) return plural(text, 'common.duration.day', Math.round(ms / DAY));
+  if (ms >= HOUR) return plural(text, 'common.duration.hour', Math.round(ms / HOUR));
+  return plural(text, 'common.duration.minute', Math.max(1, Math.round(ms / 60_000)));
+}
