@@ -179,10 +179,11 @@ export function accountRoutes(deps: PortalDeps) {
       if (s === null || !fresh(request, reply, s)) return reply;
       const codes = await deps.factors.regenerateRecoveryCodes(s.user.name);
       auditFactor(deps, request, s, 'recovery.regenerated', 'info', { count: codes.length });
-      const { t } = pageText(request);
+      const text = pageText(request);
+      const { t } = text;
       return html(
         reply,
-        recoveryCodesPage({
+        recoveryCodesPage(text, {
           codes,
           next: ACCOUNT,
           heading: t('account.recovery.new'),

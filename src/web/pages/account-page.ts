@@ -215,7 +215,7 @@ ${
 }
 ${defaultSection(text, held, opts.defaultMethod)}
 <p><a href="/.portcullis/enroll?rd=%2F.portcullis%2F">${esc(t('account.addApp'))}</a></p>
-${keyRegistration(null, { heading: t('account.addKey') })}
+${keyRegistration(text, null, { heading: t('account.addKey') })}
 <h2>${esc(t('account.recovery.heading'))}</h2>
 <p>${esc(opts.recovery.total === 0 ? t('account.recovery.none') : t('account.recovery.count', opts.recovery))}</p>
 <form method="post" action="/.portcullis/account/recovery"><button type="submit" class="secondary">${esc(t('account.recovery.new'))}</button></form>
