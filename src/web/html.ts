@@ -3,8 +3,8 @@ import type { Brand } from '../state.ts';
 import { brandFor } from './brand.ts';
 import { formatDateTime } from './i18n/format-time.ts';
 import { LOCALE_NAMES, LOCALES, type Locale } from './i18n/locales.ts';
-import { messagesFor } from './i18n/messages.ts';
-import { pageLocale } from './i18n/page-locale.ts';
+import { type MessageKey, messagesFor } from './i18n/messages.ts';
+import { LANGUAGE_PATH as PORTAL_PATH, pageLocale } from './i18n/page-locale.ts';
 
 export { brandFor };
 
@@ -51,7 +51,7 @@ const LANGUAGES_SLOT = /<!--languages:([a-z]{2})-->/;
  * of the same path).
  */
 function languageSwitcher(request: FastifyRequest, current: Locale): string {
-  const back = request.method === 'GET' ? request.url : (request.url.split('?')[0] ?? '/.portcullis/');
+  const back = request.method === 'GET' ? request.url : (request.url.split('?')[0] ?? PORTAL_PATH);
   const links = LOCALES.map((l) =>
     l === current
       ? `<a lang="${l}" aria-current="true">${esc(LOCALE_NAMES[l])}</a>`
@@ -71,17 +71,32 @@ export interface PageText {
   readonly when: (ms: number) => string;
 }
 
+/**
+ * A message with one placeholder wrapped in markup (`Signed in as <strong>{user}</strong>.`): the
+ * translated text split at the placeholder, each side escaped, `inner` (markup) in its place.
+ */
+export function around(text: PageText, key: MessageKey, name: string, inner: string): string {
+  const [before = '', after = ''] = text.t(key, { [name]: '\u0000' }).split('\u0000');
+  return `${esc(before)}${inner}${esc(after)}`;
+}
+
 export function pageText(request: FastifyRequest): PageText {
   const locale = pageLocale(request);
   const timeZone = brandFor(request).timeZone;
   return { locale, t: messagesFor(locale), when: (ms) => formatDateTime(ms, locale, timeZone) };
 }
 
-/** Sends a portal page with the security headers, the request's brand and, for a translated page, its language switcher. */
+/**
+ * Sends a portal page with the security headers, the request's brand and, for a translated page
+ * served under the portal's path, its language switcher. A page elsewhere (a refusal of an app's
+ * page) has none: the switcher's cookie is the portal path's, so that page could not read it.
+ */
 export function sendPage(reply: FastifyReply, body: string, status = 200, formAction?: string): FastifyReply {
+  const request = reply.request;
+  const switcher = request.url.startsWith(PORTAL_PATH);
   const branded = body
-    .replace(BRAND_SLOT, brandLine(brandFor(reply.request)))
-    .replace(LANGUAGES_SLOT, (_all, locale: string) => languageSwitcher(reply.request, locale as Locale));
+    .replace(BRAND_SLOT, brandLine(brandFor(request)))
+    .replace(LANGUAGES_SLOT, (_all, locale: string) => (switcher ? languageSwitcher(request, locale as Locale) : ''));
   return reply.code(status).headers(pageSecurityHeaders(formAction)).type('text/html; charset=utf-8').send(branded);
 }
 
