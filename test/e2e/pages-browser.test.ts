@@ -105,6 +105,12 @@ async function openRecovery({ page }: Tab): Promise<void> {
   await page.getByLabel('Recovery code', { exact: true }).waitFor();
 }
 
+/** The language switcher at the foot of the page, used as a person would: the page comes back in German. */
+async function inGerman({ page }: Tab): Promise<void> {
+  await page.getByRole('navigation', { name: 'Language' }).getByRole('link', { name: 'Deutsch' }).click();
+  await page.locator('html[lang="de"]').waitFor();
+}
+
 const VISITS: readonly Visit[] = [
   { page: 'sign-in', heading: 'Sign in', reach: ({ page }, c) => page.goto(app(c, PAGES.mfa)).then(() => {}) },
   {
@@ -267,6 +273,29 @@ const VISITS: readonly Visit[] = [
     },
   },
   {
+    page: 'sign-in-de',
+    heading: 'Anmelden',
+    async reach(tab, c) {
+      await tab.page.goto(app(c, PAGES.mfa));
+      await inGerman(tab);
+    },
+  },
+  {
+    page: 'sign-in-error-de',
+    heading: 'Anmelden',
+    invalid: ['Benutzername', 'Passwort'],
+    focus: 'Passwort',
+    status: 401,
+    async reach(tab, c) {
+      await tab.page.goto(app(c, PAGES.mfa));
+      await inGerman(tab);
+      await tab.page.getByLabel('Benutzername').fill(c.user);
+      await tab.page.getByLabel('Passwort').fill(`${PASSWORD}!`);
+      await tab.page.getByRole('button', { name: 'Anmelden', exact: true }).click();
+      await tab.page.getByRole('alert').filter({ hasText: /./ }).waitFor();
+    },
+  },
+  {
     page: 'access-denied',
     heading: 'Access denied',
     status: 403,
@@ -302,6 +331,14 @@ const VISITS: readonly Visit[] = [
       await page.getByLabel('Password again').fill(`${PASSWORD}.`);
       await page.getByRole('button', { name: 'Create administrator' }).click();
       await page.getByRole('alert').filter({ hasText: /./ }).waitFor();
+    },
+  },
+  {
+    page: 'set-up-de',
+    heading: 'Ersten Administrator anlegen',
+    async reach(tab, c) {
+      await tab.page.goto(`${c.freshOrigin}/.portcullis/setup#${c.fresh.runtime.setup.issue()}`);
+      await inGerman(tab);
     },
   },
   {
