@@ -67,6 +67,36 @@ describe('branding.language vs Accept-Language vs the switcher’s cookie', () =
     }
   });
 
+  it('the portal’s own refusals: a cross-site form, a hand-off code that is not valid', async () => {
+    const rows: [string, Record<string, string>, number, string, string][] = [
+      [
+        'a form from elsewhere',
+        { origin: 'http://evil.example' },
+        403,
+        'csrf',
+        'Websiteübergreifende oder fehlerhafte Anfrage abgelehnt.',
+      ],
+      [
+        'an unknown code',
+        { origin: 'http://portal.test' },
+        403,
+        'invalid_handoff',
+        'Dieser Anmeldelink ist nicht mehr gültig. Öffnen Sie die Seite erneut.',
+      ],
+    ];
+    for (const [what, extra, status, error, message] of rows) {
+      const answer = await gw.send({
+        method: 'POST',
+        host: 'app.test',
+        target: '/.portcullis/sso',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'accept-language': 'fr', ...extra },
+        body: new URLSearchParams({ code: 'A'.repeat(43), rd: 'http://app.test/' }).toString(),
+      });
+      assert.equal(answer.status, status, what);
+      assert.deepEqual(answer.json(), { error, message }, what);
+    }
+  });
+
   it('without branding.language, Accept-Language chooses; without it, English', async () => {
     const plain = await startTestGateway();
     try {
