@@ -5,6 +5,8 @@
  * field they are about (aria-invalid, aria-describedby, the focus on it). Each page is reached
  * in a real state set up through the pages and the JSON API (signed in, an authenticator app
  * enrolled, a step-up due, a refusal), and photographed as test-results/screenshots/<page>-<width>.png.
+ * Pages named `-de` are in German: chosen with the language switcher at the foot of a portal page,
+ * or, on an app's refused page, by the browser's language.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -312,6 +314,26 @@ const VISITS: readonly Visit[] = [
     heading: 'The application is not responding',
     status: 502,
     reach: ({ page }, c) => page.goto(`${c.run.origin('down.test')}/`).then(() => {}),
+  },
+  {
+    page: 'access-denied-de',
+    heading: 'Zugriff verweigert',
+    status: 403,
+    async reach({ page }, c) {
+      // an app's page cannot read the switcher's cookie: the browser's language
+      await page.setExtraHTTPHeaders({ 'accept-language': 'de-DE,de;q=0.9' });
+      await page.goto(app(c, '/denied/report'));
+    },
+  },
+  {
+    page: 'signed-out-de',
+    heading: 'Abgemeldet',
+    async reach(tab, c) {
+      await signedIn(tab, c);
+      await tab.page.goto(`${c.run.portal}/.portcullis/logout`);
+      await inGerman(tab);
+      await tab.page.getByRole('button', { name: 'Abmelden' }).click();
+    },
   },
   {
     page: 'set-up',
