@@ -45,13 +45,35 @@ function brandLine(brand: Brand): string {
 /** Where a translated page wants the language switcher (layout writes it with the page's language). */
 const LANGUAGES_SLOT = /<!--languages:([a-z]{2})-->/;
 
+/** The page a form answers from, for the forms whose address has no page of its own. */
+const PAGE_OF_FORM: readonly (readonly [RegExp, string])[] = [
+  [/^\/\.portcullis\/invite\/password$/, '/.portcullis/invite'],
+  [/^\/\.portcullis\/recovery$/, '/.portcullis/stepup'],
+  [/^\/\.portcullis\/account\/.+$/, PORTAL_PATH],
+];
+/** The switcher route's limit on its `back`. */
+const MAX_BACK = 4096;
+
+/**
+ * Where the switcher comes back to: a GET's own address; after a form, the page of that form,
+ * with the form's `rd` when it had one, so that the person stays on their way; the path alone when
+ * that is longer than the switcher takes.
+ */
+export function switcherBack(request: FastifyRequest): string {
+  const path = request.url.split('?')[0] ?? PORTAL_PATH;
+  if (request.method === 'GET') return request.url.length <= MAX_BACK ? request.url : path;
+  const page = PAGE_OF_FORM.find(([form]) => form.test(path))?.[1] ?? path;
+  const rd = (request.body as { rd?: unknown } | undefined)?.rd;
+  const withRd = typeof rd === 'string' && rd !== '' ? `${page}?rd=${encodeURIComponent(rd)}` : page;
+  return withRd.length <= MAX_BACK ? withRd : page;
+}
+
 /**
  * The language switcher: each language named in itself, the page's marked; a link to the
- * switcher's route that comes back to this page (a GET's own address; else the portal's page
- * of the same path).
+ * switcher's route that comes back to this page (switcherBack).
  */
 function languageSwitcher(request: FastifyRequest, current: Locale): string {
-  const back = request.method === 'GET' ? request.url : (request.url.split('?')[0] ?? PORTAL_PATH);
+  const back = switcherBack(request);
   const links = LOCALES.map((l) =>
     l === current
       ? `<a lang="${l}" aria-current="true">${esc(LOCALE_NAMES[l])}</a>`
