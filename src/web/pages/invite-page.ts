@@ -3,8 +3,8 @@ import type { MessageKey } from '../i18n/messages.ts';
 
 /**
  * The strength meter's words, handed to invite.js in data-* attributes (the script cannot read
- * the catalogue, and the CSP allows no inline script). `short` has its plural forms: the script
- * picks one with Intl.PluralRules of the page's lang.
+ * the catalogue, and the CSP allows no inline script). `short` has its plural forms, `{count}` left
+ * in them: the script picks one with Intl.PluralRules of the page's lang and fills in the count.
  */
 const METER: Record<string, MessageKey> = {
   'data-empty': 'invite.strength.empty',
@@ -52,7 +52,7 @@ export function invitePasswordPage(
 ): string {
   const { t } = text;
   const words = Object.entries(METER)
-    .map(([attr, key]) => ` ${attr}="${esc(t(key, key.includes('.short.') ? { count: '{n}' } : {}))}"`)
+    .map(([attr, key]) => ` ${attr}="${esc(t(key, key.includes('.short.') ? { count: '{count}' } : {}))}"`)
     .join('');
   return layout(
     t('invite.password.title'),

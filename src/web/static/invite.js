@@ -25,7 +25,7 @@ if (meter && password) {
     if (chars.length < min) {
       const left = min - chars.length;
       const form = plural.select(left) === 'one' ? meter.dataset.shortOne : meter.dataset.shortOther;
-      return [0, form.replace('{n}', String(left))];
+      return [0, form.replace('{count}', String(left))];
     }
     const name = (user?.value ?? '').toLowerCase();
     if (name.length >= 3 && value.toLowerCase().includes(name)) return [0, meter.dataset.hasname];
