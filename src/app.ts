@@ -46,7 +46,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
       const bad = (error as { code?: string }).code === 'FST_ERR_BAD_URL';
       // before identify ran: the MSP's brand
       request.pc ??= { state: deps.current(), host: '', app: null, ip: null, proto: 'http', origin: '' };
-      refuse(request as never, reply as never, 400, bad ? 'bad_path' : 'bad_request', 'The request is not acceptable.');
+      refuse(request as never, reply as never, 400, bad ? 'bad_path' : 'bad_request', 'errors.badRequest');
     },
     // unknown keys are an error, never silently dropped
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
@@ -60,7 +60,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
     if (error instanceof StoreUnavailableError) {
       request.log.error({ err: { code: error.code, message: error.message } }, 'store unavailable');
       deps.metrics.observeStoreError('any');
-      return refuse(request, reply, 503, 'unavailable', 'Temporarily unavailable. Try again shortly.');
+      return refuse(request, reply, 503, 'unavailable', 'errors.unavailable');
     }
     const status = (error as { statusCode?: number }).statusCode;
     if (status !== undefined && status >= 400 && status < 500) {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { token } from '../random.ts';
 import type { Session } from '../session/session.ts';
-import { sendPage } from '../web/html.ts';
+import { pageText, sendPage } from '../web/html.ts';
 import { handoffPage } from '../web/pages/login-page.ts';
 import type { PortalDeps } from './deps.ts';
 import { cookieScope } from './session-cookie.ts';
@@ -55,7 +55,7 @@ export async function continueTo(
   await deps.ephemeral.set(handoffKey(code), JSON.stringify({ sid: session.sid, host }), HANDOFF_TTL_MS);
   return sendPage(
     reply,
-    handoffPage({ action: `${target.origin}/.portcullis/sso`, code, rd }),
+    handoffPage(pageText(request), { action: `${target.origin}/.portcullis/sso`, code, rd }),
     200,
     `'self' ${target.origin}`,
   );

@@ -1,9 +1,11 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { pageText } from '../web/html.ts';
 
 /**
  * The CSRF rule of the portal: a JSON POST must carry `Content-Type: application/json` and an
  * `Origin` equal to the served host's origin; an HTML form POST must carry that Origin too
- * (browsers always send it on POST). Anything else: 403 and no side effect.
+ * (browsers always send it on POST). Anything else: 403 and no side effect (`message` in the
+ * request's language).
  */
 export function csrfGuard(kind: 'json' | 'form', allowedOrigin?: (request: FastifyRequest) => string) {
   return async function csrf(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
@@ -15,7 +17,7 @@ export function csrfGuard(kind: 'json' | 'form', allowedOrigin?: (request: Fasti
       return reply
         .code(403)
         .header('cache-control', 'no-store')
-        .send({ error: 'csrf', message: 'Cross-site or malformed request refused.' });
+        .send({ error: 'csrf', message: pageText(request).t('errors.csrf') });
     }
     return undefined;
   };

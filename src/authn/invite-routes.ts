@@ -3,10 +3,11 @@ import { Type } from 'typebox';
 import { auditWhere } from '../audit/where.ts';
 import type { InviteRecord } from '../stores/durable.ts';
 import type { DirectoryUser } from '../users/directory.ts';
-import { hashPassword, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, passwordProblem } from '../users/password.ts';
+import { hashPassword, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, passwordRuleBroken } from '../users/password.ts';
 import { setUserField } from '../users/users-file.ts';
-import { sendPage as html } from '../web/html.ts';
-import { inviteGonePage, inviteOpenPage, invitePasswordPage, TEXT } from '../web/pages/invite-page.ts';
+import { sendPage as html, pageText } from '../web/html.ts';
+import { inviteGonePage, inviteOpenPage, invitePasswordPage } from '../web/pages/invite-page.ts';
+import { passwordRuleText } from '../web/pages/password-rule-text.ts';
 import { continueTo } from './continue-to.ts';
 import { csrfGuard } from './csrf.ts';
 import type { PortalDeps } from './deps.ts';
@@ -30,7 +31,7 @@ const PasswordForm = Type.Object(
 /**
  * The invitation pages (`portcullis user invite`): the link opens /.portcullis/invite, whose
  * script sends the token from the fragment; the person then sets a password (the rules of
- * passwordProblem) and is signed in, and, owing a second factor, goes on to enrol one. The
+ * passwordRuleBroken) and is signed in, and, owing a second factor, goes on to enrol one. The
  * invite is used (deleted) only when the password is accepted: a refused password can be
  * corrected with the same link. An expired link is audited (`invite.expired`) and removed.
  */
@@ -60,14 +61,14 @@ export function inviteRoutes(deps: PortalDeps) {
         audit(request, 'invite.expired', 'failure', found.invite.user, {
           expired_at: new Date(found.invite.expiresAt).toISOString(),
         });
-        html(reply, inviteGonePage({ expired: true }), 410);
+        html(reply, inviteGonePage(pageText(request), { expired: true }), 410);
         return null;
       }
       const user = found.status === 'valid' ? await accountOf(found.invite) : null;
       if (found.status !== 'valid' || user === null) {
         if (found.status === 'valid')
           audit(request, 'invite.refused', 'failure', found.invite.user, { reason: 'account_not_invitable' });
-        html(reply, inviteGonePage({ expired: false }), 404);
+        html(reply, inviteGonePage(pageText(request), { expired: false }), 404);
         return null;
       }
       return { invite: found.invite, user };
@@ -92,8 +93,8 @@ export function inviteRoutes(deps: PortalDeps) {
       });
     }
 
-    const passwordPage = (user: DirectoryUser, token: string, error?: string) =>
-      invitePasswordPage({
+    const passwordPage = (request: FastifyRequest, user: DirectoryUser, token: string, error?: string) =>
+      invitePasswordPage(pageText(request), {
         user: user.name,
         name: user.displayName,
         token,
@@ -102,31 +103,37 @@ export function inviteRoutes(deps: PortalDeps) {
         ...(error === undefined ? {} : { error }),
       });
 
-    app.get('/invite', async (_request, reply) => html(reply, inviteOpenPage()));
+    app.get('/invite', async (request, reply) => html(reply, inviteOpenPage(pageText(request))));
 
     app.post('/invite', { onRequest: form, schema: { body: OpenForm } }, async (request, reply) => {
       const { token } = request.body as { token: string };
       const found = await presented(request, reply, token);
       if (found === null) return reply;
-      return html(reply, passwordPage(found.user, token));
+      return html(reply, passwordPage(request, found.user, token));
     });
 
     app.post('/invite/password', { onRequest: form, schema: { body: PasswordForm } }, async (request, reply) => {
       const body = request.body as { token: string; password: string; confirm: string };
       const found = await presented(request, reply, body.token);
       if (found === null) return reply;
+      const text = pageText(request);
+      const rule = passwordRuleBroken(body.password, found.user.name);
       const problem =
-        body.password !== body.confirm ? TEXT.differ : sentence(passwordProblem(body.password, found.user.name));
-      if (problem !== null) return html(reply, passwordPage(found.user, body.token, problem), 400);
+        body.password !== body.confirm
+          ? text.t('invite.error.mismatch')
+          : rule === null
+            ? null
+            : passwordRuleText(text, rule);
+      if (problem !== null) return html(reply, passwordPage(request, found.user, body.token, problem), 400);
       // used here, once: of two forms sent at once, one sets the password
       const taken = await deps.durable.takeInvite(inviteTokenHash(body.token), deps.clock.now());
-      if (taken === null) return html(reply, inviteGonePage({ expired: false }), 404);
+      if (taken === null) return html(reply, inviteGonePage(text, { expired: false }), 404);
       await setUserField(request.pc.state.files.usersPath, taken.user, 'password', await hashPassword(body.password));
       await deps.reload();
       const user = deps.current().users.get(taken.user);
       audit(request, 'invite.used', 'success', taken.user, { issued_by: taken.createdBy });
       if (user === undefined || user.passwordHash === undefined)
-        return html(reply, inviteGonePage({ expired: false }), 404);
+        return html(reply, inviteGonePage(text, { expired: false }), 404);
       request.pc = { ...request.pc, state: deps.current() };
       const signed = await startSession(deps, request, reply, user);
       const target = defaultRedirect(request.pc.state);
@@ -139,7 +146,3 @@ export function inviteRoutes(deps: PortalDeps) {
     });
   };
 }
-
-/** A rule's message as a sentence for the page: "The password must ...". */
-const sentence = (message: string | null) =>
-  message === null ? null : `${message.charAt(0).toUpperCase()}${message.slice(1)}.`;

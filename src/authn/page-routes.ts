@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { readSession } from '../gate/session-lookup.ts';
-import { sendPage as html } from '../web/html.ts';
+import { sendPage as html, pageText } from '../web/html.ts';
 import { loginPage, logoutPage } from '../web/pages/login-page.ts';
 import { continueTo, formActionFor } from './continue-to.ts';
 import { csrfGuard } from './csrf.ts';
@@ -44,7 +44,7 @@ export function pageRoutes(deps: PortalDeps) {
       if (found.session !== null) {
         return continueTo(deps, request, reply, rd ?? defaultRedirect(request.pc.state), found.session);
       }
-      return html(reply, loginPage({ rd }), 200, formActionFor(request, rd));
+      return html(reply, loginPage(pageText(request), { rd }), 200, formActionFor(request, rd));
     });
 
     app.post('/login', { onRequest: form, schema: { body: LoginForm } }, async (request, reply) => {
@@ -55,10 +55,11 @@ export function pageRoutes(deps: PortalDeps) {
       if (result.status !== 'ok') {
         const throttled = result.status === 'throttled';
         if (throttled) reply.header('retry-after', String(retryAfterSeconds(result.retryAfterMs)));
-        const error = throttled ? throttledMessage(result.retryAfterMs) : refusedMessage(state);
+        const text = pageText(request);
+        const error = throttled ? throttledMessage(result.retryAfterMs, text) : refusedMessage(state, text);
         return html(
           reply,
-          loginPage({ rd, username: body.username.slice(0, 256), error }),
+          loginPage(text, { rd, username: body.username.slice(0, 256), error }),
           throttled ? 429 : 401,
           formActionFor(request, rd),
         );
@@ -76,7 +77,10 @@ export function pageRoutes(deps: PortalDeps) {
     app.get('/logout', async (request, reply) => {
       const found = await readSession(request, reply, deps.sessions, deps.metrics);
       if (found === 'unavailable') return reply;
-      return html(reply, logoutPage({ signedIn: found.user !== null, user: found.user?.name ?? '' }));
+      return html(
+        reply,
+        logoutPage(pageText(request), { signedIn: found.user !== null, user: found.user?.name ?? '' }),
+      );
     });
 
     // with rd ("sign in as someone else" on a refusal page): signed out, then the sign-in page for rd
@@ -87,7 +91,7 @@ export function pageRoutes(deps: PortalDeps) {
         return reply
           .header('cache-control', 'no-store')
           .redirect(`/.portcullis/login?rd=${encodeURIComponent(rd)}`, 303);
-      return html(reply, logoutPage({ signedIn: false }));
+      return html(reply, logoutPage(pageText(request), { signedIn: false }));
     });
   };
 }

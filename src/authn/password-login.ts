@@ -8,6 +8,9 @@ import type { GatewayState } from '../state.ts';
 import { canonicalUsername } from '../users/canonical.ts';
 import type { DirectoryUser } from '../users/directory.ts';
 import type { PasswordVerifier } from '../users/password.ts';
+import type { PageText } from '../web/html.ts';
+import { messagesFor } from '../web/i18n/messages.ts';
+import { pluralForm } from '../web/i18n/plural.ts';
 import type { Client, Lockout } from './lockout.ts';
 
 export interface PasswordAttempt {
@@ -117,16 +120,21 @@ export function retryAfterSeconds(ms: number): number {
   return Math.max(1, Math.ceil(ms / 1000));
 }
 
-/** A wait for people: minutes, or hours from two hours on, rounded up. */
-export function waitText(ms: number): string {
+/** The language a message is written in when no page asks for another (the JSON API, the logs). */
+type Words = Pick<PageText, 'locale' | 't'>;
+const ENGLISH: Words = { locale: 'en', t: messagesFor('en') };
+
+/** A wait for people: minutes, or hours from two hours on, rounded up; in the page's language. */
+export function waitText(ms: number, text: Words = ENGLISH): string {
   const minutes = Math.max(1, Math.ceil(ms / 60_000));
-  if (minutes < 120) return minutes === 1 ? '1 minute' : `${minutes} minutes`;
-  return `${Math.ceil(minutes / 60)} hours`;
+  if (minutes < 120) return text.t(`common.duration.minute.${pluralForm(text.locale, minutes)}`, { count: minutes });
+  const hours = Math.ceil(minutes / 60);
+  return text.t(`common.duration.hour.${pluralForm(text.locale, hours)}`, { count: hours });
 }
 
 /** What a client at a throttled address is told (the API's `message`, the sign-in page's error). */
-export function throttledMessage(ms: number): string {
-  return `Too many failed sign-ins from your network. Try again in ${waitText(ms)}.`;
+export function throttledMessage(ms: number, text: Words = ENGLISH): string {
+  return text.t('login.error.throttled', { wait: waitText(ms, text) });
 }
 
 /**
@@ -134,9 +142,6 @@ export function throttledMessage(ms: number): string {
  * sign-in pauses after repeated failures, so that people stop retyping, without saying whether
  * this account is paused.
  */
-export function refusedMessage(state: GatewayState): string {
-  return (
-    'The user name or password is not correct. After repeated failures, signing in is paused for up to ' +
-    `${waitText(state.lockout.durationMs)}, even with the right password.`
-  );
+export function refusedMessage(state: GatewayState, text: Words = ENGLISH): string {
+  return text.t('login.error.invalid', { wait: waitText(state.lockout.durationMs, text) });
 }

@@ -44,6 +44,6 @@ export function portal(deps: PortalDeps) {
     );
 
     // Nothing under /.portcullis/ ever reaches an upstream.
-    app.all('/*', async (request, reply) => refuse(request, reply, 404, 'not_found', 'There is nothing here.'));
+    app.all('/*', async (request, reply) => refuse(request, reply, 404, 'not_found', 'errors.notFound'));
   };
 }

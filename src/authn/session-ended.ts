@@ -1,12 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { parseCookies } from '../session/cookies.ts';
-import { sendPage } from '../web/html.ts';
+import { pageText, sendPage } from '../web/html.ts';
 import { loginPage } from '../web/pages/login-page.ts';
 import { formActionFor } from './continue-to.ts';
-
-const TEXT = {
-  sessionEnded: 'Your session ended (signed out, or too long without activity). Sign in again to continue.',
-} as const;
 
 /** The request names a session (it carries the session cookie); whether that one is live is the caller's lookup. */
 function namesSession(request: FastifyRequest): boolean {
@@ -20,7 +16,8 @@ function namesSession(request: FastifyRequest): boolean {
  */
 export function noSession(request: FastifyRequest, reply: FastifyReply): FastifyReply {
   reply.code(401).header('cache-control', 'no-store');
-  if (namesSession(request)) return reply.send({ error: 'session_expired', message: TEXT.sessionEnded });
+  if (namesSession(request))
+    return reply.send({ error: 'session_expired', message: pageText(request).t('login.sessionEnded') });
   return reply.send({ error: 'authentication_required' });
 }
 
@@ -29,5 +26,11 @@ export function noSession(request: FastifyRequest, reply: FastifyReply): Fastify
  * session: the sign-in page, saying why, instead of a silent redirect; rd is kept.
  */
 export function sessionEndedPage(request: FastifyRequest, reply: FastifyReply, rd: string | null): FastifyReply {
-  return sendPage(reply, loginPage({ rd, notice: TEXT.sessionEnded }), 401, formActionFor(request, rd));
+  const text = pageText(request);
+  return sendPage(
+    reply,
+    loginPage(text, { rd, notice: text.t('login.sessionEnded') }),
+    401,
+    formActionFor(request, rd),
+  );
 }

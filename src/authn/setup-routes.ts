@@ -2,9 +2,10 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { auditWhere } from '../audit/where.ts';
 import { canonicalUsername } from '../users/canonical.ts';
-import { hashPassword, passwordProblem } from '../users/password.ts';
+import { hashPassword, passwordRuleBroken } from '../users/password.ts';
 import { addUser } from '../users/users-file.ts';
-import { sendPage as html } from '../web/html.ts';
+import { sendPage as html, pageText } from '../web/html.ts';
+import { passwordRuleText } from '../web/pages/password-rule-text.ts';
 import { setupPage } from '../web/pages/setup-page.ts';
 import { csrfGuard } from './csrf.ts';
 import type { PortalDeps } from './deps.ts';
@@ -30,32 +31,38 @@ const SetupForm = Type.Object(
 export function setupRoutes(deps: PortalDeps) {
   return async function setup(app: FastifyInstance): Promise<void> {
     app.get('/setup', async (request, reply) => {
-      if (request.pc.state.users.size > 0 || !deps.setup.active) return html(reply, setupPage({ done: true }), 410);
-      return html(reply, setupPage({}));
+      const text = pageText(request);
+      if (request.pc.state.users.size > 0 || !deps.setup.active)
+        return html(reply, setupPage(text, { done: true }), 410);
+      return html(reply, setupPage(text, {}));
     });
 
     app.post('/setup', { onRequest: csrfGuard('form'), schema: { body: SetupForm } }, async (request, reply) => {
       const body = request.body as { token: string; username: string; password: string; confirm: string };
       const state = request.pc.state;
-      if (state.users.size > 0 || !deps.setup.active) return html(reply, setupPage({ done: true }), 410);
+      const text = pageText(request);
+      if (state.users.size > 0 || !deps.setup.active) return html(reply, setupPage(text, { done: true }), 410);
       if (!deps.setup.matches(body.token))
         return html(
           reply,
-          setupPage({ username: body.username, error: 'The set-up token is not valid.', field: 'token' }),
+          setupPage(text, { username: body.username, error: text.t('setup.error.token'), field: 'token' }),
           403,
         );
       const name = canonicalUsername(body.username);
+      const rule = name === null ? null : passwordRuleBroken(body.password, name);
       const problem =
         name === null
-          ? 'Choose a user name of letters, digits, dots, dashes, underscores or @.'
+          ? text.t('setup.error.username')
           : body.password !== body.confirm
-            ? 'The two passwords differ.'
-            : passwordProblem(body.password, name);
+            ? text.t('setup.error.mismatch')
+            : rule === null
+              ? null
+              : passwordRuleText(text, rule);
       if (problem !== null || name === null) {
         const field = name === null ? 'username' : body.password !== body.confirm ? 'confirm' : 'password';
-        return html(reply, setupPage({ username: body.username, error: problem ?? 'invalid', field }), 400);
+        return html(reply, setupPage(text, { username: body.username, error: problem ?? 'invalid', field }), 400);
       }
-      if (!deps.setup.consume(body.token)) return html(reply, setupPage({ done: true }), 410);
+      if (!deps.setup.consume(body.token)) return html(reply, setupPage(text, { done: true }), 410);
       // asked to enrol at every sign-in until it holds a second factor, if the set-up stops here
       await deps.durable.markEnrolmentDue(name, deps.clock.now());
       await addUser(state.files.usersPath, name, {
@@ -75,7 +82,7 @@ export function setupRoutes(deps: PortalDeps) {
         detail: null,
       });
       const user = deps.current().users.get(name);
-      if (user === undefined) return html(reply, setupPage({ done: true }));
+      if (user === undefined) return html(reply, setupPage(text, { done: true }));
       request.pc = { ...request.pc, state: deps.current() };
       await startSession(deps, request, reply, user);
       // the first administrator enrols a second factor right away

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
+import { pageText } from '../web/html.ts';
 import { handoffKey } from './continue-to.ts';
 import { csrfGuard } from './csrf.ts';
 import type { PortalDeps } from './deps.ts';
@@ -30,7 +31,7 @@ export function ssoRoutes(deps: PortalDeps) {
         return reply
           .code(403)
           .header('cache-control', 'no-store')
-          .send({ error: 'invalid_handoff', message: 'This sign-in link is not valid any more. Open the page again.' });
+          .send({ error: 'invalid_handoff', message: pageText(request).t('errors.invalidHandoff') });
       }
       setSessionCookie(reply, state, handled.id);
       const target = safeRedirect(rd, state, request.pc.origin);

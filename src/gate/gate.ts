@@ -16,12 +16,12 @@ export function makeGate(deps: JudgeDeps) {
     const app = pc.app;
     if (app === null) {
       deps.metrics.observeRequest('-', 'not_found');
-      return refuse(request, reply, 404, 'not_found', 'There is nothing here.');
+      return refuse(request, reply, 404, 'not_found', 'errors.notFound');
     }
     const normal = normalizePath(request.raw.url ?? '/');
     if (!normal.ok) {
       deps.metrics.observeRequest(app.name, 'bad_request');
-      return refuse(request, reply, 400, 'bad_path', 'The request path is not acceptable.');
+      return refuse(request, reply, 400, 'bad_path', 'errors.badPath');
     }
     request.raw.url = normal.forward + normal.query;
 
@@ -43,7 +43,7 @@ export function makeGate(deps: JudgeDeps) {
       case 'pass':
         if (request.headers.upgrade !== undefined && !app.websocket) {
           deps.metrics.observeRequest(app.name, 'deny');
-          return refuse(request, reply, 403, 'websocket_disabled', 'WebSocket is not enabled for this application.');
+          return refuse(request, reply, 403, 'websocket_disabled', 'errors.websocketDisabled');
         }
         pc.upstreamHeaders = outcome.identity;
         deps.metrics.observeRequest(app.name, outcome.identity === undefined ? 'allow' : 'authenticated');

@@ -33,7 +33,7 @@ export function makeIdentify(getState: () => GatewayState, tls: boolean) {
     }
     if (parsed === null) {
       request.pc = { state, host: '', app: null, ip: addr.ip, proto: addr.proto, origin: '' };
-      refuse(request, reply, 400, 'bad_host', 'The Host header is missing or malformed.');
+      refuse(request, reply, 400, 'bad_host', 'errors.badHost');
       return;
     }
     const app = state.hosts.lookupHostname(parsed.hostname) ?? null;
@@ -42,7 +42,7 @@ export function makeIdentify(getState: () => GatewayState, tls: boolean) {
     request.pc = { state, host: parsed.hostname, app, ip: addr.ip, proto: addr.proto, origin };
     // forward-auth is asked by a proxy under its own name; it judges the URL the proxy describes
     if (app === null && parsed.hostname !== state.portalHost && !request.url.startsWith('/.portcullis/authz')) {
-      refuse(request, reply, 404, 'unknown_host', 'This gateway does not serve that host.');
+      refuse(request, reply, 404, 'unknown_host', 'errors.unknownHost');
       return;
     }
     done();

@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { brandFor, sendPage } from '../web/html.ts';
+import { brandFor, pageText, sendPage } from '../web/html.ts';
+import type { MessageKey } from '../web/i18n/messages.ts';
 import { type DeniedDetail, errorPage } from '../web/pages/error-page.ts';
 
 /** A browser navigation: GET or HEAD that accepts HTML. Others get JSON. */
@@ -18,22 +19,25 @@ const MAX_RD = 4096;
  * app's tenant, with the request id and the help desk), JSON `{error, message, request_id}` for
  * the rest. The request id is on the log line written here and in the audit row of a denial, so
  * an operator finds the request from the reference a person quotes. The body never carries
- * upstream or internal detail.
+ * upstream or internal detail. `message` is a catalogue key: the page and the JSON `message` are
+ * in the request's language (pageText); `error` is the contract.
  */
 export function refuse(
   request: FastifyRequest,
   reply: FastifyReply,
   status: RefusalStatus,
   error: string,
-  message: string,
+  message: MessageKey,
   denied?: DeniedDetail,
 ): FastifyReply {
   request.log.info({ req: request, status, error }, 'request refused');
+  const text = pageText(request);
+  const words = text.t(message);
   if (wantsHtml(request)) {
     const brand = brandFor(request);
-    return sendPage(reply, errorPage({ status, message, requestId: request.id, brand, denied }), status);
+    return sendPage(reply, errorPage(text, { status, message: words, requestId: request.id, brand, denied }), status);
   }
-  return reply.code(status).header('cache-control', 'no-store').send({ error, message, request_id: request.id });
+  return reply.code(status).header('cache-control', 'no-store').send({ error, message: words, request_id: request.id });
 }
 
 /**
@@ -44,7 +48,7 @@ export function deny(request: FastifyRequest, reply: FastifyReply): FastifyReply
   const pc = request.pc;
   const user = pc.user ? { name: pc.user.name, displayName: pc.user.displayName } : null;
   const url = `${pc.origin}${request.url}`;
-  return refuse(request, reply, 403, 'access_denied', 'You do not have access to this page.', {
+  return refuse(request, reply, 403, 'access_denied', 'errors.accessDenied', {
     user,
     app: pc.app?.name ?? pc.host,
     // rd is at most 4096 characters: a longer page comes back to the app's home

@@ -33,7 +33,7 @@ export async function readSession(
       request.log.error({ err: { message: (err as Error).message } }, 'session store unavailable');
       metrics.observeStoreError('ephemeral');
       metrics.observeRequest(pc.app?.name ?? '-', 'unavailable');
-      refuse(request, reply, 503, 'unavailable', 'Sign-in is temporarily unavailable. Try again shortly.');
+      refuse(request, reply, 503, 'unavailable', 'errors.signInUnavailable');
       return 'unavailable';
     }
   }

@@ -89,7 +89,7 @@ export async function registerUpstreams(
             },
             'upstream error',
           );
-          refuse(reply.request, reply, 502, 'bad_gateway', 'The application behind this address is not responding.');
+          refuse(reply.request, reply, 502, 'bad_gateway', 'errors.badGateway');
         }) as never,
       },
       wsClientOptions: {

@@ -106,7 +106,10 @@ export class PasswordVerifier {
   }
 }
 
-/** What the password rules say, with `{n}` where a number goes. */
+/** Which rule a new password breaks: the page says it in the person's language, the CLI in English. */
+export type PasswordRule = 'too_short' | 'too_long' | 'repeated' | 'has_user_name' | 'common';
+
+/** What the password rules say in English (the CLI, users.yaml checks), with `{n}` where a number goes. */
 export const PASSWORD_TEXT = {
   tooShort: 'the password must be at least {n} characters',
   tooLong: 'the password must be at most {n} characters',
@@ -114,6 +117,14 @@ export const PASSWORD_TEXT = {
   common: 'the password is one of the most common passwords (or one with only digits or symbols added): choose another',
   hasUserName: 'the password must not contain the user name',
 } as const;
+
+const RULE_TEXT: Record<PasswordRule, string> = {
+  too_short: PASSWORD_TEXT.tooShort.replace('{n}', String(MIN_PASSWORD_LENGTH)),
+  too_long: PASSWORD_TEXT.tooLong.replace('{n}', String(MAX_PASSWORD_LENGTH)),
+  repeated: PASSWORD_TEXT.repeated,
+  has_user_name: PASSWORD_TEXT.hasUserName,
+  common: PASSWORD_TEXT.common,
+};
 
 /** User names shorter than this are not looked for in a password (any password would hold "a"). */
 export const MIN_NAME_IN_PASSWORD = 3;
@@ -135,23 +146,29 @@ export function isCommonPassword(plain: string): boolean {
 }
 
 /**
- * Why `plain` is not acceptable as a new password, or null when it is: NIST SP 800-63B, no
+ * The rule `plain` breaks as a new password, or null when it is acceptable: NIST SP 800-63B, no
  * composition rules. 12 to 1024 characters (Unicode code points), not one character repeated,
  * not in the bundled list of the most common passwords (case-insensitive, also with only digits
  * or symbols before or after), and not containing the user name (`user`, case-insensitive, when
- * it has at least 3 characters). The message never contains the password.
+ * it has at least 3 characters).
  */
-export function passwordProblem(plain: string, user?: string): string | null {
+export function passwordRuleBroken(plain: string, user?: string): PasswordRule | null {
   const chars = [...plain];
-  if (chars.length < MIN_PASSWORD_LENGTH) return PASSWORD_TEXT.tooShort.replace('{n}', String(MIN_PASSWORD_LENGTH));
-  if (chars.length > MAX_PASSWORD_LENGTH) return PASSWORD_TEXT.tooLong.replace('{n}', String(MAX_PASSWORD_LENGTH));
-  if (new Set(chars).size === 1) return PASSWORD_TEXT.repeated;
+  if (chars.length < MIN_PASSWORD_LENGTH) return 'too_short';
+  if (chars.length > MAX_PASSWORD_LENGTH) return 'too_long';
+  if (new Set(chars).size === 1) return 'repeated';
   if (
     user !== undefined &&
     [...user].length >= MIN_NAME_IN_PASSWORD &&
     plain.toLowerCase().includes(user.toLowerCase())
   )
-    return PASSWORD_TEXT.hasUserName;
-  if (isCommonPassword(plain)) return PASSWORD_TEXT.common;
+    return 'has_user_name';
+  if (isCommonPassword(plain)) return 'common';
   return null;
+}
+
+/** Why `plain` is not acceptable as a new password, in English (passwordRuleBroken), or null. Never contains the password. */
+export function passwordProblem(plain: string, user?: string): string | null {
+  const rule = passwordRuleBroken(plain, user);
+  return rule === null ? null : RULE_TEXT[rule];
 }

@@ -3,8 +3,8 @@ import type { Brand } from '../state.ts';
 import { brandFor } from './brand.ts';
 import { formatDateTime } from './i18n/format-time.ts';
 import { LOCALE_NAMES, LOCALES, type Locale } from './i18n/locales.ts';
-import { messagesFor } from './i18n/messages.ts';
-import { pageLocale } from './i18n/page-locale.ts';
+import { type MessageKey, messagesFor } from './i18n/messages.ts';
+import { LANGUAGE_PATH as PORTAL_PATH, pageLocale } from './i18n/page-locale.ts';
 
 export { brandFor };
 
@@ -45,13 +45,35 @@ function brandLine(brand: Brand): string {
 /** Where a translated page wants the language switcher (layout writes it with the page's language). */
 const LANGUAGES_SLOT = /<!--languages:([a-z]{2})-->/;
 
+/** The page a form answers from, for the forms whose address has no page of its own. */
+const PAGE_OF_FORM: readonly (readonly [RegExp, string])[] = [
+  [/^\/\.portcullis\/invite\/password$/, '/.portcullis/invite'],
+  [/^\/\.portcullis\/recovery$/, '/.portcullis/stepup'],
+  [/^\/\.portcullis\/account\/.+$/, PORTAL_PATH],
+];
+/** The switcher route's limit on its `back`. */
+const MAX_BACK = 4096;
+
+/**
+ * Where the switcher comes back to: a GET's own address; after a form, the page of that form,
+ * with the form's `rd` when it had one, so that the person stays on their way; the path alone when
+ * that is longer than the switcher takes.
+ */
+export function switcherBack(request: FastifyRequest): string {
+  const path = request.url.split('?')[0] ?? PORTAL_PATH;
+  if (request.method === 'GET') return request.url.length <= MAX_BACK ? request.url : path;
+  const page = PAGE_OF_FORM.find(([form]) => form.test(path))?.[1] ?? path;
+  const rd = (request.body as { rd?: unknown } | undefined)?.rd;
+  const withRd = typeof rd === 'string' && rd !== '' ? `${page}?rd=${encodeURIComponent(rd)}` : page;
+  return withRd.length <= MAX_BACK ? withRd : page;
+}
+
 /**
  * The language switcher: each language named in itself, the page's marked; a link to the
- * switcher's route that comes back to this page (a GET's own address; else the portal's page
- * of the same path).
+ * switcher's route that comes back to this page (switcherBack).
  */
 function languageSwitcher(request: FastifyRequest, current: Locale): string {
-  const back = request.method === 'GET' ? request.url : (request.url.split('?')[0] ?? '/.portcullis/');
+  const back = switcherBack(request);
   const links = LOCALES.map((l) =>
     l === current
       ? `<a lang="${l}" aria-current="true">${esc(LOCALE_NAMES[l])}</a>`
@@ -71,17 +93,32 @@ export interface PageText {
   readonly when: (ms: number) => string;
 }
 
+/**
+ * A message with one placeholder wrapped in markup (`Signed in as <strong>{user}</strong>.`): the
+ * translated text split at the placeholder, each side escaped, `inner` (markup) in its place.
+ */
+export function around(text: PageText, key: MessageKey, name: string, inner: string): string {
+  const [before = '', after = ''] = text.t(key, { [name]: '\u0000' }).split('\u0000');
+  return `${esc(before)}${inner}${esc(after)}`;
+}
+
 export function pageText(request: FastifyRequest): PageText {
   const locale = pageLocale(request);
   const timeZone = brandFor(request).timeZone;
   return { locale, t: messagesFor(locale), when: (ms) => formatDateTime(ms, locale, timeZone) };
 }
 
-/** Sends a portal page with the security headers, the request's brand and, for a translated page, its language switcher. */
+/**
+ * Sends a portal page with the security headers, the request's brand and, for a translated page
+ * served under the portal's path, its language switcher. A page elsewhere (a refusal of an app's
+ * page) has none: the switcher's cookie is the portal path's, so that page could not read it.
+ */
 export function sendPage(reply: FastifyReply, body: string, status = 200, formAction?: string): FastifyReply {
+  const request = reply.request;
+  const switcher = request.url.startsWith(PORTAL_PATH);
   const branded = body
-    .replace(BRAND_SLOT, brandLine(brandFor(reply.request)))
-    .replace(LANGUAGES_SLOT, (_all, locale: string) => languageSwitcher(reply.request, locale as Locale));
+    .replace(BRAND_SLOT, brandLine(brandFor(request)))
+    .replace(LANGUAGES_SLOT, (_all, locale: string) => (switcher ? languageSwitcher(request, locale as Locale) : ''));
   return reply.code(status).headers(pageSecurityHeaders(formAction)).type('text/html; charset=utf-8').send(branded);
 }
 

@@ -75,5 +75,25 @@ if (executable === null) {
       const used = await run.gw.runtime.durable.queryAudit({ event: 'invite.used' });
       assert.equal(used[0]?.user, 'newbie');
     });
+
+    it('in the browser’s language: the pages and the meter’s words, one character and several', async () => {
+      const io = captureIo();
+      const code = await runUserInvite(['nouveau', '--config', join(run.gw.dir, 'config/gateway.yaml')], io);
+      assert.equal(code, 0, io.stderr.text);
+      await inTab(run, async ({ page }) => {
+        await page.setExtraHTTPHeaders({ 'accept-language': 'fr-FR,fr;q=0.9' });
+        await page.goto(io.stdout.text.trim());
+        await page.getByRole('heading', { name: 'Définir votre mot de passe' }).waitFor();
+        assert.equal(await page.locator('html').getAttribute('lang'), 'fr');
+        const password = page.getByLabel('Nouveau mot de passe', { exact: true });
+        await password.fill('abcdefghijk');
+        await page.getByText(/^Trop court\s:\sencore 1 caractère$/).waitFor();
+        await password.fill('abcdefghi');
+        await page.getByText(/^Trop court\s:\sencore 3 caractères$/).waitFor();
+        await password.fill(PASSPHRASE);
+        await page.getByText('Robuste', { exact: true }).waitFor();
+        await screenshot(page, 'invite-password-fr');
+      });
+    });
   });
 }

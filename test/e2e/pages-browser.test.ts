@@ -5,6 +5,8 @@
  * field they are about (aria-invalid, aria-describedby, the focus on it). Each page is reached
  * in a real state set up through the pages and the JSON API (signed in, an authenticator app
  * enrolled, a step-up due, a refusal), and photographed as test-results/screenshots/<page>-<width>.png.
+ * Pages named `-de` are in German: chosen with the language switcher at the foot of a portal page,
+ * or, on an app's refused page, by the browser's language.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -103,6 +105,12 @@ async function registerKey(tab: Tab, c: Ctx): Promise<void> {
 async function openRecovery({ page }: Tab): Promise<void> {
   await page.getByRole('link', { name: 'Recovery code' }).click();
   await page.getByLabel('Recovery code', { exact: true }).waitFor();
+}
+
+/** The language switcher at the foot of the page, used as a person would: the page comes back in German. */
+async function inGerman({ page }: Tab): Promise<void> {
+  await page.getByRole('navigation', { name: 'Language' }).getByRole('link', { name: 'Deutsch' }).click();
+  await page.locator('html[lang="de"]').waitFor();
 }
 
 const VISITS: readonly Visit[] = [
@@ -267,6 +275,29 @@ const VISITS: readonly Visit[] = [
     },
   },
   {
+    page: 'sign-in-de',
+    heading: 'Anmelden',
+    async reach(tab, c) {
+      await tab.page.goto(app(c, PAGES.mfa));
+      await inGerman(tab);
+    },
+  },
+  {
+    page: 'sign-in-error-de',
+    heading: 'Anmelden',
+    invalid: ['Benutzername', 'Passwort'],
+    focus: 'Passwort',
+    status: 401,
+    async reach(tab, c) {
+      await tab.page.goto(app(c, PAGES.mfa));
+      await inGerman(tab);
+      await tab.page.getByLabel('Benutzername').fill(c.user);
+      await tab.page.getByLabel('Passwort').fill(`${PASSWORD}!`);
+      await tab.page.getByRole('button', { name: 'Anmelden', exact: true }).click();
+      await tab.page.getByRole('alert').filter({ hasText: /./ }).waitFor();
+    },
+  },
+  {
     page: 'access-denied',
     heading: 'Access denied',
     status: 403,
@@ -283,6 +314,26 @@ const VISITS: readonly Visit[] = [
     heading: 'The application is not responding',
     status: 502,
     reach: ({ page }, c) => page.goto(`${c.run.origin('down.test')}/`).then(() => {}),
+  },
+  {
+    page: 'access-denied-de',
+    heading: 'Zugriff verweigert',
+    status: 403,
+    async reach({ page }, c) {
+      // an app's page cannot read the switcher's cookie: the browser's language
+      await page.setExtraHTTPHeaders({ 'accept-language': 'de-DE,de;q=0.9' });
+      await page.goto(app(c, '/denied/report'));
+    },
+  },
+  {
+    page: 'signed-out-de',
+    heading: 'Abgemeldet',
+    async reach(tab, c) {
+      await signedIn(tab, c);
+      await tab.page.goto(`${c.run.portal}/.portcullis/logout`);
+      await inGerman(tab);
+      await tab.page.getByRole('button', { name: 'Abmelden' }).click();
+    },
   },
   {
     page: 'set-up',
@@ -302,6 +353,14 @@ const VISITS: readonly Visit[] = [
       await page.getByLabel('Password again').fill(`${PASSWORD}.`);
       await page.getByRole('button', { name: 'Create administrator' }).click();
       await page.getByRole('alert').filter({ hasText: /./ }).waitFor();
+    },
+  },
+  {
+    page: 'set-up-de',
+    heading: 'Ersten Administrator anlegen',
+    async reach(tab, c) {
+      await tab.page.goto(`${c.freshOrigin}/.portcullis/setup#${c.fresh.runtime.setup.issue()}`);
+      await inGerman(tab);
     },
   },
   {

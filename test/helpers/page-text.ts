@@ -2,7 +2,7 @@
  * What a person reads on a page, and whether all of it comes from the message catalogues: the
  * check behind "a page contains no string outside the catalogues".
  */
-import type { Locale } from '../../src/web/i18n/locales.ts';
+import { LOCALE_NAMES, type Locale } from '../../src/web/i18n/locales.ts';
 import { MESSAGES } from '../../src/web/i18n/messages.ts';
 
 const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'", nbsp: '\u00a0' };
@@ -55,13 +55,15 @@ function patterns(locale: Locale): { whole: RegExp[]; pieces: Set<string> } {
 /**
  * The texts of a page that are not from the catalogue of `locale`: not a message (with any values
  * in its placeholders), not a piece of one between placeholders, not one of the `values` the test
- * put in (user names, the brand, codes), and not made of digits, punctuation and spaces only.
+ * put in (user names, the brand, codes), not a language's name in itself (the switcher's links),
+ * and not made of digits, punctuation and spaces only.
  */
 export function textsOutsideCatalogues(html: string, locale: Locale, values: readonly string[] = []): string[] {
   const { whole, pieces } = patterns(locale);
   const known = new Set(values.map(clean));
+  const languages = new Set<string>(Object.values(LOCALE_NAMES));
   return pageTexts(html).filter((text) => {
-    if (known.has(text) || pieces.has(text) || !/\p{L}/u.test(text)) return false;
+    if (known.has(text) || languages.has(text) || pieces.has(text) || !/\p{L}/u.test(text)) return false;
     let rest = text;
     for (const v of known) if (v) rest = rest.split(v).join('');
     if (!/\p{L}/u.test(rest)) return false;

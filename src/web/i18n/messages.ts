@@ -2,6 +2,7 @@ import { account } from './catalogues/account.ts';
 import { common } from './catalogues/common.ts';
 import { errors } from './catalogues/errors.ts';
 import { factors } from './catalogues/factors.ts';
+import { invite } from './catalogues/invite.ts';
 import { login } from './catalogues/login.ts';
 import { setup } from './catalogues/setup.ts';
 import { webauthn } from './catalogues/webauthn.ts';
@@ -13,7 +14,7 @@ import { type Translate, translator } from './translate.ts';
  * messages come from here and nowhere else. Each area gives the same keys in every language;
  * test/unit/catalogues.test.ts fails when one is missing, empty, or uses other placeholders.
  */
-export const AREAS = { common, login, factors, account, setup, webauthn, errors } as const;
+export const AREAS = { common, login, factors, account, setup, invite, webauthn, errors } as const;
 
 type Areas = typeof AREAS;
 /** The key of any message of the portal. */

@@ -9,7 +9,7 @@ import { chooseLocale, isLocale, LOCALES, type Locale } from './locales.ts';
  * its path is the portal's, so no application behind the gateway ever receives it.
  */
 export const LANGUAGE_COOKIE = 'portcullis_lang';
-const LANGUAGE_PATH = '/.portcullis/';
+export const LANGUAGE_PATH = '/.portcullis/';
 const YEAR_SECONDS = 365 * 24 * 3600;
 
 /** The language of the page answering this request (see chooseLocale). */

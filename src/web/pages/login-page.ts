@@ -1,4 +1,4 @@
-import { esc, layout } from '../html.ts';
+import { around, esc, layout, type PageText } from '../html.ts';
 import { formError, invalidIf } from './form-error.ts';
 import { passkeySignIn, WEBAUTHN_SCRIPTS } from './webauthn-parts.ts';
 
@@ -6,24 +6,28 @@ import { passkeySignIn, WEBAUTHN_SCRIPTS } from './webauthn-parts.ts';
  * The sign-in form. Works without JavaScript: a plain POST to /.portcullis/login. With it, a
  * passkey can sign in instead (a button, and the user-name field's autofill).
  */
-export function loginPage(opts: { rd: string | null; error?: string; username?: string; notice?: string }): string {
+export function loginPage(
+  text: PageText,
+  opts: { rd: string | null; error?: string; username?: string; notice?: string },
+): string {
+  const { t } = text;
   // the error is about the pair: either may be wrong, and the answer does not say which
   const invalid = invalidIf(opts.error !== undefined);
   return layout(
-    'Sign in',
-    `<h1>Sign in</h1>
+    t('login.title'),
+    `<h1>${esc(t('login.title'))}</h1>
 ${opts.notice ? `<p class="notice" role="status">${esc(opts.notice)}</p>` : ''}
 ${formError(opts.error)}
 <form method="post" action="/.portcullis/login">
-<label for="username">User name</label>
+<label for="username">${esc(t('login.username'))}</label>
 <input id="username" name="username" autocomplete="username webauthn" autocapitalize="none" spellcheck="false" required value="${esc(opts.username ?? '')}"${invalid}${opts.username ? '' : ' autofocus'}>
-<label for="password">Password</label>
+<label for="password">${esc(t('login.password'))}</label>
 <input id="password" name="password" type="password" autocomplete="current-password" required${invalid}${opts.username ? ' autofocus' : ''}>
 ${opts.rd ? `<input type="hidden" name="rd" value="${esc(opts.rd)}">` : ''}
-<button type="submit">Sign in</button>
+<button type="submit">${esc(t('login.submit'))}</button>
 </form>
 ${passkeySignIn(opts.rd)}`,
-    { scripts: WEBAUTHN_SCRIPTS },
+    { scripts: WEBAUTHN_SCRIPTS, locale: text.locale },
   );
 }
 
@@ -32,26 +36,29 @@ ${passkeySignIn(opts.rd)}`,
  * host (never in a URL). A tiny same-origin script submits it; without JavaScript the person
  * presses Continue.
  */
-export function handoffPage(opts: { action: string; code: string; rd: string }): string {
+export function handoffPage(text: PageText, opts: { action: string; code: string; rd: string }): string {
+  const { t } = text;
   return layout(
-    'Signing you in',
-    `<h1>Signing you in…</h1>
+    t('login.handoff.title'),
+    `<h1>${esc(t('login.handoff.heading'))}</h1>
 <form method="post" action="${esc(opts.action)}" id="handoff">
 <input type="hidden" name="code" value="${esc(opts.code)}">
 <input type="hidden" name="rd" value="${esc(opts.rd)}">
-<button type="submit">Continue</button>
+<button type="submit">${esc(t('common.continue'))}</button>
 </form>`,
-    { script: 'autosubmit.js' },
+    { script: 'autosubmit.js', locale: text.locale },
   );
 }
 
-export function logoutPage(opts: { signedIn: boolean; user?: string }): string {
+export function logoutPage(text: PageText, opts: { signedIn: boolean; user?: string }): string {
+  const { t } = text;
   return layout(
-    opts.signedIn ? 'Sign out' : 'Signed out',
+    opts.signedIn ? t('common.signOut') : t('login.signedOut.title'),
     opts.signedIn
-      ? `<h1>Sign out</h1>
-<p>Signed in as <strong>${esc(opts.user)}</strong>.</p>
-<form method="post" action="/.portcullis/logout"><button type="submit">Sign out</button></form>`
-      : `<h1>Signed out</h1><p>You are signed out. <a href="/.portcullis/login">Sign in again</a></p>`,
+      ? `<h1>${esc(t('common.signOut'))}</h1>
+<p>${around(text, 'common.signedInAs', 'user', `<strong>${esc(opts.user)}</strong>`)}</p>
+<form method="post" action="/.portcullis/logout"><button type="submit">${esc(t('common.signOut'))}</button></form>`
+      : `<h1>${esc(t('login.signedOut.title'))}</h1><p>${esc(t('login.signedOut.lead'))} <a href="/.portcullis/login">${esc(t('login.signedOut.again'))}</a></p>`,
+    { locale: text.locale },
   );
 }

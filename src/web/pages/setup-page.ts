@@ -1,4 +1,5 @@
-import { esc, layout } from '../html.ts';
+import { MIN_PASSWORD_LENGTH } from '../../users/password.ts';
+import { esc, layout, type PageText } from '../html.ts';
 import { formError, invalidIf } from './form-error.ts';
 
 /** The fields of the set-up form, as an error names the one it is about. */
@@ -9,32 +10,37 @@ export type SetupField = 'token' | 'username' | 'password' | 'confirm';
  * same-origin script copies it into the form. Without JavaScript, paste the token printed at
  * start-up.
  */
-export function setupPage(opts: { error?: string; field?: SetupField; username?: string; done?: boolean }): string {
+export function setupPage(
+  text: PageText,
+  opts: { error?: string; field?: SetupField; username?: string; done?: boolean },
+): string {
+  const { t } = text;
   // the field in error is marked and has the focus
   const mark = (field: SetupField) =>
     opts.error !== undefined && opts.field === field ? `${invalidIf(true)} autofocus` : '';
   if (opts.done) {
     return layout(
-      'Set-up complete',
-      '<h1>Set-up complete</h1><p>The first administrator exists. <a href="/.portcullis/login">Sign in</a></p>',
+      t('setup.done.title'),
+      `<h1>${esc(t('setup.done.title'))}</h1><p>${esc(t('setup.done.lead'))} <a href="/.portcullis/login">${esc(t('login.submit'))}</a></p>`,
+      { locale: text.locale },
     );
   }
   return layout(
-    'Create the first administrator',
-    `<h1>Create the first administrator</h1>
-<p>No user exists yet. This one-time page creates the first administrator of this gateway.</p>
+    t('setup.title'),
+    `<h1>${esc(t('setup.title'))}</h1>
+<p>${esc(t('setup.lead'))}</p>
 ${formError(opts.error)}
 <form method="post" action="/.portcullis/setup">
-<label for="token">Set-up token</label>
+<label for="token">${esc(t('setup.token'))}</label>
 <input id="token" name="token" autocomplete="off" required${mark('token')}>
-<label for="username">User name</label>
+<label for="username">${esc(t('login.username'))}</label>
 <input id="username" name="username" autocomplete="username" autocapitalize="none" spellcheck="false" required value="${esc(opts.username ?? '')}"${mark('username')}>
-<label for="password">Password (at least 12 characters)</label>
-<input id="password" name="password" type="password" autocomplete="new-password" minlength="12" required${mark('password')}>
-<label for="confirm">Password again</label>
-<input id="confirm" name="confirm" type="password" autocomplete="new-password" minlength="12" required${mark('confirm')}>
-<button type="submit">Create administrator</button>
+<label for="password">${esc(t('setup.password', { min: MIN_PASSWORD_LENGTH }))}</label>
+<input id="password" name="password" type="password" autocomplete="new-password" minlength="${MIN_PASSWORD_LENGTH}" required${mark('password')}>
+<label for="confirm">${esc(t('setup.confirm'))}</label>
+<input id="confirm" name="confirm" type="password" autocomplete="new-password" minlength="${MIN_PASSWORD_LENGTH}" required${mark('confirm')}>
+<button type="submit">${esc(t('setup.submit'))}</button>
 </form>`,
-    { script: 'setup.js' },
+    { script: 'setup.js', locale: text.locale },
   );
 }

@@ -1,7 +1,8 @@
 // The invitation pages. On the page a link opens: copies the token from the URL fragment (never
 // sent to a server) into the form, drops it from the address bar and history, and sends the form.
 // On the password page: a strength meter that says what the server's rules will say (length, the
-// user name) and how guessable the password looks; its words come from the meter's data-*.
+// user name) and how guessable the password looks; its words come from the meter's data-*, in the
+// page's language ("short" in its two plural forms, chosen with Intl.PluralRules of the page's lang).
 const open = document.getElementById('invite-open');
 const token = decodeURIComponent(location.hash.slice(1));
 if (open && token) {
@@ -16,11 +17,16 @@ const user = document.getElementById('username');
 if (meter && password) {
   const text = document.getElementById('strength-text');
   const min = Number(meter.dataset.min);
+  const plural = new Intl.PluralRules(document.documentElement.lang || 'en');
   meter.closest('.strength').hidden = false;
   const score = (value) => {
     const chars = [...value];
     if (chars.length === 0) return [0, meter.dataset.empty];
-    if (chars.length < min) return [0, meter.dataset.short.replace('{n}', String(min - chars.length))];
+    if (chars.length < min) {
+      const left = min - chars.length;
+      const form = plural.select(left) === 'one' ? meter.dataset.shortOne : meter.dataset.shortOther;
+      return [0, form.replace('{count}', String(left))];
+    }
     const name = (user?.value ?? '').toLowerCase();
     if (name.length >= 3 && value.toLowerCase().includes(name)) return [0, meter.dataset.hasname];
     let pool = 0;

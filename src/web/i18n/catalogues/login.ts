@@ -16,6 +16,7 @@ export const login = {
     'login.signedOut.title': 'Signed out',
     'login.signedOut.lead': 'You are signed out.',
     'login.signedOut.again': 'Sign in again',
+    'login.sessionEnded': 'Your session ended (signed out, or too long without activity). Sign in again to continue.',
   },
   de: {
     'login.title': 'Anmelden',
@@ -31,6 +32,8 @@ export const login = {
     'login.signedOut.title': 'Abgemeldet',
     'login.signedOut.lead': 'Sie sind abgemeldet.',
     'login.signedOut.again': 'Erneut anmelden',
+    'login.sessionEnded':
+      'Ihre Sitzung ist beendet (abgemeldet oder zu lange inaktiv). Melden Sie sich erneut an, um fortzufahren.',
   },
   fr: {
     'login.title': 'Se connecter',
@@ -45,6 +48,8 @@ export const login = {
     'login.signedOut.title': 'Déconnecté',
     'login.signedOut.lead': 'Vous êtes déconnecté.',
     'login.signedOut.again': 'Se reconnecter',
+    'login.sessionEnded':
+      'Votre session a pris fin (déconnexion ou inactivité prolongée). Reconnectez-vous pour continuer.',
   },
   es: {
     'login.title': 'Iniciar sesión',
@@ -60,6 +65,8 @@ export const login = {
     'login.signedOut.title': 'Sesión cerrada',
     'login.signedOut.lead': 'Has cerrado sesión.',
     'login.signedOut.again': 'Volver a iniciar sesión',
+    'login.sessionEnded':
+      'Tu sesión ha terminado (has cerrado sesión o ha pasado demasiado tiempo sin actividad). Vuelve a iniciar sesión para continuar.',
   },
   nl: {
     'login.title': 'Aanmelden',
@@ -74,5 +81,7 @@ export const login = {
     'login.signedOut.title': 'Afgemeld',
     'login.signedOut.lead': 'Je bent afgemeld.',
     'login.signedOut.again': 'Opnieuw aanmelden',
+    'login.sessionEnded':
+      'Je sessie is beëindigd (afgemeld of te lang niet actief). Meld je opnieuw aan om door te gaan.',
   },
 } as const;
