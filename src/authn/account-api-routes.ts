@@ -53,7 +53,7 @@ export function accountApiRoutes(deps: PortalDeps) {
       if (result.reason === 'bad_password') return reply.code(401).send({ error: 'invalid_credentials' });
       return reply.code(result.reason === 'not_local' ? 409 : 400).send({
         error: result.reason === 'not_local' ? 'password_not_local' : 'password_rejected',
-        message: passwordProblemText(pageText(request).t, result.problem),
+        message: passwordProblemText(pageText(request), result.problem),
       });
     });
 

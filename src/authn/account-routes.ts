@@ -243,7 +243,7 @@ export function accountRoutes(deps: PortalDeps) {
       );
       if (!result.ok)
         return render(request, reply, s, undefined, {
-          error: (text) => passwordProblemText(text.t, result.problem),
+          error: (text) => passwordProblemText(text, result.problem),
           status: 400,
         });
       request.pc = { ...request.pc, state: deps.current() };

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { readSession } from '../gate/session-lookup.ts';
 import { amrOf } from '../session/session.ts';
+import { pageText } from '../web/html.ts';
 import { csrfGuard } from './csrf.ts';
 import type { PortalDeps } from './deps.ts';
 import { checkPassword, passwordAttempt, retryAfterSeconds, throttledMessage } from './password-login.ts';
@@ -34,7 +35,11 @@ export function apiRoutes(deps: PortalDeps) {
         return reply
           .code(429)
           .header('retry-after', String(seconds))
-          .send({ error: 'too_many_attempts', retry_after: seconds, message: throttledMessage(result.retryAfterMs) });
+          .send({
+            error: 'too_many_attempts',
+            retry_after: seconds,
+            message: throttledMessage(result.retryAfterMs, pageText(request)),
+          });
       }
       if (result.status === 'refused') return reply.code(401).send({ error: 'invalid_credentials' });
       const signed = await startSession(deps, request, reply, result.user);

@@ -1,9 +1,10 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { hashPassword } from '../users/password.ts';
-import { checkNewPassword } from '../users/password-rules.ts';
+import { type NewPasswordRule, newPasswordRuleBroken } from '../users/password-rules.ts';
 import { setUserField } from '../users/users-file.ts';
+import type { PageText } from '../web/html.ts';
 import type { MessageKey } from '../web/i18n/messages.ts';
-import type { Translate } from '../web/i18n/translate.ts';
+import { passwordRuleText } from '../web/pages/password-rule-text.ts';
 import type { PortalDeps } from './deps.ts';
 import { presentedDevice } from './device-cookie.ts';
 import type { Client } from './lockout.ts';
@@ -13,8 +14,8 @@ import { requestScope, setSessionCookie } from './session-cookie.ts';
 /** Why a password change was refused: the form's own checks, or a rule of users/password-rules.ts. */
 export type PasswordProblem =
   | { readonly kind: 'wrong_current' | 'differ' | 'same' | 'not_here' }
-  /** `rule`: the rule's reason as password-rules.ts words it (English until it gives a reason code) */
-  | { readonly kind: 'rule'; readonly rule: string };
+  /** `rule`: the rule the new password breaks (password-rules.ts) */
+  | { readonly kind: 'rule'; readonly rule: NewPasswordRule };
 
 export type PasswordChange =
   | { readonly ok: true; readonly signed: Signed; readonly sessionsEnded: number }
@@ -33,10 +34,10 @@ const PROBLEM_KEYS = {
 } as const satisfies Record<Exclude<PasswordProblem['kind'], 'rule'>, MessageKey>;
 
 /** A refused change in the words of the page's language (the account page and the JSON `message`). */
-export function passwordProblemText(t: Translate<MessageKey>, problem: PasswordProblem): string {
+export function passwordProblemText(text: PageText, problem: PasswordProblem): string {
   return problem.kind === 'rule'
-    ? t('account.password.refused', { reason: problem.rule })
-    : t(PROBLEM_KEYS[problem.kind]);
+    ? text.t('account.password.refused', { reason: passwordRuleText(text, problem.rule) })
+    : text.t(PROBLEM_KEYS[problem.kind]);
 }
 
 /**
@@ -71,7 +72,7 @@ export async function changePassword(
     });
     return { ok: false, reason: 'bad_password', problem: { kind: 'wrong_current' } };
   }
-  const rule = checkNewPassword(form.password, user);
+  const rule = newPasswordRuleBroken(form.password, user);
   const problem: PasswordProblem | null =
     form.password !== form.confirm
       ? { kind: 'differ' }

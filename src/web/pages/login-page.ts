@@ -26,7 +26,7 @@ ${formError(opts.error)}
 ${opts.rd ? `<input type="hidden" name="rd" value="${esc(opts.rd)}">` : ''}
 <button type="submit">${esc(t('login.submit'))}</button>
 </form>
-${passkeySignIn(opts.rd)}`,
+${passkeySignIn(text, opts.rd)}`,
     { scripts: WEBAUTHN_SCRIPTS, locale: text.locale },
   );
 }
