@@ -98,6 +98,7 @@ test('new passwords that break the rules are refused and change nothing', async 
     { password: 'x'.repeat(1025), says: /at most 1024 characters/ },
     { password: 'aaaaaaaaaaaaaaaa', says: /single character repeated/ },
     { password: 'ALICE', says: /at least 12 characters/ },
+    { password: 'correct alice battery', says: /must not contain the user name/ },
     { password: PASSWORD, says: /must differ from the current one/ },
     { password: NEW_PASSWORD, confirm: `${NEW_PASSWORD}!`, says: /two new passwords differ/ },
   ];
