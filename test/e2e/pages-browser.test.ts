@@ -10,6 +10,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { messagesFor } from '../../src/web/i18n/messages.ts';
 import {
   addVirtualAuthenticator,
   controlPasskeyAutofill,
@@ -31,6 +32,8 @@ import { enrolTotp, nextTotpCode, PASSWORD, startTestGateway, type TestGateway }
 import { announcedError, axeViolations, keyboardWalk, overflow } from '../helpers/page-checks.ts';
 
 const MINUTE = 60_000;
+/** German, as the pages write it (the headings and labels of the `-de` visits) */
+const DE = messagesFor('de');
 const executable = findChromium();
 
 /** The two screens: a phone held upright and a desktop. */
@@ -333,6 +336,71 @@ const VISITS: readonly Visit[] = [
       await tab.page.goto(`${c.run.portal}/.portcullis/logout`);
       await inGerman(tab);
       await tab.page.getByRole('button', { name: 'Abmelden' }).click();
+    },
+  },
+  {
+    page: 'second-factor-de',
+    totp: true,
+    heading: DE('factors.stepup.heading'),
+    async reach(tab, c) {
+      await toSecondFactor(tab, c);
+      await inGerman(tab);
+    },
+  },
+  {
+    page: 'no-factor-de',
+    heading: DE('factors.none.heading'),
+    async reach(tab, c) {
+      await signedIn(tab, c);
+      await tab.page.goto(`${c.run.portal}/.portcullis/stepup?rd=${encodeURIComponent(app(c, PAGES.mfa))}`);
+      await inGerman(tab);
+    },
+  },
+  {
+    page: 'enrol-de',
+    heading: DE('factors.enroll.title'),
+    async reach(tab, c) {
+      await toEnrol(tab, c);
+      await inGerman(tab);
+    },
+  },
+  {
+    page: 'recovery-codes-de',
+    heading: DE('factors.codes.added'),
+    async reach(tab, c) {
+      await toEnrol(tab, c);
+      await inGerman(tab);
+      const secret = ((await tab.page.locator('code.secret').textContent()) ?? '').replace(/\s/g, '');
+      await tab.page.getByLabel(DE('factors.enroll.code')).fill(await nextTotpCode(c.run.gw, secret));
+      await tab.page.getByRole('button', { name: DE('factors.enroll.confirm') }).click();
+    },
+  },
+  {
+    page: 'account-de',
+    totp: true,
+    heading: DE('account.title'),
+    async reach(tab, c) {
+      await tab.page.goto(`${c.run.portal}/.portcullis/`);
+      await signIn(tab.page, c.user);
+      await inGerman(tab);
+    },
+  },
+  {
+    page: 'not-found-de',
+    heading: DE('errors.title.notFound'),
+    status: 404,
+    async reach({ page }, c) {
+      await page.setExtraHTTPHeaders({ 'accept-language': 'de-DE,de;q=0.9' });
+      await page.goto(`${c.run.origin('nowhere.test')}/`);
+    },
+  },
+  {
+    page: 'bad-gateway-de',
+    heading: DE('errors.title.badGateway'),
+    status: 502,
+    async reach({ page }, c) {
+      await page.setExtraHTTPHeaders({ 'accept-language': 'de-DE,de;q=0.9' });
+      await page.goto(`${c.run.origin('down.test')}/`);
     },
   },
   {
