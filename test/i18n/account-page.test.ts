@@ -9,8 +9,7 @@ import { test } from 'node:test';
 import { formatDateTime } from '../../src/web/i18n/format-time.ts';
 import { LOCALE_NAMES, type Locale } from '../../src/web/i18n/locales.ts';
 import { MESSAGES, messagesFor } from '../../src/web/i18n/messages.ts';
-import { periodText, plural } from '../../src/web/pages/account-text.ts';
-import { keyRegistration } from '../../src/web/pages/webauthn-parts.ts';
+import { deviceNameText, periodText, plural } from '../../src/web/pages/account-text.ts';
 import { enrolTotp, nextTotpCode, PASSWORD, startTestGateway, type TestGateway } from '../helpers/gateway.ts';
 import { cookieFrom } from '../helpers/http.ts';
 import { textsOutsideCatalogues } from '../helpers/page-text.ts';
@@ -79,17 +78,6 @@ async function values(gw: TestGateway, locale: Locale, zone: string): Promise<st
   ];
 }
 
-/**
- * The key registration part (webauthn-parts.ts, converted with the key pages) may still speak
- * English: the page's texts outside the catalogue are at most that part's own.
- */
-function outsideThePart(html: string, locale: Locale, known: readonly string[]): string[] {
-  const part = new Set(
-    textsOutsideCatalogues(keyRegistration(null, { heading: messagesFor(locale)('account.addKey') }), locale),
-  );
-  return textsOutsideCatalogues(html, locale, known).filter((text) => !part.has(text));
-}
-
 test('the account page in German, French, Spanish and Dutch: every text from the catalogue, times in the brand’s zone', async (t) => {
   const { gw, cookie } = await scene(t);
   const [signIn] = await gw.runtime.durable.listSignIns('alice', 0, 1);
@@ -109,7 +97,7 @@ test('the account page in German, French, Spanish and Dutch: every text from the
     assert.match(page.body, new RegExp(`<h1>${t('account.title')}</h1>`), locale);
     assert.ok(page.body.includes(`<strong>${formatDateTime(signIn.time, locale, ZONE)}</strong>`), locale);
     assert.deepEqual(
-      outsideThePart(page.body, locale, await values(gw, locale, ZONE)),
+      textsOutsideCatalogues(page.body, locale, await values(gw, locale, ZONE)),
       [],
       `${locale}: texts outside the catalogue`,
     );
@@ -123,7 +111,7 @@ test('with no Accept-Language the account page stays English, times in UTC witho
   const page = await gw.send({ host: 'portal.test', target: '/.portcullis/', headers: { cookie } });
   assert.match(page.body, /<html lang="en">/);
   assert.ok(page.body.includes(`<strong>${formatDateTime(signIn.time, 'en', 'UTC')}</strong>`));
-  assert.deepEqual(outsideThePart(page.body, 'en', await values(gw, 'en', 'UTC')), []);
+  assert.deepEqual(textsOutsideCatalogues(page.body, 'en', await values(gw, 'en', 'UTC')), []);
 });
 
 test('branding.language fixes the account page’s language over Accept-Language; the switcher’s cookie wins over both', async (t) => {
@@ -260,4 +248,13 @@ test('periods and counts in words: the unit of the trust box, the plural form of
   ];
   for (const [locale, n, expected] of counts)
     assert.equal(plural(text(locale), 'account.password.othersEnded', n), expected, `${locale} ${n}`);
+  const devices: [Locale, string, string][] = [
+    ['en', 'Chrome on Linux', 'Chrome on Linux'],
+    ['de', 'Chrome on Linux', 'Chrome unter Linux'],
+    ['fr', 'Safari on iOS', 'Safari sur iOS'],
+    ['es', 'Linux device', 'Dispositivo Linux'],
+    ['nl', 'Unknown device', 'Onbekend apparaat'],
+    ['de', 'Firefox', 'Firefox'],
+  ];
+  for (const [locale, name, expected] of devices) assert.equal(deviceNameText(text(locale), name), expected, name);
 });

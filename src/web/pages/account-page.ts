@@ -1,7 +1,7 @@
 import type { FactorRecord } from '../../stores/durable.ts';
 import { MIN_PASSWORD_LENGTH } from '../../users/password.ts';
 import { esc, layout, type PageText } from '../html.ts';
-import { periodText } from './account-text.ts';
+import { deviceNameText, periodText } from './account-text.ts';
 import { keyRegistration, WEBAUTHN_SCRIPTS } from './webauthn-parts.ts';
 
 /** A sign-in as the account page shows it. */
@@ -22,7 +22,7 @@ const whereOf = (v: { ip: string | null; country: string | null }) =>
 function signInItem(text: PageText, v: SignInView): string {
   const date = text.when(v.time);
   const where = whereOf(v);
-  const device = v.device ?? text.t('account.signIns.unknownDevice');
+  const device = v.device === null ? text.t('account.signIns.unknownDevice') : deviceNameText(text, v.device);
   return `<li>
 <p><strong>${esc(date)}</strong>${v.current ? ` <span class="tag">${esc(text.t('account.signIns.thisBrowser'))}</span>` : ''}</p>
 <p class="hint">${esc(where ? text.t('account.signIns.deviceFrom', { device, where }) : device)}</p>
@@ -122,10 +122,10 @@ function deviceItem(text: PageText, d: DeviceView): string {
       ? text.t('account.device.notTrusted')
       : text.t('account.device.trustedUntil', { date: text.when(d.trustedUntil) });
   const label = d.current
-    ? text.t('account.device.forgetThis', { device: d.name })
-    : text.t('account.device.forgetOther', { device: d.name, date });
+    ? text.t('account.device.forgetThis', { device: deviceNameText(text, d.name) })
+    : text.t('account.device.forgetOther', { device: deviceNameText(text, d.name), date });
   return `<li>
-<p><strong>${esc(d.name)}</strong>${d.current ? ` <span class="tag">${esc(text.t('account.device.this'))}</span>` : ''}</p>
+<p><strong>${esc(deviceNameText(text, d.name))}</strong>${d.current ? ` <span class="tag">${esc(text.t('account.device.this'))}</span>` : ''}</p>
 <p class="hint">${esc(seen)} ${esc(trust)}</p>
 <form method="post" action="/.portcullis/account/device/forget"><input type="hidden" name="id" value="${esc(d.id)}"><button type="submit" class="secondary small" aria-label="${esc(label)}">${esc(text.t('account.device.forget'))}</button></form>
 </li>`;

@@ -22,3 +22,17 @@ export function periodText(text: PageText, ms: number): string {
   if (ms >= HOUR) return plural(text, 'common.duration.hour', Math.round(ms / HOUR));
   return plural(text, 'common.duration.minute', Math.max(1, Math.round(ms / 60_000)));
 }
+
+/**
+ * A device's name in the page's language: names are recorded at sign-in in English words
+ * ("Chrome on Linux", "Linux device", "Unknown device", context/device.ts deviceName); the
+ * browser and system names are names, the words around them are the page's.
+ */
+export function deviceNameText(text: PageText, name: string): string {
+  if (name === 'Unknown device') return text.t('account.deviceName.unknown');
+  const on = /^(.+) on (.+)$/.exec(name);
+  if (on) return text.t('account.deviceName.on', { browser: on[1] as string, os: on[2] as string });
+  const os = /^(.+) device$/.exec(name);
+  if (os) return text.t('account.deviceName.os', { os: os[1] as string });
+  return name;
+}

@@ -5,6 +5,9 @@
  */
 export const account = {
   en: {
+    'account.deviceName.unknown': 'Unknown device',
+    'account.deviceName.on': '{browser} on {os}',
+    'account.deviceName.os': '{os} device',
     'account.title': 'Account',
     'account.user': 'User',
     'account.name': 'Name',
@@ -104,6 +107,9 @@ export const account = {
       'This browser is not the device this session signed in from. Sign in again to trust it.',
   },
   de: {
+    'account.deviceName.unknown': 'Unbekanntes Gerät',
+    'account.deviceName.on': '{browser} unter {os}',
+    'account.deviceName.os': '{os}-Gerät',
     'account.title': 'Konto',
     'account.user': 'Benutzer',
     'account.name': 'Name',
@@ -205,6 +211,9 @@ export const account = {
       'Dieser Browser ist nicht das Gerät, auf dem diese Sitzung angemeldet wurde. Melden Sie sich erneut an, um ihm zu vertrauen.',
   },
   fr: {
+    'account.deviceName.unknown': 'Appareil inconnu',
+    'account.deviceName.on': '{browser} sur {os}',
+    'account.deviceName.os': 'Appareil {os}',
     'account.title': 'Compte',
     'account.user': 'Utilisateur',
     'account.name': 'Nom',
@@ -306,6 +315,9 @@ export const account = {
       'Ce navigateur n’est pas l’appareil depuis lequel cette session a été ouverte. Reconnectez-vous pour l’approuver.',
   },
   es: {
+    'account.deviceName.unknown': 'Dispositivo desconocido',
+    'account.deviceName.on': '{browser} en {os}',
+    'account.deviceName.os': 'Dispositivo {os}',
     'account.title': 'Cuenta',
     'account.user': 'Usuario',
     'account.name': 'Nombre',
@@ -407,6 +419,9 @@ export const account = {
       'Este navegador no es el dispositivo desde el que se inició esta sesión. Vuelve a iniciar sesión para confiar en él.',
   },
   nl: {
+    'account.deviceName.unknown': 'Onbekend apparaat',
+    'account.deviceName.on': '{browser} op {os}',
+    'account.deviceName.os': '{os}-apparaat',
     'account.title': 'Account',
     'account.user': 'Gebruiker',
     'account.name': 'Naam',
