@@ -8,12 +8,11 @@ import { setUserField } from '../users/users-file.ts';
 import { sendPage as html, pageText } from '../web/html.ts';
 import { inviteGonePage, inviteOpenPage, invitePasswordPage } from '../web/pages/invite-page.ts';
 import { passwordRuleText } from '../web/pages/password-rule-text.ts';
-import { continueTo } from './continue-to.ts';
 import { csrfGuard } from './csrf.ts';
 import type { PortalDeps } from './deps.ts';
 import { inviteTokenHash, lookUpInvite } from './invites.ts';
 import { defaultRedirect } from './redirect.ts';
-import { afterFirstFactor, startSession } from './sign-in.ts';
+import { goOnAfterFirstFactor, startSession } from './sign-in.ts';
 
 const OpenForm = Type.Object({ token: Type.String({ maxLength: 256 }) }, { additionalProperties: false });
 const PasswordForm = Type.Object(
@@ -137,12 +136,7 @@ export function inviteRoutes(deps: PortalDeps) {
       request.pc = { ...request.pc, state: deps.current() };
       const signed = await startSession(deps, request, reply, user);
       const target = defaultRedirect(request.pc.state);
-      const { step, signed: done } = await afterFirstFactor(deps, request, reply, signed, target);
-      if (step.status === 'authenticated') return continueTo(deps, request, reply, target, done.session);
-      const next = step.status === 'mfa_required' ? 'stepup' : 'enroll';
-      return reply
-        .header('cache-control', 'no-store')
-        .redirect(`/.portcullis/${next}?rd=${encodeURIComponent(target)}`, 303);
+      return goOnAfterFirstFactor(deps, request, reply, signed, target);
     });
   };
 }

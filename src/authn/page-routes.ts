@@ -14,7 +14,7 @@ import {
   throttledMessage,
 } from './password-login.ts';
 import { defaultRedirect, safeRedirect } from './redirect.ts';
-import { afterFirstFactor, endSession, startSession } from './sign-in.ts';
+import { endSession, goOnAfterFirstFactor, startSession } from './sign-in.ts';
 
 const RdQuery = Type.Object({ rd: Type.Optional(Type.String({ maxLength: 4096 })) });
 const LoginForm = Type.Object(
@@ -66,12 +66,7 @@ export function pageRoutes(deps: PortalDeps) {
       }
       const signed = await startSession(deps, request, reply, result.user);
       const target = rd ?? defaultRedirect(state);
-      const { step, signed: done } = await afterFirstFactor(deps, request, reply, signed, target);
-      if (step.status === 'authenticated') return continueTo(deps, request, reply, target, done.session);
-      const next = step.status === 'mfa_required' ? 'stepup' : 'enroll';
-      return reply
-        .header('cache-control', 'no-store')
-        .redirect(`/.portcullis/${next}?rd=${encodeURIComponent(target)}`, 303);
+      return goOnAfterFirstFactor(deps, request, reply, signed, target);
     });
 
     app.get('/logout', async (request, reply) => {

@@ -8,6 +8,7 @@ import { assessRisk } from '../risk/assess.ts';
 import { parseCookies } from '../session/cookies.ts';
 import type { FactorName } from '../session/session.ts';
 import type { DirectoryUser } from '../users/directory.ts';
+import { continueTo } from './continue-to.ts';
 import type { PortalDeps } from './deps.ts';
 import { presentedDevice, setDeviceCookie } from './device-cookie.ts';
 import { type NextStep, nextStep } from './next-step.ts';
@@ -134,6 +135,25 @@ export async function afterFirstFactor(
   });
   if (step.status !== 'authenticated') return { step, signed };
   return { step, signed: await completeSignIn(deps, request, reply, signed) };
+}
+
+/**
+ * The pages' way on after a first factor (the sign-in form, an invite's password): on to
+ * `target` when nothing more is needed (continueTo), else to the step-up or enrolment page.
+ */
+export async function goOnAfterFirstFactor(
+  deps: PortalDeps,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  signed: Signed,
+  target: string,
+): Promise<FastifyReply> {
+  const { step, signed: done } = await afterFirstFactor(deps, request, reply, signed, target);
+  if (step.status === 'authenticated') return continueTo(deps, request, reply, target, done.session);
+  const next = step.status === 'mfa_required' ? 'stepup' : 'enroll';
+  return reply
+    .header('cache-control', 'no-store')
+    .redirect(`/.portcullis/${next}?rd=${encodeURIComponent(target)}`, 303);
 }
 
 /**
