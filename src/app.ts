@@ -10,7 +10,7 @@ import './gate/request-context.ts';
 import type pino from 'pino';
 import { refuse } from './gate/respond.ts';
 import type { Metrics } from './observability/metrics.ts';
-import { requestId } from './observability/request-id.ts';
+import { requestIds } from './observability/request-id.ts';
 import type { AssertionSigner } from './proxy/assertion.ts';
 import { registerUpstreams, type UpstreamOptions } from './proxy/upstream.ts';
 import type { SessionStore } from './session/session-store.ts';
@@ -40,7 +40,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
     return503OnClosing: true,
     // a short random id per request, never the client's: shown on refusals, logged, in the audit rows
     requestIdHeader: false,
-    genReqId: () => requestId(deps.random),
+    genReqId: requestIds(deps.random),
     // a path Fastify cannot even decode gets the gateway's own 400, like every refused path
     frameworkErrors: (error, request, reply) => {
       const bad = (error as { code?: string }).code === 'FST_ERR_BAD_URL';

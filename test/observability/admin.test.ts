@@ -7,6 +7,7 @@ import { buildAdminServer } from '../../src/observability/admin.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { createMetrics } from '../../src/observability/metrics.ts';
 import { type ReadinessCheck, storeReadiness } from '../../src/observability/readiness.ts';
+import { REQUEST_ID_LENGTH, requestIds } from '../../src/observability/request-id.ts';
 import { MemoryEphemeralStore } from '../../src/stores/memory.ts';
 import { SqliteDurableStore } from '../../src/stores/sqlite.ts';
 import { captureStream, FakeDurable } from './helpers.ts';
@@ -120,4 +121,20 @@ test('probes and scrapes are not logged', async (t) => {
   await app.inject({ method: 'GET', url: '/healthz' });
   await app.inject({ method: 'GET', url: '/metrics' });
   assert.equal(out.lines.length, 0);
+});
+
+test('request ids: 10 readable characters from the injected randomness, one draw for many ids', () => {
+  let draws = 0;
+  let counter = 0;
+  const next = requestIds({
+    bytes: (n) => {
+      draws++;
+      return Buffer.from(Array.from({ length: n }, () => counter++ % 256));
+    },
+  });
+  const ids = Array.from({ length: 1000 }, () => next());
+  assert.ok(ids.every((id) => id.length === REQUEST_ID_LENGTH && /^[a-km-z2-9]+$/.test(id)));
+  assert.equal(ids[0], 'abcdefghij');
+  assert.equal(draws, 3, 'a pool of 4096 bytes serves 409 ids');
+  assert.equal(new Set(ids).size > 1, true);
 });
