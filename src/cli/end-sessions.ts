@@ -4,6 +4,7 @@
  * gateway reads within seconds (session/session-ends.ts), and, with a shared Redis, the sessions
  * deleted at once.
  */
+import { endSessionsOf, type SessionsEnded } from '../admin/user-actions.ts';
 import { systemClock } from '../clock.ts';
 import { systemRandom } from '../random.ts';
 import { SESSION_ENDS_POLL_MS } from '../session/session-ends.ts';
@@ -12,8 +13,7 @@ import type { GatewayState } from '../state.ts';
 import type { DurableStore } from '../stores/durable.ts';
 import { openEphemeral } from '../stores/open.ts';
 
-/** How many sessions ended at once (shared Redis), or 'marked' (they end at the gateways' next read of the mark). */
-export type SessionsEnded = number | 'marked';
+export type { SessionsEnded };
 
 export async function endUserSessions(
   durable: DurableStore,
@@ -21,13 +21,13 @@ export async function endUserSessions(
   user: string,
   now: number,
 ): Promise<SessionsEnded> {
-  await durable.endSessionsBefore(user, now);
   const spec = state.files.gateway.stores.ephemeral;
-  if (spec === 'memory') return 'marked';
+  if (spec === 'memory') return endSessionsOf(durable, null, user, now);
   const store = await openEphemeral(spec, { clock: systemClock });
   try {
     const { idleMs, maxLifetimeMs } = state.session;
-    return await new SessionStore(store, systemClock, systemRandom, { idleMs, maxLifetimeMs }).revokeUser(user);
+    const sessions = new SessionStore(store, systemClock, systemRandom, { idleMs, maxLifetimeMs });
+    return await endSessionsOf(durable, sessions, user, now);
   } finally {
     await store.close();
   }

@@ -8,6 +8,7 @@
  * The action is an audit event. Exit codes: 0 done, 1 refused (unknown user, invalid config,
  * store down), 2 usage.
  */
+import { resetDetail, resetMfa } from '../admin/user-actions.ts';
 import { recordAdminAction } from '../audit/admin-event.ts';
 import { systemClock } from '../clock.ts';
 import { openDurable } from '../stores/open.ts';
@@ -38,21 +39,18 @@ export async function runUserResetMfa(args: string[], io: CliIo): Promise<number
   const durable = await openDurable(files.gateway.stores.durable, files.baseDir);
   try {
     const now = systemClock.now();
-    const removed = await durable.removeAllFactors(user);
-    await durable.replaceRecoveryCodes(user, [], now);
-    const forgotten = await durable.removeAllDevices(user);
-    const ended = await endUserSessions(durable, state, user, now);
+    const reset = await resetMfa(durable, user, now, () => endUserSessions(durable, state, user, now));
     await recordAdminAction(
       durable,
       systemClock,
       'admin.reset_mfa',
       { user, tenant: files.users[user]?.tenant ?? null },
-      { factors_removed: removed, devices_forgotten: forgotten, sessions_ended: ended },
+      resetDetail(reset),
     );
     io.stdout.write(
-      `removed ${removed} factor(s) and the recovery codes of ${user}, and forgot ${forgotten} device(s); they enrol again at their next sign-in that needs a second factor\n`,
+      `removed ${reset.factorsRemoved} factor(s) and the recovery codes of ${user}, and forgot ${reset.devicesForgotten} device(s); they enrol again at their next sign-in that needs a second factor\n`,
     );
-    io.stdout.write(`${sessionsEndedLine(ended, user)}\n`);
+    io.stdout.write(`${sessionsEndedLine(reset.sessionsEnded, user)}\n`);
     return 0;
   } finally {
     await durable.close();

@@ -1,0 +1,57 @@
+/**
+ * What an administrator does to a user, one function each, called by the command line and by the
+ * admin API alike: ending the user's sessions and resetting their second factors. (Unlocking is
+ * Lockout.unlock.) The callers audit the action with who did it.
+ */
+import type { SessionStore } from '../session/session-store.ts';
+import type { DurableStore } from '../stores/durable.ts';
+
+/** How many sessions ended at once, or 'marked' (they end at the gateways' next read of the mark). */
+export type SessionsEnded = number | 'marked';
+
+/**
+ * Ends every session of `user` created until `now`: a mark in the durable store that every
+ * running gateway reads within seconds (session/session-ends.ts), and, given the session store
+ * the sessions live in (the running gateway's own, or a shared Redis), the sessions deleted at once.
+ */
+export async function endSessionsOf(
+  durable: DurableStore,
+  sessions: SessionStore | null,
+  user: string,
+  now: number,
+): Promise<SessionsEnded> {
+  await durable.endSessionsBefore(user, now);
+  return sessions === null ? 'marked' : await sessions.revokeUser(user);
+}
+
+export interface MfaReset {
+  readonly factorsRemoved: number;
+  readonly devicesForgotten: number;
+  readonly sessionsEnded: SessionsEnded;
+}
+
+/**
+ * An administrator's recovery of a user who lost their device: every second factor removed,
+ * the recovery codes voided, every device forgotten (the lost one may be trusted), and every
+ * session ended through `endSessions` (a thief holding the phone and a session is out).
+ */
+export async function resetMfa(
+  durable: DurableStore,
+  user: string,
+  now: number,
+  endSessions: () => Promise<SessionsEnded>,
+): Promise<MfaReset> {
+  const factorsRemoved = await durable.removeAllFactors(user);
+  await durable.replaceRecoveryCodes(user, [], now);
+  const devicesForgotten = await durable.removeAllDevices(user);
+  return { factorsRemoved, devicesForgotten, sessionsEnded: await endSessions() };
+}
+
+/** The audit detail of a reset. */
+export function resetDetail(reset: MfaReset): Record<string, unknown> {
+  return {
+    factors_removed: reset.factorsRemoved,
+    devices_forgotten: reset.devicesForgotten,
+    sessions_ended: reset.sessionsEnded,
+  };
+}
