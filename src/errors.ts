@@ -10,6 +10,7 @@ export const ErrorCodes = {
   PC_ERR_USER_UNKNOWN: 'the user does not exist in the users file',
   PC_ERR_KEYS: 'the signing key file is unreadable or invalid',
   PC_ERR_SECRET: 'a sealed secret does not open, or a secret key is invalid',
+  PC_ERR_ADMIN_TOKEN: 'the admin API token is too short or unreadable',
 } as const;
 
 export type ErrorCode = keyof typeof ErrorCodes;

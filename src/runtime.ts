@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import type { FastifyInstance } from 'fastify';
 import type pino from 'pino';
+import { loadAdminToken } from './admin/admin-token.ts';
+import { TokenThrottle } from './admin/token-throttle.ts';
 import { buildGateway } from './app.ts';
 import { AuditLog } from './audit/audit.ts';
 import { Lockout } from './authn/lockout.ts';
@@ -185,7 +187,21 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     ...(tls ? { tls } : {}),
     ...(options.upstream ? { upstream: options.upstream } : {}),
   });
-  const admin = buildAdminServer({ metrics, readiness: storeReadiness({ ephemeral, durable }), logger });
+  const adminToken = await loadAdminToken({ env: env.PORTCULLIS_ADMIN_TOKEN, dataDir: g.data_dir });
+  const admin = buildAdminServer({
+    metrics,
+    readiness: storeReadiness({ ephemeral, durable }),
+    logger,
+    api: {
+      token: adminToken,
+      throttle: new TokenThrottle({ clock }),
+      clock,
+      durable,
+      sessions,
+      lockout,
+      state: current,
+    },
+  });
 
   return {
     app,

@@ -3,9 +3,9 @@ import type { Clock } from '../clock.ts';
 import type { DurableStore } from '../stores/durable.ts';
 
 /**
- * An administrator's action from the command line (reset-mfa, revoke-sessions, ...), written
- * straight to the durable store: the audit trail says who (the operating-system account) did what
- * to which user.
+ * An administrator's action (reset-mfa, revoke-sessions, ...), written straight to the durable
+ * store: the audit trail says who did what to which user. `by` is `cli:<operating-system account>`
+ * from the command line, `api:<token name>` (`api:admin-token`, `api:env-token`) from the admin API.
  */
 export async function recordAdminAction(
   durable: DurableStore,
@@ -13,6 +13,7 @@ export async function recordAdminAction(
   event: string,
   target: { user: string; tenant: string | null },
   detail: Record<string, unknown>,
+  by = `cli:${userInfo().username}`,
 ): Promise<void> {
   await durable.appendAudit({
     time: clock.now(),
@@ -25,6 +26,6 @@ export async function recordAdminAction(
     device: null,
     app: null,
     rule: null,
-    detail: { ...detail, by: `cli:${userInfo().username}` },
+    detail: { ...detail, by },
   });
 }

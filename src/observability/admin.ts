@@ -5,13 +5,17 @@
  *   GET /healthz  200 {"status":"ok"} while the process runs (liveness)
  *   GET /readyz   200 {"ready":true,"checks":{...}} or 503 {"ready":false,"checks":{...}}
  *   GET /metrics  Prometheus text exposition of the gateway's registry
+ *   /api/v1/...   the admin API, when given (admin/api-routes.ts), with its OpenAPI document
  *
  * The readiness function is itself bounded (readyTimeoutMs): one that hangs or rejects answers
- * 503. Unknown routes answer 404 JSON; errors answer a generic 500 JSON without details.
+ * 503. Unknown routes answer 404 JSON; a request that fails its schema 400 `bad_request`; errors
+ * answer a generic 500 JSON without details.
  * Requests are not logged (scrapes and probes would flood the log).
  */
+import swagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { pino } from 'pino';
+import { type AdminApiDeps, registerAdminApi } from '../admin/api-routes.ts';
 import type { Metrics } from './metrics.ts';
 import { type CheckStatus, checkWithin, type Readiness, type ReadinessCheck } from './readiness.ts';
 
@@ -21,6 +25,8 @@ export interface AdminDeps {
   logger: pino.Logger;
   /** Upper bound on the whole readiness function (default 2 s). */
   readyTimeoutMs?: number;
+  /** the admin API under /api/v1 (left out: only the probes and metrics) */
+  api?: AdminApiDeps;
 }
 
 const readySchema = {
@@ -37,6 +43,8 @@ export function buildAdminServer(deps: AdminDeps): FastifyInstance {
   const app = Fastify({
     loggerInstance,
     logController: new LogController({ disableRequestLogging: true }),
+    // a user name may be up to 128 characters before folding (the route schema bounds it)
+    routerOptions: { maxParamLength: 1024 },
   });
   const readyTimeoutMs = deps.readyTimeoutMs ?? 2000;
 
@@ -66,11 +74,27 @@ export function buildAdminServer(deps: AdminDeps): FastifyInstance {
     return reply.type(deps.metrics.registry.contentType).send(body);
   });
 
+  if (deps.api) {
+    app.register(swagger, {
+      openapi: {
+        info: { title: 'Portcullis admin API', version: '1' },
+        components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+        security: [{ bearer: [] }],
+      },
+    });
+    registerAdminApi(app, deps.api);
+  }
+
   app.setNotFoundHandler({}, (_req, reply) => {
     reply.code(404).send({ error: 'not found' });
   });
 
   app.setErrorHandler((err, req, reply) => {
+    const status = (err as { statusCode?: unknown }).statusCode;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      reply.code(status).send({ error: 'bad_request' });
+      return;
+    }
     req.log.error({ err }, 'admin request failed');
     reply.code(500).send({ error: 'internal error' });
   });
