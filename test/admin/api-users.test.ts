@@ -3,32 +3,18 @@
  * listing, one user's detail, unlock, revoke-sessions, reset-mfa (each audited with the token's
  * name), 400/404 for bad and unknown names, and the OpenAPI document.
  */
+
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
-import { test } from 'node:test';
+import { type TestContext, test } from 'node:test';
 import { ManualClock } from '../../src/clock.ts';
-import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
-import { deleteRedisPrefix } from '../helpers/redis-keys.ts';
+import type { TestGateway } from '../helpers/gateway.ts';
 import { requireService } from '../helpers/services.ts';
+import { type EphemeralKind, startStoreGateway } from '../helpers/store-gateway.ts';
 import { callAdmin, generatedToken } from './helpers.ts';
 
-type Ctx = Parameters<typeof requireService>[1];
-
-async function gateway(t: Ctx, store: 'memory' | 'redis'): Promise<TestGateway | null> {
+async function gateway(t: TestContext, store: EphemeralKind): Promise<TestGateway | null> {
   if (store === 'redis' && !(await requireService('redis', t))) return null;
-  const prefix = `pc-test-${randomUUID()}:`;
-  if (store === 'redis') t.after(() => deleteRedisPrefix(prefix));
-  const gw = await startTestGateway({
-    clock: new ManualClock(Date.now()),
-    gateway: {
-      stores: {
-        durable: 'sqlite:../data/test.db',
-        ephemeral: store === 'memory' ? 'memory' : `redis://127.0.0.1:6379/0?prefix=${prefix}`,
-      },
-    },
-  });
-  t.after(() => gw.close());
-  return gw;
+  return startStoreGateway(store, t, { clock: new ManualClock(Date.now()) });
 }
 
 const api = (gw: TestGateway, method: string, target: string) =>

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { generateTotpCode } from '../../src/authn/totp/totp.ts';
@@ -9,8 +8,8 @@ import { ManualClock } from '../../src/clock.ts';
 import { Capture } from '../cli/fixtures.ts';
 import { PASSWORD, startTestGateway, type TestGateway } from '../helpers/gateway.ts';
 import { cookieFrom } from '../helpers/http.ts';
-import { deleteRedisPrefix } from '../helpers/redis-keys.ts';
 import { requireService } from '../helpers/services.ts';
+import { startStoreGateway } from '../helpers/store-gateway.ts';
 
 test('user reset-mfa: factors and recovery codes gone, audited; the user enrols again', async (t) => {
   const gw = await startTestGateway();
@@ -82,19 +81,8 @@ const reached = async (gw: TestGateway, s: { portal: string; app: string }) => [
 for (const store of ['memory', 'redis'] as const) {
   test(`user reset-mfa ends every session of the user, on every host (${store} store)`, async (t) => {
     if (store === 'redis' && !(await requireService('redis', t))) return;
-    const prefix = `pc-test-${randomUUID()}:`;
-    if (store === 'redis') t.after(() => deleteRedisPrefix(prefix));
     // the command runs on the system clock, as the gateway does outside tests
-    const gw = await startTestGateway({
-      clock: new ManualClock(Date.now()),
-      gateway: {
-        stores: {
-          durable: 'sqlite:../data/test.db',
-          ephemeral: store === 'memory' ? 'memory' : `redis://127.0.0.1:6379/0?prefix=${prefix}`,
-        },
-      },
-    });
-    t.after(() => gw.close());
+    const gw = await startStoreGateway(store, t, { clock: new ManualClock(Date.now()) });
     const thief = await aliceEverywhere(gw);
     await aliceEverywhere(gw); // a second browser of hers
     const bob = await gw.login('bob');

@@ -3,6 +3,7 @@
  * there; a step-up, a logout or a revocation on any host applies on every host at once; the
  * handle of the host where the level rose is replaced. With the memory store and the real Redis.
  */
+
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, type TestContext, test } from 'node:test';
@@ -11,10 +12,10 @@ import { ManualClock } from '../../src/clock.ts';
 import { systemRandom } from '../../src/random.ts';
 import { SessionStore } from '../../src/session/session-store.ts';
 import { MemoryEphemeralStore } from '../../src/stores/memory.ts';
-import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
+import type { TestGateway } from '../helpers/gateway.ts';
 import { cookieFrom } from '../helpers/http.ts';
-import { deleteRedisPrefix } from '../helpers/redis-keys.ts';
 import { requireService } from '../helpers/services.ts';
+import { type EphemeralKind, startStoreGateway } from '../helpers/store-gateway.ts';
 import { countingStore } from '../totp/helpers.ts';
 
 const TOTP = { digits: 6 as const, period: 30, algorithm: 'sha1' as const };
@@ -63,24 +64,18 @@ async function aliceWithPasswordOnly(gw: TestGateway): Promise<{ portal: string;
   return { portal: await gw.login('alice'), secret };
 }
 
-async function start(store: string, t: TestContext): Promise<TestGateway> {
-  // a prefix of its own: the user index of alice holds only this test's sessions
-  const prefix = `pc-test-${randomUUID()}:`;
-  const ephemeral = store === 'memory' ? 'memory' : `redis://127.0.0.1:6379/0?prefix=${prefix}`;
-  if (store === 'redis') t.after(() => deleteRedisPrefix(prefix));
-  return startTestGateway({
+function start(store: EphemeralKind, t: TestContext): Promise<TestGateway> {
+  return startStoreGateway(store, t, {
     apps: [{ name: 'other', host: 'other.test', upstream: 'UPSTREAM' }],
     policies: { '00-msp.yaml': POLICY },
-    gateway: { stores: { durable: 'sqlite:../data/test.db', ephemeral } },
   });
 }
 
-for (const store of ['memory', 'redis']) {
+for (const store of ['memory', 'redis'] as const) {
   describe(`session handles per host (${store} store)`, () => {
     test('a cookie is accepted only on the host it was issued for', async (t) => {
       if (store === 'redis' && !(await requireService('redis', t))) return;
       const gw = await start(store, t);
-      t.after(() => gw.close());
       const portal = await gw.login('alice');
       const app = await gw.cookieFor(portal, 'app.test');
       const wild = await gw.cookieFor(portal, 'x.wild.test');
@@ -107,7 +102,6 @@ for (const store of ['memory', 'redis']) {
     test('a step-up on one host is honoured on the others at once; only its own handle changes', async (t) => {
       if (store === 'redis' && !(await requireService('redis', t))) return;
       const gw = await start(store, t);
-      t.after(() => gw.close());
       const { portal, secret } = await aliceWithPasswordOnly(gw);
       const app = await gw.cookieFor(portal, 'app.test');
       const other = await gw.cookieFor(portal, 'other.test');
@@ -132,7 +126,6 @@ for (const store of ['memory', 'redis']) {
     test('a logout on any host ends the session on every host', async (t) => {
       if (store === 'redis' && !(await requireService('redis', t))) return;
       const gw = await start(store, t);
-      t.after(() => gw.close());
       const portal = await gw.login('alice');
       const app = await gw.cookieFor(portal, 'app.test');
       const other = await gw.cookieFor(portal, 'other.test');
@@ -151,7 +144,6 @@ for (const store of ['memory', 'redis']) {
     test('revoking the user ends every handle; a hand-off of an ended session is refused', async (t) => {
       if (store === 'redis' && !(await requireService('redis', t))) return;
       const gw = await start(store, t);
-      t.after(() => gw.close());
       const portal = await gw.login('alice');
       const app = await gw.cookieFor(portal, 'app.test');
       const listed = await gw.runtime.sessions.listForUser('alice');
@@ -165,7 +157,6 @@ for (const store of ['memory', 'redis']) {
     test('"this wasn\'t me" ends the other sessions on every host; this one goes on under a new handle only', async (t) => {
       if (store === 'redis' && !(await requireService('redis', t))) return;
       const gw = await start(store, t);
-      t.after(() => gw.close());
       const portal = await gw.login('alice');
       const app = await gw.cookieFor(portal, 'app.test');
       gw.clock.advance(60_000);
