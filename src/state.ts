@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { type AuditSettings, auditSettings } from './audit/audit-settings.ts';
 import type { LockoutSettings } from './authn/lockout.ts';
 import { lockoutSettings } from './authn/lockout-settings.ts';
 import { parseDuration } from './config/duration.ts';
@@ -129,6 +130,8 @@ export interface GatewayState {
   readonly trustedProxies: CidrSet;
   readonly session: SessionSettings;
   readonly lockout: LockoutSettings;
+  /** gateway.yaml `audit`: retention, privileged groups, stale accounts, suppressions */
+  readonly audit: AuditSettings;
   /** where client IPs are: the configured .mmdb, the bundled data when a policy needs it, or none */
   readonly geo: GeoSource | null;
   readonly risk: RiskSettings;
@@ -286,6 +289,7 @@ export function buildState(files: LoadedFiles, options: BuildOptions = {}): Gate
   const { set: trustedProxies, errors } = CidrSet.parse(g.server.trusted_proxies ?? []);
   for (const e of errors) problems.push(`${gatewayAt}: server.trusted_proxies[${e.index}]: ${e.message}`);
   const lockout = lockoutSettings(files, problems);
+  const audit = auditSettings(files, problems);
 
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -317,6 +321,7 @@ export function buildState(files: LoadedFiles, options: BuildOptions = {}): Gate
     trustedProxies,
     session,
     lockout,
+    audit,
     geo,
     webauthn,
     branding: { msp, tenants: tenantBrands },

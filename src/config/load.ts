@@ -40,6 +40,13 @@ export type Gateway = GatewayFile & {
   };
   geo: { database?: string };
   risk: { impossible_travel_kmh: number; new_country_window: string; recent_failures: number; history: number };
+  audit: {
+    retention: string;
+    /** absent: every group whose name contains `admin` */
+    privileged_groups?: string[];
+    stale_after: string;
+    suppressions: NonNullable<NonNullable<GatewayFile['audit']>['suppressions']>;
+  };
   mfa: NonNullable<GatewayFile['mfa']> & { totp: { issuer: string; digits: 6 | 8; period: number; skew: number } };
   users: { file: string };
   policies: string;
@@ -241,6 +248,7 @@ function resolveGateway(g: GatewayFile, baseDir: string, usersPath: string, poli
         }
       : {}),
     risk: { impossible_travel_kmh: 900, new_country_window: '90d', recent_failures: 3, history: 50, ...g.risk },
+    audit: { retention: '400d', stale_after: '90d', suppressions: [], ...g.audit },
     mfa: { ...g.mfa, totp: { issuer: 'Portcullis', digits: 6, period: 30, skew: 1, ...g.mfa?.totp } },
     users: { file: usersPath },
     policies: policiesDir,

@@ -276,6 +276,48 @@ export const GatewayFile = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    audit: Type.Optional(
+      Type.Object(
+        {
+          retention: Type.Optional(
+            PositiveDuration('audit events older than this are deleted (checked daily)', '400d'),
+          ),
+          privileged_groups: Type.Optional(
+            Type.Array(Type.String({ minLength: 1 }), {
+              description:
+                "groups whose members are privileged (the report wants a phishing-resistant factor for them); default: every group whose name contains 'admin'",
+            }),
+          ),
+          stale_after: Type.Optional(
+            PositiveDuration('an account without a sign-in for this long is reported as stale', '90d'),
+          ),
+          suppressions: Type.Optional(
+            Type.Array(
+              Type.Object(
+                {
+                  finding: Type.String({ minLength: 1, description: 'the finding id, e.g. app-without-rule' }),
+                  tenant: Type.Optional(
+                    Type.String({ minLength: 1, description: 'only this tenant; absent: every tenant' }),
+                  ),
+                  subject: Type.Optional(
+                    Type.String({ minLength: 1, description: 'only this user, app or rule; absent: every subject' }),
+                  ),
+                  reason: Type.String({ minLength: 1 }),
+                  approved_by: Type.String({ minLength: 1 }),
+                  expires: Type.String({
+                    pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$',
+                    description: 'YYYY-MM-DD: from this day on the finding is reported again',
+                  }),
+                },
+                { additionalProperties: false },
+              ),
+              { default: [] },
+            ),
+          ),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     users: Type.Optional(Type.Object({ file: Type.String() }, { additionalProperties: false })),
     apps: Type.Array(AppSpec),
     policies: Type.Optional(Type.String({ description: 'folder of policy files; default ../policies/' })),
