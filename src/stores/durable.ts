@@ -111,6 +111,22 @@ export interface InviteRecord {
   createdBy: string;
 }
 
+/**
+ * A temporary access code an administrator issued to a user who lost a device
+ * (`portcullis access-code`): one per user (a new one replaces the earlier), single use, known
+ * only by its hash.
+ */
+export interface AccessCodeRecord {
+  user: string;
+  /** SHA-256 of the code, base64url */
+  codeHash: string;
+  /** ms since the epoch */
+  createdAt: number;
+  expiresAt: number;
+  /** who issued it, e.g. `cli:root`, `api:admin-token` */
+  createdBy: string;
+}
+
 export interface DurableStore {
   readonly kind: 'sqlite' | 'postgres';
   appendAudit(record: AuditRecord): Promise<void>;
@@ -201,6 +217,21 @@ export interface DurableStore {
   getPreference(user: string, name: string): Promise<string | null>;
   /** Sets a setting of the user; null removes it. */
   setPreference(user: string, name: string, value: string | null): Promise<void>;
+  /** Stores an access code, replacing the user's earlier one (whether there was one). */
+  putAccessCode(code: AccessCodeRecord): Promise<boolean>;
+  /** The user's access code, expired or not, or null. */
+  findAccessCode(user: string): Promise<AccessCodeRecord | null>;
+  /**
+   * Uses the user's access code: deletes it and returns it, only if its hash is `codeHash` and it
+   * has not expired at `now` (atomically: of two concurrent uses, one gets it). Null otherwise.
+   */
+  takeAccessCode(user: string, codeHash: string, now: number): Promise<AccessCodeRecord | null>;
+  /** Deletes the user's access code; whether there was one. */
+  removeAccessCode(user: string): Promise<boolean>;
+  /** Every access code, expired or not, oldest first. */
+  listAccessCodes(): Promise<AccessCodeRecord[]>;
+  /** Deletes the codes that expired at or before `now` and returns them (each to exactly one caller). */
+  takeExpiredAccessCodes(now: number): Promise<AccessCodeRecord[]>;
   /** The highest migration version applied. */
   schemaVersion(): Promise<number>;
   ping(): Promise<void>;

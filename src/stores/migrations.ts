@@ -155,6 +155,19 @@ export const MIGRATIONS: readonly Migration[] = [
     // per user, small settings the user chose (e.g. the default second factor); never secret
     sql: 'create table preferences (user_name text not null, name text not null, value text not null, primary key (user_name, name));',
   },
+  {
+    version: 7,
+    name: 'access codes',
+    // one per user, single use, only the SHA-256 of the code (portcullis access-code)
+    sql: `create table access_codes (
+  user_name text primary key,
+  code_hash text not null,
+  created_at bigint not null,
+  expires_at bigint not null,
+  created_by text not null
+);
+create index access_codes_expires on access_codes (expires_at);`,
+  },
 ];
 
 /** The highest version this code knows. */

@@ -2,7 +2,15 @@
  * The SQLite durable store's SQL text, the shapes of its rows, how rows become records, and the
  * checks on input before it reaches a statement. The store itself (sqlite.ts) prepares and runs.
  */
-import type { AuditRecord, DeviceRecord, FactorKind, FactorRecord, InviteRecord, SignInRecord } from './durable.ts';
+import type {
+  AccessCodeRecord,
+  AuditRecord,
+  DeviceRecord,
+  FactorKind,
+  FactorRecord,
+  InviteRecord,
+  SignInRecord,
+} from './durable.ts';
 
 export interface AuditRow {
   time: number;
@@ -50,6 +58,24 @@ export interface SignInRow {
   longitude: number | null;
   device_id: string | null;
 }
+
+export interface AccessCodeRow {
+  user_name: string;
+  code_hash: string;
+  created_at: number;
+  expires_at: number;
+  created_by: string;
+}
+
+export const toAccessCode = (row: AccessCodeRow): AccessCodeRecord => ({
+  user: row.user_name,
+  codeHash: row.code_hash,
+  createdAt: Number(row.created_at),
+  expiresAt: Number(row.expires_at),
+  createdBy: row.created_by,
+});
+
+const ACCESS_CODE_COLUMNS = 'user_name, code_hash, created_at, expires_at, created_by';
 
 export interface InviteRow {
   token_hash: string;
@@ -124,6 +150,15 @@ export const SQL = {
   findInvite: `select ${INVITE_COLUMNS} from invites where token_hash = ?`,
   takeInvite: `delete from invites where token_hash = ? and expires_at > ? returning ${INVITE_COLUMNS}`,
   removeInvite: 'delete from invites where token_hash = ?',
+  putAccessCode: `insert into access_codes (${ACCESS_CODE_COLUMNS}) values (?, ?, ?, ?, ?)
+    on conflict (user_name) do update set code_hash = excluded.code_hash, created_at = excluded.created_at,
+    expires_at = excluded.expires_at, created_by = excluded.created_by`,
+  findAccessCode: `select ${ACCESS_CODE_COLUMNS} from access_codes where user_name = ?`,
+  takeAccessCode: `delete from access_codes where user_name = ? and code_hash = ? and expires_at > ?
+    returning ${ACCESS_CODE_COLUMNS}`,
+  removeAccessCode: 'delete from access_codes where user_name = ?',
+  listAccessCodes: `select ${ACCESS_CODE_COLUMNS} from access_codes order by created_at, user_name`,
+  takeExpiredAccessCodes: `delete from access_codes where expires_at <= ? returning ${ACCESS_CODE_COLUMNS}`,
   markEnrolmentDue: 'insert into enrolment_due (user_name, since) values (?, ?) on conflict (user_name) do nothing',
   isEnrolmentDue: 'select 1 as due from enrolment_due where user_name = ?',
   addSignIn: `insert into sign_ins (user_name, time, ip, country, latitude, longitude, device_id)

@@ -23,6 +23,7 @@ import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { PortcullisError, StoreUnavailableError } from '../errors.ts';
 import {
+  type AccessCodeRecord,
   type AuditQuery,
   type AuditRecord,
   type DeviceRecord,
@@ -37,6 +38,7 @@ import {
 import { LATEST_SCHEMA_VERSION, MIGRATIONS, type Migration } from './migrations.ts';
 import { migrateSqlite } from './sqlite-migrate.ts';
 import {
+  type AccessCodeRow,
   type AuditRow,
   checkCoordinate,
   checkCount,
@@ -51,6 +53,7 @@ import {
   isPrimaryKeyClash,
   type SignInRow,
   SQL,
+  toAccessCode,
   toDevice,
   toInvite,
   toSignIn,
@@ -82,6 +85,7 @@ export class SqliteDurableStore implements DurableStore {
   #addDevice: Database.Transaction<(device: DeviceRecord, keep: number) => void> | undefined;
   #recordSignIn: Database.Transaction<(record: SignInRecord, keep: number) => void> | undefined;
   #putInvite: Database.Transaction<(invite: InviteRecord) => boolean> | undefined;
+  #putAccessCode: Database.Transaction<(code: AccessCodeRecord) => boolean> | undefined;
 
   private constructor(db: Database.Database) {
     this.#db = db;
@@ -408,6 +412,48 @@ export class SqliteDurableStore implements DurableStore {
 
   async removeInvite(tokenHash: string): Promise<boolean> {
     return this.#run(() => this.#prepared(SQL.removeInvite).run(tokenHash).changes > 0);
+  }
+
+  async putAccessCode(code: AccessCodeRecord): Promise<boolean> {
+    checkText('access code user', code.user);
+    checkText('access code hash', code.codeHash);
+    checkText('access code created by', code.createdBy);
+    checkTime('access code createdAt', code.createdAt);
+    checkTime('access code expiresAt', code.expiresAt);
+    return this.#run(() => {
+      this.#putAccessCode ??= this.#db.transaction((c: AccessCodeRecord) => {
+        const replaced = this.#prepared(SQL.findAccessCode).get(c.user) !== undefined;
+        this.#prepared(SQL.putAccessCode).run(c.user, c.codeHash, c.createdAt, c.expiresAt, c.createdBy);
+        return replaced;
+      });
+      return this.#putAccessCode.immediate(code);
+    });
+  }
+
+  async findAccessCode(user: string): Promise<AccessCodeRecord | null> {
+    const row = this.#run(() => this.#prepared(SQL.findAccessCode).get(user) as AccessCodeRow | undefined);
+    return row === undefined ? null : toAccessCode(row);
+  }
+
+  async takeAccessCode(user: string, codeHash: string, now: number): Promise<AccessCodeRecord | null> {
+    checkTime('now', now);
+    const row = this.#run(
+      () => this.#prepared(SQL.takeAccessCode).get(user, codeHash, now) as AccessCodeRow | undefined,
+    );
+    return row === undefined ? null : toAccessCode(row);
+  }
+
+  async removeAccessCode(user: string): Promise<boolean> {
+    return this.#run(() => this.#prepared(SQL.removeAccessCode).run(user).changes > 0);
+  }
+
+  async listAccessCodes(): Promise<AccessCodeRecord[]> {
+    return this.#run(() => (this.#prepared(SQL.listAccessCodes).all() as AccessCodeRow[]).map(toAccessCode));
+  }
+
+  async takeExpiredAccessCodes(now: number): Promise<AccessCodeRecord[]> {
+    checkTime('now', now);
+    return this.#run(() => (this.#prepared(SQL.takeExpiredAccessCodes).all(now) as AccessCodeRow[]).map(toAccessCode));
   }
 
   async markEnrolmentDue(user: string, time: number): Promise<void> {

@@ -129,6 +129,24 @@ export class FakeDurable implements DurableStore {
   async removeInvite(): Promise<boolean> {
     return false;
   }
+  async putAccessCode(): Promise<boolean> {
+    return false;
+  }
+  async findAccessCode(): Promise<null> {
+    return null;
+  }
+  async takeAccessCode(): Promise<null> {
+    return null;
+  }
+  async removeAccessCode(): Promise<boolean> {
+    return false;
+  }
+  async listAccessCodes(): Promise<never[]> {
+    return [];
+  }
+  async takeExpiredAccessCodes(): Promise<never[]> {
+    return [];
+  }
   async markEnrolmentDue(): Promise<void> {}
   async isEnrolmentDue(): Promise<boolean> {
     return false;
