@@ -5,6 +5,7 @@ import { loadAdminToken } from './admin/admin-token.ts';
 import { TokenThrottle } from './admin/token-throttle.ts';
 import { buildGateway } from './app.ts';
 import { AuditLog } from './audit/audit.ts';
+import { ACCESS_CODE_SWEEP_MS, sweepExpiredAccessCodes } from './authn/access-code-sweep.ts';
 import { Lockout } from './authn/lockout.ts';
 import { SecondFactors } from './authn/second-factors.ts';
 import { SetupTokens } from './authn/setup-tokens.ts';
@@ -119,6 +120,16 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     });
   }, SESSION_ENDS_POLL_MS);
   endsTimer.unref();
+  // access codes that expired unused: removed, and each audited once across instances
+  const accessCodeTimer = setInterval(() => {
+    sweepExpiredAccessCodes({ durable, audit, clock, users: () => reloader.current.state.users }).catch(
+      (err: Error) => {
+        metrics.observeStoreError('durable');
+        logger.error({ err: { message: err.message } }, 'cannot sweep expired access codes');
+      },
+    );
+  }, ACCESS_CODE_SWEEP_MS);
+  accessCodeTimer.unref();
   const setup = new SetupTokens(clock, random);
   const lockout = new Lockout({ store: ephemeral, clock, settings: () => reloader.current.state.lockout });
   const box = new SecretBox(await loadSecretKeys({ env: env.PORTCULLIS_SECRET_KEYS, dataDir: g.data_dir }));
@@ -200,6 +211,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       sessions,
       lockout,
       state: current,
+      random,
     },
   });
 
@@ -228,6 +240,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     },
     async close() {
       clearInterval(endsTimer);
+      clearInterval(accessCodeTimer);
       reloader.close();
       await app.close();
       await admin.close();

@@ -18,12 +18,14 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { recordAdminAction } from '../audit/admin-event.ts';
 import type { Lockout } from '../authn/lockout.ts';
 import type { Clock } from '../clock.ts';
+import type { Random } from '../random.ts';
 import { amrOf } from '../session/session.ts';
 import type { SessionStore } from '../session/session-store.ts';
 import type { GatewayState } from '../state.ts';
 import type { DurableStore } from '../stores/durable.ts';
 import { canonicalUsername, MAX_USERNAME_LENGTH } from '../users/canonical.ts';
 import type { DirectoryUser } from '../users/directory.ts';
+import { registerAccessCodeRoutes } from './access-code-routes.ts';
 import type { AdminToken } from './admin-token.ts';
 import type { TokenThrottle } from './token-throttle.ts';
 import { endSessionsOf, resetDetail, resetMfa } from './user-actions.ts';
@@ -39,13 +41,14 @@ export interface AdminApiDeps {
   readonly sessions: SessionStore;
   readonly lockout: Lockout;
   readonly state: () => GatewayState;
+  readonly random: Random;
 }
 
-const error = (code: string) => ({ error: code });
-const errorSchema = { type: 'object', required: ['error'], properties: { error: { type: 'string' } } } as const;
+export const error = (code: string) => ({ error: code });
+export const errorSchema = { type: 'object', required: ['error'], properties: { error: { type: 'string' } } } as const;
 const refusals = { 401: errorSchema, 429: errorSchema } as const;
-const userRefusals = { ...refusals, 400: errorSchema, 404: errorSchema } as const;
-const nameParams = {
+export const userRefusals = { ...refusals, 400: errorSchema, 404: errorSchema } as const;
+export const nameParams = {
   type: 'object',
   required: ['name'],
   properties: { name: { type: 'string', minLength: 1, maxLength: MAX_USERNAME_LENGTH * 4 } },
@@ -127,7 +130,7 @@ const userDetail = {
     },
   },
 } as const;
-const sessionsEnded = {
+export const sessionsEnded = {
   anyOf: [{ type: 'integer' }, { type: 'string', enum: ['marked'] }],
 } as const;
 
@@ -139,6 +142,28 @@ function bearer(header: string | undefined): string | null {
   const m = header === undefined ? null : /^Bearer +(\S+) *$/i.exec(header);
   return m?.[1] ?? null;
 }
+
+/** The configured user the route's `name` names (canonical), or null with the refusal sent: 400, 404. */
+export function knownUser(
+  deps: Pick<AdminApiDeps, 'state'>,
+  req: FastifyRequest,
+  reply: FastifyReply,
+): DirectoryUser | null {
+  const name = canonicalUsername((req.params as { name: string }).name);
+  if (name === null) {
+    reply.code(400).send(error('bad_request'));
+    return null;
+  }
+  const user = deps.state().users.get(name);
+  if (user === undefined) {
+    reply.code(404).send(error('unknown_user'));
+    return null;
+  }
+  return user;
+}
+
+/** Whom an admin action is about, for the audit trail. */
+export const target = (u: DirectoryUser) => ({ user: u.name, tenant: u.tenant });
 
 export function registerAdminApi(app: FastifyInstance, deps: AdminApiDeps): void {
   const { durable, lockout, sessions, clock } = deps;
@@ -164,21 +189,7 @@ export function registerAdminApi(app: FastifyInstance, deps: AdminApiDeps): void
         reply.code(404).send(error('not_found'));
       });
 
-      /** The canonical name of a configured user, or the refusal already sent. */
-      const known = (req: FastifyRequest, reply: FastifyReply): DirectoryUser | null => {
-        const name = canonicalUsername((req.params as { name: string }).name);
-        if (name === null) {
-          reply.code(400).send(error('bad_request'));
-          return null;
-        }
-        const user = deps.state().users.get(name);
-        if (user === undefined) {
-          reply.code(404).send(error('unknown_user'));
-          return null;
-        }
-        return user;
-      };
-      const target = (u: DirectoryUser) => ({ user: u.name, tenant: u.tenant });
+      const known = (req: FastifyRequest, reply: FastifyReply) => knownUser(deps, req, reply);
 
       api.get(
         '/openapi.json',
@@ -364,6 +375,7 @@ export function registerAdminApi(app: FastifyInstance, deps: AdminApiDeps): void
           return { user: u.name, ...detail };
         },
       );
+      registerAccessCodeRoutes(api, deps);
     },
     { prefix: API_PREFIX },
   );

@@ -1,8 +1,11 @@
 /**
  * What an administrator does to a user, one function each, called by the command line and by the
- * admin API alike: ending the user's sessions and resetting their second factors. (Unlocking is
- * Lockout.unlock.) The callers audit the action with who did it.
+ * admin API alike: ending the user's sessions, resetting their second factors, issuing an access
+ * code. (Unlocking is Lockout.unlock.) The callers audit the action with who did it.
  */
+import { type IssuedAccessCode, issueAccessCode } from '../authn/access-codes.ts';
+import type { Clock } from '../clock.ts';
+import type { Random } from '../random.ts';
 import type { SessionStore } from '../session/session-store.ts';
 import type { DurableStore } from '../stores/durable.ts';
 
@@ -53,5 +56,31 @@ export function resetDetail(reset: MfaReset): Record<string, unknown> {
     factors_removed: reset.factorsRemoved,
     devices_forgotten: reset.devicesForgotten,
     sessions_ended: reset.sessionsEnded,
+  };
+}
+
+export type AccessCodeGrant = IssuedAccessCode & { readonly sessionsEnded: SessionsEnded };
+
+/**
+ * A temporary access code for a user who lost their device (authn/access-codes.ts); the user's
+ * sessions end, so whoever holds the lost device is signed out.
+ */
+export async function grantAccessCode(
+  deps: { durable: DurableStore; clock: Clock; random: Random },
+  user: string,
+  ttlMs: number,
+  by: string,
+  endSessions: () => Promise<SessionsEnded>,
+): Promise<AccessCodeGrant> {
+  const issued = await issueAccessCode(deps, user, ttlMs, by);
+  return { ...issued, sessionsEnded: await endSessions() };
+}
+
+/** The audit detail of an issued code (never the code). */
+export function grantDetail(grant: AccessCodeGrant): Record<string, unknown> {
+  return {
+    expires_at: new Date(grant.expiresAt).toISOString(),
+    replaced: grant.replaced,
+    sessions_ended: grant.sessionsEnded,
   };
 }

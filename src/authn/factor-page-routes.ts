@@ -17,9 +17,9 @@ import { presentedDevice } from './device-cookie.ts';
 import { trustDevice, trustEffect, trustRefusal } from './device-trust.ts';
 import { defaultMethod, firstMethod, lastUsedMethod } from './method-choice.ts';
 import { decisionFor, factorChoices, type ProofMethod } from './next-step.ts';
-import { auditFactor, hasFreshSecondFactor, proveFactor, raiseSession, type Signed, signedIn } from './prove-factor.ts';
+import { auditFactor, hasFreshSecondFactor, mayEnrol, proveFactor, raiseSession, type Signed } from './prove-factor.ts';
 import { defaultRedirect, safeRedirect } from './redirect.ts';
-import { sessionEndedPage } from './session-ended.ts';
+import { pageSession } from './session-ended.ts';
 
 const RdQuery = Type.Object({ rd: Type.Optional(Type.String({ maxLength: 4096 })) });
 const StepUpQuery = Type.Object({
@@ -54,20 +54,8 @@ export function factorPageRoutes(deps: PortalDeps) {
     const form = csrfGuard('form');
     const rdOf = (request: FastifyRequest, value: unknown) => safeRedirect(value, request.pc.state, request.pc.origin);
 
-    /**
-     * The signed-in session, or (null: the answer is sent) a redirect to sign in; a form sent
-     * without one gets the sign-in page saying that the session ended.
-     */
-    async function session(request: FastifyRequest, reply: FastifyReply, rd: string | null): Promise<Signed | null> {
-      const s = await signedIn(deps, request, reply);
-      if (s === 'unavailable') return null;
-      if (s === null) {
-        if (request.method === 'POST') sessionEndedPage(request, reply, rd);
-        else reply.redirect(`/.portcullis/login${rd ? `?rd=${encodeURIComponent(rd)}` : ''}`, 302);
-        return null;
-      }
-      return s;
-    }
+    const session = (request: FastifyRequest, reply: FastifyReply, rd: string | null) =>
+      pageSession(deps, request, reply, rd);
     /** What rd's rule asks of the signed-in user, or null (no rd, not a page of an app, no sign-in needed). */
     function requirement(request: FastifyRequest, s: Signed, rd: string | null) {
       const decision =
@@ -183,6 +171,9 @@ export function factorPageRoutes(deps: PortalDeps) {
       const rd = rdOf(request, query.rd);
       const s = await session(request, reply, rd);
       if (s === null) return reply;
+      // the session may only enrol (set-up, invite, an access code): nothing to prove here
+      if (s.session.enrol === true)
+        return reply.redirect(`/.portcullis/enroll${rd ? `?rd=${encodeURIComponent(rd)}` : ''}`, 302);
       const { prove, enrol } = await offer(request, s, rd);
       if (prove.length === 0) return html(reply, noFactorPage(pageText(request), { user: s.user.name, rd, enrol }));
       return html(reply, await stepUp(request, s, rd, prove, query.method), 200, formActionFor(request, rd));
@@ -245,7 +236,7 @@ export function factorPageRoutes(deps: PortalDeps) {
       const s = await session(request, reply, rd);
       if (s === null) return reply;
       const held = (await deps.factors.list(s.user.name)).length;
-      if (held > 0 && !hasFreshSecondFactor(s, deps.clock.now())) {
+      if (!mayEnrol(s, held, deps.clock.now())) {
         return reply.redirect(
           `/.portcullis/stepup?rd=${encodeURIComponent(`${request.pc.origin}/.portcullis/enroll${rd ? `?rd=${encodeURIComponent(rd)}` : ''}`)}`,
           302,

@@ -3,7 +3,7 @@ import { Type } from 'typebox';
 import { pageText } from '../web/html.ts';
 import { csrfGuard } from './csrf.ts';
 import type { PortalDeps } from './deps.ts';
-import { auditFactor, hasFreshSecondFactor, proveFactor, raiseSession, type Signed, signedIn } from './prove-factor.ts';
+import { auditFactor, mayEnrol, proveFactor, raiseSession, type Signed, signedIn } from './prove-factor.ts';
 import { noSession } from './session-ended.ts';
 
 const CodeBody = Type.Object({ code: Type.String({ maxLength: 64 }) }, { additionalProperties: false });
@@ -29,7 +29,7 @@ export function factorRoutes(deps: PortalDeps) {
       async (request, reply) => {
         const s = await session(request, reply);
         if (s === null) return reply;
-        if ((await deps.factors.list(s.user.name)).length > 0 && !hasFreshSecondFactor(s, deps.clock.now())) {
+        if (!mayEnrol(s, (await deps.factors.list(s.user.name)).length, deps.clock.now())) {
           return reply
             .code(403)
             .header('cache-control', 'no-store')

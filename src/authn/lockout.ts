@@ -40,7 +40,7 @@ import type { CidrSet } from '../context/cidr.ts';
 import type { EphemeralStore } from '../stores/ephemeral.ts';
 import { accountKeyPart, ipKeyPart, lockoutKeys as keys } from './lockout-keys.ts';
 
-export type FailureKind = 'password' | 'totp' | 'recovery' | 'webauthn' | 'push';
+export type FailureKind = 'password' | 'totp' | 'recovery' | 'webauthn' | 'push' | 'access_code';
 
 /** Who makes an attempt, as the lockout tells clients apart. */
 export interface Client {
@@ -101,7 +101,14 @@ export interface LockoutStatus {
   readonly lockedDevices: readonly string[];
 }
 
-const FAILURE_KINDS: ReadonlySet<string> = new Set<FailureKind>(['password', 'totp', 'recovery', 'webauthn', 'push']);
+const FAILURE_KINDS: ReadonlySet<string> = new Set<FailureKind>([
+  'password',
+  'totp',
+  'recovery',
+  'webauthn',
+  'push',
+  'access_code',
+]);
 
 /** A stored counter's value; 0 when absent (or, were it ever, not a count). */
 function countOf(value: string | null): number {

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { refuse } from '../gate/respond.ts';
 import { languageRoutes } from '../web/i18n/page-locale.ts';
 import { staticRoutes } from '../web/static.ts';
+import { accessCodeRoutes } from './access-code-routes.ts';
 import { accountApiRoutes } from './account-api-routes.ts';
 import { accountRoutes } from './account-routes.ts';
 import { apiRoutes } from './api-routes.ts';
@@ -34,6 +35,7 @@ export function portal(deps: PortalDeps) {
     await app.register(forwardAuthRoutes(deps));
     await app.register(factorRoutes(deps));
     await app.register(factorPageRoutes(deps));
+    await app.register(accessCodeRoutes(deps));
     await app.register(accountRoutes(deps));
     await app.register(accountApiRoutes(deps));
     await app.register(deviceRoutes(deps));

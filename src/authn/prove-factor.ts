@@ -4,7 +4,7 @@ import { type FoundSession, readSession } from '../gate/session-lookup.ts';
 import type { FactorName } from '../session/session.ts';
 import type { PortalDeps } from './deps.ts';
 import { presentedDevice } from './device-cookie.ts';
-import type { Client } from './lockout.ts';
+import type { Client, FailureKind } from './lockout.ts';
 import { rememberMethod } from './method-choice.ts';
 import { requestScope, setSessionCookie } from './session-cookie.ts';
 import { recordSignIn } from './sign-in.ts';
@@ -83,17 +83,13 @@ export async function proveFactor(
   kind: 'totp' | 'recovery' | 'webauthn',
   prove: () => Promise<{ ok: boolean; reason?: string; remaining?: number; proves?: readonly FactorName[] }>,
 ): Promise<{ ok: false } | { ok: true; signed: Signed; remaining?: number }> {
-  const device = await presentedDevice(deps, request, s.user.name);
-  const client: Client = { account: s.user.name, ip: request.pc.ip, device: device?.record.id ?? null };
+  const client = await lockoutClient(deps, request, s);
   const locked = (await deps.lockout.lockedBy(client)) !== null;
   const result: { ok: boolean; reason?: string; remaining?: number; proves?: readonly FactorName[] } = locked
     ? { ok: false, reason: 'locked' }
     : await prove();
   if (!result.ok) {
-    const counted = await deps.lockout.recordFailure(client, kind);
-    for (const event of counted.events) auditFactor(deps, request, s, 'lockout', 'info', { ...event });
-    auditFactor(deps, request, s, `mfa.${kind}.failure`, 'failure', { reason: result.reason ?? 'invalid' });
-    deps.metrics.observeLogin('failure');
+    await countFailure(deps, request, s, client, kind, `mfa.${kind}.failure`, result.reason ?? 'invalid');
     return { ok: false };
   }
   const signed = await raiseSession(deps, request, reply, s, result.proves ?? kind);
@@ -108,6 +104,37 @@ export async function proveFactor(
   );
   deps.metrics.observeLogin('success');
   return result.remaining === undefined ? { ok: true, signed } : { ok: true, signed, remaining: result.remaining };
+}
+
+/** Who the lockout charges for a failure after the password: the browser with a device cookie of the user, else the account. */
+export async function lockoutClient(deps: PortalDeps, request: FastifyRequest, s: Signed): Promise<Client> {
+  const device = await presentedDevice(deps, request, s.user.name);
+  return { account: s.user.name, ip: request.pc.ip, device: device?.record.id ?? null };
+}
+
+/** A failed proof after the password: counted towards the lockout and audited (`event`, with the lockout's own events). */
+export async function countFailure(
+  deps: PortalDeps,
+  request: FastifyRequest,
+  s: Signed,
+  client: Client,
+  kind: FailureKind,
+  event: string,
+  reason: string,
+): Promise<void> {
+  const counted = await deps.lockout.recordFailure(client, kind);
+  for (const e of counted.events) auditFactor(deps, request, s, 'lockout', 'info', { ...e });
+  auditFactor(deps, request, s, event, 'failure', { reason });
+  deps.metrics.observeLogin('failure');
+}
+
+/**
+ * Whether the session may enrol a(nother) second factor: the user holds none yet, proved one in
+ * the last 10 minutes, or must enrol before anything else (`enrol`: set-up, invite, or an
+ * administrator's access code after a lost device).
+ */
+export function mayEnrol(s: Signed, held: number, now: number): boolean {
+  return held === 0 || s.session.enrol === true || hasFreshSecondFactor(s, now);
 }
 
 /** Adding a factor next to existing ones needs a second factor proven this recently. */

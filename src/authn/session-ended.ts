@@ -3,6 +3,8 @@ import { parseCookies } from '../session/cookies.ts';
 import { pageText, sendPage } from '../web/html.ts';
 import { loginPage } from '../web/pages/login-page.ts';
 import { formActionFor } from './continue-to.ts';
+import type { PortalDeps } from './deps.ts';
+import { type Signed, signedIn } from './prove-factor.ts';
 
 /** The request names a session (it carries the session cookie); whether that one is live is the caller's lookup. */
 function namesSession(request: FastifyRequest): boolean {
@@ -33,4 +35,24 @@ export function sessionEndedPage(request: FastifyRequest, reply: FastifyReply, r
     401,
     formActionFor(request, rd),
   );
+}
+
+/**
+ * The signed-in session of a page's request, or (null: the answer is sent) a redirect to sign in;
+ * a form sent without one gets the sign-in page saying that the session ended. rd is kept.
+ */
+export async function pageSession(
+  deps: PortalDeps,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  rd: string | null,
+): Promise<Signed | null> {
+  const s = await signedIn(deps, request, reply);
+  if (s === 'unavailable') return null;
+  if (s === null) {
+    if (request.method === 'POST') sessionEndedPage(request, reply, rd);
+    else reply.redirect(`/.portcullis/login${rd ? `?rd=${encodeURIComponent(rd)}` : ''}`, 302);
+    return null;
+  }
+  return s;
 }

@@ -12,7 +12,7 @@ import { presentedDevice } from './device-cookie.ts';
 import type { Client } from './lockout.ts';
 import { ipKeyPart } from './lockout-keys.ts';
 import { decisionFor } from './next-step.ts';
-import { auditFactor, hasFreshSecondFactor, proveFactor, raiseSession, signedIn } from './prove-factor.ts';
+import { auditFactor, mayEnrol, proveFactor, raiseSession, signedIn } from './prove-factor.ts';
 import { defaultRedirect, safeRedirect } from './redirect.ts';
 import { noSession } from './session-ended.ts';
 import { afterFirstFactor, startSession } from './sign-in.ts';
@@ -200,7 +200,7 @@ export function webauthnRoutes(deps: PortalDeps) {
         const s = await signedIn(deps, request, reply);
         if (s === 'unavailable') return reply;
         if (s === null) return noSession(request, reply);
-        if ((await deps.factors.list(s.user.name)).length > 0 && !hasFreshSecondFactor(s, deps.clock.now()))
+        if (!mayEnrol(s, (await deps.factors.list(s.user.name)).length, deps.clock.now()))
           return reply
             .code(403)
             .send({ error: 'step_up_required', message: pageText(request).t('errors.stepUpRequired') });

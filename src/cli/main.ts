@@ -1,4 +1,5 @@
 import { ConfigError } from '../config/load.ts';
+import { runAccessCode } from './access-code.ts';
 import { runCheck } from './check.ts';
 import { runUserDevices, runUserForgetDevice } from './devices.ts';
 import { runExplain } from './explain.ts';
@@ -32,6 +33,9 @@ const HELP = `portcullis: an MFA gateway for managed service providers
                                            forget a device (or all): no longer trusted, its sessions end
   portcullis user sessions NAME            list a user's live sessions (needs the shared Redis store)
   portcullis user revoke-sessions NAME     end every session of a user, on every instance
+  portcullis access-code NAME [--ttl 1h] [--json]
+                                           a one-time code for a user who lost their device: after
+                                           the password it only lets them enrol a new factor
   portcullis keys rotate [--keep 2]        add a new assertion signing key
 `;
 
@@ -65,6 +69,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         );
         return 2;
       }
+      case 'access-code':
+        return await runAccessCode(rest, io);
       case 'keys':
         return await runKeys(rest, io);
       case undefined:

@@ -45,6 +45,8 @@ export function buildAdminServer(deps: AdminDeps): FastifyInstance {
     logController: new LogController({ disableRequestLogging: true }),
     // a user name may be up to 128 characters before folding (the route schema bounds it)
     routerOptions: { maxParamLength: 1024 },
+    // a body or query with a key its schema does not know is refused (400), never silently trimmed
+    ajv: { customOptions: { removeAdditional: false } },
   });
   const readyTimeoutMs = deps.readyTimeoutMs ?? 2000;
 

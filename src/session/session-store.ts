@@ -156,7 +156,7 @@ export class SessionStore {
   async amend(
     oldHandle: string,
     session: Session,
-    change: Pick<Session, 'device' | 'trusted'>,
+    change: Pick<Session, 'device' | 'trusted' | 'enrol'>,
     scope: string,
   ): Promise<Handled> {
     const next: Session = { ...session, ...change };

@@ -1,3 +1,4 @@
+import { accessCode } from './catalogues/access-code.ts';
 import { account } from './catalogues/account.ts';
 import { common } from './catalogues/common.ts';
 import { errors } from './catalogues/errors.ts';
@@ -14,7 +15,7 @@ import { type Translate, translator } from './translate.ts';
  * messages come from here and nowhere else. Each area gives the same keys in every language;
  * test/unit/catalogues.test.ts fails when one is missing, empty, or uses other placeholders.
  */
-export const AREAS = { common, login, factors, account, setup, invite, webauthn, errors } as const;
+export const AREAS = { common, login, factors, accessCode, account, setup, invite, webauthn, errors } as const;
 
 type Areas = typeof AREAS;
 /** The key of any message of the portal. */

@@ -3,7 +3,7 @@ import { ENGLISH_TEXT, isPageText, localeOf } from './english-text.ts';
 import { formError, invalidIf } from './form-error.ts';
 import { keyProof, keyRegistration, WEBAUTHN_SCRIPTS } from './webauthn-parts.ts';
 
-const rdField = (rd: string | null) => (rd ? `<input type="hidden" name="rd" value="${esc(rd)}">` : '');
+export const rdField = (rd: string | null) => (rd ? `<input type="hidden" name="rd" value="${esc(rd)}">` : '');
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -36,7 +36,7 @@ function withMarkup(text: PageText, key: 'common.signedInAs', name: string, mark
   return `${esc(before)}${markup}${esc(after)}`;
 }
 
-const signedInAs = (text: PageText, user: string) =>
+export const signedInAs = (text: PageText, user: string) =>
   withMarkup(text, 'common.signedInAs', 'user', `<strong>${esc(user)}</strong>`);
 
 /** Messages that read as one paragraph, each its own element (escaped), a space between them. */
@@ -134,7 +134,8 @@ ${rdField(opts.rd)}
 <p>${signedInAs(text, opts.user)}</p>
 ${formError(opts.error)}
 ${sections[opts.method]()}
-${choices}`,
+${choices}
+<p class="hint"><a href="/.portcullis/access-code${opts.rd ? `?rd=${esc(encodeURIComponent(opts.rd))}` : ''}">${esc(t('accessCode.link'))}</a></p>`,
     { ...(opts.method === 'webauthn' ? { scripts: WEBAUTHN_SCRIPTS } : {}), locale: text.locale },
   );
 }
