@@ -9,6 +9,8 @@
  *   POST /api/v1/users/{name}/unlock          Lockout.unlock
  *   POST /api/v1/users/{name}/revoke-sessions every session, on every host and instance
  *   POST /api/v1/users/{name}/reset-mfa       factors, recovery codes, devices gone; sessions ended
+ *   POST /api/v1/users/{name}/access-codes    a one-time code for a lost device (access-code-routes.ts)
+ *   DELETE /api/v1/users/{name}/devices[/{id}] forget devices (device-routes.ts)
  *   GET  /api/v1/openapi.json                 the OpenAPI document, made from these routes' schemas
  *
  * Names follow the canonical user name rules (400 otherwise); a user not in users.yaml is 404.
@@ -16,45 +18,27 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { recordAdminAction } from '../audit/admin-event.ts';
-import type { Lockout } from '../authn/lockout.ts';
-import type { Clock } from '../clock.ts';
-import type { Random } from '../random.ts';
 import { amrOf } from '../session/session.ts';
-import type { SessionStore } from '../session/session-store.ts';
-import type { GatewayState } from '../state.ts';
-import type { DurableStore } from '../stores/durable.ts';
-import { canonicalUsername, MAX_USERNAME_LENGTH } from '../users/canonical.ts';
-import type { DirectoryUser } from '../users/directory.ts';
 import { registerAccessCodeRoutes } from './access-code-routes.ts';
-import type { AdminToken } from './admin-token.ts';
-import type { TokenThrottle } from './token-throttle.ts';
+import {
+  type AdminApiDeps,
+  error,
+  iso,
+  isoOrNull,
+  isoTime,
+  knownUser,
+  nameParams,
+  nullable,
+  refusals,
+  sessionsEnded,
+  target,
+  userRefusals,
+} from './api-common.ts';
+import { registerDeviceRoutes } from './device-routes.ts';
 import { endSessionsOf, resetDetail, resetMfa } from './user-actions.ts';
 
 export const API_PREFIX = '/api/v1';
 
-export interface AdminApiDeps {
-  readonly token: AdminToken;
-  readonly throttle: TokenThrottle;
-  readonly clock: Clock;
-  readonly durable: DurableStore;
-  /** the running gateway's own session store (memory or the shared Redis) */
-  readonly sessions: SessionStore;
-  readonly lockout: Lockout;
-  readonly state: () => GatewayState;
-  readonly random: Random;
-}
-
-export const error = (code: string) => ({ error: code });
-export const errorSchema = { type: 'object', required: ['error'], properties: { error: { type: 'string' } } } as const;
-const refusals = { 401: errorSchema, 429: errorSchema } as const;
-export const userRefusals = { ...refusals, 400: errorSchema, 404: errorSchema } as const;
-export const nameParams = {
-  type: 'object',
-  required: ['name'],
-  properties: { name: { type: 'string', minLength: 1, maxLength: MAX_USERNAME_LENGTH * 4 } },
-} as const;
-const isoTime = { type: 'string', format: 'date-time' } as const;
-const nullable = <T extends object>(schema: T) => ({ anyOf: [schema, { type: 'null' }] }) as const;
 const userSummary = {
   type: 'object',
   required: ['name', 'tenant', 'groups', 'disabled', 'factors', 'locked'],
@@ -93,8 +77,9 @@ const userDetail = {
       type: 'array',
       items: {
         type: 'object',
-        required: ['name', 'first_seen_at', 'last_seen_at', 'ip', 'country', 'trusted_until'],
+        required: ['id', 'name', 'first_seen_at', 'last_seen_at', 'ip', 'country', 'trusted_until'],
         properties: {
+          id: { type: 'string', description: 'for DELETE users/{name}/devices/{id}' },
           name: { type: 'string' },
           first_seen_at: isoTime,
           last_seen_at: isoTime,
@@ -130,40 +115,12 @@ const userDetail = {
     },
   },
 } as const;
-export const sessionsEnded = {
-  anyOf: [{ type: 'integer' }, { type: 'string', enum: ['marked'] }],
-} as const;
-
-const iso = (ms: number) => new Date(ms).toISOString();
-const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
 
 /** `Bearer <token>`, or null */
 function bearer(header: string | undefined): string | null {
   const m = header === undefined ? null : /^Bearer +(\S+) *$/i.exec(header);
   return m?.[1] ?? null;
 }
-
-/** The configured user the route's `name` names (canonical), or null with the refusal sent: 400, 404. */
-export function knownUser(
-  deps: Pick<AdminApiDeps, 'state'>,
-  req: FastifyRequest,
-  reply: FastifyReply,
-): DirectoryUser | null {
-  const name = canonicalUsername((req.params as { name: string }).name);
-  if (name === null) {
-    reply.code(400).send(error('bad_request'));
-    return null;
-  }
-  const user = deps.state().users.get(name);
-  if (user === undefined) {
-    reply.code(404).send(error('unknown_user'));
-    return null;
-  }
-  return user;
-}
-
-/** Whom an admin action is about, for the audit trail. */
-export const target = (u: DirectoryUser) => ({ user: u.name, tenant: u.tenant });
 
 export function registerAdminApi(app: FastifyInstance, deps: AdminApiDeps): void {
   const { durable, lockout, sessions, clock } = deps;
@@ -266,6 +223,7 @@ export function registerAdminApi(app: FastifyInstance, deps: AdminApiDeps): void
               last_used_at: isoOrNull(f.lastUsedAt),
             })),
             devices: devices.map((d) => ({
+              id: d.id,
               name: d.name,
               first_seen_at: iso(d.firstSeenAt),
               last_seen_at: iso(d.lastSeenAt),
@@ -376,6 +334,7 @@ export function registerAdminApi(app: FastifyInstance, deps: AdminApiDeps): void
         },
       );
       registerAccessCodeRoutes(api, deps);
+      registerDeviceRoutes(api, deps);
     },
     { prefix: API_PREFIX },
   );

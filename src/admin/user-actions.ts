@@ -84,3 +84,44 @@ export function grantDetail(grant: AccessCodeGrant): Record<string, unknown> {
     sessions_ended: grant.sessionsEnded,
   };
 }
+
+export interface DevicesForgotten {
+  /** the names of the devices forgotten */
+  readonly names: readonly string[];
+  /** sessions signed in from them that ended; null when they live where this caller cannot reach */
+  readonly sessionsEnded: number | null;
+}
+
+/**
+ * Forgets one device of `user` (`which` is its id) or all of them: no longer trusted, a new device
+ * at its next sign-in. The sessions signed in from them end through `sessions` when the caller
+ * holds the store they live in (the running gateway's own, or a shared Redis). Null: the user has
+ * no device with that id (nothing changed).
+ */
+export async function forgetDevices(
+  durable: DurableStore,
+  sessions: SessionStore | null,
+  user: string,
+  which: string | 'all',
+): Promise<DevicesForgotten | null> {
+  const devices = await durable.listDevices(user);
+  let forgotten = devices;
+  if (which === 'all') {
+    await durable.removeAllDevices(user);
+  } else {
+    forgotten = devices.filter((d) => d.id === which);
+    if (forgotten.length === 0 || !(await durable.removeDevice(user, which))) return null;
+  }
+  let ended: number | null = null;
+  if (sessions !== null) {
+    ended = 0;
+    for (const d of forgotten) ended += await sessions.revokeDevice(user, d.id);
+  }
+  return { names: forgotten.map((d) => d.name), sessionsEnded: ended };
+}
+
+/** The audit detail of forgotten devices. */
+export function forgetDetail(forgot: DevicesForgotten, all: boolean): Record<string, unknown> {
+  // sessions_ended null: the sessions live in the memory of the running gateway, not ended from here
+  return { devices: forgot.names, all, sessions_ended: forgot.sessionsEnded };
+}

@@ -22,8 +22,8 @@ import { canonicalUsername } from '../users/canonical.ts';
 import { loadStateOrReport, userKnown } from './config-or-exit.ts';
 import { endUserSessions, sessionsEndedLine } from './end-sessions.ts';
 import { parseFlags } from './flags.ts';
-import { answerError, gatewayClient } from './gateway-client.ts';
 import type { CliIo } from './io.ts';
+import { askGateway, fallbackNotice, userPath } from './live.ts';
 
 const USAGE = 'portcullis access-code NAME [--ttl 1h] [--json] [--config F]';
 
@@ -57,21 +57,15 @@ export async function runAccessCode(args: string[], io: CliIo): Promise<number> 
   const state = await loadStateOrReport(io, parsed.flags.config);
   if (state === null || !userKnown(io, state.files, user)) return 1;
 
-  const client = gatewayClient(state.files, io.env ? { env: io.env } : {});
-  const answer = await client.call('POST', `users/${encodeURIComponent(user)}/access-codes`, {
+  const live = await askGateway<Issued>(io, state.files, 'POST', userPath(user, 'access-codes'), 201, {
     ttl: `${ttlMs / 1000}s`,
   });
+  if (live.kind === 'refused') return 1;
   let issued: Issued;
-  if (answer.kind === 'answer') {
-    if (answer.status !== 201) {
-      io.stderr.write(
-        `portcullis: the gateway at ${client.origin} refused: ${answer.status} ${answerError(answer.body)}\n`,
-      );
-      return 1;
-    }
-    issued = answer.body as Issued;
+  if (live.kind === 'answered') {
+    issued = live.body;
   } else {
-    io.stderr.write(`notice: ${answer.reason}; issuing the code in the durable store directly\n`);
+    fallbackNotice(io, live.reason, 'issuing the code in the durable store directly');
     const files = state.files;
     const durable = await openDurable(files.gateway.stores.durable, files.baseDir);
     try {

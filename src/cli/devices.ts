@@ -1,12 +1,14 @@
 /**
  * `portcullis user devices NAME [--config F] [--json]` and
  * `portcullis user forget-device NAME (ID | --all) [--config F]`: the browsers a user signed in
- * from (the durable store), and forgetting them. A forgotten device is no longer trusted and is
- * a new device at its next sign-in. With a redis:// ephemeral store the sessions signed in from
- * it end too, on every instance; with `stores.ephemeral: memory` they live in the running
- * gateway and go on until they end (the command says so). Forgetting is an audit event.
+ * from, and forgetting them. A forgotten device is no longer trusted and is a new device at its
+ * next sign-in, and the sessions signed in from it end. Both ask the running gateway first (its
+ * admin API, live.ts). When none answers (with a notice) they use the stores directly: the
+ * sessions end in a shared Redis, on every instance; with `stores.ephemeral: memory` they live in
+ * the gateway's memory and go on until they end (the command says so). Forgetting is audited.
  * Exit codes: 0 done, 1 refused (unknown user or device, invalid config, store down), 2 usage.
  */
+import { forgetDetail, forgetDevices } from '../admin/user-actions.ts';
 import { recordAdminAction } from '../audit/admin-event.ts';
 import { systemClock } from '../clock.ts';
 import { isTrusted } from '../devices/devices.ts';
@@ -18,6 +20,7 @@ import { canonicalUsername } from '../users/canonical.ts';
 import { loadFilesOrReport, loadStateOrReport, userKnown } from './config-or-exit.ts';
 import { parseFlags } from './flags.ts';
 import type { CliIo } from './io.ts';
+import { askGateway, fallbackNotice, userPath } from './live.ts';
 
 export const DEVICES_USAGE = 'portcullis user devices NAME [--config F] [--json]';
 export const FORGET_USAGE = 'portcullis user forget-device NAME (ID | --all) [--config F]';
@@ -33,6 +36,28 @@ function usage(io: CliIo, message: string, line: string): number {
   return 2;
 }
 
+/** A device as the admin API answers it (GET users/{name}). */
+interface ApiDevice {
+  id: string;
+  name: string;
+  first_seen_at: string;
+  last_seen_at: string;
+  ip: string | null;
+  country: string | null;
+  trusted_until: string | null;
+}
+
+const fromApi = (d: ApiDevice): DeviceRecord =>
+  ({
+    id: d.id,
+    name: d.name,
+    firstSeenAt: Date.parse(d.first_seen_at),
+    lastSeenAt: Date.parse(d.last_seen_at),
+    ip: d.ip,
+    country: d.country,
+    trustedUntil: d.trusted_until === null ? null : Date.parse(d.trusted_until),
+  }) as DeviceRecord;
+
 export async function runUserDevices(args: string[], io: CliIo): Promise<number> {
   const parsed = parseFlags(args, { config: 'string', json: 'boolean' });
   if ('error' in parsed) return usage(io, parsed.error, DEVICES_USAGE);
@@ -41,16 +66,27 @@ export async function runUserDevices(args: string[], io: CliIo): Promise<number>
   if (user === null) return usage(io, 'invalid user name', DEVICES_USAGE);
   const files = await loadFilesOrReport(io, parsed.flags.config);
   if (files === null || !userKnown(io, files, user)) return 1;
-  const durable = await openDurable(files.gateway.stores.durable, files.baseDir);
+  const live = await askGateway<{ devices: ApiDevice[] }>(io, files, 'GET', userPath(user), 200);
+  if (live.kind === 'refused') return 1;
   let devices: DeviceRecord[];
-  try {
-    devices = await durable.listDevices(user);
-  } finally {
-    await durable.close();
+  if (live.kind === 'answered') {
+    devices = live.body.devices.map(fromApi);
+  } else {
+    fallbackNotice(io, live.reason, 'reading the devices from the durable store directly');
+    const durable = await openDurable(files.gateway.stores.durable, files.baseDir);
+    try {
+      devices = await durable.listDevices(user);
+    } finally {
+      await durable.close();
+    }
   }
-  const now = systemClock.now();
+  printDevices(io, user, devices, systemClock.now(), parsed.flags.json === true);
+  return 0;
+}
+
+function printDevices(io: CliIo, user: string, devices: readonly DeviceRecord[], now: number, json: boolean): void {
   const until = (d: DeviceRecord) => (isTrusted(d, now) ? (d.trustedUntil as number) : null);
-  if (parsed.flags.json === true) {
+  if (json) {
     const rows = devices.map((d) => ({
       id: d.id,
       name: d.name,
@@ -62,11 +98,11 @@ export async function runUserDevices(args: string[], io: CliIo): Promise<number>
       trusted_until: until(d) === null ? null : iso(until(d) as number),
     }));
     io.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
-    return 0;
+    return;
   }
   if (devices.length === 0) {
     io.stdout.write(`${user} has no devices\n`);
-    return 0;
+    return;
   }
   const rows = [['ID', 'NAME', 'FIRST SEEN', 'LAST SEEN', 'IP', 'COUNTRY', 'TRUST']];
   for (const d of devices) {
@@ -91,7 +127,6 @@ export async function runUserDevices(args: string[], io: CliIo): Promise<number>
         .join('  ')
         .trimEnd()}\n`,
     );
-  return 0;
 }
 
 /**
@@ -126,64 +161,66 @@ export async function runUserForgetDevice(args: string[], io: CliIo): Promise<nu
   if (state === null) return 1;
   const files = state.files;
   if (!userKnown(io, files, user)) return 1;
+  const which = all ? 'all' : (id as string);
+  const live = await askGateway<{ devices: string[]; sessions_ended: number }>(
+    io,
+    files,
+    'DELETE',
+    all ? userPath(user, 'devices') : userPath(user, `devices/${encodeURIComponent(which)}`),
+    200,
+  );
+  if (live.kind === 'refused') return 1;
+  if (live.kind === 'answered') return forgetReport(io, user, live.body.devices, live.body.sessions_ended);
+  fallbackNotice(io, live.reason, 'forgetting in the stores directly');
   const ephemeral = files.gateway.stores.ephemeral;
   // Redis first: when it is down, nothing is forgotten and the command says so
   const store = ephemeral === 'memory' ? null : await openEphemeral(ephemeral, { clock: systemClock });
   try {
     const durable = await openDurable(files.gateway.stores.durable, files.baseDir);
     try {
-      const devices = await durable.listDevices(user);
-      const chosen = all ? devices : devices.filter((d) => d.id === id);
-      if (!all && chosen.length === 0) {
+      const sessions =
+        store === null
+          ? null
+          : new SessionStore(store, systemClock, systemRandom, {
+              idleMs: state.session.idleMs,
+              maxLifetimeMs: state.session.maxLifetimeMs,
+            });
+      const forgot = await forgetDevices(durable, sessions, user, which);
+      if (forgot === null) {
         io.stderr.write(
-          `portcullis: ${user} has no device '${printable(id as string)}' (portcullis user devices ${user} lists them)\n`,
+          `portcullis: ${user} has no device '${printable(which)}' (portcullis user devices ${user} lists them)\n`,
         );
         return 1;
       }
-      if (chosen.length === 0) {
-        io.stdout.write(`${user} has no devices\n`);
-        return 0;
+      if (forgot.names.length > 0) {
+        await recordAdminAction(
+          durable,
+          systemClock,
+          'admin.forget_device',
+          { user, tenant: state.users.get(user)?.tenant ?? null },
+          forgetDetail(forgot, all),
+        );
       }
-      let forgotten: DeviceRecord[];
-      if (all) {
-        await durable.removeAllDevices(user);
-        forgotten = chosen;
-      } else {
-        forgotten = (await durable.removeDevice(user, id as string)) ? chosen : [];
-        if (forgotten.length === 0) {
-          io.stderr.write(`portcullis: ${user} has no device '${printable(id as string)}'\n`);
-          return 1;
-        }
-      }
-      let ended: number | null = null;
-      if (store !== null) {
-        const sessions = new SessionStore(store, systemClock, systemRandom, {
-          idleMs: state.session.idleMs,
-          maxLifetimeMs: state.session.maxLifetimeMs,
-        });
-        ended = 0;
-        for (const d of forgotten) ended += await sessions.revokeDevice(user, d.id);
-      }
-      const names = forgotten.map((d) => d.name);
-      await recordAdminAction(
-        durable,
-        systemClock,
-        'admin.forget_device',
-        { user, tenant: state.users.get(user)?.tenant ?? null },
-        // null: the sessions are in the memory of the running gateway, not ended from here
-        { devices: names, all, sessions_ended: ended },
-      );
-      io.stdout.write(`forgot ${forgotten.length} device(s) of ${user}: ${printable(names.join(', '))}\n`);
-      io.stdout.write(
-        ended === null
-          ? 'the sessions signed in from them live in the memory of the running gateway (stores.ephemeral: memory) and go on until they end; restart the gateway to end them now\n'
-          : `ended ${ended} session(s) signed in from them\n`,
-      );
-      return 0;
+      return forgetReport(io, user, forgot.names, forgot.sessionsEnded);
     } finally {
       await durable.close();
     }
   } finally {
     await store?.close();
   }
+}
+
+/** What was forgotten; `ended` null: the sessions live in a gateway this process cannot reach. */
+function forgetReport(io: CliIo, user: string, names: readonly string[], ended: number | null): number {
+  if (names.length === 0) {
+    io.stdout.write(`${user} has no devices\n`);
+    return 0;
+  }
+  io.stdout.write(`forgot ${names.length} device(s) of ${user}: ${printable(names.join(', '))}\n`);
+  io.stdout.write(
+    ended === null
+      ? 'the sessions signed in from them live in the memory of the running gateway (stores.ephemeral: memory) and go on until they end; restart the gateway to end them now\n'
+      : `ended ${ended} session(s) signed in from them\n`,
+  );
+  return 0;
 }

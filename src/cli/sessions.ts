@@ -1,9 +1,10 @@
 /**
  * `portcullis user sessions NAME` and `portcullis user revoke-sessions NAME [--config F]`: list
- * or end a user's sessions. Revoking works whatever the ephemeral store (see end-sessions.ts): at
- * once with a shared Redis, within seconds in a gateway that keeps sessions in memory. Listing
- * needs the shared store: with `stores.ephemeral: memory` it refuses (exit 1) and says so.
- * Exit codes: 0, 1, 2 (usage).
+ * or end a user's sessions. Both ask the running gateway first (its admin API, live.ts), so they
+ * work whatever its stores and end the sessions at once. When no gateway answers (with a notice):
+ * revoking marks the sessions ended in the durable store, and deletes them from a shared Redis
+ * (see end-sessions.ts); listing reads a shared Redis, and refuses with `stores.ephemeral:
+ * memory` (the sessions live only in the gateway's memory). Exit codes: 0, 1, 2 (usage).
  */
 import { recordAdminAction } from '../audit/admin-event.ts';
 import { systemClock } from '../clock.ts';
@@ -13,11 +14,32 @@ import { SessionStore } from '../session/session-store.ts';
 import { openDurable, openEphemeral } from '../stores/open.ts';
 import { canonicalUsername } from '../users/canonical.ts';
 import { loadStateOrReport } from './config-or-exit.ts';
-import { endUserSessions, sessionsEndedLine } from './end-sessions.ts';
+import { endUserSessions, type SessionsEnded, sessionsEndedLine } from './end-sessions.ts';
 import { parseFlags } from './flags.ts';
 import type { CliIo } from './io.ts';
+import { askGateway, fallbackNotice, userPath } from './live.ts';
 
-const iso = (ms: number) => new Date(ms).toISOString().replace('.000', '');
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** A session as the admin API answers it (GET users/{name}). */
+interface LiveSession {
+  id: string;
+  signed_in_at: string;
+  amr: string[];
+  ends_by: string;
+  hosts: string[];
+}
+
+/** One line per session; times to the second. */
+function printSessions(io: CliIo, user: string, list: readonly LiveSession[]): void {
+  const time = (t: string) => t.replace(/\.\d+Z$/, 'Z');
+  if (list.length === 0) io.stdout.write(`${user} has no live session\n`);
+  for (const s of list) {
+    io.stdout.write(
+      `${s.id}  signed in ${time(s.signed_in_at)}  amr ${s.amr.join(',')}  ends by ${time(s.ends_by)}  hosts ${s.hosts.join(',') || '-'}\n`,
+    );
+  }
+}
 
 export async function runUserSessions(args: string[], io: CliIo, mode: 'list' | 'revoke'): Promise<number> {
   const usage = `portcullis user ${mode === 'list' ? 'sessions' : 'revoke-sessions'} NAME [--config F]`;
@@ -32,6 +54,19 @@ export async function runUserSessions(args: string[], io: CliIo, mode: 'list' | 
   if (state === null) return 1;
   const g = state.files.gateway;
   if (mode === 'revoke') {
+    const live = await askGateway<{ sessions_ended: SessionsEnded }>(
+      io,
+      state.files,
+      'POST',
+      userPath(user, 'revoke-sessions'),
+      200,
+    );
+    if (live.kind === 'refused') return 1;
+    if (live.kind === 'answered') {
+      io.stdout.write(`${sessionsEndedLine(live.body.sessions_ended, user)}\n`);
+      return 0;
+    }
+    fallbackNotice(io, live.reason, 'ending the sessions through the stores directly');
     const durable = await openDurable(g.stores.durable, state.files.baseDir);
     try {
       const ended = await endUserSessions(durable, state, user, systemClock.now());
@@ -48,12 +83,19 @@ export async function runUserSessions(args: string[], io: CliIo, mode: 'list' | 
       await durable.close();
     }
   }
+  const live = await askGateway<{ sessions: LiveSession[] }>(io, state.files, 'GET', userPath(user), 200);
+  if (live.kind === 'refused') return 1;
+  if (live.kind === 'answered') {
+    printSessions(io, user, live.body.sessions);
+    return 0;
+  }
   if (g.stores.ephemeral === 'memory') {
     io.stderr.write(
-      'portcullis: sessions live in the memory of the running gateway (stores.ephemeral: memory); use a redis:// store to list them from the command line\n',
+      `portcullis: ${live.reason}; the sessions live in the memory of the running gateway (stores.ephemeral: memory), which only its admin API can reach: run this command where the gateway runs, or set PORTCULLIS_ADMIN_URL and PORTCULLIS_ADMIN_TOKEN\n`,
     );
     return 1;
   }
+  fallbackNotice(io, live.reason, 'reading the sessions from the shared store directly');
   const store = await openEphemeral(g.stores.ephemeral, { clock: systemClock });
   try {
     const sessions = new SessionStore(store, systemClock, systemRandom, {
@@ -61,12 +103,17 @@ export async function runUserSessions(args: string[], io: CliIo, mode: 'list' | 
       maxLifetimeMs: state.session.maxLifetimeMs,
     });
     const list = await sessions.listForUser(user);
-    if (list.length === 0) io.stdout.write(`${user} has no live session\n`);
-    for (const s of list) {
-      io.stdout.write(
-        `${s.shortId}  signed in ${iso(s.session.authTime)}  amr ${amrOf(s.session).join(',')}  ends by ${iso(s.expiresAt)}  hosts ${s.scopes.join(',') || '-'}\n`,
-      );
-    }
+    printSessions(
+      io,
+      user,
+      list.map((s) => ({
+        id: s.shortId,
+        signed_in_at: iso(s.session.authTime),
+        amr: amrOf(s.session),
+        ends_by: iso(s.expiresAt),
+        hosts: s.scopes,
+      })),
+    );
     return 0;
   } finally {
     await store.close();

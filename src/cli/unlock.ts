@@ -1,14 +1,15 @@
 /**
- * `portcullis user unlock NAME [--config F]`: clears an account's lockout in the ephemeral store
- * named by gateway.yaml: the account's lock and failure count (clients without a device cookie
- * of it) and those of each of its browsers (device cookies). Address throttles are not touched:
- * they concern no account (they end after lockout.duration; lockout.address.exempt lifts them
- * for a network at the next reload).
+ * `portcullis user unlock NAME [--config F]`: clears an account's lockout: the account's lock and
+ * failure count (clients without a device cookie of it) and those of each of its browsers
+ * (device cookies). Address throttles are not touched: they concern no account (they end after
+ * lockout.duration; lockout.address.exempt lifts them for a network at the next reload).
  *
- * Only a shared store can be reached from this process: with `stores.ephemeral: memory` the
- * lockouts live in the memory of the running gateway, so the command refuses (exit 1) and says
- * how to clear them instead. Exit codes: 0 done (unlocked, or was not locked), 1 refused or
- * store unreachable, 2 usage error. The store URL is never printed with its password.
+ * Asks the running gateway (its admin API, live.ts), so it works whatever the ephemeral store.
+ * When no gateway answers, it clears the lockout in the shared Redis directly, with a notice;
+ * with `stores.ephemeral: memory` there is nothing it could reach (the lockouts live only in the
+ * gateway's memory), so it refuses and says how to reach the gateway. Exit codes: 0 done
+ * (unlocked, or was not locked), 1 refused or unreachable, 2 usage error. The store URL is never
+ * printed with its password.
  */
 
 import { Lockout } from '../authn/lockout.ts';
@@ -22,6 +23,7 @@ import { canonicalUsername } from '../users/canonical.ts';
 import { loadFilesOrReport } from './config-or-exit.ts';
 import { parseFlags } from './flags.ts';
 import type { CliIo } from './io.ts';
+import { askGateway, fallbackNotice, userPath } from './live.ts';
 import { DEFAULT_CONFIG } from './users.ts';
 
 const UNLOCK_USAGE = 'portcullis user unlock NAME [--config F]';
@@ -44,16 +46,28 @@ export async function runUserUnlock(args: string[], io: CliIo): Promise<number> 
 
   const files = await loadFilesOrReport(io, config);
   if (files === null) return 1;
+  const live = await askGateway<{ account: boolean; devices: number }>(
+    io,
+    files,
+    'POST',
+    userPath(user, 'unlock'),
+    200,
+  );
+  if (live.kind === 'answered') {
+    io.stdout.write(`${unlockReport(user, live.body)}\n`);
+    return 0;
+  }
+  if (live.kind === 'refused') return 1;
   const spec = files.gateway.stores.ephemeral;
   if (spec === 'memory') {
     return refuse(
-      `cannot unlock ${user}: stores.ephemeral is 'memory', so lockouts live in the memory of the running ` +
-        'gateway process and cannot be cleared from another process.\n' +
-        `Either wait until the lock expires (lockout.duration: ${files.gateway.lockout.duration}), restart the ` +
-        'gateway (which clears every lockout, session and one-time code it holds), or set stores.ephemeral to a ' +
-        'redis:// URL so lockouts are shared and can be cleared with this command.',
+      `cannot unlock ${user}: ${live.reason}.\n` +
+        "With stores.ephemeral: 'memory' the lockouts live in the memory of the running gateway, which only its " +
+        'admin API can reach: run this command where the gateway runs, or set PORTCULLIS_ADMIN_URL (and ' +
+        'PORTCULLIS_ADMIN_TOKEN) to reach it. A gateway that is not running holds no lockout.',
     );
   }
+  fallbackNotice(io, live.reason, 'clearing the lockout in the shared store directly');
 
   let store: EphemeralStore;
   try {

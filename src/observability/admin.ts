@@ -15,7 +15,8 @@
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { pino } from 'pino';
-import { type AdminApiDeps, registerAdminApi } from '../admin/api-routes.ts';
+import type { AdminApiDeps } from '../admin/api-common.ts';
+import { registerAdminApi } from '../admin/api-routes.ts';
 import type { Metrics } from './metrics.ts';
 import { type CheckStatus, checkWithin, type Readiness, type ReadinessCheck } from './readiness.ts';
 

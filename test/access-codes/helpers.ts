@@ -1,12 +1,10 @@
 /** Issuing an access code through a test gateway's admin API, and the requests of the flow after the password. */
 import assert from 'node:assert/strict';
-import { generatedToken } from '../admin/helpers.ts';
+import { adminPort, generatedToken } from '../admin/helpers.ts';
 import type { TestGateway } from '../helpers/gateway.ts';
 import { type Answer, send } from '../helpers/http.ts';
 
-export function adminPort(gw: TestGateway): number {
-  return (gw.runtime.admin.server.address() as { port: number }).port;
-}
+export { adminPort };
 
 /** POST /api/v1/users/{user}/access-codes with the generated token (or `authorization`). */
 export function issueVia(

@@ -147,6 +147,8 @@ test('bad names are 400, unknown users 404, for every user endpoint', async (t) 
       ['POST', '/unlock'],
       ['POST', '/revoke-sessions'],
       ['POST', '/reset-mfa'],
+      ['DELETE', '/devices'],
+      ['DELETE', `/devices/${'A'.repeat(22)}`],
     ] as const) {
       const res = await api(gw, method, `/users/${name}${suffix}`);
       assert.equal(res.status, status, `${method} ${name}${suffix}`);
@@ -154,6 +156,31 @@ test('bad names are 400, unknown users 404, for every user endpoint', async (t) 
     }
   }
   assert.deepEqual(await gw.runtime.durable.queryAudit({ event: 'admin.reset_mfa' }), [], 'nothing was done');
+});
+
+test('DELETE users/{name}/devices/{id}: a malformed id is 400, an unknown one 404, nothing forgotten', async (t) => {
+  const gw = await gateway(t, 'memory');
+  if (gw === null) return;
+  const cookie = await gw.login('alice');
+  for (const [id, status, error] of [
+    ['short', 400, 'bad_request'],
+    ['A'.repeat(21) + '%2F', 400, 'bad_request'],
+    ['A'.repeat(23), 400, 'bad_request'],
+    ['A'.repeat(22), 404, 'unknown_device'],
+  ] as const) {
+    const res = await api(gw, 'DELETE', `/users/alice/devices/${id}`);
+    assert.equal(res.status, status, id);
+    assert.equal(res.json<{ error: string }>().error, error, id);
+  }
+  assert.equal((await gw.runtime.durable.listDevices('alice')).length, 1);
+  const session = await gw.send({ host: 'portal.test', target: '/.portcullis/api/session', headers: { cookie } });
+  assert.equal(session.status, 200);
+  assert.deepEqual(await gw.runtime.durable.queryAudit({ event: 'admin.forget_device' }), []);
+
+  const all = await api(gw, 'DELETE', '/users/alice/devices');
+  assert.equal(all.status, 200);
+  assert.equal(all.json<{ sessions_ended: number }>().sessions_ended, 1);
+  assert.equal(await auditBy(gw, 'admin.forget_device'), 'api:admin-token');
 });
 
 test('GET openapi.json lists every route of the admin API', async (t) => {
@@ -165,6 +192,8 @@ test('GET openapi.json lists every route of the admin API', async (t) => {
   assert.match(doc.openapi, /^3\./);
   const routes = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m} ${path}`));
   assert.deepEqual(routes.sort(), [
+    'delete /api/v1/users/{name}/devices',
+    'delete /api/v1/users/{name}/devices/{id}',
     'get /api/v1/openapi.json',
     'get /api/v1/users',
     'get /api/v1/users/{name}',
