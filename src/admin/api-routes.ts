@@ -5,7 +5,8 @@
  * failures in a minute the address gets 429 `rate_limited` without its token being looked at.
  *
  *   GET  /api/v1/users                        every user of users.yaml with factor count and lock
- *   GET  /api/v1/users/{name}                 factors (no secret), devices, lock state, live sessions
+ *   GET  /api/v1/users/{name}                 factors (no secret), devices, lock state, live sessions,
+ *                                             the access code not used yet (never the code)
  *   POST /api/v1/users/{name}/unlock          Lockout.unlock
  *   POST /api/v1/users/{name}/revoke-sessions every session, on every host and instance
  *   POST /api/v1/users/{name}/reset-mfa       factors, recovery codes, devices gone; sessions ended
@@ -53,7 +54,7 @@ const userSummary = {
 } as const;
 const userDetail = {
   type: 'object',
-  required: ['name', 'tenant', 'groups', 'disabled', 'factors', 'devices', 'lock', 'sessions'],
+  required: ['name', 'tenant', 'groups', 'disabled', 'factors', 'devices', 'lock', 'sessions', 'access_code'],
   properties: {
     name: { type: 'string' },
     tenant: nullable({ type: 'string' }),
@@ -89,6 +90,12 @@ const userDetail = {
         },
       },
     },
+    access_code: nullable({
+      type: 'object',
+      description: 'the access code the user has not used yet (never the code itself)',
+      required: ['issued_at', 'expires_at', 'issued_by'],
+      properties: { issued_at: isoTime, expires_at: isoTime, issued_by: { type: 'string' } },
+    }),
     lock: {
       type: 'object',
       required: ['locked', 'locked_for_ms', 'failures', 'locked_devices'],
@@ -204,12 +211,14 @@ export function registerAdminApi(app: FastifyInstance, deps: AdminApiDeps): void
         async (req, reply) => {
           const u = known(req, reply);
           if (u === null) return reply;
-          const [factors, devices, lock, live] = await Promise.all([
+          const [factors, devices, lock, live, code] = await Promise.all([
             durable.listFactors(u.name),
             durable.listDevices(u.name),
             lockout.status(u.name),
             sessions.listForUser(u.name),
+            durable.findAccessCode(u.name),
           ]);
+          const active = code !== null && code.expiresAt > clock.now() ? code : null;
           return {
             name: u.name,
             tenant: u.tenant,
@@ -231,6 +240,10 @@ export function registerAdminApi(app: FastifyInstance, deps: AdminApiDeps): void
               country: d.country,
               trusted_until: isoOrNull(d.trustedUntil),
             })),
+            access_code:
+              active === null
+                ? null
+                : { issued_at: iso(active.createdAt), expires_at: iso(active.expiresAt), issued_by: active.createdBy },
             lock: {
               locked: lock.locked,
               locked_for_ms: lock.lockedForMs,

@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { sweepExpiredAccessCodes } from '../../src/authn/access-code-sweep.ts';
+import { callAdmin, generatedToken } from '../admin/helpers.ts';
 import { enrolTotp, nextTotpCode, startTestGateway, type TestGateway } from '../helpers/gateway.ts';
 import { cookieFrom } from '../helpers/http.ts';
 import { issueCode, issueVia, portalApi } from './helpers.ts';
@@ -61,6 +62,13 @@ describe('access codes through the API', () => {
     assert.equal(issuedEvent?.detail?.by, 'api:admin-token');
     assert.equal(issuedEvent?.user, 'alice');
     assert.ok(!JSON.stringify(issuedEvent).includes(body.code), 'the code is never audited');
+    const detail = await callAdmin(gw, 'GET', '/api/v1/users/alice', `Bearer ${generatedToken(gw)}`);
+    assert.deepEqual(detail.json<{ access_code: unknown }>().access_code, {
+      issued_at: new Date(gw.clock.now()).toISOString(),
+      expires_at: body.expires_at,
+      issued_by: 'api:admin-token',
+    });
+    assert.ok(!detail.body.includes(body.code), 'the user detail shows that a code is active, never the code');
 
     const cookie = await passwordOnly(gw);
     const used = await portalApi(gw, 'mfa/access-code', cookie, { code: body.code.toUpperCase().replaceAll('-', ' ') });
@@ -147,6 +155,8 @@ describe('access codes through the API', () => {
     assert.equal(late.status, 401);
     assert.equal(late.json<{ error: string }>().error, 'access_code_expired');
     assert.equal(await gw.runtime.durable.findAccessCode('alice'), null);
+    const after = await callAdmin(gw, 'GET', '/api/v1/users/alice', `Bearer ${generatedToken(gw)}`);
+    assert.equal(after.json<{ access_code: unknown }>().access_code, null);
     const [presented] = await events(gw, 'access_code.expired');
     assert.equal(presented?.detail?.presented, true);
 
