@@ -11,6 +11,7 @@ export const ErrorCodes = {
   PC_ERR_KEYS: 'the signing key file is unreadable or invalid',
   PC_ERR_SECRET: 'a sealed secret does not open, or a secret key is invalid',
   PC_ERR_ADMIN_TOKEN: 'the admin API token is too short or unreadable',
+  PC_ERR_VAPID: 'the VAPID key pair for Web Push is unreadable or its halves do not match',
 } as const;
 
 export type ErrorCode = keyof typeof ErrorCodes;

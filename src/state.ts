@@ -12,6 +12,7 @@ import { lintPolicies } from './policy/lint.ts';
 import { policyNeeds } from './policy/needs.ts';
 import type { AppFacts } from './policy/types.ts';
 import { makeHeaderStripper } from './proxy/strip-headers.ts';
+import { type PushSettings, pushSettings } from './push/push-settings.ts';
 import type { RiskSettings as AssessSettings } from './risk/assess.ts';
 import { HostTable } from './routing/host-table.ts';
 import { UserDirectory } from './users/directory.ts';
@@ -132,6 +133,8 @@ export interface GatewayState {
   readonly lockout: LockoutSettings;
   /** gateway.yaml `audit`: retention, privileged groups, stale accounts, suppressions */
   readonly audit: AuditSettings;
+  /** gateway.yaml `mfa.push`; null: push is off */
+  readonly push: PushSettings | null;
   /** where client IPs are: the configured .mmdb, the bundled data when a policy needs it, or none */
   readonly geo: GeoSource | null;
   readonly risk: RiskSettings;
@@ -290,6 +293,7 @@ export function buildState(files: LoadedFiles, options: BuildOptions = {}): Gate
   for (const e of errors) problems.push(`${gatewayAt}: server.trusted_proxies[${e.index}]: ${e.message}`);
   const lockout = lockoutSettings(files, problems);
   const audit = auditSettings(files, problems);
+  const push = pushSettings(files, problems);
 
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -322,6 +326,7 @@ export function buildState(files: LoadedFiles, options: BuildOptions = {}): Gate
     session,
     lockout,
     audit,
+    push,
     geo,
     webauthn,
     branding: { msp, tenants: tenantBrands },

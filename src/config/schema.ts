@@ -231,6 +231,61 @@ export const GatewayFile = Type.Object(
               { additionalProperties: false },
             ),
           ),
+          push: Type.Optional(
+            Type.Object(
+              {
+                subject: Type.String({
+                  pattern: '^(mailto:[^\\s@]+@[^\\s@]+|https://[^\\s/?#]+(/\\S*)?)$',
+                  description:
+                    'who runs this gateway, for the push services (VAPID): a mailto: or https: address they can reach; never localhost (Apple refuses it)',
+                }),
+                vapid: Type.Optional(
+                  Type.Object(
+                    {
+                      public_key: Type.String({
+                        pattern: '^[A-Za-z0-9_-]{87}$',
+                        description: 'the uncompressed P-256 public key, base64url (65 bytes)',
+                      }),
+                      private_key: Type.String({
+                        pattern: '^[A-Za-z0-9_-]{43}$',
+                        description: 'the P-256 private key, base64url (32 bytes); give it as ${VAPID_PRIVATE_KEY}',
+                      }),
+                    },
+                    {
+                      additionalProperties: false,
+                      description: 'the VAPID key pair; absent: generated at first start into data/vapid.json',
+                    },
+                  ),
+                ),
+                timeout: Type.Optional(
+                  PositiveDuration('how long a push request waits for an answer (at least 10s, at most 5m)', '60s'),
+                ),
+                endpoint_hosts: Type.Optional(
+                  Type.Array(Type.String({ minLength: 1, maxLength: 300 }), {
+                    uniqueItems: true,
+                    default: [],
+                    description:
+                      "push services besides the browsers' own (Google FCM, Mozilla, Apple, Microsoft): a host name (https only) or an origin such as http://127.0.0.1:8095 (a self-hosted service)",
+                  }),
+                ),
+                link_hosts: Type.Optional(
+                  Type.Array(Type.String({ minLength: 1, maxLength: 300 }), {
+                    uniqueItems: true,
+                    default: [],
+                    description:
+                      'the hosts a link channel may post to (ntfy.sh, hooks.slack.com, a Teams workflow host): a host name (https only) or an origin; default none',
+                  }),
+                ),
+                alert_webhook: Type.Optional(
+                  Type.String({
+                    pattern: '^https?://[^\\s/?#]+(/[^\\s#]*)?$',
+                    description: 'posted a JSON alert when a user reports a push as not theirs',
+                  }),
+                ),
+              },
+              { additionalProperties: false },
+            ),
+          ),
         },
         { additionalProperties: false },
       ),
