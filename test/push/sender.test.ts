@@ -117,7 +117,7 @@ describe('Web Push sending', () => {
   });
 
   it('a redirect is not followed', async (t) => {
-    const { service, sender } = await setUp(t);
+    const { service } = await setUp(t);
     let reached = 0;
     const elsewhere = createServer((_req, res) => {
       reached++;
