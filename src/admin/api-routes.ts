@@ -314,7 +314,7 @@ export function registerAdminApi(app: FastifyInstance, deps: AdminApiDeps): void
           const u = known(req, reply);
           if (u === null) return reply;
           const cleared = await lockout.unlock(u.name);
-          await recordAdminAction(durable, clock, 'admin.unlock', target(u), { ...cleared }, by);
+          await recordAdminAction(durable, clock, 'admin.unlock', target(u), { ...cleared }, by, req.id);
           return { user: u.name, ...cleared };
         },
       );
@@ -339,7 +339,7 @@ export function registerAdminApi(app: FastifyInstance, deps: AdminApiDeps): void
           const u = known(req, reply);
           if (u === null) return reply;
           const ended = await endSessionsOf(durable, sessions, u.name, clock.now());
-          await recordAdminAction(durable, clock, 'admin.revoke_sessions', target(u), { sessions: ended }, by);
+          await recordAdminAction(durable, clock, 'admin.revoke_sessions', target(u), { sessions: ended }, by, req.id);
           return { user: u.name, sessions_ended: ended };
         },
       );
@@ -371,7 +371,7 @@ export function registerAdminApi(app: FastifyInstance, deps: AdminApiDeps): void
           const now = clock.now();
           const reset = await resetMfa(durable, u.name, now, () => endSessionsOf(durable, sessions, u.name, now));
           const detail = resetDetail(reset);
-          await recordAdminAction(durable, clock, 'admin.reset_mfa', target(u), detail, by);
+          await recordAdminAction(durable, clock, 'admin.reset_mfa', target(u), detail, by, req.id);
           return { user: u.name, ...detail };
         },
       );
