@@ -80,6 +80,15 @@ describe('GET /api/v1/events', () => {
     assert.ok(lines.some((l) => l.msg === 'request refused' && l.reqId === reference));
   });
 
+  test("an administrator's action through the API carries the admin request's id", async () => {
+    const unlock = await callAdmin(gw, 'POST', '/api/v1/users/dave/unlock', `Bearer ${generatedToken(gw)}`);
+    assert.equal(unlock.status, 200);
+    const [event] = (await page('?type=admin.unlock')).events;
+    assert.equal(event?.user, 'dave');
+    assert.match(event?.request_id ?? '', /^[a-km-np-z2-9]{10}$/);
+    assert.equal(event?.detail?.by, 'api:admin-token');
+  });
+
   test('pages newest first over equal times: every event once, in order, then next is null', async () => {
     const seen: unknown[] = [];
     let next: string | null = null;
