@@ -11,7 +11,9 @@ import { CURSOR_PATTERN, encodeCursor } from '../audit/event-cursor.ts';
 import {
   DEFAULT_EVENTS_LIMIT,
   type EventFilters,
+  type EventQueryRefusal,
   eventQuery,
+  FILTER_REFUSALS,
   TENANT_FILTER_PATTERN,
   TYPE_FILTER_PATTERN,
 } from '../audit/event-query.ts';
@@ -58,26 +60,11 @@ const refusal = {
   properties: { error: { type: 'string' }, message: { type: 'string' } },
 } as const;
 
-/** Which filter a schema failure is about. */
-const CODE_OF: Record<string, string> = {
-  '/tenant': 'bad_tenant',
-  '/user': 'bad_user',
-  '/type': 'bad_type',
-  '/since': 'bad_since',
-  '/before': 'bad_cursor',
-  '/limit': 'bad_limit',
-};
-
-function schemaRefusal(errors: readonly FastifySchemaValidationError[]): { error: string; message: string } {
-  const first = errors[0];
-  const code = first === undefined ? undefined : CODE_OF[first.instancePath];
-  if (code === undefined)
-    return { error: 'bad_query', message: 'the parameters are tenant, user, type, since, before and limit' };
-  const name = first?.instancePath.slice(1) ?? '';
-  return {
-    error: code,
-    message: name === 'limit' ? `limit must be an integer from 1 to ${MAX_AUDIT_PAGE}` : `${name} is not valid`,
-  };
+/** The refusal of a schema failure: the filter's own, else `bad_query` (an unknown parameter). */
+function schemaRefusal(errors: readonly FastifySchemaValidationError[]): EventQueryRefusal {
+  const filter = errors[0]?.instancePath.slice(1) ?? '';
+  if (Object.hasOwn(FILTER_REFUSALS, filter)) return FILTER_REFUSALS[filter] as EventQueryRefusal;
+  return { error: 'bad_query', message: 'the parameters are tenant, user, type, since, before and limit' };
 }
 
 export function registerEventsRoutes(api: FastifyInstance, deps: AdminApiDeps): void {

@@ -23,6 +23,20 @@ export interface EventFilters {
   readonly limit?: number | undefined;
 }
 
+/** Per filter: the error code and message of a refusal (never echoing the value). */
+export const FILTER_REFUSALS: Readonly<Record<string, EventQueryRefusal>> = {
+  tenant: { error: 'bad_tenant', message: 'tenant must be a tenant name, or _msp for the MSP staff' },
+  user: { error: 'bad_user', message: 'user must be a user name (letters, digits, . _ @ -)' },
+  type: {
+    error: 'bad_type',
+    message: 'type must be an event type such as login.failure, or a prefix such as access_code.*',
+  },
+  since: { error: 'bad_since', message: 'since must be a duration such as 24h or 7d, or an ISO 8601 time' },
+  before: { error: 'bad_cursor', message: 'before must be the next cursor of an earlier page' },
+  limit: { error: 'bad_limit', message: `limit must be an integer from 1 to ${MAX_AUDIT_PAGE}` },
+};
+const refusal = (filter: string): EventQueryRefusal => FILTER_REFUSALS[filter] as EventQueryRefusal;
+
 export interface EventQueryRefusal {
   /** bad_tenant, bad_user, bad_type, bad_since, bad_cursor, bad_limit */
   readonly error: string;
@@ -55,37 +69,30 @@ export function parseSince(text: string, now: number): number | null {
  */
 export function eventQuery(filters: EventFilters, now: number): { query: AuditPageQuery } | EventQueryRefusal {
   const limit = filters.limit ?? DEFAULT_EVENTS_LIMIT;
-  if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_AUDIT_PAGE)
-    return { error: 'bad_limit', message: `limit must be an integer from 1 to ${MAX_AUDIT_PAGE}` };
+  if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_AUDIT_PAGE) return refusal('limit');
   const q: { -readonly [K in keyof AuditPageQuery]: AuditPageQuery[K] } = { limit };
   if (filters.tenant !== undefined) {
-    if (filters.tenant.length > 64 || !new RegExp(TENANT_FILTER_PATTERN).test(filters.tenant))
-      return { error: 'bad_tenant', message: 'tenant must be a tenant name, or _msp for the MSP staff' };
+    if (filters.tenant.length > 64 || !new RegExp(TENANT_FILTER_PATTERN).test(filters.tenant)) return refusal('tenant');
     q.tenant = filters.tenant === MSP_TENANT ? null : filters.tenant;
   }
   if (filters.user !== undefined) {
     const user = canonicalUsername(filters.user);
-    if (user === null) return { error: 'bad_user', message: 'user must be a user name (letters, digits, . _ @ -)' };
+    if (user === null) return refusal('user');
     q.user = user;
   }
   if (filters.type !== undefined) {
-    if (filters.type.length > 100 || !new RegExp(TYPE_FILTER_PATTERN).test(filters.type))
-      return {
-        error: 'bad_type',
-        message: 'type must be an event type such as login.failure, or a prefix such as access_code.*',
-      };
+    if (filters.type.length > 100 || !new RegExp(TYPE_FILTER_PATTERN).test(filters.type)) return refusal('type');
     if (filters.type.endsWith('.*')) q.typePrefix = filters.type.slice(0, -1);
     else q.type = filters.type;
   }
   if (filters.since !== undefined) {
     const since = filters.since.length <= 40 ? parseSince(filters.since, now) : null;
-    if (since === null)
-      return { error: 'bad_since', message: 'since must be a duration such as 24h or 7d, or an ISO 8601 time' };
+    if (since === null) return refusal('since');
     q.since = since;
   }
   if (filters.before !== undefined) {
     const before = decodeCursor(filters.before);
-    if (before === null) return { error: 'bad_cursor', message: 'before must be the next cursor of an earlier page' };
+    if (before === null) return refusal('before');
     q.before = before;
   }
   return { query: q };
