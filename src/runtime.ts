@@ -5,6 +5,7 @@ import { loadAdminToken } from './admin/admin-token.ts';
 import { TokenThrottle } from './admin/token-throttle.ts';
 import { buildGateway } from './app.ts';
 import { AuditLog } from './audit/audit.ts';
+import { AUDIT_TRIM_EVERY_MS, AUDIT_TRIM_FIRST_MS, trimAuditTrail } from './audit/retention.ts';
 import { ACCESS_CODE_SWEEP_MS, sweepExpiredAccessCodes } from './authn/access-code-sweep.ts';
 import { Lockout } from './authn/lockout.ts';
 import { SecondFactors } from './authn/second-factors.ts';
@@ -16,6 +17,7 @@ import { type LoadedFiles, loadConfigFiles } from './config/load.ts';
 import { configWatchTargets, Reloader } from './config/reload.ts';
 import { loadSecretKeys, SecretBox } from './crypto/secret-box.ts';
 import { Devices } from './devices/devices.ts';
+import { countAccounts, GAUGE_REFRESH_MS } from './observability/account-counts.ts';
 import { buildAdminServer } from './observability/admin.ts';
 import { createLogger } from './observability/logger.ts';
 import { createMetrics, type Metrics } from './observability/metrics.ts';
@@ -30,6 +32,7 @@ import { buildState, type GatewayState } from './state.ts';
 import type { DurableStore } from './stores/durable.ts';
 import type { EphemeralStore } from './stores/ephemeral.ts';
 import { openDurable, openEphemeral } from './stores/open.ts';
+import { systemTimers, type Timers } from './timers.ts';
 import { PasswordVerifier } from './users/password.ts';
 
 export interface RuntimeOptions {
@@ -44,6 +47,10 @@ export interface RuntimeOptions {
   /** watch the files for changes (default true); SIGHUP is wired by main.ts */
   readonly watch?: boolean;
   readonly reloadDebounceMs?: number;
+  /** the background work: the audit trim, the account gauges (default: real timers) */
+  readonly timers?: Timers;
+  /** how often the account gauges are recounted (default GAUGE_REFRESH_MS, a minute) */
+  readonly gaugeRefreshMs?: number;
 }
 
 /** The state plus what is derived from it asynchronously, swapped together on reload. */
@@ -171,6 +178,42 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     );
   });
 
+  const timers = options.timers ?? systemTimers;
+  // audit events past audit.retention: deleted a minute after start, then daily
+  const stopTrim = timers.repeat(
+    async () => {
+      try {
+        const deleted = await trimAuditTrail({
+          durable,
+          audit,
+          clock,
+          retentionMs: () => reloader.current.state.audit.retentionMs,
+        });
+        if (deleted > 0) logger.info({ deleted }, 'audit trail trimmed');
+      } catch (err) {
+        metrics.observeStoreError('durable');
+        logger.error({ err: { message: (err as Error).message } }, 'cannot trim the audit trail');
+      }
+    },
+    AUDIT_TRIM_EVERY_MS,
+    AUDIT_TRIM_FIRST_MS,
+  );
+  // the account gauges of /metrics: counted here, never on a scrape; a failure keeps the last numbers
+  const stopGauges = timers.repeat(
+    async () => {
+      try {
+        const now = clock.now();
+        const counts = await countAccounts({ users: reloader.current.state.users, durable, lockout, now });
+        metrics.showAccountCounts(counts, now);
+      } catch (err) {
+        metrics.gaugeRefreshErrors.inc();
+        logger.error({ err: { message: (err as Error).message } }, 'cannot refresh the account gauges');
+      }
+    },
+    options.gaugeRefreshMs ?? GAUGE_REFRESH_MS,
+    0,
+  );
+
   const tlsSpec = g.server.tls;
   const tls = tlsSpec ? { cert: await readFile(tlsSpec.cert), key: await readFile(tlsSpec.key) } : undefined;
   const current = () => reloader.current.state;
@@ -241,6 +284,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     async close() {
       clearInterval(endsTimer);
       clearInterval(accessCodeTimer);
+      stopTrim();
+      stopGauges();
       reloader.close();
       await app.close();
       await admin.close();

@@ -61,7 +61,15 @@ export function registerAccessCodeRoutes(api: FastifyInstance, deps: AdminApiDep
       const grant = await grantAccessCode(deps, u.name, ttlMs, by, () =>
         endSessionsOf(deps.durable, deps.sessions, u.name, deps.clock.now()),
       );
-      await recordAdminAction(deps.durable, deps.clock, 'access_code.issued', target(u), grantDetail(grant), by);
+      await recordAdminAction(
+        deps.durable,
+        deps.clock,
+        'access_code.issued',
+        target(u),
+        grantDetail(grant),
+        by,
+        req.id,
+      );
       return reply
         .code(201)
         .header('cache-control', 'no-store')

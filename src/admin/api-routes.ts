@@ -12,6 +12,7 @@
  *   POST /api/v1/users/{name}/reset-mfa       factors, recovery codes, devices gone; sessions ended
  *   POST /api/v1/users/{name}/access-codes    a one-time code for a lost device (access-code-routes.ts)
  *   DELETE /api/v1/users/{name}/devices[/{id}] forget devices (device-routes.ts)
+ *   GET  /api/v1/events                       the audit trail, newest first, paged (events-routes.ts)
  *   GET  /api/v1/openapi.json                 the OpenAPI document, made from these routes' schemas
  *
  * Names follow the canonical user name rules (400 otherwise); a user not in users.yaml is 404.
@@ -36,6 +37,7 @@ import {
   userRefusals,
 } from './api-common.ts';
 import { registerDeviceRoutes } from './device-routes.ts';
+import { registerEventsRoutes } from './events-routes.ts';
 import { endSessionsOf, resetDetail, resetMfa } from './user-actions.ts';
 
 export const API_PREFIX = '/api/v1';
@@ -285,7 +287,7 @@ export function registerAdminApi(app: FastifyInstance, deps: AdminApiDeps): void
           const u = known(req, reply);
           if (u === null) return reply;
           const cleared = await lockout.unlock(u.name);
-          await recordAdminAction(durable, clock, 'admin.unlock', target(u), { ...cleared }, by);
+          await recordAdminAction(durable, clock, 'admin.unlock', target(u), { ...cleared }, by, req.id);
           return { user: u.name, ...cleared };
         },
       );
@@ -310,7 +312,7 @@ export function registerAdminApi(app: FastifyInstance, deps: AdminApiDeps): void
           const u = known(req, reply);
           if (u === null) return reply;
           const ended = await endSessionsOf(durable, sessions, u.name, clock.now());
-          await recordAdminAction(durable, clock, 'admin.revoke_sessions', target(u), { sessions: ended }, by);
+          await recordAdminAction(durable, clock, 'admin.revoke_sessions', target(u), { sessions: ended }, by, req.id);
           return { user: u.name, sessions_ended: ended };
         },
       );
@@ -342,12 +344,13 @@ export function registerAdminApi(app: FastifyInstance, deps: AdminApiDeps): void
           const now = clock.now();
           const reset = await resetMfa(durable, u.name, now, () => endSessionsOf(durable, sessions, u.name, now));
           const detail = resetDetail(reset);
-          await recordAdminAction(durable, clock, 'admin.reset_mfa', target(u), detail, by);
+          await recordAdminAction(durable, clock, 'admin.reset_mfa', target(u), detail, by, req.id);
           return { user: u.name, ...detail };
         },
       );
       registerAccessCodeRoutes(api, deps);
       registerDeviceRoutes(api, deps);
+      registerEventsRoutes(api, deps);
     },
     { prefix: API_PREFIX },
   );

@@ -49,6 +49,7 @@ export function registerDeviceRoutes(api: FastifyInstance, deps: AdminApiDeps): 
         target(u),
         forgetDetail(forgot, which === 'all'),
         by,
+        req.id,
       );
     }
     return { user: u.name, devices: forgot.names, sessions_ended: forgot.sessionsEnded ?? 0 };

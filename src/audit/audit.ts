@@ -3,6 +3,8 @@
  * queues the row; rows reach the durable store in small batches off the request path
  * (setImmediate), so a slow or failing database never blocks a request.
  *
+ * - The log line and the row carry the request's id (`request_id`), the reference a refusal page
+ *   shows and the `reqId` of the request's own log lines; null for events not from a request.
  * - The detail is copied and every key that names a secret (see SECRET_KEYS: `password`,
  *   `refresh_token`, `apiKey`...) is removed, recursively, before logging or storing.
  * - A failed write is logged at error (event name only, never the detail), counted in
@@ -16,6 +18,7 @@ import type { Clock } from '../clock.ts';
 import { SECRET_KEYS } from '../observability/logger.ts';
 import type { AuditRecord, DurableStore } from '../stores/durable.ts';
 
+/** An event to record; `requestId` is the request's id (request.id), null for events not from a request. */
 export type AuditInput = Omit<AuditRecord, 'time'> & { time?: number };
 
 export interface AuditLogOptions {
@@ -125,9 +128,10 @@ export class AuditLog {
       app: e.app ?? null,
       rule: e.rule ?? null,
       detail: scrubDetail(e.detail),
+      requestId: e.requestId,
     };
-    const { time: _time, ...line } = record;
-    this.#logger.info({ audit: true, ...line }, record.event);
+    const { time: _time, requestId, ...line } = record;
+    this.#logger.info({ audit: true, ...line, request_id: requestId }, record.event);
     this.#queue.push({ record, attempts: 0 });
     if (this.#queue.length > this.#maxQueue) {
       this.#queue.shift();

@@ -29,6 +29,7 @@ export async function sweepExpiredAccessCodes(deps: {
       device: null,
       app: null,
       rule: null,
+      requestId: null,
       detail: { issued_by: code.createdBy, expired_at: new Date(code.expiresAt).toISOString(), presented: false },
     });
   }

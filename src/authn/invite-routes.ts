@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import { auditWhere } from '../audit/where.ts';
+import { auditFrom } from '../audit/where.ts';
 import type { InviteRecord } from '../stores/durable.ts';
 import type { DirectoryUser } from '../users/directory.ts';
 import { hashPassword, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, passwordRuleBroken } from '../users/password.ts';
@@ -85,7 +85,7 @@ export function inviteRoutes(deps: PortalDeps) {
         outcome,
         tenant: deps.current().users.get(user)?.tenant ?? null,
         user,
-        ...auditWhere(request.pc.state, request.pc.ip, request.headers['user-agent']),
+        ...auditFrom(request),
         app: null,
         rule: null,
         detail,

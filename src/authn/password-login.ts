@@ -22,6 +22,8 @@ export interface PasswordAttempt {
   readonly userAgent?: string | undefined;
   /** the device cookie the client sent, if any: it counts only when it opens for the named user */
   readonly deviceCookie?: string | undefined;
+  /** the request's id, for the audit trail */
+  readonly requestId: string | null;
 }
 
 export type PasswordResult =
@@ -43,6 +45,7 @@ export function passwordAttempt(
     app: request.pc.app?.name ?? null,
     userAgent: request.headers['user-agent'],
     deviceCookie: parseCookies(request.headers.cookie).get(request.pc.state.session.deviceCookieName),
+    requestId: request.id,
   };
 }
 
@@ -74,6 +77,7 @@ export async function checkPassword(
       tenant: user?.tenant ?? null,
       user: name,
       ...auditWhere(state, attempt.ip, attempt.userAgent),
+      requestId: attempt.requestId,
       app: attempt.app,
       rule: null,
       detail,

@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { auditWhere } from '../audit/where.ts';
+import { auditFrom } from '../audit/where.ts';
 import { type FoundSession, readSession } from '../gate/session-lookup.ts';
 import type { FactorName } from '../session/session.ts';
 import type { PortalDeps } from './deps.ts';
@@ -59,7 +59,7 @@ export function auditFactor(
     outcome,
     tenant: s.user.tenant,
     user: s.user.name,
-    ...auditWhere(request.pc.state, request.pc.ip, request.headers['user-agent']),
+    ...auditFrom(request),
     app: request.pc.app?.name ?? null,
     rule: null,
     detail,

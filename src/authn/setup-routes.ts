@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
-import { auditWhere } from '../audit/where.ts';
+import { auditFrom } from '../audit/where.ts';
 import { canonicalUsername } from '../users/canonical.ts';
 import { hashPassword, passwordRuleBroken } from '../users/password.ts';
 import { addUser } from '../users/users-file.ts';
@@ -76,7 +76,7 @@ export function setupRoutes(deps: PortalDeps) {
         outcome: 'success',
         tenant: null,
         user: name,
-        ...auditWhere(request.pc.state, request.pc.ip, request.headers['user-agent']),
+        ...auditFrom(request),
         app: null,
         rule: null,
         detail: null,

@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { auditWhere } from '../audit/where.ts';
+import { auditFrom, auditWhere } from '../audit/where.ts';
 import { deviceName, parseDevice } from '../context/device.ts';
 import { locate } from '../context/geo.ts';
 import { readSession } from '../gate/session-lookup.ts';
@@ -60,6 +60,7 @@ export async function startSession(
       tenant: user.tenant,
       user: user.name,
       ...auditWhere(state, pc.ip, request.headers['user-agent']),
+      requestId: request.id,
       app: pc.app?.name ?? null,
       rule: null,
       detail: { risk: riskNames(risk), trusted_device: known?.trusted ?? false },
@@ -196,7 +197,7 @@ export async function endSession(
       outcome: 'info',
       tenant: found.user?.tenant ?? null,
       user: found.user?.name ?? null,
-      ...auditWhere(request.pc.state, request.pc.ip, request.headers['user-agent']),
+      ...auditFrom(request),
       app: request.pc.app?.name ?? null,
       rule: null,
       detail: null,

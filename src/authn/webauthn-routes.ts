@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type TProperties, type TSchema, Type } from 'typebox';
-import { auditWhere } from '../audit/where.ts';
+import { auditFrom, auditWhere } from '../audit/where.ts';
 import type { FactorName } from '../session/session.ts';
 import { pageText } from '../web/html.ts';
 import type { MessageKey } from '../web/i18n/messages.ts';
@@ -174,7 +174,7 @@ export function webauthnRoutes(deps: PortalDeps) {
         outcome,
         tenant: entry?.tenant ?? null,
         user,
-        ...auditWhere(request.pc.state, request.pc.ip, request.headers['user-agent']),
+        ...auditFrom(request),
         app: request.pc.app?.name ?? null,
         rule: null,
         detail,
@@ -356,6 +356,7 @@ export function webauthnRoutes(deps: PortalDeps) {
           tenant: entry.tenant,
           user: entry.name,
           ...auditWhere(state, request.pc.ip, request.headers['user-agent']),
+          requestId: request.id,
           app: request.pc.app?.name ?? null,
           rule: null,
           detail: { factor: 'passkey', credential: result.factor.name, user_verified: result.uv },

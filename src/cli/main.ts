@@ -2,6 +2,7 @@ import { ConfigError } from '../config/load.ts';
 import { runAccessCode } from './access-code.ts';
 import { runCheck } from './check.ts';
 import { runUserDevices, runUserForgetDevice } from './devices.ts';
+import { runEvents } from './events.ts';
 import { runExplain } from './explain.ts';
 import { runUserInvite } from './invite.ts';
 import type { CliIo } from './io.ts';
@@ -36,6 +37,9 @@ const HELP = `portcullis: an MFA gateway for managed service providers
   portcullis access-code NAME [--ttl 1h] [--json]
                                            a one-time code for a user who lost their device: after
                                            the password it only lets them enrol a new factor
+  portcullis events [--tenant T] [--user U] [--type T] [--since 24h] [--limit N] [--format text|json|csv]
+                                           the audit trail, newest first (--tenant _msp: the MSP staff;
+                                           --type access_code.*: every type under a prefix)
   portcullis keys rotate [--keep 2]        add a new assertion signing key
 `;
 
@@ -71,6 +75,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       }
       case 'access-code':
         return await runAccessCode(rest, io);
+      case 'events':
+        return await runEvents(rest, io);
       case 'keys':
         return await runKeys(rest, io);
       case undefined:

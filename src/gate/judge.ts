@@ -134,9 +134,9 @@ function record(
     device: facts.device ? deviceName(facts.device()) : null,
     app: pc.app?.name ?? null,
     rule: decision.rule?.name ?? null,
+    // the reference a refusal page shows, and the reqId of the request's log lines
+    requestId: request.id,
     detail: {
-      // the reference a refusal page shows, and the reqId of the request's log lines
-      request_id: request.id,
       reasons: decision.reasons,
       method: target.method,
       ...(target.override !== undefined && target.override !== target.method

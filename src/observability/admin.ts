@@ -17,8 +17,10 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import type { pino } from 'pino';
 import type { AdminApiDeps } from '../admin/api-common.ts';
 import { registerAdminApi } from '../admin/api-routes.ts';
+import { systemRandom } from '../random.ts';
 import type { Metrics } from './metrics.ts';
 import { type CheckStatus, checkWithin, type Readiness, type ReadinessCheck } from './readiness.ts';
+import { requestIds } from './request-id.ts';
 
 export interface AdminDeps {
   metrics: Pick<Metrics, 'registry'>;
@@ -43,6 +45,9 @@ export function buildAdminServer(deps: AdminDeps): FastifyInstance {
   const loggerInstance: FastifyBaseLogger = deps.logger.child({ component: 'admin' });
   const app = Fastify({
     loggerInstance,
+    // the same short random ids as the gateway's: an admin action's audit row carries its request's
+    requestIdHeader: false,
+    genReqId: requestIds(deps.api?.random ?? systemRandom),
     logController: new LogController({ disableRequestLogging: true }),
     // a user name may be up to 128 characters before folding (the route schema bounds it)
     routerOptions: { maxParamLength: 1024 },

@@ -6,7 +6,8 @@
  * or two Map lookups and no string building. Label values must come from a bounded set (app
  * names from the configuration, the Decision union, store kinds): never from request input.
  */
-import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { AccountCounts } from './account-counts.ts';
 
 export const DECISIONS = [
   'allow',
@@ -29,6 +30,13 @@ export interface Metrics {
   upstreamSeconds: Histogram<'app'>;
   logins: Counter<'outcome'>;
   storeErrors: Counter<'store'>;
+  users: Gauge<'tenant' | 'mfa'>;
+  accessCodesActive: Gauge<'tenant'>;
+  accountsLocked: Gauge<'tenant'>;
+  gaugeRefreshErrors: Counter;
+  gaugesRefreshedAt: Gauge;
+  /** Replaces the account gauges at once (a scrape never sees half of a refresh). */
+  showAccountCounts(counts: AccountCounts, at: number): void;
   observeRequest(app: string, decision: Decision): void;
   observeUpstream(app: string, seconds: number): void;
   observeLogin(outcome: string): void;
@@ -77,6 +85,35 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     registers: [registry],
   });
 
+  const users = new Gauge({
+    name: 'portcullis_users',
+    help: 'Enabled users of users.yaml, by tenant (_msp: the MSP staff) and whether they hold a second factor.',
+    labelNames: ['tenant', 'mfa'] as const,
+    registers: [registry],
+  });
+  const accessCodesActive = new Gauge({
+    name: 'portcullis_access_codes_active',
+    help: 'Access codes issued and not yet used nor expired, by tenant.',
+    labelNames: ['tenant'] as const,
+    registers: [registry],
+  });
+  const accountsLocked = new Gauge({
+    name: 'portcullis_accounts_locked',
+    help: 'Users whose account, or one of whose browsers, is locked out, by tenant.',
+    labelNames: ['tenant'] as const,
+    registers: [registry],
+  });
+  const gaugeRefreshErrors = new Counter({
+    name: 'portcullis_gauge_refresh_errors_total',
+    help: 'Failed refreshes of the account gauges (they keep their last values).',
+    registers: [registry],
+  });
+  const gaugesRefreshedAt = new Gauge({
+    name: 'portcullis_gauges_refreshed_timestamp_seconds',
+    help: 'When the account gauges were last refreshed (Unix time).',
+    registers: [registry],
+  });
+
   const requestChild = memo((app) => memo((decision) => requests.labels(app, decision)));
   const upstreamChild = memo((app) => upstreamSeconds.labels(app));
   const loginChild = memo((outcome) => logins.labels(outcome));
@@ -88,6 +125,23 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     upstreamSeconds,
     logins,
     storeErrors,
+    users,
+    accessCodesActive,
+    accountsLocked,
+    gaugeRefreshErrors,
+    gaugesRefreshedAt,
+    showAccountCounts(counts, at) {
+      users.reset();
+      accessCodesActive.reset();
+      accountsLocked.reset();
+      for (const [tenant, c] of counts) {
+        users.labels(tenant, 'yes').set(c.withMfa);
+        users.labels(tenant, 'no').set(c.withoutMfa);
+        accessCodesActive.labels(tenant).set(c.accessCodes);
+        accountsLocked.labels(tenant).set(c.locked);
+      }
+      gaugesRefreshedAt.set(at / 1000);
+    },
     observeRequest: (app, decision) => requestChild(app)(decision).inc(),
     observeUpstream: (app, seconds) => upstreamChild(app).observe(seconds),
     observeLogin: (outcome) => loginChild(outcome).inc(),

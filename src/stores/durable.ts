@@ -20,6 +20,11 @@ export interface AuditRecord {
   rule: string | null;
   /** Free-form, never secret, JSON-serialisable details. */
   detail: Record<string, unknown> | null;
+  /**
+   * The id of the request the event came from (the reference on a refusal page, the `reqId` of
+   * the request's log lines); null for events not from a request (sweeps, the command line).
+   */
+  requestId: string | null;
 }
 
 export interface AuditQuery {
@@ -30,6 +35,38 @@ export interface AuditQuery {
   event?: string;
   limit?: number;
 }
+
+/** Where a page of the audit trail ends: the last event's time and its row id (newest first). */
+export interface AuditCursor {
+  readonly time: number;
+  readonly id: number;
+}
+
+/** The audit trail read page by page, newest first (the admin API, `portcullis events`). */
+export interface AuditPageQuery {
+  /** one tenant; null: the MSP's own staff and events without a tenant */
+  readonly tenant?: string | null;
+  readonly user?: string;
+  /** an event type, exactly */
+  readonly type?: string;
+  /** every event type that starts with this (e.g. `access_code.`) */
+  readonly typePrefix?: string;
+  /** ms, inclusive */
+  readonly since?: number;
+  /** only events after this cursor in newest-first order (older, or as old and recorded earlier) */
+  readonly before?: AuditCursor;
+  /** 1 to MAX_AUDIT_PAGE */
+  readonly limit: number;
+}
+
+export interface AuditPage {
+  readonly events: readonly AuditRecord[];
+  /** the cursor for the next page, or null when this page holds the oldest matching event */
+  readonly next: AuditCursor | null;
+}
+
+/** The most events one page holds. */
+export const MAX_AUDIT_PAGE = 1000;
 
 export type FactorKind = 'totp' | 'webauthn' | 'push';
 
@@ -132,6 +169,10 @@ export interface DurableStore {
   appendAudit(record: AuditRecord): Promise<void>;
   /** Newest first. */
   queryAudit(query: AuditQuery): Promise<AuditRecord[]>;
+  /** One page of the audit trail, newest first; equal times latest recorded first. */
+  queryAuditPage(query: AuditPageQuery): Promise<AuditPage>;
+  /** Deletes the audit events older than `before` (ms, exclusive); how many. */
+  trimAudit(before: number): Promise<number>;
   /** The user's factors, oldest first. */
   listFactors(user: string): Promise<FactorRecord[]>;
   /** Rejects with a TypeError for an unknown kind or an id already in use. */
@@ -228,6 +269,8 @@ export interface DurableStore {
   takeAccessCode(user: string, codeHash: string, now: number): Promise<AccessCodeRecord | null>;
   /** Deletes the user's access code; whether there was one. */
   removeAccessCode(user: string): Promise<boolean>;
+  /** The users holding at least one second factor. */
+  listUsersWithFactors(): Promise<string[]>;
   /** Every access code, expired or not, oldest first. */
   listAccessCodes(): Promise<AccessCodeRecord[]>;
   /** Deletes the codes that expired at or before `now` and returns them (each to exactly one caller). */

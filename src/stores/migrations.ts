@@ -168,6 +168,16 @@ export const MIGRATIONS: readonly Migration[] = [
 );
 create index access_codes_expires on access_codes (expires_at);`,
   },
+  {
+    version: 8,
+    name: 'audit request ids and paging',
+    // the request an event came from; (time, id) for newest-first pages; (event, time) for a type
+    // filter; the retention trim deletes by time (audit_time_id)
+    sql: `alter table audit add column request_id text;
+drop index audit_time;
+create index audit_time_id on audit (time, id);
+create index audit_event_time on audit (event, time);`,
+  },
 ];
 
 /** The highest version this code knows. */

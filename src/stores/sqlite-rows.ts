@@ -24,6 +24,7 @@ export interface AuditRow {
   app: string | null;
   rule: string | null;
   detail: string | null;
+  request_id: string | null;
 }
 
 export interface FactorRow {

@@ -24,6 +24,8 @@ import Database from 'better-sqlite3';
 import { PortcullisError, StoreUnavailableError } from '../errors.ts';
 import {
   type AccessCodeRecord,
+  type AuditPage,
+  type AuditPageQuery,
   type AuditQuery,
   type AuditRecord,
   type DeviceRecord,
@@ -31,6 +33,7 @@ import {
   FACTOR_KINDS,
   type FactorRecord,
   type InviteRecord,
+  MAX_AUDIT_PAGE,
   type RecoveryCodeCount,
   type SessionEnd,
   type SignInRecord,
@@ -66,6 +69,25 @@ export interface SqliteDurableStoreOptions {
   migrations?: readonly Migration[];
 }
 
+const AUDIT_COLUMNS = 'time, event, outcome, tenant, user_name, ip, country, device, app, rule, detail';
+
+function toAudit(row: AuditRow): AuditRecord {
+  return {
+    time: row.time,
+    event: row.event,
+    outcome: row.outcome,
+    tenant: row.tenant,
+    user: row.user_name,
+    ip: row.ip,
+    country: row.country,
+    device: row.device,
+    app: row.app,
+    rule: row.rule,
+    detail: row.detail === null ? null : (JSON.parse(row.detail) as Record<string, unknown>),
+    requestId: row.request_id,
+  };
+}
+
 /** queryAudit's limit when none is given, and the most it returns. */
 export const DEFAULT_AUDIT_LIMIT = 100;
 export const MAX_AUDIT_LIMIT = 10_000;
@@ -78,6 +100,8 @@ export class SqliteDurableStore implements DurableStore {
   readonly kind = 'sqlite' as const;
   readonly #db: Database.Database;
   readonly #insert: Statement;
+  readonly #withRequestId: boolean;
+  readonly #auditColumns: string;
   readonly #version: Statement;
   readonly #ping: Statement;
   readonly #queries = new Map<string, Statement>();
@@ -89,10 +113,18 @@ export class SqliteDurableStore implements DurableStore {
 
   private constructor(db: Database.Database) {
     this.#db = db;
+    // a database opened with only the early migrations (tests) has no request_id column yet
+    const columns = db.prepare("select name from pragma_table_info('audit')").all() as { name: string }[];
+    const withRequestId = columns.some((c) => c.name === 'request_id');
+    this.#auditColumns = `${AUDIT_COLUMNS}, ${withRequestId ? 'request_id' : 'null as request_id'}`;
     this.#insert = db.prepare(
-      `insert into audit (time, event, outcome, tenant, user_name, ip, country, device, app, rule, detail)
+      withRequestId
+        ? `insert into audit (time, event, outcome, tenant, user_name, ip, country, device, app, rule, detail, request_id)
+       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+        : `insert into audit (time, event, outcome, tenant, user_name, ip, country, device, app, rule, detail)
        values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
+    this.#withRequestId = withRequestId;
     this.#version = db.prepare('select coalesce(max(version), 0) as v from schema_migrations');
     this.#ping = db.prepare('select 1');
   }
@@ -122,21 +154,22 @@ export class SqliteDurableStore implements DurableStore {
   async appendAudit(record: AuditRecord): Promise<void> {
     // Serialised first: a detail that is not JSON-serialisable is a TypeError, not an outage.
     const detail = record.detail === null ? null : JSON.stringify(record.detail);
-    this.#run(() =>
-      this.#insert.run(
-        record.time,
-        record.event,
-        record.outcome,
-        record.tenant,
-        record.user,
-        record.ip,
-        record.country,
-        record.device,
-        record.app,
-        record.rule,
-        detail,
-      ),
-    );
+    checkOptionalText('audit request id', record.requestId ?? null);
+    const values = [
+      record.time,
+      record.event,
+      record.outcome,
+      record.tenant,
+      record.user,
+      record.ip,
+      record.country,
+      record.device,
+      record.app,
+      record.rule,
+      detail,
+    ];
+    if (this.#withRequestId) values.push(record.requestId ?? null);
+    this.#run(() => this.#insert.run(...values));
   }
 
   /** Newest first. `since` is inclusive, `until` exclusive; limit defaults to 100, at most 10 000. */
@@ -157,23 +190,69 @@ export class SqliteDurableStore implements DurableStore {
     const limit = Math.min(MAX_AUDIT_LIMIT, Math.max(0, Math.floor(Number.isFinite(wanted) ? wanted : 0)));
     params.push(limit);
     const sql =
-      'select time, event, outcome, tenant, user_name, ip, country, device, app, rule, detail from audit' +
+      `select ${this.#auditColumns} from audit` +
       (where.length ? ` where ${where.join(' and ')}` : '') +
       ' order by time desc, id desc limit ?';
     const rows = this.#run(() => this.#prepared(sql).all(...params) as AuditRow[]);
-    return rows.map((row) => ({
-      time: row.time,
-      event: row.event,
-      outcome: row.outcome,
-      tenant: row.tenant,
-      user: row.user_name,
-      ip: row.ip,
-      country: row.country,
-      device: row.device,
-      app: row.app,
-      rule: row.rule,
-      detail: row.detail === null ? null : (JSON.parse(row.detail) as Record<string, unknown>),
-    }));
+    return rows.map(toAudit);
+  }
+
+  /**
+   * One page, newest first (equal times: latest recorded first), at most MAX_AUDIT_PAGE; the
+   * cursor is the last event's (time, row id), so a page never repeats nor skips an event
+   * whatever events are recorded meanwhile. `typePrefix` compares the start of the type
+   * (substr: LIKE would read `_` as a wildcard).
+   */
+  async queryAuditPage(query: AuditPageQuery): Promise<AuditPage> {
+    checkCount('limit', query.limit, MAX_AUDIT_PAGE);
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (query.tenant === null) where.push('tenant is null');
+    else if (query.tenant !== undefined) {
+      where.push('tenant = ?');
+      params.push(query.tenant);
+    }
+    if (query.user !== undefined) {
+      where.push('user_name = ?');
+      params.push(query.user);
+    }
+    if (query.type !== undefined) {
+      where.push('event = ?');
+      params.push(query.type);
+    }
+    if (query.typePrefix !== undefined) {
+      checkText('type prefix', query.typePrefix);
+      where.push('substr(event, 1, ?) = ?');
+      params.push(query.typePrefix.length, query.typePrefix);
+    }
+    if (query.since !== undefined) {
+      checkTime('since', query.since);
+      where.push('time >= ?');
+      params.push(query.since);
+    }
+    if (query.before !== undefined) {
+      checkTime('cursor time', query.before.time);
+      checkCount('cursor id', query.before.id, Number.MAX_SAFE_INTEGER);
+      where.push('(time < ? or (time = ? and id < ?))');
+      params.push(query.before.time, query.before.time, query.before.id);
+    }
+    params.push(query.limit + 1);
+    const sql =
+      `select id, ${this.#auditColumns} from audit` +
+      (where.length ? ` where ${where.join(' and ')}` : '') +
+      ' order by time desc, id desc limit ?';
+    const rows = this.#run(() => this.#prepared(sql).all(...params) as (AuditRow & { id: number })[]);
+    const page = rows.slice(0, query.limit);
+    const last = page.at(-1);
+    return {
+      events: page.map(toAudit),
+      next: rows.length > query.limit && last !== undefined ? { time: last.time, id: last.id } : null,
+    };
+  }
+
+  async trimAudit(before: number): Promise<number> {
+    checkTime('before', before);
+    return this.#run(() => this.#prepared('delete from audit where time < ?').run(before).changes);
   }
 
   async listFactors(user: string): Promise<FactorRecord[]> {
@@ -445,6 +524,14 @@ export class SqliteDurableStore implements DurableStore {
 
   async removeAccessCode(user: string): Promise<boolean> {
     return this.#run(() => this.#prepared(SQL.removeAccessCode).run(user).changes > 0);
+  }
+
+  async listUsersWithFactors(): Promise<string[]> {
+    const rows = this.#run(
+      () =>
+        this.#prepared('select distinct user_name from factors order by user_name').all() as { user_name: string }[],
+    );
+    return rows.map((r) => r.user_name);
   }
 
   async listAccessCodes(): Promise<AccessCodeRecord[]> {

@@ -184,7 +184,7 @@ describe('forward-auth (/.portcullis/authz)', () => {
     assert.match(body.request_id, REQUEST_ID);
     await gw.runtime.audit.flush();
     const [row] = await gw.runtime.durable.queryAudit({ event: 'access.deny' });
-    assert.equal(row?.detail?.request_id, body.request_id);
+    assert.equal(row?.requestId, body.request_id);
     assert.equal(row?.user, 'alice');
   });
 

@@ -55,12 +55,11 @@ const logs: string[] = [];
 /** The log lines of one request (its reqId). */
 const linesOf = (id: string) =>
   logs.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.reqId === id || hasRequestId(l, id));
-const hasRequestId = (line: Record<string, unknown>, id: string) =>
-  (line.detail as { request_id?: string } | undefined)?.request_id === id;
+const hasRequestId = (line: Record<string, unknown>, id: string) => line.request_id === id;
 
 async function auditRowOf(gw: TestGateway, id: string) {
   await gw.runtime.audit.flush();
-  return (await gw.runtime.durable.queryAudit({})).find((r) => r.detail?.request_id === id);
+  return (await gw.runtime.durable.queryAudit({})).find((r) => r.requestId === id);
 }
 
 /** The page is the brand's: its name on top, its help desk, nothing of the other brand. */
@@ -184,7 +183,7 @@ describe('access denied', () => {
       .slice(before)
       .map((l) => JSON.parse(l) as Record<string, unknown>)
       .find((l) => l.msg === 'access.challenge');
-    const id = (line?.detail as { request_id?: string } | undefined)?.request_id ?? '';
+    const id = typeof line?.request_id === 'string' ? line.request_id : '';
     assert.match(id, ID);
     assert.equal((await auditRowOf(gw, id))?.event, 'access.challenge');
   });

@@ -9,6 +9,7 @@ import { ManualClock } from '../../src/clock.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { parseHost } from '../../src/routing/host-table.ts';
 import { type Runtime, startRuntime } from '../../src/runtime.ts';
+import { ManualTimers } from '../../src/timers.ts';
 import { hashPassword } from '../../src/users/password.ts';
 import { type Answer, cookieFrom, send } from './http.ts';
 import { startUpstream } from './upstream.ts';
@@ -79,6 +80,8 @@ export interface TestGateway {
   port: number;
   dir: string;
   clock: ManualClock;
+  /** the gateway's background work (audit trim, account gauges) runs only when a test ticks these */
+  timers: ManualTimers;
   upstream: Awaited<ReturnType<typeof startUpstream>>;
   cookieName: string;
   /** sends to the gateway */
@@ -100,6 +103,7 @@ export async function startTestGateway(opts: TestGatewayOptions = {}): Promise<T
   mkdirSync(join(dir, 'config'));
   mkdirSync(join(dir, 'policies'));
   const clock = opts.clock ?? new ManualClock();
+  const timers = new ManualTimers(clock);
   const apps = [
     { name: 'app', host: 'app.test', upstream: upstream.origin, websocket: true },
     { name: 'acme', tenant: 'acme', host: 'acme.test', upstream: upstream.origin },
@@ -139,6 +143,7 @@ export async function startTestGateway(opts: TestGatewayOptions = {}): Promise<T
   const runtime = await startRuntime({
     configPath: join(dir, 'config/gateway.yaml'),
     clock,
+    timers,
     logger: opts.logs
       ? createLogger({ level: 'info', destination: { write: (line: string) => opts.logs?.push(line) } })
       : pino({ level: process.env.PORTCULLIS_TEST_LOG ?? 'silent' }),
@@ -152,6 +157,7 @@ export async function startTestGateway(opts: TestGatewayOptions = {}): Promise<T
     port,
     dir,
     clock,
+    timers,
     upstream,
     cookieName,
     send: (o) => send(port, o),

@@ -23,6 +23,7 @@ function entry(event: string, detail: Record<string, unknown> | null = null): Au
     app: 'wiki',
     rule: 'r1',
     detail,
+    requestId: 'k7qm2xdh4a',
   };
 }
 
@@ -79,6 +80,7 @@ test('rows reach a real sqlite store and each record writes one pino line', asyn
       app: 'wiki',
       rule: 'r1',
       detail: { method: 'totp', nested: { n: 1 } },
+      request_id: 'k7qm2xdh4a',
       msg: 'login.success',
     },
   );

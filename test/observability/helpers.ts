@@ -1,5 +1,6 @@
 /** Test helpers for the observability tests: a capturing log destination and fake stores. */
 import type {
+  AuditPage,
   AuditRecord,
   DeviceRecord,
   DurableStore,
@@ -43,6 +44,15 @@ export class FakeDurable implements DurableStore {
   }
   async queryAudit(): Promise<AuditRecord[]> {
     return [...this.appended].reverse();
+  }
+  async queryAuditPage(): Promise<AuditPage> {
+    return { events: [...this.appended].reverse(), next: null };
+  }
+  async trimAudit(): Promise<number> {
+    return 0;
+  }
+  async listUsersWithFactors(): Promise<string[]> {
+    return [];
   }
   async schemaVersion(): Promise<number> {
     return 1;

@@ -62,6 +62,7 @@ const audit: AuditRecord = {
   app: null,
   rule: null,
   detail: null,
+  requestId: null,
 };
 
 const factor: FactorRecord = {

@@ -45,6 +45,7 @@ const audit: AuditRecord = {
   app: null,
   rule: null,
   detail: null,
+  requestId: null,
 };
 
 const tables = (file: string) => {

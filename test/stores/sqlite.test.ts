@@ -34,6 +34,7 @@ const record = (over: Partial<AuditRecord>): AuditRecord => ({
   app: 'wiki',
   rule: null,
   detail: null,
+  requestId: null,
   ...over,
 });
 
