@@ -153,6 +153,19 @@ export interface InviteRecord {
  * (`portcullis access-code`): one per user (a new one replaces the earlier), single use, known
  * only by its hash.
  */
+/** A user reported a push they did not start: no push for them until an administrator unblocks. */
+export interface PushBlockRecord {
+  user: string;
+  /** ms since the epoch */
+  blockedAt: number;
+  /** the push request reported */
+  requestId: string;
+  /** where the sign-in that caused the push came from */
+  ip: string | null;
+  country: string | null;
+  app: string | null;
+}
+
 export interface AccessCodeRecord {
   user: string;
   /** SHA-256 of the code, base64url */
@@ -276,6 +289,14 @@ export interface DurableStore {
   /** Deletes the codes that expired at or before `now` and returns them (each to exactly one caller). */
   takeExpiredAccessCodes(now: number): Promise<AccessCodeRecord[]>;
   /** The highest migration version applied. */
+  /** Blocks push for the user; false when a block was there already (the first one is kept). */
+  blockPush(block: PushBlockRecord): Promise<boolean>;
+  /** The user's push block, or null. */
+  findPushBlock(user: string): Promise<PushBlockRecord | null>;
+  /** Lifts the user's push block; whether there was one. */
+  unblockPush(user: string): Promise<boolean>;
+  /** Every push block, oldest first (the audit report). */
+  listPushBlocks(): Promise<PushBlockRecord[]>;
   schemaVersion(): Promise<number>;
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -178,6 +178,19 @@ drop index audit_time;
 create index audit_time_id on audit (time, id);
 create index audit_event_time on audit (event, time);`,
   },
+  {
+    version: 9,
+    name: 'push blocks',
+    // a user who reported a push they did not start gets no push until an administrator unblocks
+    sql: `create table push_blocks (
+  user_name text primary key,
+  blocked_at bigint not null,
+  request_id text not null,
+  ip text,
+  country text,
+  app text
+);`,
+  },
 ];
 
 /** The highest version this code knows. */

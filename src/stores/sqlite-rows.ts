@@ -9,6 +9,7 @@ import type {
   FactorKind,
   FactorRecord,
   InviteRecord,
+  PushBlockRecord,
   SignInRecord,
 } from './durable.ts';
 
@@ -59,6 +60,26 @@ export interface SignInRow {
   longitude: number | null;
   device_id: string | null;
 }
+
+export interface PushBlockRow {
+  user_name: string;
+  blocked_at: number;
+  request_id: string;
+  ip: string | null;
+  country: string | null;
+  app: string | null;
+}
+
+export const toPushBlock = (row: PushBlockRow): PushBlockRecord => ({
+  user: row.user_name,
+  blockedAt: Number(row.blocked_at),
+  requestId: row.request_id,
+  ip: row.ip,
+  country: row.country,
+  app: row.app,
+});
+
+const PUSH_BLOCK_COLUMNS = 'user_name, blocked_at, request_id, ip, country, app';
 
 export interface AccessCodeRow {
   user_name: string;
@@ -158,6 +179,10 @@ export const SQL = {
   takeAccessCode: `delete from access_codes where user_name = ? and code_hash = ? and expires_at > ?
     returning ${ACCESS_CODE_COLUMNS}`,
   removeAccessCode: 'delete from access_codes where user_name = ?',
+  blockPush: `insert into push_blocks (${PUSH_BLOCK_COLUMNS}) values (?, ?, ?, ?, ?, ?) on conflict (user_name) do nothing`,
+  findPushBlock: `select ${PUSH_BLOCK_COLUMNS} from push_blocks where user_name = ?`,
+  unblockPush: 'delete from push_blocks where user_name = ?',
+  listPushBlocks: `select ${PUSH_BLOCK_COLUMNS} from push_blocks order by blocked_at, user_name`,
   listAccessCodes: `select ${ACCESS_CODE_COLUMNS} from access_codes order by created_at, user_name`,
   takeExpiredAccessCodes: `delete from access_codes where expires_at <= ? returning ${ACCESS_CODE_COLUMNS}`,
   markEnrolmentDue: 'insert into enrolment_due (user_name, since) values (?, ?) on conflict (user_name) do nothing',

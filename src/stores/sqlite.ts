@@ -34,6 +34,7 @@ import {
   type FactorRecord,
   type InviteRecord,
   MAX_AUDIT_PAGE,
+  type PushBlockRecord,
   type RecoveryCodeCount,
   type SessionEnd,
   type SignInRecord,
@@ -54,11 +55,13 @@ import {
   factorOf,
   type InviteRow,
   isPrimaryKeyClash,
+  type PushBlockRow,
   type SignInRow,
   SQL,
   toAccessCode,
   toDevice,
   toInvite,
+  toPushBlock,
   toSignIn,
 } from './sqlite-rows.ts';
 
@@ -507,6 +510,36 @@ export class SqliteDurableStore implements DurableStore {
       });
       return this.#putAccessCode.immediate(code);
     });
+  }
+
+  async blockPush(block: PushBlockRecord): Promise<boolean> {
+    checkText('push block user', block.user);
+    checkText('push block request', block.requestId);
+    checkTime('push block time', block.blockedAt);
+    return this.#run(
+      () =>
+        this.#prepared(SQL.blockPush).run(
+          block.user,
+          block.blockedAt,
+          block.requestId,
+          block.ip,
+          block.country,
+          block.app,
+        ).changes > 0,
+    );
+  }
+
+  async findPushBlock(user: string): Promise<PushBlockRecord | null> {
+    const row = this.#run(() => this.#prepared(SQL.findPushBlock).get(user) as PushBlockRow | undefined);
+    return row === undefined ? null : toPushBlock(row);
+  }
+
+  async unblockPush(user: string): Promise<boolean> {
+    return this.#run(() => this.#prepared(SQL.unblockPush).run(user).changes > 0);
+  }
+
+  async listPushBlocks(): Promise<PushBlockRecord[]> {
+    return this.#run(() => (this.#prepared(SQL.listPushBlocks).all() as PushBlockRow[]).map(toPushBlock));
   }
 
   async findAccessCode(user: string): Promise<AccessCodeRecord | null> {

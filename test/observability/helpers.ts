@@ -151,6 +151,18 @@ export class FakeDurable implements DurableStore {
   async removeAccessCode(): Promise<boolean> {
     return false;
   }
+  async blockPush(): Promise<boolean> {
+    return false;
+  }
+  async findPushBlock(): Promise<null> {
+    return null;
+  }
+  async unblockPush(): Promise<boolean> {
+    return false;
+  }
+  async listPushBlocks(): Promise<never[]> {
+    return [];
+  }
   async listAccessCodes(): Promise<never[]> {
     return [];
   }

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { AuditCursor, AuditPageQuery, AuditRecord } from '../../src/stores/durable.ts';
-import { MIGRATIONS } from '../../src/stores/migrations.ts';
+import { LATEST_SCHEMA_VERSION, MIGRATIONS } from '../../src/stores/migrations.ts';
 import { SqliteDurableStore } from '../../src/stores/sqlite.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'pc-audit-pages-'));
@@ -161,7 +161,7 @@ describe('migration 8 (audit request ids and paging)', () => {
     assert.equal((await v7.queryAudit({}))[0]?.requestId, null, 'no column yet: null');
     await v7.close();
     const v8 = await SqliteDurableStore.open(file);
-    assert.equal(await v8.schemaVersion(), 8);
+    assert.equal(await v8.schemaVersion(), LATEST_SCHEMA_VERSION);
     await v8.appendAudit(record({ time: 8, requestId: 'bbbbbbbbbb' }));
     assert.deepEqual(
       (await v8.queryAuditPage({ limit: 10 })).events.map((e) => [e.time, e.requestId]),
