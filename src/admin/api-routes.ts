@@ -9,6 +9,7 @@
  *   POST /api/v1/users/{name}/unlock          Lockout.unlock
  *   POST /api/v1/users/{name}/revoke-sessions every session, on every host and instance
  *   POST /api/v1/users/{name}/reset-mfa       factors, recovery codes, devices gone; sessions ended
+ *   GET  /api/v1/audit?tenant=&format=json|html  the MFA coverage report (audit-routes.ts)
  *   GET  /api/v1/openapi.json                 the OpenAPI document, made from these routes' schemas
  *
  * Names follow the canonical user name rules (400 otherwise); a user not in users.yaml is 404.
@@ -27,6 +28,7 @@ import { canonicalUsername, MAX_USERNAME_LENGTH } from '../users/canonical.ts';
 import type { DirectoryUser } from '../users/directory.ts';
 import { registerAccessCodeRoutes } from './access-code-routes.ts';
 import type { AdminToken } from './admin-token.ts';
+import { registerAuditRoutes } from './audit-routes.ts';
 import type { TokenThrottle } from './token-throttle.ts';
 import { endSessionsOf, resetDetail, resetMfa } from './user-actions.ts';
 
@@ -376,6 +378,7 @@ export function registerAdminApi(app: FastifyInstance, deps: AdminApiDeps): void
         },
       );
       registerAccessCodeRoutes(api, deps);
+      registerAuditRoutes(api, deps);
     },
     { prefix: API_PREFIX },
   );

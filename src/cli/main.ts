@@ -1,5 +1,6 @@
 import { ConfigError } from '../config/load.ts';
 import { runAccessCode } from './access-code.ts';
+import { runAudit } from './audit.ts';
 import { runCheck } from './check.ts';
 import { runUserDevices, runUserForgetDevice } from './devices.ts';
 import { runExplain } from './explain.ts';
@@ -36,6 +37,11 @@ const HELP = `portcullis: an MFA gateway for managed service providers
   portcullis access-code NAME [--ttl 1h] [--json]
                                            a one-time code for a user who lost their device: after
                                            the password it only lets them enrol a new factor
+  portcullis audit [--tenant T] [--format text|json|html|sarif] [--fail-on critical|high|medium|low]
+                   [--out FILE] [--config-only]
+                                           the MFA coverage report per tenant and for the MSP staff;
+                                           exit 1 on a finding at or above --fail-on, 3 when a store
+                                           cannot be read (docs/audit.md)
   portcullis keys rotate [--keep 2]        add a new assertion signing key
 `;
 
@@ -71,6 +77,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       }
       case 'access-code':
         return await runAccessCode(rest, io);
+      case 'audit':
+        return await runAudit(rest, io);
       case 'keys':
         return await runKeys(rest, io);
       case undefined:
