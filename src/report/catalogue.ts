@@ -45,7 +45,7 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
     title: 'User without a second factor',
     why: 'The account is protected by its password alone wherever a rule asks for no more, and anyone who learns the password can enrol a factor of their own. Critical for a privileged user.',
     remediation:
-      'Have the user enrol a second factor (portcullis user invite prints a link), or disable the account in users.yaml if it is no longer needed.',
+      'Have the user sign in and enrol one (a rule requiring mfa asks for enrolment at sign-in; a new account gets a link from portcullis user invite), or disable the account in users.yaml if it is no longer needed.',
     references: [CIS_63, CIS_64, CIS_65, PCI_84],
     subject: 'user',
   },
@@ -55,7 +55,7 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
     title: 'Privileged user without a phishing-resistant factor',
     why: 'A one-time code can be relayed by a phishing proxy; a WebAuthn key or passkey cannot. Administrators are the first target.',
     remediation:
-      'Have the user enrol a security key or passkey (account page, "Add a security key"), then require level phishing_resistant for the administrative paths.',
+      'Have the user enrol a security key or passkey (account page, "Add a security key or passkey"), then require level phishing_resistant for the administrative paths.',
     references: [CIS_65, PCI_85, NIST_AAL3],
     subject: 'user',
   },
@@ -74,7 +74,7 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
     severity: 'low',
     title: 'Fewer than 3 unused recovery codes',
     why: 'A user who loses their device with no recovery code left needs an administrator, under pressure, to let them in again.',
-    remediation: 'Ask the user to generate new recovery codes on their account page and keep them somewhere safe.',
+    remediation: 'Ask the user to make new ones (account page, "New recovery codes") and keep them somewhere safe.',
     references: [],
     subject: 'user',
   },
@@ -84,7 +84,7 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
     title: 'Temporary access code still valid',
     why: 'Until it is used or expires, the code with the password lets its holder enrol a second factor of their own.',
     remediation:
-      'Make sure the user received it over a channel you trust and uses it soon; if it is no longer needed, end it with portcullis user reset-mfa or let it expire.',
+      'Make sure the user received it over a channel you trust and uses it soon; it ends by itself at its expiry (24 h at most).',
     references: [PCI_85],
     subject: 'user',
   },
