@@ -18,7 +18,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { Lockout } from '../authn/lockout.ts';
-import { systemClock } from '../clock.ts';
+import { type Clock, systemClock } from '../clock.ts';
 import { PortcullisError, StoreUnavailableError } from '../errors.ts';
 import { auditReport, FORMATS, type Format, knownTenant, render } from '../report/audit-report.ts';
 import { atOrAbove, SEVERITIES, type Severity } from '../report/catalogue.ts';
@@ -41,7 +41,8 @@ const TENANT = /^[a-z0-9][a-z0-9_-]*$/;
 /** A store could not be read: exit 3. */
 class Unreadable extends Error {}
 
-export async function runAudit(args: string[], io: CliIo): Promise<number> {
+/** `clock`: the time of the report when the stores are read directly (tests fix it). */
+export async function runAudit(args: string[], io: CliIo, clock: Clock = systemClock): Promise<number> {
   const parsed = parseFlags(args, {
     config: 'string',
     tenant: 'string',
@@ -74,8 +75,8 @@ export async function runAudit(args: string[], io: CliIo): Promise<number> {
   try {
     const got =
       flags['config-only'] === true
-        ? await auditReport(state, null, systemClock, tenant)
-        : await fromGateway(state, io, tenant);
+        ? await auditReport(state, null, clock, tenant)
+        : await fromGateway(state, io, tenant, clock);
     if (typeof got === 'number') return got;
     report = got;
   } catch (err) {
@@ -111,7 +112,12 @@ export async function runAudit(args: string[], io: CliIo): Promise<number> {
 }
 
 /** The gateway's report, else the stores' (with a notice); a number is the exit code of a refusal. */
-async function fromGateway(state: GatewayState, io: CliIo, tenant: string | undefined): Promise<Report | number> {
+async function fromGateway(
+  state: GatewayState,
+  io: CliIo,
+  tenant: string | undefined,
+  clock: Clock,
+): Promise<Report | number> {
   const client = gatewayClient(state.files, io.env ? { env: io.env } : {});
   const query = `audit?format=json${tenant === undefined ? '' : `&tenant=${encodeURIComponent(tenant)}`}`;
   let answer: Awaited<ReturnType<typeof client.call>>;
@@ -133,10 +139,15 @@ async function fromGateway(state: GatewayState, io: CliIo, tenant: string | unde
     return 2;
   }
   io.stderr.write(`notice: ${answer.reason}; reading the stores directly\n`);
-  return fromStores(state, tenant, answer.reason);
+  return fromStores(state, tenant, answer.reason, clock);
 }
 
-async function fromStores(state: GatewayState, tenant: string | undefined, reason: string): Promise<Report> {
+async function fromStores(
+  state: GatewayState,
+  tenant: string | undefined,
+  reason: string,
+  clock: Clock,
+): Promise<Report> {
   const g = state.files.gateway;
   const sqlite = /^sqlite:(.+)$/i.exec(g.stores.durable)?.[1];
   // the audit never creates a database: a missing one is a store it cannot read
@@ -148,11 +159,11 @@ async function fromStores(state: GatewayState, tenant: string | undefined, reaso
     durable = await openDurable(g.stores.durable, state.files.baseDir);
     const notes = [`the gateway did not answer (${reason}): the stores were read directly`];
     if (g.stores.ephemeral !== 'memory') {
-      ephemeral = await openEphemeral(g.stores.ephemeral, { clock: systemClock });
-      const lockout = new Lockout({ store: ephemeral, clock: systemClock, settings: () => state.lockout });
-      return await auditReport(state, { durable, locks: (u) => lockout.status(u), notes }, systemClock, tenant);
+      ephemeral = await openEphemeral(g.stores.ephemeral, { clock });
+      const lockout = new Lockout({ store: ephemeral, clock, settings: () => state.lockout });
+      return await auditReport(state, { durable, locks: (u) => lockout.status(u), notes }, clock, tenant);
     }
-    return await auditReport(state, { durable, locks: null, notes }, systemClock, tenant);
+    return await auditReport(state, { durable, locks: null, notes }, clock, tenant);
   } catch (err) {
     if (err instanceof StoreUnavailableError)
       throw new Unreadable(

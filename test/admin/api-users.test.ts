@@ -165,6 +165,7 @@ test('GET openapi.json lists every route of the admin API', async (t) => {
   assert.match(doc.openapi, /^3\./);
   const routes = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m} ${path}`));
   assert.deepEqual(routes.sort(), [
+    'get /api/v1/audit',
     'get /api/v1/openapi.json',
     'get /api/v1/users',
     'get /api/v1/users/{name}',
