@@ -5,7 +5,7 @@
  * usage and configuration errors, 3 when a store cannot be read (never a report then).
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -141,10 +141,23 @@ describe('portcullis audit, no gateway running', () => {
   });
 
   it('a store that cannot be read exits 3 with no report', async () => {
+    const seedDb = seed.db;
+    const deadPort = await closedPort();
     const cases: [string, (dir: Omit<Seeded, 'state'>) => void][] = [
       ['missing', () => {}],
       ['a folder', (d) => mkdirSync(d.db)],
       ['corrupt', (d) => writeFileSync(d.db, 'this is not a database, only text that fills a page. '.repeat(100))],
+      [
+        'a Redis that does not answer',
+        (d) => {
+          copyFileSync(seedDb, d.db);
+          const text = readFileSync(d.gateway, 'utf8').replace(
+            'ephemeral: memory',
+            `ephemeral: redis://127.0.0.1:${deadPort}/0`,
+          );
+          writeFileSync(d.gateway, text);
+        },
+      ],
     ];
     for (const [what, make] of cases) {
       const dir = writeConfig();
@@ -202,5 +215,16 @@ describe('portcullis audit, through the running gateway', () => {
     assert.match(wrong.err, /refused: 401 unauthorized/);
     assert.ok(!wrong.err.includes('y'.repeat(43)), 'the token is never printed');
     assert.equal(wrong.out, '');
+    const unknown = await run(['--tenant', 'initech']);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.err, /names no tenant 'initech'/);
+  });
+
+  it('a gateway that cannot read its stores: exit 3, no report', async () => {
+    await gw.runtime.durable.close();
+    const r = await run(['--format', 'json']);
+    assert.equal(r.code, 3);
+    assert.match(r.err, /cannot read its stores; no report/);
+    assert.equal(r.out, '');
   });
 });
