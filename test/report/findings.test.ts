@@ -7,13 +7,14 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { ManualClock } from '../../src/clock.ts';
+import type { ConfigError } from '../../src/config/load.ts';
 import { CATALOGUE } from '../../src/report/catalogue.ts';
 import { collect, collectConfig } from '../../src/report/collect.ts';
 import { buildReport, failsOn, type Report } from '../../src/report/findings.ts';
 import type { GatewayState } from '../../src/state.ts';
 import type { DurableStore } from '../../src/stores/durable.ts';
 import { openDurable } from '../../src/stores/open.ts';
-import { EXPECTED, lockedCathy, NOW, type Seeded, seeded } from './seed.ts';
+import { EXPECTED, GATEWAY, lockedCathy, NOW, type Seeded, seeded, stateOf, writeConfig } from './seed.ts';
 
 const triples = (r: Pick<Report, 'findings'>) =>
   r.findings
@@ -200,6 +201,23 @@ describe('audit findings on the seeded configuration', () => {
     const staffless = { ...report, findings: report.findings.filter((f) => f.severity === 'low') };
     assert.equal(failsOn(staffless, 'medium'), false);
     assert.equal(failsOn(staffless, 'low'), true);
+  });
+
+  it('a suppression naming no finding of the catalogue is a located configuration error', async () => {
+    const dir = writeConfig({
+      'config/gateway.yaml': GATEWAY.replace('finding: app-without-rule', 'finding: app-without-rules'),
+    });
+    try {
+      await assert.rejects(stateOf(dir.gateway), (err: ConfigError) => {
+        assert.deepEqual(
+          err.problems.map((p) => p.replace(dir.root, '')),
+          ["/config/gateway.yaml:21:16: 'app-without-rules' is not a finding of the audit (docs/audit.md lists them)"],
+        );
+        return true;
+      });
+    } finally {
+      dir.remove();
+    }
   });
 
   it('docs/audit.md lists every finding of the catalogue with its default severity', () => {
