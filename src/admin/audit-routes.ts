@@ -79,7 +79,12 @@ export function registerAuditRoutes(api: FastifyInstance, deps: AdminApiDeps): v
           type: 'object',
           additionalProperties: false,
           properties: {
-            tenant: { type: 'string', pattern: '^[a-z0-9][a-z0-9_-]*$', maxLength: 128 },
+            tenant: {
+              type: 'string',
+              pattern: '^([a-z0-9][a-z0-9_-]*)?$',
+              maxLength: 128,
+              description: 'one client; empty or absent: every tenant and the MSP staff',
+            },
             format: { type: 'string', enum: ['json', 'html'], default: 'json' },
           },
         },
@@ -97,7 +102,9 @@ export function registerAuditRoutes(api: FastifyInstance, deps: AdminApiDeps): v
       },
     },
     async (req, reply) => {
-      const { tenant, format } = req.query as { tenant?: string; format: 'json' | 'html' };
+      const query = req.query as { tenant?: string; format: 'json' | 'html' };
+      const tenant = query.tenant === '' ? undefined : query.tenant;
+      const format = query.format;
       const state = deps.state();
       let report: Awaited<ReturnType<typeof auditReport>>;
       try {

@@ -52,6 +52,8 @@ describe('GET /api/v1/audit', () => {
     assert.equal(alice?.location, 'config/users.yaml:2:3');
     assert.ok(!report.findings.some((f) => f.subject === 'dave'), 'disabled accounts are left out');
 
+    const all = (await get('?tenant=&format=json')).json<Report>();
+    assert.equal(all.tenants.length, 2, 'an empty tenant is every tenant');
     const acme = (await get('?tenant=acme&format=json')).json<Report>();
     assert.deepEqual(
       acme.tenants.map((t) => t.tenant),
