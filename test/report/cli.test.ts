@@ -206,7 +206,7 @@ describe('portcullis audit, through the running gateway', () => {
     assert.equal(report.generated_at, new Date(gw.clock.now()).toISOString(), "the gateway's report");
     const html = await run(['--format', 'html', '--tenant', 'acme']);
     assert.equal(html.code, 0, html.err);
-    assert.match(html.out, /<section class="tenant" data-tenant="acme">/);
+    assert.match(html.out, /<section class="tenant" data-tenant="acme" /);
   });
 
   it('a gateway refusing the token, or naming no such tenant, exits 2', async () => {

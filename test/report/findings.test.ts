@@ -108,7 +108,7 @@ describe('audit findings on the seeded configuration', () => {
     assert.equal(get('password-only-rule', 'everyone', 'acme').severity, 'medium');
     assert.equal(get('anonymous-rule', 'psa-health').location, 'policies/00-shared.yaml:2:11');
     assert.equal(get('password-only-rule', 'everyone', 'acme').location, 'policies/acme.yaml:12:11');
-    assert.equal(get('app-without-rule', 'nas').location, 'config/gateway.yaml:36:11');
+    assert.equal(get('app-without-rule', 'nas').location, 'config/gateway.yaml:38:11');
     assert.equal(get('long-device-trust', 'session.remember_device').location, 'config/gateway.yaml:8:20');
     assert.equal(get('stale-account', 'carol', 'acme').location, 'config/users.yaml:13:3');
     assert.equal(get('stale-account', 'carol', 'acme').detail, 'last sign-in 2026-08-29 (100 days ago)');
@@ -145,7 +145,7 @@ describe('audit findings on the seeded configuration', () => {
       reason: 'the portal is retired in January',
       approved_by: 'Jane Doe (globex CISO)',
       expires: '2027-01-31',
-      at: 'config/gateway.yaml:21:7',
+      at: 'config/gateway.yaml:23:7',
     });
     const back = report.findings.find((f) => f.id === 'recovery-codes-low');
     assert.equal(back?.suppression_expired?.expires, '2026-11-01');
@@ -211,7 +211,7 @@ describe('audit findings on the seeded configuration', () => {
       await assert.rejects(stateOf(dir.gateway), (err: ConfigError) => {
         assert.deepEqual(
           err.problems.map((p) => p.replace(dir.root, '')),
-          ["/config/gateway.yaml:21:16: 'app-without-rules' is not a finding of the audit (docs/audit.md lists them)"],
+          ["/config/gateway.yaml:23:16: 'app-without-rules' is not a finding of the audit (docs/audit.md lists them)"],
         );
         return true;
       });

@@ -167,6 +167,8 @@ describe('audit report formats', () => {
     assert.ok(!html.includes('Acme <Corp>'));
     assert.match(html, /<h1>Northwind IT: MSP staff<\/h1>/);
     assert.match(html, /<h1>globex<\/h1>/, 'a client without a name is named by its tenant');
+    assert.match(html, /<section class="tenant" data-tenant="acme" style="--brand: #b4232a">/, "the client's colour");
+    assert.match(html, /<section class="tenant" data-tenant="globex" style="--brand: #0b6e4f">/, "else the MSP's");
     assert.ok(html.includes(`src="data:image/svg+xml;base64,${Buffer.from(LOGO).toString('base64')}"`), 'logo inlined');
     assert.match(html, /7 December 2026 &middot; prepared by Northwind IT/);
     assert.match(html, /<h3 class="sev-critical">Critical \(1\)<\/h3>/);

@@ -42,9 +42,11 @@ session:
 lockout: { max_failures: 3, window: 15m, duration: 30m }
 branding:
   name: Northwind IT
+  color: "#0b6e4f"
   tenants:
     acme:
       name: Acme <Corp> & Sons
+      color: "#b4232a"
       logo: acme.svg
       time_zone: Europe/Berlin
     globex:

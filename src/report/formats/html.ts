@@ -14,7 +14,12 @@ export interface ReportBrand {
   readonly name: string;
   readonly logo: { readonly type: string; readonly body: Buffer } | null;
   readonly timeZone: string;
+  /** `#rrggbb`: the accent of the cover */
+  readonly color: string;
 }
+
+/** The accent when the configuration names no colour. */
+export const DEFAULT_COLOR = '#16325c';
 
 export interface ReportBranding {
   /** the MSP: the author of the report, and the brand of its own staff's section */
@@ -38,13 +43,14 @@ const CSS = `
 html { font: 10.5pt/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; color: #1d2330; }
 body { margin: 0; }
 section.tenant + section.tenant { break-before: page; }
+.cover::before { content: ''; display: block; height: 5mm; background: var(--brand); margin-bottom: 8mm; }
 .cover { min-height: 250mm; display: flex; flex-direction: column; break-after: page; }
 .cover .logo { max-height: 22mm; max-width: 70mm; object-fit: contain; align-self: flex-start; }
 .cover .kicker { margin: 18mm 0 2mm; text-transform: uppercase; letter-spacing: .12em; color: #4a5568; font-size: 9.5pt; }
 .cover h1 { margin: 0 0 3mm; font-size: 28pt; line-height: 1.15; color: #16325c; }
 .cover .meta { margin: 0 0 14mm; color: #4a5568; }
 .figures { display: grid; grid-template-columns: repeat(3, 1fr); gap: 5mm; margin-bottom: 10mm; }
-.figure { border: 1px solid #cbd2dc; border-top: 4px solid #16325c; border-radius: 2mm; padding: 4mm; break-inside: avoid; }
+.figure { border: 1px solid #cbd2dc; border-top: 4px solid var(--brand); border-radius: 2mm; padding: 4mm; break-inside: avoid; }
 .figure .value { display: block; font-size: 20pt; font-weight: 700; color: #16325c; }
 .figure .label { display: block; color: #4a5568; }
 .counts { display: flex; flex-wrap: wrap; gap: 3mm; padding: 0; margin: 0; list-style: none; }
@@ -118,7 +124,8 @@ function tenantSection(report: Report, t: TenantReport, branding: ReportBranding
     return `<h3 class="sev-${s}">${s.charAt(0).toUpperCase()}${s.slice(1)} (${list.length})</h3>\n${list.map(findingBlock).join('\n')}`;
   }).join('\n');
   const title = t.tenant === null ? `${brand.name}: MSP staff` : brand.name;
-  return `<section class="tenant" data-tenant="${esc(t.tenant ?? '')}">
+  const color = /^#[0-9a-fA-F]{6}$/.test(brand.color) ? brand.color : DEFAULT_COLOR;
+  return `<section class="tenant" data-tenant="${esc(t.tenant ?? '')}" style="--brand: ${color}">
 <header class="cover">
 ${logoOf(brand)}
 <p class="kicker">MFA coverage report</p>
