@@ -14,7 +14,27 @@ describe('GET /api/v1/audit', () => {
   let bearer: string;
   before(async () => {
     gw = await startTestGateway({
-      gateway: { branding: { name: 'Northwind IT', tenants: { acme: { name: 'Acme Corp' } } } },
+      gateway: {
+        branding: { name: 'Northwind IT', tenants: { acme: { name: 'Acme Corp' } } },
+        audit: {
+          suppressions: [
+            {
+              finding: 'privileged-not-phishing-resistant',
+              subject: 'alice',
+              reason: 'key on order',
+              approved_by: 'MSP CISO',
+              expires: '2026-02-01',
+            },
+            {
+              finding: 'no-second-factor',
+              subject: 'bob',
+              reason: 'was on leave',
+              approved_by: 'MSP CISO',
+              expires: '2025-12-01',
+            },
+          ],
+        },
+      },
     });
     bearer = `Bearer ${generatedToken(gw)}`;
   });
@@ -51,6 +71,31 @@ describe('GET /api/v1/audit', () => {
     assert.equal(alice?.severity, 'critical');
     assert.equal(alice?.location, 'config/users.yaml:2:3');
     assert.ok(!report.findings.some((f) => f.subject === 'dave'), 'disabled accounts are left out');
+    assert.deepEqual(report.suppressed, [
+      {
+        id: 'privileged-not-phishing-resistant',
+        severity: 'high',
+        tenant: null,
+        subject: 'alice',
+        title: 'Privileged user without a phishing-resistant factor',
+        detail: 'no second factor at all',
+        location: 'config/users.yaml:2:3',
+        remediation: report.suppressed[0]?.remediation,
+        suppression: {
+          reason: 'key on order',
+          approved_by: 'MSP CISO',
+          expires: '2026-02-01',
+          at: 'config/gateway.yaml:26:7',
+        },
+      },
+    ]);
+    const bob = report.findings.find((f) => f.subject === 'bob');
+    assert.deepEqual(bob?.suppression_expired, {
+      reason: 'was on leave',
+      approved_by: 'MSP CISO',
+      expires: '2025-12-01',
+      at: 'config/gateway.yaml:31:7',
+    });
 
     const all = (await get('?tenant=&format=json')).json<Report>();
     assert.equal(all.tenants.length, 2, 'an empty tenant is every tenant');
