@@ -22,7 +22,7 @@ import { type Clock, systemClock } from '../clock.ts';
 import { PortcullisError, StoreUnavailableError } from '../errors.ts';
 import { auditReport, FORMATS, type Format, knownTenant, render } from '../report/audit-report.ts';
 import { atOrAbove, SEVERITIES, type Severity } from '../report/catalogue.ts';
-import { failsOn, type Report } from '../report/findings.ts';
+import { failsOn, type Report, SCHEMA_VERSION } from '../report/findings.ts';
 import type { GatewayState } from '../state.ts';
 import type { DurableStore } from '../stores/durable.ts';
 import type { EphemeralStore } from '../stores/ephemeral.ts';
@@ -127,7 +127,14 @@ async function fromGateway(
     throw new Unreadable((err as Error).message);
   }
   if (answer.kind === 'answer') {
-    if (answer.status === 200) return answer.body as Report;
+    if (answer.status === 200) {
+      const version = (answer.body as { schema_version?: unknown } | null)?.schema_version;
+      if (version === SCHEMA_VERSION) return answer.body as Report;
+      io.stderr.write(
+        `portcullis: the gateway at ${client.origin} answers a report of schema_version ${String(version)}; this command reads ${SCHEMA_VERSION}: run the command of the gateway's version\n`,
+      );
+      return 2;
+    }
     if (answer.status === 503) throw new Unreadable(`the gateway at ${client.origin} cannot read its stores`);
     if (answer.status === 404 && answerError(answer.body) === 'unknown_tenant') {
       io.stderr.write(`portcullis: the gateway's configuration names no tenant '${tenant}'\n`);

@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -138,6 +139,23 @@ describe('portcullis audit, no gateway running', () => {
     } finally {
       broken.remove();
     }
+  });
+
+  it('a gateway answering a report of another schema_version: exit 2, nothing misread', async (t) => {
+    const other = createHttpServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ schema_version: 2, reports: [] }));
+    });
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+    t.after(() => other.close());
+    const port = (other.address() as { port: number }).port;
+    const r = await audit(seed, ['--format', 'json'], {
+      PORTCULLIS_ADMIN_URL: `http://127.0.0.1:${port}`,
+      PORTCULLIS_ADMIN_TOKEN: 'z'.repeat(43),
+    });
+    assert.equal(r.code, 2);
+    assert.match(r.err, /answers a report of schema_version 2; this command reads 1/);
+    assert.equal(r.out, '');
   });
 
   it('a store that cannot be read exits 3 with no report', async () => {
