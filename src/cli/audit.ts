@@ -40,6 +40,8 @@ const TENANT = /^[a-z0-9][a-z0-9_-]*$/;
 
 /** A store could not be read: exit 3. */
 class Unreadable extends Error {}
+/** The stores are named wrongly (an unknown kind): exit 2. */
+class Misconfigured extends Error {}
 
 /** `clock`: the time of the report when the stores are read directly (tests fix it). */
 export async function runAudit(args: string[], io: CliIo, clock: Clock = systemClock): Promise<number> {
@@ -83,6 +85,10 @@ export async function runAudit(args: string[], io: CliIo, clock: Clock = systemC
     if (err instanceof Unreadable) {
       io.stderr.write(`portcullis: ${err.message}; no report (an incomplete report is never given)\n`);
       return 3;
+    }
+    if (err instanceof Misconfigured) {
+      io.stderr.write(`portcullis: ${err.message}\n`);
+      return 2;
     }
     throw err;
   }
@@ -176,6 +182,7 @@ async function fromStores(
       throw new Unreadable(
         `${err.message}${err.cause instanceof Error && err.cause.message ? `: ${err.cause.message}` : ''}${g.stores.ephemeral === 'memory' ? '' : ` (${redactRedisUrl(g.stores.ephemeral)})`}`,
       );
+    if (err instanceof PortcullisError && err.code === 'PC_ERR_CONFIG_INVALID') throw new Misconfigured(err.message);
     if (err instanceof PortcullisError) throw new Unreadable(err.message);
     throw err;
   } finally {

@@ -131,6 +131,16 @@ describe('portcullis audit, no gateway running', () => {
       assert.equal(r.out, '', args.join(' '));
     }
     assert.match((await audit(seed, ['--tenant', 'initech'])).err, /names no tenant 'initech'/);
+    const postgres = writeConfig({
+      'config/gateway.yaml': GATEWAY.replace('sqlite:../data/portcullis.db', 'postgres://audit@127.0.0.1:1/none'),
+    });
+    try {
+      const r = await audit(postgres, []);
+      assert.equal(r.code, 2, r.err);
+      assert.match(r.err, /postgres durable store is not available in this version\n$/);
+    } finally {
+      postgres.remove();
+    }
     const broken = writeConfig({ 'config/gateway.yaml': `${GATEWAY}bogus: 1\n` });
     try {
       const r = await audit(broken, []);
