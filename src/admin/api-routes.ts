@@ -13,6 +13,7 @@
  *   POST /api/v1/users/{name}/access-codes    a one-time code for a lost device (access-code-routes.ts)
  *   DELETE /api/v1/users/{name}/devices[/{id}] forget devices (device-routes.ts)
  *   GET  /api/v1/events                       the audit trail, newest first, paged (events-routes.ts)
+ *   GET  /api/v1/audit?tenant=&format=json|html  the MFA coverage report (audit-routes.ts)
  *   GET  /api/v1/openapi.json                 the OpenAPI document, made from these routes' schemas
  *
  * Names follow the canonical user name rules (400 otherwise); a user not in users.yaml is 404.
@@ -36,6 +37,7 @@ import {
   target,
   userRefusals,
 } from './api-common.ts';
+import { registerAuditRoutes } from './audit-routes.ts';
 import { registerDeviceRoutes } from './device-routes.ts';
 import { registerEventsRoutes } from './events-routes.ts';
 import { endSessionsOf, resetDetail, resetMfa } from './user-actions.ts';
@@ -351,6 +353,7 @@ export function registerAdminApi(app: FastifyInstance, deps: AdminApiDeps): void
       registerAccessCodeRoutes(api, deps);
       registerDeviceRoutes(api, deps);
       registerEventsRoutes(api, deps);
+      registerAuditRoutes(api, deps);
     },
     { prefix: API_PREFIX },
   );

@@ -1,5 +1,6 @@
 import { parseDuration } from '../config/duration.ts';
 import type { LoadedFiles } from '../config/load.ts';
+import { isFindingId } from '../report/catalogue.ts';
 
 /** A finding the operator accepted, until `expiresAt`: gateway.yaml `audit.suppressions[]`. */
 export interface Suppression {
@@ -33,6 +34,12 @@ export function auditSettings(files: LoadedFiles, problems: string[]): AuditSett
   const suppressions: Suppression[] = [];
   a.suppressions.forEach((s, i) => {
     const at = files.locateGateway(['audit', 'suppressions', i]);
+    if (!isFindingId(s.finding)) {
+      problems.push(
+        `${files.locateGateway(['audit', 'suppressions', i, 'finding'])}: '${s.finding}' is not a finding of the audit (docs/audit.md lists them)`,
+      );
+      return;
+    }
     const expiresAt = Date.parse(`${s.expires}T00:00:00Z`);
     if (Number.isNaN(expiresAt)) {
       problems.push(`${files.locateGateway(['audit', 'suppressions', i, 'expires'])}: '${s.expires}' is not a date`);

@@ -1,5 +1,6 @@
 import { ConfigError } from '../config/load.ts';
 import { runAccessCode } from './access-code.ts';
+import { runAudit } from './audit.ts';
 import { runCheck } from './check.ts';
 import { runUserDevices, runUserForgetDevice } from './devices.ts';
 import { runEvents } from './events.ts';
@@ -40,6 +41,11 @@ const HELP = `portcullis: an MFA gateway for managed service providers
   portcullis events [--tenant T] [--user U] [--type T] [--since 24h] [--limit N] [--format text|json|csv]
                                            the audit trail, newest first (--tenant _msp: the MSP staff;
                                            --type access_code.*: every type under a prefix)
+  portcullis audit [--tenant T] [--format text|json|html|sarif] [--fail-on critical|high|medium|low]
+                   [--out FILE] [--config-only]
+                                           the MFA coverage report per tenant and for the MSP staff;
+                                           exit 1 on a finding at or above --fail-on, 3 when a store
+                                           cannot be read (docs/audit.md)
   portcullis keys rotate [--keep 2]        add a new assertion signing key
 `;
 
@@ -77,6 +83,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         return await runAccessCode(rest, io);
       case 'events':
         return await runEvents(rest, io);
+      case 'audit':
+        return await runAudit(rest, io);
       case 'keys':
         return await runKeys(rest, io);
       case undefined:

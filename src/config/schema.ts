@@ -80,6 +80,13 @@ export const AppSpec = Type.Object(
 );
 
 /** The language and time zone of the portal pages: the MSP's default, or a client's for its users. */
+/** A brand colour: the accent of the audit report's cover (docs/audit.md). */
+const ReportColor = (whose: string) =>
+  Type.String({
+    pattern: '^#[0-9a-fA-F]{6}$',
+    description: `the colour of ${whose} as #rrggbb: the accent of its audit report (the portal pages keep theirs)`,
+  });
+
 const PageLocaleSpec = {
   language: Type.Optional(
     Type.Union(
@@ -390,6 +397,7 @@ export const GatewayFile = Type.Object(
             Type.String({ pattern: '\\.(svg|png)$', description: 'an SVG or PNG file (at most 100 kB)' }),
           ),
           ...PageLocaleSpec,
+          color: Type.Optional(ReportColor('the MSP')),
           support: Type.Optional(Support("the MSP's help desk, on refusal and error pages")),
           tenants: Type.Optional(
             Type.Record(
@@ -406,6 +414,7 @@ export const GatewayFile = Type.Object(
                     }),
                   ),
                   ...PageLocaleSpec,
+                  color: Type.Optional(ReportColor("the client (default: the MSP's)")),
                   support: Type.Optional(
                     Support("the client's help desk on the pages its users see (default: the MSP's)"),
                   ),

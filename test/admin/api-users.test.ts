@@ -194,6 +194,7 @@ test('GET openapi.json lists every route of the admin API', async (t) => {
   assert.deepEqual(routes.sort(), [
     'delete /api/v1/users/{name}/devices',
     'delete /api/v1/users/{name}/devices/{id}',
+    'get /api/v1/audit',
     'get /api/v1/events',
     'get /api/v1/openapi.json',
     'get /api/v1/users',
