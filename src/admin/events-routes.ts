@@ -17,7 +17,7 @@ import {
   TENANT_FILTER_PATTERN,
   TYPE_FILTER_PATTERN,
 } from '../audit/event-query.ts';
-import { eventView } from '../audit/event-view.ts';
+import { EVENT_FIELDS, eventView } from '../audit/event-view.ts';
 import { MAX_AUDIT_PAGE } from '../stores/durable.ts';
 import { MAX_USERNAME_LENGTH } from '../users/canonical.ts';
 import type { AdminApiDeps } from './api-common.ts';
@@ -25,20 +25,7 @@ import type { AdminApiDeps } from './api-common.ts';
 const nullableText = { type: ['string', 'null'] } as const;
 const eventSchema = {
   type: 'object',
-  required: [
-    'time',
-    'type',
-    'outcome',
-    'tenant',
-    'user',
-    'ip',
-    'country',
-    'device',
-    'app',
-    'rule',
-    'request_id',
-    'detail',
-  ],
+  required: [...EVENT_FIELDS],
   properties: {
     time: { type: 'string', format: 'date-time' },
     type: { type: 'string', description: 'e.g. login.failure, access.deny, access_code.issued' },

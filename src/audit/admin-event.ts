@@ -1,6 +1,31 @@
 import { userInfo } from 'node:os';
 import type { Clock } from '../clock.ts';
-import type { DurableStore } from '../stores/durable.ts';
+import type { AuditRecord, DurableStore } from '../stores/durable.ts';
+
+/**
+ * An event no client request carries (an administrator's action, a sweep, the retention trim):
+ * no address, country, device, app or rule. `requestId`: the admin API request, else null.
+ */
+export function eventOffRequest(
+  event: string,
+  target: { user: string | null; tenant: string | null },
+  detail: Record<string, unknown>,
+  requestId: string | null = null,
+): Omit<AuditRecord, 'time'> {
+  return {
+    event,
+    outcome: 'info',
+    tenant: target.tenant,
+    user: target.user,
+    ip: null,
+    country: null,
+    device: null,
+    app: null,
+    rule: null,
+    detail,
+    requestId,
+  };
+}
 
 /**
  * An administrator's action (reset-mfa, revoke-sessions, ...), written straight to the durable
@@ -17,18 +42,5 @@ export async function recordAdminAction(
   by = `cli:${userInfo().username}`,
   requestId: string | null = null,
 ): Promise<void> {
-  await durable.appendAudit({
-    time: clock.now(),
-    event,
-    outcome: 'info',
-    tenant: target.tenant,
-    user: target.user,
-    ip: null,
-    country: null,
-    device: null,
-    app: null,
-    rule: null,
-    detail: { ...detail, by },
-    requestId,
-  });
+  await durable.appendAudit({ time: clock.now(), ...eventOffRequest(event, target, { ...detail, by }, requestId) });
 }

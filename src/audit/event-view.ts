@@ -1,5 +1,21 @@
 import type { AuditRecord } from '../stores/durable.ts';
 
+/** The fields of an event view, in the order the API lists them and CSV writes them. */
+export const EVENT_FIELDS = [
+  'time',
+  'type',
+  'outcome',
+  'tenant',
+  'user',
+  'ip',
+  'country',
+  'device',
+  'app',
+  'rule',
+  'request_id',
+  'detail',
+] as const satisfies readonly (keyof EventView)[];
+
 /** An audit event as the admin API and `portcullis events --format json` show it. */
 export interface EventView {
   /** ISO 8601, UTC */

@@ -1,5 +1,6 @@
 import type { Clock } from '../clock.ts';
 import type { DurableStore } from '../stores/durable.ts';
+import { eventOffRequest } from './admin-event.ts';
 import type { AuditLog } from './audit.ts';
 
 /** The trim runs a minute after start, then once a day. */
@@ -23,19 +24,13 @@ export async function trimAuditTrail(deps: {
   const before = deps.clock.now() - retentionMs;
   const deleted = await deps.durable.trimAudit(before);
   if (deleted > 0) {
-    deps.audit.record({
-      event: 'audit.trimmed',
-      outcome: 'info',
-      tenant: null,
-      user: null,
-      ip: null,
-      country: null,
-      device: null,
-      app: null,
-      rule: null,
-      requestId: null,
-      detail: { deleted, before: new Date(before).toISOString(), retention_days: retentionMs / 86_400_000 },
-    });
+    deps.audit.record(
+      eventOffRequest(
+        'audit.trimmed',
+        { user: null, tenant: null },
+        { deleted, before: new Date(before).toISOString(), retention_days: retentionMs / 86_400_000 },
+      ),
+    );
   }
   return deleted;
 }

@@ -1,3 +1,4 @@
+import { eventOffRequest } from '../audit/admin-event.ts';
 import type { AuditLog } from '../audit/audit.ts';
 import type { Clock } from '../clock.ts';
 import type { DurableStore } from '../stores/durable.ts';
@@ -19,19 +20,13 @@ export async function sweepExpiredAccessCodes(deps: {
 }): Promise<number> {
   const expired = await deps.durable.takeExpiredAccessCodes(deps.clock.now());
   for (const code of expired) {
-    deps.audit.record({
-      event: 'access_code.expired',
-      outcome: 'info',
-      tenant: deps.users().get(code.user)?.tenant ?? null,
-      user: code.user,
-      ip: null,
-      country: null,
-      device: null,
-      app: null,
-      rule: null,
-      requestId: null,
-      detail: { issued_by: code.createdBy, expired_at: new Date(code.expiresAt).toISOString(), presented: false },
-    });
+    deps.audit.record(
+      eventOffRequest(
+        'access_code.expired',
+        { user: code.user, tenant: deps.users().get(code.user)?.tenant ?? null },
+        { issued_by: code.createdBy, expired_at: new Date(code.expiresAt).toISOString(), presented: false },
+      ),
+    );
   }
   return expired.length;
 }

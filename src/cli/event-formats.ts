@@ -5,25 +5,12 @@
  * with = + - @ or a tab or carriage return prefixed with ' so that no spreadsheet runs it as a
  * formula).
  */
-import type { EventView } from '../audit/event-view.ts';
+import { EVENT_FIELDS, type EventView } from '../audit/event-view.ts';
 
 export const EVENT_FORMATS = ['text', 'json', 'csv'] as const;
 export type EventFormat = (typeof EVENT_FORMATS)[number];
 
-const CSV_COLUMNS = [
-  'time',
-  'type',
-  'outcome',
-  'tenant',
-  'user',
-  'ip',
-  'country',
-  'device',
-  'app',
-  'rule',
-  'request_id',
-  'detail',
-] as const;
+const CSV_COLUMNS = EVENT_FIELDS;
 
 /** One CSV field: neutralised against formulas, then quoted when it must be. */
 export function csvField(value: string): string {

@@ -5,23 +5,14 @@
  * a gateway that refuses (a wrong token) is an error, never a reason to go around it.
  */
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { runAccessCode } from '../../src/cli/access-code.ts';
 import { generatedToken } from '../admin/helpers.ts';
 import { Capture } from '../cli/fixtures.ts';
 import { enrolTotp, startTestGateway, type TestGateway } from '../helpers/gateway.ts';
+import { freePort } from '../helpers/ports.ts';
 import { adminPort, portalApi } from './helpers.ts';
-
-/** A port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 async function run(gw: TestGateway, args: string[], env: NodeJS.ProcessEnv) {
   const stdout = new Capture();
@@ -73,7 +64,7 @@ describe('portcullis access-code', () => {
     const gw = await startTestGateway();
     t.after(() => gw.close());
     await enrolTotp(gw, 'alice');
-    const r = await run(gw, ['alice'], { PORTCULLIS_ADMIN_URL: `http://127.0.0.1:${await closedPort()}` });
+    const r = await run(gw, ['alice'], { PORTCULLIS_ADMIN_URL: `http://127.0.0.1:${await freePort()}` });
     assert.equal(r.code, 0, r.err);
     assert.match(r.err, /^notice: no gateway answers at http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\); issuing the code/);
     assert.match(r.out, /end in the running gateway within 2 seconds/);

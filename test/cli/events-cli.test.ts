@@ -5,7 +5,6 @@
  * exit 2 and a gateway that refuses 1.
  */
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { EventView } from '../../src/audit/event-view.ts';
@@ -14,15 +13,8 @@ import { main } from '../../src/cli/main.ts';
 import type { AuditRecord } from '../../src/stores/durable.ts';
 import { adminPort, generatedToken } from '../admin/helpers.ts';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
+import { freePort } from '../helpers/ports.ts';
 import { Capture } from './fixtures.ts';
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 let gw: TestGateway;
 let nobody: NodeJS.ProcessEnv;
@@ -61,7 +53,7 @@ const row = (over: Partial<AuditRecord>): AuditRecord => ({
 
 before(async () => {
   gw = await startTestGateway();
-  nobody = { PORTCULLIS_ADMIN_URL: `http://127.0.0.1:${await closedPort()}` };
+  nobody = { PORTCULLIS_ADMIN_URL: `http://127.0.0.1:${await freePort()}` };
   const d = gw.runtime.durable;
   for (let i = 0; i < 5; i++) await d.appendAudit(row({ detail: { n: i }, requestId: `req${i}aaaaaa` }));
   await d.appendAudit(

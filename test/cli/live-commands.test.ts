@@ -9,7 +9,6 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import { runUserDevices, runUserForgetDevice } from '../../src/cli/devices.ts';
@@ -19,6 +18,7 @@ import { runUserSessions } from '../../src/cli/sessions.ts';
 import { runUserUnlock } from '../../src/cli/unlock.ts';
 import { adminPort, generatedToken } from '../admin/helpers.ts';
 import { enrolTotp, PERSONAS, startTestGateway, type TestGateway } from '../helpers/gateway.ts';
+import { freePort } from '../helpers/ports.ts';
 import { requireService } from '../helpers/services.ts';
 import { Capture } from './fixtures.ts';
 
@@ -202,16 +202,8 @@ for (const store of ['memory', REDIS]) {
 }
 
 describe('no gateway answers', () => {
-  /** A port nothing listens on. */
-  const closedPort = async (): Promise<number> => {
-    const server = createServer();
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as { port: number };
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    return port;
-  };
   const nobody = async (gw: TestGateway): Promise<NodeJS.ProcessEnv> => ({
-    PORTCULLIS_ADMIN_URL: `http://127.0.0.1:${await closedPort()}`,
+    PORTCULLIS_ADMIN_URL: `http://127.0.0.1:${await freePort()}`,
     PORTCULLIS_ADMIN_TOKEN: generatedToken(gw),
   });
 

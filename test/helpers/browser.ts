@@ -13,7 +13,6 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import type { TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { type Browser, type BrowserContext, type CDPSession, chromium, type Page } from 'playwright-core';
@@ -63,17 +62,7 @@ export function launchChromium(executablePath: string, opts: { hosts?: readonly 
   return chromium.launch({ executablePath, headless: true, args, timeout: 30_000 });
 }
 
-/** A TCP port free on loopback right now (listen on 0, read it, close). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from './ports.ts';
 
 /** What went wrong in a page: console errors, uncaught exceptions, CSP violations. */
 export interface PageProblems {

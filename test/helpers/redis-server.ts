@@ -12,9 +12,10 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer, Socket } from 'node:net';
+import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import type { TestContext } from 'node:test';
+import { freePort } from './ports.ts';
 import { missing } from './services.ts';
 
 export interface PrivateRedis {
@@ -47,18 +48,6 @@ export async function redisServerInstalled(): Promise<boolean> {
 export async function requireRedisServer(t: TestContext): Promise<boolean> {
   if (await redisServerInstalled()) return true;
   return missing('redis-server not installed (not on PATH)', t);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** One PING over raw RESP; true on +PONG (or -NOAUTH, which also proves the server is up). */

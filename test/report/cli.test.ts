@@ -7,7 +7,6 @@
 import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { runAudit } from '../../src/cli/audit.ts';
@@ -16,15 +15,8 @@ import { adminPort } from '../access-codes/helpers.ts';
 import { generatedToken } from '../admin/helpers.ts';
 import { Capture } from '../cli/fixtures.ts';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
+import { freePort } from '../helpers/ports.ts';
 import { EXPECTED, GATEWAY, type Seeded, seeded, writeConfig } from './seed.ts';
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 let nobody: NodeJS.ProcessEnv;
 
@@ -48,7 +40,7 @@ const expected = (keep: (t: readonly [string, string | null, string]) => boolean
 describe('portcullis audit, no gateway running', () => {
   let seed: Seeded;
   before(async () => {
-    nobody = { PORTCULLIS_ADMIN_URL: `http://127.0.0.1:${await closedPort()}`, PORTCULLIS_ADMIN_TOKEN: 'x'.repeat(43) };
+    nobody = { PORTCULLIS_ADMIN_URL: `http://127.0.0.1:${await freePort()}`, PORTCULLIS_ADMIN_TOKEN: 'x'.repeat(43) };
     seed = await seeded();
   });
   after(() => seed.remove());
@@ -170,7 +162,7 @@ describe('portcullis audit, no gateway running', () => {
 
   it('a store that cannot be read exits 3 with no report', async () => {
     const seedDb = seed.db;
-    const deadPort = await closedPort();
+    const deadPort = await freePort();
     const cases: [string, (dir: Omit<Seeded, 'state'>) => void][] = [
       ['missing', () => {}],
       ['a folder', (d) => mkdirSync(d.db)],
