@@ -25,6 +25,8 @@ import { storeReadiness } from './observability/readiness.ts';
 import { AssertionSigner } from './proxy/assertion.ts';
 import { loadSigningKeys, type SigningKey } from './proxy/signing-keys.ts';
 import type { UpstreamOptions } from './proxy/upstream.ts';
+import { pushLimits } from './push/push-settings.ts';
+import { PushRequests } from './push/requests/push-requests.ts';
 import { type Random, systemRandom } from './random.ts';
 import { SESSION_ENDS_POLL_MS, SessionEnds } from './session/session-ends.ts';
 import { SessionStore } from './session/session-store.ts';
@@ -73,6 +75,8 @@ export interface Runtime {
   readonly metrics: Metrics;
   readonly setup: SetupTokens;
   readonly lockout: Lockout;
+  /** push approval requests and their limits */
+  readonly push: PushRequests;
   readonly logger: pino.Logger;
   state(): GatewayState;
   signingKeys(): readonly SigningKey[];
@@ -241,6 +245,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     ...(tls ? { tls } : {}),
     ...(options.upstream ? { upstream: options.upstream } : {}),
   });
+  const push = new PushRequests({ store: ephemeral, durable, clock, random, limits: () => pushLimits(current()) });
   const adminToken = await loadAdminToken({ env: env.PORTCULLIS_ADMIN_TOKEN, dataDir: g.data_dir });
   const admin = buildAdminServer({
     metrics,
@@ -253,6 +258,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       durable,
       sessions,
       lockout,
+      push,
       state: current,
       random,
     },
@@ -271,6 +277,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     metrics,
     setup,
     lockout,
+    push,
     logger,
     state: current,
     signingKeys: () => keys,

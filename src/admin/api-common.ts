@@ -5,6 +5,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Lockout } from '../authn/lockout.ts';
 import type { Clock } from '../clock.ts';
+import type { PushRequests } from '../push/requests/push-requests.ts';
 import type { Random } from '../random.ts';
 import type { SessionStore } from '../session/session-store.ts';
 import type { GatewayState } from '../state.ts';
@@ -22,6 +23,8 @@ export interface AdminApiDeps {
   /** the running gateway's own session store (memory or the shared Redis) */
   readonly sessions: SessionStore;
   readonly lockout: Lockout;
+  /** push requests: an administrator lifts a user's push block */
+  readonly push: PushRequests;
   readonly state: () => GatewayState;
   readonly random: Random;
 }

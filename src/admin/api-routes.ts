@@ -12,6 +12,7 @@
  *   POST /api/v1/users/{name}/reset-mfa       factors, recovery codes, devices gone; sessions ended
  *   POST /api/v1/users/{name}/access-codes    a one-time code for a lost device (access-code-routes.ts)
  *   DELETE /api/v1/users/{name}/devices[/{id}] forget devices (device-routes.ts)
+ *   POST /api/v1/users/{name}/push/unblock    lift a push block after a report (push-routes.ts)
  *   GET  /api/v1/events                       the audit trail, newest first, paged (events-routes.ts)
  *   GET  /api/v1/audit?tenant=&format=json|html  the MFA coverage report (audit-routes.ts)
  *   GET  /api/v1/openapi.json                 the OpenAPI document, made from these routes' schemas
@@ -40,6 +41,7 @@ import {
 import { registerAuditRoutes } from './audit-routes.ts';
 import { registerDeviceRoutes } from './device-routes.ts';
 import { registerEventsRoutes } from './events-routes.ts';
+import { registerPushRoutes } from './push-routes.ts';
 import { endSessionsOf, resetDetail, resetMfa } from './user-actions.ts';
 
 export const API_PREFIX = '/api/v1';
@@ -354,6 +356,7 @@ export function registerAdminApi(app: FastifyInstance, deps: AdminApiDeps): void
       registerDeviceRoutes(api, deps);
       registerEventsRoutes(api, deps);
       registerAuditRoutes(api, deps);
+      registerPushRoutes(api, deps);
     },
     { prefix: API_PREFIX },
   );

@@ -8,6 +8,7 @@ import { runExplain } from './explain.ts';
 import { runUserInvite } from './invite.ts';
 import type { CliIo } from './io.ts';
 import { runKeys } from './keys.ts';
+import { runUserPushUnblock } from './push-unblock.ts';
 import { runUserResetMfa } from './reset-mfa.ts';
 import { runSchema } from './schema.ts';
 import { semanticCheck } from './semantic-check.ts';
@@ -28,13 +29,14 @@ const HELP = `portcullis: an MFA gateway for managed service providers
                                            create a user without a password; print a one-time link
                                            where they set one and enrol a second factor
   portcullis user list
-  portcullis user unlock NAME              clear a user's lockout, and their browsers' (needs the shared Redis store)
+  portcullis user unlock NAME              clear a user's lockout, and their browsers'
   portcullis user reset-mfa NAME           remove a user's second factors, recovery codes and devices (lost device)
   portcullis user devices NAME [--json]    list the browsers a user signed in from, and their trust
   portcullis user forget-device NAME (ID | --all)
                                            forget a device (or all): no longer trusted, its sessions end
-  portcullis user sessions NAME            list a user's live sessions (needs the shared Redis store)
+  portcullis user sessions NAME            list a user's live sessions
   portcullis user revoke-sessions NAME     end every session of a user, on every instance
+  portcullis user push-unblock NAME        let a user who reported a push receive pushes again
   portcullis access-code NAME [--ttl 1h] [--json]
                                            a one-time code for a user who lost their device: after
                                            the password it only lets them enrol a new factor
@@ -74,8 +76,9 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         if (sub === 'revoke-sessions') return await runUserSessions(more, io, 'revoke');
         if (sub === 'devices') return await runUserDevices(more, io);
         if (sub === 'forget-device') return await runUserForgetDevice(more, io);
+        if (sub === 'push-unblock') return await runUserPushUnblock(more, io);
         io.stderr.write(
-          'usage: portcullis user add|invite|list|unlock|reset-mfa|sessions|revoke-sessions|devices|forget-device ...\n',
+          'usage: portcullis user add|invite|list|unlock|reset-mfa|sessions|revoke-sessions|devices|forget-device|push-unblock ...\n',
         );
         return 2;
       }

@@ -8,7 +8,9 @@
  */
 import { parseDuration } from '../config/duration.ts';
 import type { LoadedFiles } from '../config/load.ts';
+import type { GatewayState } from '../state.ts';
 import { BROWSER_PUSH_SERVICES, HostAllowlist } from './host-allowlist.ts';
+import { DEFAULT_PUSH_LIMITS, type PushLimits } from './requests/push-limits.ts';
 
 export interface PushSettings {
   /** `mailto:` or `https:` address, the VAPID `sub` claim */
@@ -83,4 +85,9 @@ export function pushSettings(files: LoadedFiles, problems: string[]): PushSettin
     alertWebhook: p.alert_webhook ?? null,
     vapid: p.vapid,
   };
+}
+
+/** The limits in force: the defaults, with `mfa.push.timeout` (60 s when push is off). */
+export function pushLimits(state: Pick<GatewayState, 'push'>): PushLimits {
+  return { ...DEFAULT_PUSH_LIMITS, timeoutMs: state.push?.timeoutMs ?? 60_000 };
 }

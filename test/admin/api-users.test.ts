@@ -200,6 +200,7 @@ test('GET openapi.json lists every route of the admin API', async (t) => {
     'get /api/v1/users',
     'get /api/v1/users/{name}',
     'post /api/v1/users/{name}/access-codes',
+    'post /api/v1/users/{name}/push/unblock',
     'post /api/v1/users/{name}/reset-mfa',
     'post /api/v1/users/{name}/revoke-sessions',
     'post /api/v1/users/{name}/unlock',
