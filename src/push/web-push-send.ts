@@ -15,6 +15,7 @@
 import { createHash } from 'node:crypto';
 import webpush from 'web-push';
 import type { HostAllowlist } from './host-allowlist.ts';
+import { type Delivery, type OutboundOptions, post } from './outbound.ts';
 import type { VapidKeys } from './vapid-keys.ts';
 
 export interface PushTarget {
@@ -22,26 +23,13 @@ export interface PushTarget {
   readonly keys: { readonly p256dh: string; readonly auth: string };
 }
 
-export type PushDelivery =
-  /** the push service accepted it (201) */
-  | { readonly outcome: 'sent' }
-  /** 404 or 410: the browser dropped the subscription */
-  | { readonly outcome: 'gone'; readonly status: number }
-  /** the endpoint is not one the gateway may post to: nothing was sent */
-  | { readonly outcome: 'refused' }
-  | { readonly outcome: 'failed'; readonly reason: string };
+export type PushDelivery = Delivery;
 
-export interface WebPushOptions {
+export interface WebPushOptions extends OutboundOptions {
   readonly vapid: VapidKeys;
   /** the VAPID `sub`: mailto: or https: */
   readonly subject: () => string;
   readonly endpoints: () => HostAllowlist;
-  /** per attempt; default 10 s */
-  readonly timeoutMs?: number;
-  /** before the one retry; default 1 s */
-  readonly retryDelayMs?: number;
-  readonly sleep?: (ms: number) => Promise<void>;
-  readonly fetch?: typeof fetch;
 }
 
 export const PUSH_TTL_SECONDS = 60;
@@ -50,8 +38,6 @@ export const PUSH_TTL_SECONDS = 60;
 export function pushTopic(user: string): string {
   return createHash('sha256').update(`portcullis-push:${user}`).digest('base64url').slice(0, 32);
 }
-
-const RETRY = (status: number) => status === 429 || status >= 500;
 
 export class WebPushSender {
   readonly #o: WebPushOptions;
@@ -83,39 +69,8 @@ export class WebPushSender {
       // a subscription whose keys are not keys: never the keys themselves in the reason
       return { outcome: 'failed', reason: `bad subscription: ${(err as Error).message.slice(0, 80)}` };
     }
-    let last: PushDelivery = { outcome: 'failed', reason: 'not sent' };
-    for (let attempt = 0; attempt < 2; attempt++) {
-      if (attempt > 0) await (this.#o.sleep ?? delay)(this.#o.retryDelayMs ?? 1000);
-      const status = await this.#post(details);
-      if (typeof status !== 'number') return { outcome: 'failed', reason: status.reason };
-      if (status >= 200 && status < 300) return { outcome: 'sent' };
-      if (status === 404 || status === 410) return { outcome: 'gone', status };
-      last = { outcome: 'failed', reason: `push service answered ${status}` };
-      if (!RETRY(status)) break;
-    }
-    return last;
-  }
-
-  async #post(details: ReturnType<typeof webpush.generateRequestDetails>): Promise<number | { reason: string }> {
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(details.headers)) headers[k] = String(v);
-    const timeoutMs = this.#o.timeoutMs ?? 10_000;
-    try {
-      const response = await (this.#o.fetch ?? fetch)(details.endpoint, {
-        method: 'POST',
-        headers,
-        body: details.body ?? null,
-        redirect: 'manual',
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-      await response.body?.cancel();
-      return response.status;
-    } catch (err) {
-      const e = err as Error & { cause?: { code?: string } };
-      if (e.name === 'TimeoutError') return { reason: `no answer within ${timeoutMs / 1000} s` };
-      return { reason: `cannot reach the push service (${e.cause?.code ?? e.name})` };
-    }
+    return post(details.endpoint, headers, details.body ?? '', this.#o);
   }
 }
-
-const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -77,7 +77,7 @@ describe('Web Push sending', () => {
     service.answer(429, 429, 201);
     assert.deepEqual(await sender.send(service.subscribe(), MESSAGE, 't'), {
       outcome: 'failed',
-      reason: 'push service answered 429',
+      reason: 'the service answered 429',
     });
     assert.equal(service.received.length, 2);
   });
@@ -141,7 +141,7 @@ describe('Web Push sending', () => {
     });
     const subscription = service.subscribe();
     const delivery = await s.send({ ...subscription, endpoint: `${origin}/push/x` }, MESSAGE, 't');
-    assert.deepEqual(delivery, { outcome: 'failed', reason: 'push service answered 307' });
+    assert.deepEqual(delivery, { outcome: 'failed', reason: 'the service answered 307' });
     assert.equal(reached, 0);
   });
 
