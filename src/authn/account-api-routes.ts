@@ -3,8 +3,8 @@ import { Type } from 'typebox';
 import { pageText } from '../web/html.ts';
 import { csrfGuard } from './csrf.ts';
 import type { PortalDeps } from './deps.ts';
+import { changePassword, passwordProblemText } from './factors/password/password-change.ts';
 import { CHOOSABLE, defaultMethod, setDefaultMethod } from './method-choice.ts';
-import { changePassword, passwordProblemText } from './password-change.ts';
 import { auditFactor, hasFreshSecondFactor, type Signed, signedIn } from './prove-factor.ts';
 import { recentSignIns, reportSignIn } from './sign-in-report.ts';
 

@@ -5,7 +5,12 @@ import { amrOf } from '../session/session.ts';
 import { pageText } from '../web/html.ts';
 import { csrfGuard } from './csrf.ts';
 import type { PortalDeps } from './deps.ts';
-import { checkPassword, passwordAttempt, retryAfterSeconds, throttledMessage } from './password-login.ts';
+import {
+  checkPassword,
+  passwordAttempt,
+  retryAfterSeconds,
+  throttledMessage,
+} from './factors/password/password-login.ts';
 import { defaultRedirect, safeRedirect } from './redirect.ts';
 import { noSession } from './session-ended.ts';
 import { afterFirstFactor, endSession, startSession } from './sign-in.ts';

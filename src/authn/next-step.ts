@@ -6,8 +6,8 @@ import { meetsRequirement, type Session } from '../session/session.ts';
 import type { GatewayState } from '../state.ts';
 import type { FactorRecord } from '../stores/durable.ts';
 import type { DirectoryUser } from '../users/directory.ts';
+import { verifiedUserAtRegistration } from './factors/webauthn/ceremonies.ts';
 import type { SecondFactors } from './second-factors.ts';
-import { verifiedUserAtRegistration } from './webauthn/ceremonies.ts';
 
 export type NextStep =
   | { readonly status: 'authenticated' }

@@ -12,7 +12,7 @@ import {
   refusedMessage,
   retryAfterSeconds,
   throttledMessage,
-} from './password-login.ts';
+} from './factors/password/password-login.ts';
 import { defaultRedirect, safeRedirect } from './redirect.ts';
 import { endSession, goOnAfterFirstFactor, startSession } from './sign-in.ts';
 

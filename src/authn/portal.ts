@@ -3,20 +3,20 @@ import type { FastifyInstance } from 'fastify';
 import { refuse } from '../gate/respond.ts';
 import { languageRoutes } from '../web/i18n/page-locale.ts';
 import { staticRoutes } from '../web/static.ts';
-import { accessCodeRoutes } from './access-code-routes.ts';
 import { accountApiRoutes } from './account-api-routes.ts';
+import { accessCodeRoutes } from './account-recovery/access-code-routes.ts';
 import { accountRoutes } from './account-routes.ts';
 import { apiRoutes } from './api-routes.ts';
 import type { PortalDeps } from './deps.ts';
 import { deviceRoutes } from './device-routes.ts';
 import { factorPageRoutes } from './factor-page-routes.ts';
 import { factorRoutes } from './factor-routes.ts';
+import { webauthnRoutes } from './factors/webauthn/webauthn-routes.ts';
 import { forwardAuthRoutes } from './forward-auth.ts';
 import { inviteRoutes } from './invite-routes.ts';
 import { pageRoutes } from './page-routes.ts';
 import { setupRoutes } from './setup-routes.ts';
 import { ssoRoutes } from './sso-routes.ts';
-import { webauthnRoutes } from './webauthn-routes.ts';
 
 /**
  * The portal, under /.portcullis/ on every served host: pages for people, the JSON API they

@@ -3,9 +3,9 @@ import type { SecretBox } from '../crypto/secret-box.ts';
 import { type Random, token } from '../random.ts';
 import type { DurableStore, FactorRecord } from '../stores/durable.ts';
 import type { EphemeralStore } from '../stores/ephemeral.ts';
-import { generateRecoveryCodes, hashRecoveryCode, normalizeRecoveryCode } from './recovery-codes.ts';
-import { qrSvg } from './totp/qr.ts';
-import { generateTotpSecret, type TotpVerifier, totpUri } from './totp/totp.ts';
+import { generateRecoveryCodes, hashRecoveryCode, normalizeRecoveryCode } from './factors/recovery/recovery-codes.ts';
+import { qrSvg } from './factors/totp/qr.ts';
+import { generateTotpSecret, type TotpVerifier, totpUri } from './factors/totp/totp.ts';
 
 export interface SecondFactorDeps {
   readonly durable: DurableStore;

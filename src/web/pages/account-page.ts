@@ -1,8 +1,8 @@
+import { keyRegistration, WEBAUTHN_SCRIPTS } from '../../authn/factors/webauthn/webauthn-parts.ts';
 import type { FactorRecord } from '../../stores/durable.ts';
 import { MIN_PASSWORD_LENGTH } from '../../users/password.ts';
 import { esc, layout, type PageText } from '../html.ts';
 import { deviceNameText, periodText } from './account-text.ts';
-import { keyRegistration, WEBAUTHN_SCRIPTS } from './webauthn-parts.ts';
 
 /** A sign-in as the account page shows it. */
 export interface SignInView {

@@ -1,7 +1,7 @@
+import { keyProof, keyRegistration, WEBAUTHN_SCRIPTS } from '../../authn/factors/webauthn/webauthn-parts.ts';
 import { esc, layout, type PageText } from '../html.ts';
 import { ENGLISH_TEXT, isPageText, localeOf } from './english-text.ts';
 import { formError, invalidIf } from './form-error.ts';
-import { keyProof, keyRegistration, WEBAUTHN_SCRIPTS } from './webauthn-parts.ts';
 
 export const rdField = (rd: string | null) => (rd ? `<input type="hidden" name="rd" value="${esc(rd)}">` : '');
 

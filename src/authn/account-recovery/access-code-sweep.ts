@@ -1,7 +1,7 @@
-import type { AuditLog } from '../audit/audit.ts';
-import type { Clock } from '../clock.ts';
-import type { DurableStore } from '../stores/durable.ts';
-import type { UserDirectory } from '../users/directory.ts';
+import type { AuditLog } from '../../audit/audit.ts';
+import type { Clock } from '../../clock.ts';
+import type { DurableStore } from '../../stores/durable.ts';
+import type { UserDirectory } from '../../users/directory.ts';
 
 /** How often a gateway looks for access codes that expired unused. */
 export const ACCESS_CODE_SWEEP_MS = 60_000;

@@ -13,10 +13,10 @@
  *   `access_code.expired` (an expired code presented, or swept by the gateway).
  */
 import { timingSafeEqual } from 'node:crypto';
-import type { Clock } from '../clock.ts';
-import type { Random } from '../random.ts';
-import type { AccessCodeRecord, DurableStore } from '../stores/durable.ts';
-import { generateRecoveryCodes, hashRecoveryCode, normalizeRecoveryCode } from './recovery-codes.ts';
+import type { Clock } from '../../clock.ts';
+import type { Random } from '../../random.ts';
+import type { AccessCodeRecord, DurableStore } from '../../stores/durable.ts';
+import { generateRecoveryCodes, hashRecoveryCode, normalizeRecoveryCode } from '../factors/recovery/recovery-codes.ts';
 
 export const ACCESS_CODE_DEFAULT_TTL_MS = 60 * 60_000;
 export const ACCESS_CODE_MIN_TTL_MS = 5 * 60_000;
