@@ -99,7 +99,7 @@ export function accountRoutes(deps: PortalDeps) {
       const text = pageText(request);
       const [factors, recovery, devices, current, signIns, chosen] = await Promise.all([
         deps.factors.list(s.user.name),
-        deps.factors.recoveryCount(s.user.name),
+        deps.factors.recovery.count(s.user.name),
         deps.devices.list(s.user.name),
         thisDevice(request, s),
         recentSignIns(deps, request, s),
@@ -177,7 +177,7 @@ export function accountRoutes(deps: PortalDeps) {
     app.post('/account/recovery', { onRequest: form }, async (request, reply) => {
       const s = await session(request, reply);
       if (s === null || !fresh(request, reply, s)) return reply;
-      const codes = await deps.factors.regenerateRecoveryCodes(s.user.name);
+      const codes = await deps.factors.recovery.regenerate(s.user.name);
       auditFactor(deps, request, s, 'recovery.regenerated', 'info', { count: codes.length });
       const text = pageText(request);
       const { t } = text;

@@ -10,8 +10,7 @@ import { apiRoutes } from './api-routes.ts';
 import type { PortalDeps } from './deps.ts';
 import { deviceRoutes } from './device-routes.ts';
 import { factorPageRoutes } from './factor-page-routes.ts';
-import { factorRoutes } from './factor-routes.ts';
-import { webauthnRoutes } from './factors/webauthn/webauthn-routes.ts';
+import { FACTORS } from './factors/index.ts';
 import { forwardAuthRoutes } from './forward-auth.ts';
 import { inviteRoutes } from './invite-routes.ts';
 import { pageRoutes } from './page-routes.ts';
@@ -33,13 +32,13 @@ export function portal(deps: PortalDeps) {
     await app.register(setupRoutes(deps));
     await app.register(inviteRoutes(deps));
     await app.register(forwardAuthRoutes(deps));
-    await app.register(factorRoutes(deps));
     await app.register(factorPageRoutes(deps));
     await app.register(accessCodeRoutes(deps));
     await app.register(accountRoutes(deps));
     await app.register(accountApiRoutes(deps));
     await app.register(deviceRoutes(deps));
-    await app.register(webauthnRoutes(deps));
+    // each second factor's JSON API and the posts of its page parts
+    for (const factor of FACTORS) await app.register(factor.routes(deps));
 
     app.get('/jwks.json', async (_request, reply) =>
       reply.header('cache-control', 'public, max-age=300').send({ keys: deps.signingKeys().map((k) => k.publicJwk) }),

@@ -33,7 +33,8 @@ test('every HTTP error code the gateway answers is documented', () => {
     'src/authn/api-routes.ts',
     'src/authn/sso-routes.ts',
     'src/authn/forward-auth.ts',
-    'src/authn/factor-routes.ts',
+    'src/authn/factors/totp/totp-routes.ts',
+    'src/authn/factors/recovery/recovery-routes.ts',
   ];
   for (const file of sources) {
     for (const [, code] of read(file).matchAll(/(?:refuse\([^)]*?\d{3}, |error: )'([a-z_]+)'/g)) {

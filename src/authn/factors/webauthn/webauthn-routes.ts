@@ -238,7 +238,7 @@ export function webauthnRoutes(deps: PortalDeps) {
           return refuse(request, reply, result);
         }
         await raiseSession(deps, request, reply, s, proofs(result.uv));
-        const recoveryCodes = first ? await deps.factors.regenerateRecoveryCodes(s.user.name) : [];
+        const recoveryCodes = first ? await deps.factors.recovery.regenerate(s.user.name) : [];
         auditFactor(deps, request, s, 'enroll.webauthn', 'success', {
           factor: result.factor.id,
           name: result.factor.name,
