@@ -11,6 +11,7 @@ import type { PortalDeps } from './deps.ts';
 import { deviceRoutes } from './device-routes.ts';
 import { factorPageRoutes } from './factor-page-routes.ts';
 import { FACTORS } from './factors/index.ts';
+import { passwordRoutes } from './factors/password/password-routes.ts';
 import { forwardAuthRoutes } from './forward-auth.ts';
 import { inviteRoutes } from './invite-routes.ts';
 import { pageRoutes } from './page-routes.ts';
@@ -28,6 +29,8 @@ export function portal(deps: PortalDeps) {
     await app.register(languageRoutes);
     await app.register(apiRoutes(deps));
     await app.register(pageRoutes(deps));
+    // the first factor
+    await app.register(passwordRoutes(deps));
     await app.register(ssoRoutes(deps));
     await app.register(setupRoutes(deps));
     await app.register(inviteRoutes(deps));

@@ -31,6 +31,7 @@ test('every HTTP error code the gateway answers is documented', () => {
     'src/app.ts',
     'src/authn/csrf.ts',
     'src/authn/api-routes.ts',
+    'src/authn/factors/password/password-routes.ts',
     'src/authn/sso-routes.ts',
     'src/authn/forward-auth.ts',
     'src/authn/factors/totp/totp-routes.ts',
