@@ -38,7 +38,7 @@ const ReportForm = Type.Object(
   { additionalProperties: false },
 );
 const DefaultForm = Type.Object(
-  { method: Type.String({ maxLength: 16, description: 'webauthn or totp: the second factor asked for first' }) },
+  { method: Type.String({ maxLength: 16, description: 'the factor method asked for first' }) },
   { additionalProperties: false },
 );
 /** A form with no field: a browser may send no body at all. */

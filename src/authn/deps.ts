@@ -34,7 +34,7 @@ export interface PortalDeps {
   readonly setup: SetupTokens;
   /** failures per account and client IP; locks after lockout.max_failures */
   readonly lockout: Lockout;
-  /** enrolment and proof of second factors, recovery codes */
+  /** the second factors users hold; the authenticator apps' and the recovery codes' stores */
   readonly factors: SecondFactors;
   /** security keys and passkeys */
   readonly webauthn: WebAuthnCeremonies;

@@ -12,7 +12,7 @@ import { pageSession } from './session-ended.ts';
 const RdQuery = Type.Object({ rd: Type.Optional(Type.String({ maxLength: 4096 })) });
 const StepUpQuery = Type.Object({
   rd: Type.Optional(Type.String({ maxLength: 4096 })),
-  method: Type.Optional(Type.String({ maxLength: 16, description: 'webauthn, totp or recovery: the way to show' })),
+  method: Type.Optional(Type.String({ maxLength: 16, description: 'the way to show (a factor method)' })),
 });
 
 /**
