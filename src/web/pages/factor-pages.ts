@@ -1,9 +1,8 @@
 import { type EnrolMethod, enrollable, factorNamed, type ProofMethod } from '../../authn/factors/index.ts';
 import { esc, layout, type PageText } from '../html.ts';
-import { ENGLISH_TEXT, isPageText, localeOf } from './english-text.ts';
+import { ENGLISH_TEXT } from './english-text.ts';
 import { formError, invalidIf } from './form-error.ts';
-
-export { rdField } from './rd-field.ts';
+import { sentences } from './sentences.ts';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -38,9 +37,6 @@ function withMarkup(text: PageText, key: 'common.signedInAs', name: string, mark
 
 export const signedInAs = (text: PageText, user: string) =>
   withMarkup(text, 'common.signedInAs', 'user', `<strong>${esc(user)}</strong>`);
-
-/** Messages that read as one paragraph, each its own element (escaped), a space between them. */
-const sentences = (texts: readonly string[]) => texts.map((s) => `<span>${esc(s)}</span>`).join(' ');
 
 /** What trusting this browser would change (device-trust.ts trustEffect), with the period in words. */
 export interface TrustOffer {
@@ -164,38 +160,5 @@ export function enrollPage(
 ${opts.first ? `<p class="why">${esc(t('factors.enroll.why'))}</p>` : ''}
 ${places.join('\n')}`,
     { ...(scripts.length > 0 ? { scripts } : {}), locale: text.locale },
-  );
-}
-
-type CodesOptions = {
-  codes: readonly string[];
-  next: string;
-  heading: string;
-  /** a paragraph: one text, or messages that read as one paragraph */
-  note?: string | readonly string[];
-};
-
-/**
- * Shown once: the recovery codes, then on to where the user was going. `heading` and `note` are
- * the caller's, in the page's language. Without the page's text (the older signature): English,
- * no language switcher.
- */
-export function recoveryCodesPage(text: PageText, opts: CodesOptions): string;
-export function recoveryCodesPage(opts: CodesOptions): string;
-export function recoveryCodesPage(first: PageText | CodesOptions, second?: CodesOptions): string {
-  const [text, opts] = isPageText(first) ? [first, second as CodesOptions] : [ENGLISH_TEXT, first];
-  const { t } = text;
-  return layout(
-    opts.heading,
-    `<h1>${esc(opts.heading)}</h1>
-${opts.note === undefined ? '' : `<p>${typeof opts.note === 'string' ? esc(opts.note) : sentences(opts.note)}</p>`}
-${
-  opts.codes.length > 0
-    ? `<p>${esc(t('factors.codes.keep'))}</p>
-<ul class="codes">${opts.codes.map((c) => `<li><code>${esc(c)}</code></li>`).join('')}</ul>`
-    : ''
-}
-<p><a class="button" href="${esc(opts.next)}">${esc(t('common.continue'))}</a></p>`,
-    localeOf(text),
   );
 }

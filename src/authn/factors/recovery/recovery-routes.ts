@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { sendPage as html, pageText } from '../../../web/html.ts';
-import { recoveryCodesPage } from '../../../web/pages/factor-pages.ts';
 import { continueTo, formActionFor, onwardLink } from '../../continue-to.ts';
 import { csrfGuard } from '../../csrf.ts';
 import type { PortalDeps } from '../../deps.ts';
@@ -9,6 +8,7 @@ import { alreadyMet, stepUpAgain, trustAfterProof } from '../../factor-page-step
 import { proveFactor } from '../../prove-factor.ts';
 import { defaultRedirect, safeRedirect } from '../../redirect.ts';
 import { apiSession, pageSession } from '../../session-ended.ts';
+import { recoveryCodesPage } from './recovery-codes-page.ts';
 import { recoveryNote } from './recovery-page-parts.ts';
 
 const CodeBody = Type.Object({ code: Type.String({ maxLength: 64 }) }, { additionalProperties: false });

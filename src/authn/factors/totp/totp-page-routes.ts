@@ -1,7 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { sendPage as html, pageText } from '../../../web/html.ts';
-import { recoveryCodesPage } from '../../../web/pages/factor-pages.ts';
 import { continueTo, formActionFor, onwardLink } from '../../continue-to.ts';
 import { csrfGuard } from '../../csrf.ts';
 import type { PortalDeps } from '../../deps.ts';
@@ -9,6 +8,7 @@ import { alreadyMet, enrolPage, offer, stepUpAgain, trustAfterProof } from '../.
 import { auditFactor, proveFactor, raiseSession } from '../../prove-factor.ts';
 import { defaultRedirect, safeRedirect } from '../../redirect.ts';
 import { pageSession } from '../../session-ended.ts';
+import { recoveryCodesPage } from '../recovery/recovery-codes-page.ts';
 
 const CodeForm = Type.Object(
   { code: Type.String({ maxLength: 64 }), rd: Type.Optional(Type.String({ maxLength: 4096 })) },
