@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { recordAdminAction } from '../audit/admin-event.ts';
-import { ACCESS_CODE_DEFAULT_TTL_MS, accessCodeTtlProblem } from '../authn/access-codes.ts';
+import { ACCESS_CODE_DEFAULT_TTL_MS, accessCodeTtlProblem } from '../authn/account-recovery/access-codes.ts';
 import { DURATION_PATTERN, parseDuration } from '../config/duration.ts';
 import { type AdminApiDeps, error, knownUser, nameParams, sessionsEnded, target, userRefusals } from './api-common.ts';
 import { endSessionsOf, grantAccessCode, grantDetail } from './user-actions.ts';

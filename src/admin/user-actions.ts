@@ -3,7 +3,7 @@
  * admin API alike: ending the user's sessions, resetting their second factors, issuing an access
  * code. (Unlocking is Lockout.unlock.) The callers audit the action with who did it.
  */
-import { type IssuedAccessCode, issueAccessCode } from '../authn/access-codes.ts';
+import { type IssuedAccessCode, issueAccessCode } from '../authn/account-recovery/access-codes.ts';
 import type { Clock } from '../clock.ts';
 import type { Random } from '../random.ts';
 import type { SessionStore } from '../session/session-store.ts';

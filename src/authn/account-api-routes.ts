@@ -3,8 +3,9 @@ import { Type } from 'typebox';
 import { pageText } from '../web/html.ts';
 import { csrfGuard } from './csrf.ts';
 import type { PortalDeps } from './deps.ts';
-import { CHOOSABLE, defaultMethod, setDefaultMethod } from './method-choice.ts';
-import { changePassword, passwordProblemText } from './password-change.ts';
+import { choosable } from './factors/index.ts';
+import { changePassword, passwordProblemText } from './factors/password/password-change.ts';
+import { defaultMethod, setDefaultMethod } from './method-choice.ts';
 import { auditFactor, hasFreshSecondFactor, type Signed, signedIn } from './prove-factor.ts';
 import { recentSignIns, reportSignIn } from './sign-in-report.ts';
 
@@ -80,7 +81,7 @@ export function accountApiRoutes(deps: PortalDeps) {
     app.get('/api/account/default-method', async (request, reply) => {
       const s = await session(request, reply);
       if (s === null) return reply;
-      return { default_method: await defaultMethod(deps.durable, s.user.name), choices: CHOOSABLE };
+      return { default_method: await defaultMethod(deps.durable, s.user.name), choices: choosable() };
     });
 
     app.post(

@@ -5,13 +5,13 @@ import { sendPage as html, type PageText, pageText } from '../web/html.ts';
 import type { MessageKey } from '../web/i18n/messages.ts';
 import { accountPage } from '../web/pages/account-page.ts';
 import { plural } from '../web/pages/account-text.ts';
-import { recoveryCodesPage } from '../web/pages/factor-pages.ts';
 import { csrfGuard } from './csrf.ts';
 import type { PortalDeps } from './deps.ts';
 import { clearDeviceCookie, presentedDevice } from './device-cookie.ts';
 import { forgetDevice, type TrustRefusal, trustDevice, trustEffect } from './device-trust.ts';
+import { changePassword, passwordProblemText } from './factors/password/password-change.ts';
+import { recoveryCodesPage } from './factors/recovery/recovery-codes-page.ts';
 import { defaultMethod, setDefaultMethod } from './method-choice.ts';
-import { changePassword, passwordProblemText } from './password-change.ts';
 import { auditFactor, hasFreshSecondFactor, type Signed, signedIn } from './prove-factor.ts';
 import { clearSessionCookie } from './session-cookie.ts';
 import { recentSignIns, reportSignIn } from './sign-in-report.ts';
@@ -38,7 +38,7 @@ const ReportForm = Type.Object(
   { additionalProperties: false },
 );
 const DefaultForm = Type.Object(
-  { method: Type.String({ maxLength: 16, description: 'webauthn or totp: the second factor asked for first' }) },
+  { method: Type.String({ maxLength: 16, description: 'the factor method asked for first' }) },
   { additionalProperties: false },
 );
 /** A form with no field: a browser may send no body at all. */
@@ -99,7 +99,7 @@ export function accountRoutes(deps: PortalDeps) {
       const text = pageText(request);
       const [factors, recovery, devices, current, signIns, chosen] = await Promise.all([
         deps.factors.list(s.user.name),
-        deps.factors.recoveryCount(s.user.name),
+        deps.factors.recovery.count(s.user.name),
         deps.devices.list(s.user.name),
         thisDevice(request, s),
         recentSignIns(deps, request, s),
@@ -177,7 +177,7 @@ export function accountRoutes(deps: PortalDeps) {
     app.post('/account/recovery', { onRequest: form }, async (request, reply) => {
       const s = await session(request, reply);
       if (s === null || !fresh(request, reply, s)) return reply;
-      const codes = await deps.factors.regenerateRecoveryCodes(s.user.name);
+      const codes = await deps.factors.recovery.regenerate(s.user.name);
       auditFactor(deps, request, s, 'recovery.regenerated', 'info', { count: codes.length });
       const text = pageText(request);
       const { t } = text;

@@ -10,10 +10,10 @@ import type { GatewayState } from '../state.ts';
 import type { DurableStore } from '../stores/durable.ts';
 import type { EphemeralStore } from '../stores/ephemeral.ts';
 import type { PasswordVerifier } from '../users/password.ts';
+import type { WebAuthnCeremonies } from './factors/webauthn/ceremonies.ts';
 import type { Lockout } from './lockout.ts';
 import type { SecondFactors } from './second-factors.ts';
 import type { SetupTokens } from './setup-tokens.ts';
-import type { WebAuthnCeremonies } from './webauthn/ceremonies.ts';
 
 /** What the portal routes need; injected by app.ts. */
 export interface PortalDeps {
@@ -34,7 +34,7 @@ export interface PortalDeps {
   readonly setup: SetupTokens;
   /** failures per account and client IP; locks after lockout.max_failures */
   readonly lockout: Lockout;
-  /** enrolment and proof of second factors, recovery codes */
+  /** the second factors users hold; the authenticator apps' and the recovery codes' stores */
   readonly factors: SecondFactors;
   /** security keys and passkeys */
   readonly webauthn: WebAuthnCeremonies;

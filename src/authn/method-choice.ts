@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { parseCookies, serializeCookie } from '../session/cookies.ts';
 import type { DurableStore } from '../stores/durable.ts';
-import type { EnrolMethod, ProofMethod } from './next-step.ts';
+import { type ChoosableMethod, choosable as choosableFactors, FACTORS, type ProofMethod } from './factors/index.ts';
 import { setCookie } from './session-cookie.ts';
 
 /**
@@ -14,12 +14,18 @@ import { setCookie } from './session-cookie.ts';
 export const METHOD_COOKIE = 'portcullis_method';
 /** The name of the user's default second factor among their preferences. */
 export const DEFAULT_METHOD = 'default_method';
-/** The factors that can be remembered or chosen as the default. */
-export const CHOOSABLE: readonly EnrolMethod[] = ['webauthn', 'totp'];
 const ONE_YEAR_S = 365 * 24 * 3600;
 
-const choosable = (value: unknown): EnrolMethod | null =>
-  typeof value === 'string' && (CHOOSABLE as readonly string[]).includes(value) ? (value as EnrolMethod) : null;
+const choosable = (value: unknown): ChoosableMethod | null =>
+  typeof value === 'string' && (choosableFactors() as readonly string[]).includes(value)
+    ? (value as ChoosableMethod)
+    : null;
+
+/**
+ * The way shown when none is on offer (a form sent again after the rule changed): the first one
+ * that works without JavaScript.
+ */
+const withoutScript = (): ProofMethod => FACTORS.find((f) => !('scripts' in f.stepUp))?.method ?? FACTORS[0].method;
 
 /** The method the step-up page opens with, among those `offered` (not empty). */
 export function firstMethod(
@@ -30,11 +36,11 @@ export function firstMethod(
   if (asked !== undefined) return asked;
   for (const candidate of [choosable(prefer.lastUsed), choosable(prefer.userDefault)])
     if (candidate !== null && offered.includes(candidate)) return candidate;
-  return offered[0] ?? 'totp';
+  return offered[0] ?? withoutScript();
 }
 
 /** The method this browser used last, as its cookie says (anything else: undefined). */
-export function lastUsedMethod(request: FastifyRequest): EnrolMethod | undefined {
+export function lastUsedMethod(request: FastifyRequest): ChoosableMethod | undefined {
   return choosable(parseCookies(request.headers.cookie).get(METHOD_COOKIE)) ?? undefined;
 }
 
@@ -59,7 +65,7 @@ export function rememberMethod(reply: FastifyReply, secure: boolean, method: str
 }
 
 /** The user's default second factor, or null (never chosen, or no longer one the gateway knows). */
-export async function defaultMethod(durable: DurableStore, user: string): Promise<EnrolMethod | null> {
+export async function defaultMethod(durable: DurableStore, user: string): Promise<ChoosableMethod | null> {
   return choosable(await durable.getPreference(user, DEFAULT_METHOD));
 }
 

@@ -6,8 +6,9 @@ import { meetsRequirement, type Session } from '../session/session.ts';
 import type { GatewayState } from '../state.ts';
 import type { FactorRecord } from '../stores/durable.ts';
 import type { DirectoryUser } from '../users/directory.ts';
+import type { Factor } from './factors/factor.ts';
+import { type EnrolMethod, enrollable, FACTORS, type ProofMethod } from './factors/index.ts';
 import type { SecondFactors } from './second-factors.ts';
-import { verifiedUserAtRegistration } from './webauthn/ceremonies.ts';
 
 export type NextStep =
   | { readonly status: 'authenticated' }
@@ -54,33 +55,31 @@ export function decisionFor(
   );
 }
 
-/** A way to prove a second factor, as `mfa_required` names it. */
-export type ProofMethod = 'webauthn' | 'totp' | 'recovery';
-/** A factor a user can enrol here (push: not yet), as `enrollment_required` names it. */
-export type EnrolMethod = 'webauthn' | 'totp';
-
-/** What the enrolment page offers, in its order: keys and passkeys first, then the app. */
-const ENROLLABLE: readonly EnrolMethod[] = ['webauthn', 'totp'];
+export type { EnrolMethod, ProofMethod } from './factors/index.ts';
 
 /**
  * The second factors that meet `require` (null: no rule asks, such as the portal's own pages):
- * those the user holds (`prove`; recovery codes stand in for them unless the rule names the
- * factors or needs a key) and those they may enrol (`enrol`). For `phishing_resistant` only a
- * key that verified the user (PIN, biometrics) when it was registered counts as held: a key
- * without it would be refused. The JSON API and the pages both answer from this.
+ * those the user holds (`prove`; stand-ins such as recovery codes join them unless the rule
+ * names the factors or needs a phishing-resistant one) and those they may enrol (`enrol`), in
+ * the list's order (factors/index.ts). For `phishing_resistant` only a factor that can meet it
+ * counts, and a record of it only when it would (Factor.holds). The JSON API and the pages both
+ * answer from this.
  */
 export function factorChoices(
   require: Pick<Requirement, 'level' | 'methods'> | null,
   held: readonly FactorRecord[],
 ): { readonly prove: readonly ProofMethod[]; readonly enrol: readonly EnrolMethod[] } {
   const keyOnly = require?.level === 'phishing_resistant';
-  const accepts = (m: EnrolMethod) =>
-    (!keyOnly || m === 'webauthn') && (require?.methods === undefined || require.methods.includes(m));
-  const holds = (m: EnrolMethod) => held.some((f) => f.kind === m && (!keyOnly || verifiedUserAtRegistration(f)));
-  const enrol = ENROLLABLE.filter(accepts);
-  const prove: ProofMethod[] = enrol.filter(holds);
-  if (prove.length > 0 && !keyOnly && require?.methods === undefined) prove.push('recovery');
-  return { prove, enrol };
+  const named = require?.methods as readonly string[] | undefined;
+  const accepts = (f: Factor) => (!keyOnly || f.phishingResistant) && (named === undefined || named.includes(f.method));
+  const own = FACTORS.filter((f) => !f.standsIn && accepts(f) && f.holds(held, keyOnly));
+  const standIns = own.length > 0 && !keyOnly && named === undefined ? FACTORS.filter((f) => f.standsIn) : [];
+  return {
+    prove: [...own, ...standIns].map((f) => f.method),
+    enrol: enrollable()
+      .filter(accepts)
+      .map((f) => f.method),
+  };
 }
 
 /**

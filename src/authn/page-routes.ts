@@ -6,32 +6,19 @@ import { loginPage, logoutPage } from '../web/pages/login-page.ts';
 import { continueTo, formActionFor } from './continue-to.ts';
 import { csrfGuard } from './csrf.ts';
 import type { PortalDeps } from './deps.ts';
-import {
-  checkPassword,
-  passwordAttempt,
-  refusedMessage,
-  retryAfterSeconds,
-  throttledMessage,
-} from './password-login.ts';
 import { defaultRedirect, safeRedirect } from './redirect.ts';
-import { endSession, goOnAfterFirstFactor, startSession } from './sign-in.ts';
+import { endSession } from './sign-in.ts';
 
 const RdQuery = Type.Object({ rd: Type.Optional(Type.String({ maxLength: 4096 })) });
-const LoginForm = Type.Object(
-  {
-    username: Type.String({ maxLength: 256 }),
-    password: Type.String({ maxLength: 1024 }),
-    rd: Type.Optional(Type.String({ maxLength: 4096 })),
-  },
-  { additionalProperties: false },
-);
-
 const LogoutForm = Type.Object(
   { rd: Type.Optional(Type.String({ maxLength: 4096 })) },
   { additionalProperties: false },
 );
 
-/** The HTML pages of the portal, built on the same steps as the JSON API. */
+/**
+ * The sign-in and sign-out pages of the portal, built on the same steps as the JSON API. The
+ * sign-in form posts to the password's routes (factors/password/password-routes.ts).
+ */
 export function pageRoutes(deps: PortalDeps) {
   return async function pages(app: FastifyInstance): Promise<void> {
     const form = csrfGuard('form');
@@ -45,28 +32,6 @@ export function pageRoutes(deps: PortalDeps) {
         return continueTo(deps, request, reply, rd ?? defaultRedirect(request.pc.state), found.session);
       }
       return html(reply, loginPage(pageText(request), { rd }), 200, formActionFor(request, rd));
-    });
-
-    app.post('/login', { onRequest: form, schema: { body: LoginForm } }, async (request, reply) => {
-      const body = request.body as { username: string; password: string; rd?: string };
-      const state = request.pc.state;
-      const rd = safeRedirect(body.rd, state, request.pc.origin);
-      const result = await checkPassword(deps, state, passwordAttempt(request, body));
-      if (result.status !== 'ok') {
-        const throttled = result.status === 'throttled';
-        if (throttled) reply.header('retry-after', String(retryAfterSeconds(result.retryAfterMs)));
-        const text = pageText(request);
-        const error = throttled ? throttledMessage(result.retryAfterMs, text) : refusedMessage(state, text);
-        return html(
-          reply,
-          loginPage(text, { rd, username: body.username.slice(0, 256), error }),
-          throttled ? 429 : 401,
-          formActionFor(request, rd),
-        );
-      }
-      const signed = await startSession(deps, request, reply, result.user);
-      const target = rd ?? defaultRedirect(state);
-      return goOnAfterFirstFactor(deps, request, reply, signed, target);
     });
 
     app.get('/logout', async (request, reply) => {

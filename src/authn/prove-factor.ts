@@ -4,6 +4,7 @@ import { type FoundSession, readSession } from '../gate/session-lookup.ts';
 import type { FactorName } from '../session/session.ts';
 import type { PortalDeps } from './deps.ts';
 import { presentedDevice } from './device-cookie.ts';
+import { FACTORS, type ProofMethod } from './factors/index.ts';
 import type { Client, FailureKind } from './lockout.ts';
 import { rememberMethod } from './method-choice.ts';
 import { requestScope, setSessionCookie } from './session-cookie.ts';
@@ -80,7 +81,7 @@ export async function proveFactor(
   request: FastifyRequest,
   reply: FastifyReply,
   s: Signed,
-  kind: 'totp' | 'recovery' | 'webauthn',
+  kind: ProofMethod,
   prove: () => Promise<{ ok: boolean; reason?: string; remaining?: number; proves?: readonly FactorName[] }>,
 ): Promise<{ ok: false } | { ok: true; signed: Signed; remaining?: number }> {
   const client = await lockoutClient(deps, request, s);
@@ -140,7 +141,8 @@ export function mayEnrol(s: Signed, held: number, now: number): boolean {
 /** Adding a factor next to existing ones needs a second factor proven this recently. */
 export const FRESH_MFA_MS = 10 * 60_000;
 
+/** Whether a second factor of the list (factors/index.ts) was proven in the last 10 minutes. */
 export function hasFreshSecondFactor(s: Signed, now: number): boolean {
   const f = s.session.factors;
-  return now - Math.max(f.totp ?? 0, f.webauthn ?? 0, f.push ?? 0, f.recovery ?? 0) <= FRESH_MFA_MS;
+  return now - Math.max(0, ...FACTORS.map((factor) => f[factor.method] ?? 0)) <= FRESH_MFA_MS;
 }

@@ -23,6 +23,17 @@ export function noSession(request: FastifyRequest, reply: FastifyReply): Fastify
   return reply.send({ error: 'authentication_required' });
 }
 
+/** The signed-in session of a JSON request, or null: the answer is sent (noSession, or 503 when the store is down). */
+export async function apiSession(
+  deps: PortalDeps,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<Signed | null> {
+  const s = await signedIn(deps, request, reply);
+  if (s === null) noSession(request, reply);
+  return s === null || s === 'unavailable' ? null : s;
+}
+
 /**
  * A form of a code page (second factor, step-up, recovery, enrolment) sent without a live
  * session: the sign-in page, saying why, instead of a silent redirect; rd is kept.

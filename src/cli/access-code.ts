@@ -13,7 +13,7 @@
 import { userInfo } from 'node:os';
 import { grantAccessCode, grantDetail } from '../admin/user-actions.ts';
 import { recordAdminAction } from '../audit/admin-event.ts';
-import { ACCESS_CODE_DEFAULT_TTL_MS, accessCodeTtlProblem } from '../authn/access-codes.ts';
+import { ACCESS_CODE_DEFAULT_TTL_MS, accessCodeTtlProblem } from '../authn/account-recovery/access-codes.ts';
 import { systemClock } from '../clock.ts';
 import { parseDuration } from '../config/duration.ts';
 import { systemRandom } from '../random.ts';

@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { sweepExpiredAccessCodes } from '../../src/authn/access-code-sweep.ts';
+import { sweepExpiredAccessCodes } from '../../src/authn/account-recovery/access-code-sweep.ts';
 import { callAdmin, generatedToken } from '../admin/helpers.ts';
 import { enrolTotp, nextTotpCode, startTestGateway, type TestGateway } from '../helpers/gateway.ts';
 import { cookieFrom } from '../helpers/http.ts';

@@ -9,7 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { generateTotpCode } from '../../src/authn/totp/totp.ts';
+import { generateTotpCode } from '../../src/authn/factors/totp/totp.ts';
 import { formatDateTime } from '../../src/web/i18n/format-time.ts';
 import { trustPeriod } from '../../src/web/pages/factor-pages.ts';
 import {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { generateTotpCode } from '../../src/authn/totp/totp.ts';
+import { generateTotpCode } from '../../src/authn/factors/totp/totp.ts';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
 import { cookieFrom } from '../helpers/http.ts';
 

@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { generateTotpCode } from '../../src/authn/totp/totp.ts';
+import { generateTotpCode } from '../../src/authn/factors/totp/totp.ts';
 import { PASSWORD, startTestGateway, type TestGateway } from '../helpers/gateway.ts';
 import { type Answer, cookieFrom } from '../helpers/http.ts';
 import { type CreationOptionsJSON, SoftAuthenticator } from '../helpers/soft-authenticator.ts';

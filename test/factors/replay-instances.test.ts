@@ -4,7 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { generateTotpCode } from '../../src/authn/totp/totp.ts';
+import { generateTotpCode } from '../../src/authn/factors/totp/totp.ts';
 import { ManualClock } from '../../src/clock.ts';
 import { startTestGateway } from '../helpers/gateway.ts';
 import { cookieFrom } from '../helpers/http.ts';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { generateTotpCode } from '../../src/authn/totp/totp.ts';
+import { generateTotpCode } from '../../src/authn/factors/totp/totp.ts';
 import { runUserResetMfa } from '../../src/cli/reset-mfa.ts';
 import { runUserList } from '../../src/cli/users.ts';
 import { ManualClock } from '../../src/clock.ts';

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { forgetDevice } from '../../src/authn/device-trust.ts';
-import { generateTotpCode } from '../../src/authn/totp/totp.ts';
+import { generateTotpCode } from '../../src/authn/factors/totp/totp.ts';
 import { PASSWORD, startTestGateway, type TestGateway } from '../helpers/gateway.ts';
 import { type Answer, cookieFrom } from '../helpers/http.ts';
 import { writeMmdb } from '../helpers/mmdb.ts';

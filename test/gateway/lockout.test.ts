@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
-import { generateTotpCode } from '../../src/authn/totp/totp.ts';
+import { generateTotpCode } from '../../src/authn/factors/totp/totp.ts';
 import { DEFAULT_POLICY, PASSWORD, startTestGateway, type TestGateway } from '../helpers/gateway.ts';
 import { type Answer, cookieFrom } from '../helpers/http.ts';
 

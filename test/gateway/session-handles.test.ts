@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, type TestContext, test } from 'node:test';
-import { generateTotpCode } from '../../src/authn/totp/totp.ts';
+import { generateTotpCode } from '../../src/authn/factors/totp/totp.ts';
 import { ManualClock } from '../../src/clock.ts';
 import { systemRandom } from '../../src/random.ts';
 import { SessionStore } from '../../src/session/session-store.ts';

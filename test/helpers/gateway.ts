@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { stringify } from 'yaml';
-import { generateTotpCode } from '../../src/authn/totp/totp.ts';
+import { generateTotpCode } from '../../src/authn/factors/totp/totp.ts';
 import { ManualClock } from '../../src/clock.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { parseHost } from '../../src/routing/host-table.ts';

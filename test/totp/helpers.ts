@@ -3,8 +3,8 @@
  * calls (to prove a path never touched the store), and a fresh verifier over a memory store.
  */
 
-import type { TotpAlgorithm, TotpDigits } from '../../src/authn/totp/totp.ts';
-import { base32Encode, TotpVerifier } from '../../src/authn/totp/totp.ts';
+import type { TotpAlgorithm, TotpDigits } from '../../src/authn/factors/totp/totp.ts';
+import { base32Encode, TotpVerifier } from '../../src/authn/factors/totp/totp.ts';
 import { ManualClock } from '../../src/clock.ts';
 import type { EphemeralStore } from '../../src/stores/ephemeral.ts';
 import { MemoryEphemeralStore } from '../../src/stores/memory.ts';

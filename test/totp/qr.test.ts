@@ -5,8 +5,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import QRCode from 'qrcode';
-import { qrSvg } from '../../src/authn/totp/qr.ts';
-import { totpUri } from '../../src/authn/totp/totp.ts';
+import { qrSvg } from '../../src/authn/factors/totp/qr.ts';
+import { totpUri } from '../../src/authn/factors/totp/totp.ts';
 import { SECRET } from './helpers.ts';
 
 const URI = totpUri({

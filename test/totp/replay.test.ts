@@ -7,8 +7,8 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
-import type { TotpResult } from '../../src/authn/totp/totp.ts';
-import { generateTotpCode, TotpVerifier, timeStep } from '../../src/authn/totp/totp.ts';
+import type { TotpResult } from '../../src/authn/factors/totp/totp.ts';
+import { generateTotpCode, TotpVerifier, timeStep } from '../../src/authn/factors/totp/totp.ts';
 import { ManualClock } from '../../src/clock.ts';
 import { StoreUnavailableError } from '../../src/errors.ts';
 import type { EphemeralStore } from '../../src/stores/ephemeral.ts';

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { generate, verify } from 'otplib';
-import type { TotpAlgorithm } from '../../src/authn/totp/totp.ts';
+import type { TotpAlgorithm } from '../../src/authn/factors/totp/totp.ts';
 import {
   base32Encode,
   generateTotpCode,
@@ -15,7 +15,7 @@ import {
   TotpVerifier,
   timeStep,
   totpUri,
-} from '../../src/authn/totp/totp.ts';
+} from '../../src/authn/factors/totp/totp.ts';
 import { ManualClock } from '../../src/clock.ts';
 import type { Random } from '../../src/random.ts';
 import { MemoryEphemeralStore } from '../../src/stores/memory.ts';

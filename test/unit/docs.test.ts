@@ -31,9 +31,11 @@ test('every HTTP error code the gateway answers is documented', () => {
     'src/app.ts',
     'src/authn/csrf.ts',
     'src/authn/api-routes.ts',
+    'src/authn/factors/password/password-routes.ts',
     'src/authn/sso-routes.ts',
     'src/authn/forward-auth.ts',
-    'src/authn/factor-routes.ts',
+    'src/authn/factors/totp/totp-routes.ts',
+    'src/authn/factors/recovery/recovery-routes.ts',
   ];
   for (const file of sources) {
     for (const [, code] of read(file).matchAll(/(?:refuse\([^)]*?\d{3}, |error: )'([a-z_]+)'/g)) {

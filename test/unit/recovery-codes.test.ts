@@ -7,7 +7,7 @@ import {
   normalizeRecoveryCode,
   RECOVERY_CODE_ALPHABET,
   RECOVERY_CODE_LENGTH,
-} from '../../src/authn/recovery-codes.ts';
+} from '../../src/authn/factors/recovery/recovery-codes.ts';
 import { type Random, systemRandom } from '../../src/random.ts';
 
 /** A Random that hands out the given bytes, then repeats them. */

@@ -9,8 +9,8 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
-import { credentialFactorId, WebAuthnCeremonies } from '../../src/authn/webauthn/ceremonies.ts';
-import { WEBAUTHN_MESSAGES } from '../../src/authn/webauthn-routes.ts';
+import { credentialFactorId, WebAuthnCeremonies } from '../../src/authn/factors/webauthn/ceremonies.ts';
+import { WEBAUTHN_MESSAGES } from '../../src/authn/factors/webauthn/webauthn-routes.ts';
 import { runUserResetMfa } from '../../src/cli/reset-mfa.ts';
 import { systemRandom } from '../../src/random.ts';
 import type { AuditRecord } from '../../src/stores/durable.ts';

@@ -27,7 +27,7 @@ import {
   credentialFactorId,
   WebAuthnCeremonies,
   type WebAuthnRefusal,
-} from '../../src/authn/webauthn/ceremonies.ts';
+} from '../../src/authn/factors/webauthn/ceremonies.ts';
 import { ManualClock } from '../../src/clock.ts';
 import type { Random } from '../../src/random.ts';
 import type { WebAuthnSettings } from '../../src/state.ts';

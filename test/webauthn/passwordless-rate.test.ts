@@ -1,8 +1,8 @@
 /** Passwordless options store a challenge each: one client may only ask for so many. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { CHALLENGE_TTL_MS } from '../../src/authn/webauthn/ceremonies.ts';
-import { PASSWORDLESS_OPTIONS_PER_WINDOW } from '../../src/authn/webauthn-routes.ts';
+import { CHALLENGE_TTL_MS } from '../../src/authn/factors/webauthn/ceremonies.ts';
+import { PASSWORDLESS_OPTIONS_PER_WINDOW } from '../../src/authn/factors/webauthn/webauthn-routes.ts';
 import { startTestGateway } from '../helpers/gateway.ts';
 
 test('passwordless options are bounded per client IP and window', async (t) => {

@@ -1,6 +1,7 @@
 import { esc, layout, type PageText } from '../html.ts';
-import { rdField, signedInAs } from './factor-pages.ts';
+import { signedInAs } from './factor-pages.ts';
 import { formError, invalidIf } from './form-error.ts';
+import { rdField } from './rd-field.ts';
 
 /**
  * After the password, for a user who lost their second factor: the one-time code an

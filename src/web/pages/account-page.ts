@@ -1,8 +1,9 @@
+import { type ChoosableMethod, choosable, factorOf } from '../../authn/factors/index.ts';
+import { keyRegistration, WEBAUTHN_SCRIPTS } from '../../authn/factors/webauthn/webauthn-parts.ts';
 import type { FactorRecord } from '../../stores/durable.ts';
 import { MIN_PASSWORD_LENGTH } from '../../users/password.ts';
 import { esc, layout, type PageText } from '../html.ts';
 import { deviceNameText, periodText } from './account-text.ts';
-import { keyRegistration, WEBAUTHN_SCRIPTS } from './webauthn-parts.ts';
 
 /** A sign-in as the account page shows it. */
 export interface SignInView {
@@ -37,10 +38,7 @@ ${signIns.length === 0 ? `<p>${esc(text.t('account.noneYet'))}</p>` : `<ul class
 }
 
 /** The kind sign-in asks for first: the user's choice when still held, else the first held (null: none held). */
-function effectiveDefault(
-  held: readonly ('webauthn' | 'totp')[],
-  chosen: 'webauthn' | 'totp' | null,
-): 'webauthn' | 'totp' | null {
+function effectiveDefault(held: readonly ChoosableMethod[], chosen: ChoosableMethod | null): ChoosableMethod | null {
   return chosen !== null && held.includes(chosen) ? chosen : (held[0] ?? null);
 }
 
@@ -48,11 +46,7 @@ function effectiveDefault(
  * The default second factor: which kind sign-in asks for first, and (holding both) a choice.
  * `held`: the kinds the user holds, in the order sign-in offers them.
  */
-function defaultSection(
-  text: PageText,
-  held: readonly ('webauthn' | 'totp')[],
-  chosen: 'webauthn' | 'totp' | null,
-): string {
+function defaultSection(text: PageText, held: readonly ChoosableMethod[], chosen: ChoosableMethod | null): string {
   const current = effectiveDefault(held, chosen);
   if (current === null) return '';
   const choice =
@@ -131,14 +125,17 @@ function deviceItem(text: PageText, d: DeviceView): string {
 </li>`;
 }
 
-/** A security key (cross-device) or a passkey (synced, or on this device), in words. */
+/** The kind of a factor record in words, as its factor says (factors/index.ts); else its bare kind. */
 function kindName(text: PageText, f: FactorRecord): string {
-  if (f.kind === 'totp') return text.t('account.kind.totp');
-  if (f.kind !== 'webauthn') return f.kind;
-  const data = f.data as { backedUp?: boolean; transports?: string[] } | null;
-  if (data?.backedUp) return text.t('account.kind.passkeySynced');
-  return text.t(data?.transports?.includes('internal') ? 'account.kind.passkeyDevice' : 'account.kind.securityKey');
+  const row = rowOf(f);
+  return row === undefined ? f.kind : row.kind(text, f);
 }
+
+/** The account-page row of the factor a record is of, when that factor has one. */
+const rowOf = (f: FactorRecord) => {
+  const factor = factorOf(f.kind);
+  return factor !== undefined && 'account' in factor ? factor.account : undefined;
+};
 
 /** Renaming a key: a small form under its name (a label to tell keys apart). */
 function renameForm(text: PageText, f: FactorRecord): string {
@@ -167,7 +164,7 @@ export function accountPage(
     /** the "Trust this device" button, for how long (ms); null: not offered */
     trustFor: number | null;
     /** the user's chosen default second factor (null: never chosen) */
-    defaultMethod: 'webauthn' | 'totp' | null;
+    defaultMethod: ChoosableMethod | null;
     /** the user's password is kept here (users.yaml) and may be changed */
     password: boolean;
     /** the recent sign-ins, newest first */
@@ -184,7 +181,7 @@ export function accountPage(
     lastUsed: t('account.col.lastUsed'),
     actions: t('account.col.actions'),
   };
-  const held = (['webauthn', 'totp'] as const).filter((k) => opts.factors.some((f) => f.kind === k));
+  const held = choosable().filter((k) => opts.factors.some((f) => f.kind === k));
   const first = effectiveDefault(held, opts.defaultMethod);
   const tag = (f: FactorRecord) =>
     f.kind === first ? ` <span class="tag">${esc(t('account.default.tag'))}</span>` : '';
@@ -192,7 +189,7 @@ export function accountPage(
     .map(
       (
         f,
-      ) => `<tr role="row">${cell(col.name, `${esc(f.name)}${f.kind === 'webauthn' ? renameForm(text, f) : ''}`)}${cell(col.kind, `${esc(kindName(text, f))}${tag(f)}`)}${cell(col.added, timeOf(text, f.createdAt))}${cell(col.lastUsed, timeOf(text, f.lastUsedAt))}
+      ) => `<tr role="row">${cell(col.name, `${esc(f.name)}${rowOf(f)?.rename ? renameForm(text, f) : ''}`)}${cell(col.kind, `${esc(kindName(text, f))}${tag(f)}`)}${cell(col.added, timeOf(text, f.createdAt))}${cell(col.lastUsed, timeOf(text, f.lastUsedAt))}
 <td role="cell" class="actions"><form method="post" action="/.portcullis/account/factor/remove"><input type="hidden" name="id" value="${esc(f.id)}"><button type="submit" class="secondary small" aria-label="${esc(t('account.remove.label', { name: f.name }))}">${esc(t('account.remove.button'))}</button></form></td></tr>`,
     )
     .join('\n');

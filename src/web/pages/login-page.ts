@@ -1,6 +1,6 @@
+import { passkeySignIn, WEBAUTHN_SCRIPTS } from '../../authn/factors/webauthn/webauthn-parts.ts';
 import { around, esc, layout, type PageText } from '../html.ts';
 import { formError, invalidIf } from './form-error.ts';
-import { passkeySignIn, WEBAUTHN_SCRIPTS } from './webauthn-parts.ts';
 
 /**
  * The sign-in form. Works without JavaScript: a plain POST to /.portcullis/login. With it, a

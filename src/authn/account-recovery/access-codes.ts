@@ -11,12 +11,18 @@
  * - Issuing one ends the user's sessions (whoever holds the lost device is signed out).
  * - Audited: `access_code.issued` (with who issued it), `access_code.used`,
  *   `access_code.expired` (an expired code presented, or swept by the gateway).
+ *
+ * Why here and not in `factors/`: an access code is an administrator's way back into an account,
+ * not a second factor. It proves nothing the policy can ask for, never raises a session nor
+ * appears among the ways of the step-up page; it only lets the user enrol a factor, and the
+ * enrolment raises the session. So it is not in the list of factors (factors/index.ts) and the
+ * sign-in flow does not loop over it; it sits beside the flow as the account's recovery path.
  */
 import { timingSafeEqual } from 'node:crypto';
-import type { Clock } from '../clock.ts';
-import type { Random } from '../random.ts';
-import type { AccessCodeRecord, DurableStore } from '../stores/durable.ts';
-import { generateRecoveryCodes, hashRecoveryCode, normalizeRecoveryCode } from './recovery-codes.ts';
+import type { Clock } from '../../clock.ts';
+import type { Random } from '../../random.ts';
+import type { AccessCodeRecord, DurableStore } from '../../stores/durable.ts';
+import { generateRecoveryCodes, hashRecoveryCode, normalizeRecoveryCode } from '../factors/recovery/recovery-codes.ts';
 
 export const ACCESS_CODE_DEFAULT_TTL_MS = 60 * 60_000;
 export const ACCESS_CODE_MIN_TTL_MS = 5 * 60_000;

@@ -12,12 +12,11 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import { sendPage as html, pageText } from '../web/html.ts';
-import { accessCodePage } from '../web/pages/access-code-page.ts';
-import { redeemAccessCode } from './access-codes.ts';
-import { csrfGuard } from './csrf.ts';
-import type { PortalDeps } from './deps.ts';
-import { factorChoices } from './next-step.ts';
+import { sendPage as html, pageText } from '../../web/html.ts';
+import { accessCodePage } from '../../web/pages/access-code-page.ts';
+import { csrfGuard } from '../csrf.ts';
+import type { PortalDeps } from '../deps.ts';
+import { factorChoices } from '../next-step.ts';
 import {
   auditFactor,
   countFailure,
@@ -25,10 +24,11 @@ import {
   lockoutClient,
   type Signed,
   signedIn,
-} from './prove-factor.ts';
-import { safeRedirect } from './redirect.ts';
-import { requestScope, setSessionCookie } from './session-cookie.ts';
-import { noSession, pageSession } from './session-ended.ts';
+} from '../prove-factor.ts';
+import { safeRedirect } from '../redirect.ts';
+import { requestScope, setSessionCookie } from '../session-cookie.ts';
+import { noSession, pageSession } from '../session-ended.ts';
+import { redeemAccessCode } from './access-codes.ts';
 
 const RdQuery = Type.Object({ rd: Type.Optional(Type.String({ maxLength: 4096 })) });
 const CodeForm = Type.Object(

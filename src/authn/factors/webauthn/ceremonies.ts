@@ -27,11 +27,11 @@ import {
   verifyRegistrationResponse,
 } from '@simplewebauthn/server';
 import { decodeAttestationObject } from '@simplewebauthn/server/helpers';
-import type { Clock } from '../../clock.ts';
-import { type Random, token } from '../../random.ts';
-import type { WebAuthnSettings } from '../../state.ts';
-import type { DurableStore, FactorRecord } from '../../stores/durable.ts';
-import type { EphemeralStore } from '../../stores/ephemeral.ts';
+import type { Clock } from '../../../clock.ts';
+import { type Random, token } from '../../../random.ts';
+import type { WebAuthnSettings } from '../../../state.ts';
+import type { DurableStore, FactorRecord } from '../../../stores/durable.ts';
+import type { EphemeralStore } from '../../../stores/ephemeral.ts';
 
 export const CHALLENGE_TTL_MS = 5 * 60_000;
 /** EdDSA, ES256, RS256: what security keys and platform authenticators use. */

@@ -23,7 +23,7 @@
  *   (users then need new ones).
  */
 import { createHash, createHmac } from 'node:crypto';
-import type { Random } from '../random.ts';
+import type { Random } from '../../../random.ts';
 
 /** Digits 2-9 and the letters without i, l, o: no 0/o or 1/l/i confusion. */
 export const RECOVERY_CODE_ALPHABET = '23456789abcdefghjkmnpqrstuvwxyz';

@@ -15,9 +15,9 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import { generate } from 'otplib';
-import type { Clock } from '../../clock.ts';
-import type { Random } from '../../random.ts';
-import type { EphemeralStore } from '../../stores/ephemeral.ts';
+import type { Clock } from '../../../clock.ts';
+import type { Random } from '../../../random.ts';
+import type { EphemeralStore } from '../../../stores/ephemeral.ts';
 
 export type TotpAlgorithm = 'sha1' | 'sha256' | 'sha512';
 export type TotpDigits = 6 | 8;

@@ -1,5 +1,5 @@
-import { esc, type PageText } from '../html.ts';
-import { ENGLISH_TEXT, isPageText } from './english-text.ts';
+import { esc, type PageText } from '../../../web/html.ts';
+import { ENGLISH_TEXT, isPageText } from '../../../web/pages/english-text.ts';
 
 /**
  * The parts of the pages that use security keys and passkeys. They need JavaScript

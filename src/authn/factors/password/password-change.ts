@@ -1,15 +1,15 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { hashPassword } from '../users/password.ts';
-import { type NewPasswordRule, newPasswordRuleBroken } from '../users/password-rules.ts';
-import { setUserField } from '../users/users-file.ts';
-import type { PageText } from '../web/html.ts';
-import type { MessageKey } from '../web/i18n/messages.ts';
-import { passwordRuleText } from '../web/pages/password-rule-text.ts';
-import type { PortalDeps } from './deps.ts';
-import { presentedDevice } from './device-cookie.ts';
-import type { Client } from './lockout.ts';
-import { auditFactor, type Signed } from './prove-factor.ts';
-import { requestScope, setSessionCookie } from './session-cookie.ts';
+import { hashPassword } from '../../../users/password.ts';
+import { type NewPasswordRule, newPasswordRuleBroken } from '../../../users/password-rules.ts';
+import { setUserField } from '../../../users/users-file.ts';
+import type { PageText } from '../../../web/html.ts';
+import type { MessageKey } from '../../../web/i18n/messages.ts';
+import { passwordRuleText } from '../../../web/pages/password-rule-text.ts';
+import type { PortalDeps } from '../../deps.ts';
+import { presentedDevice } from '../../device-cookie.ts';
+import type { Client } from '../../lockout.ts';
+import { auditFactor, type Signed } from '../../prove-factor.ts';
+import { requestScope, setSessionCookie } from '../../session-cookie.ts';
 
 /** Why a password change was refused: the form's own checks, or a rule of users/password-rules.ts. */
 export type PasswordProblem =

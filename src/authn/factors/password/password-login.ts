@@ -1,17 +1,17 @@
 import type { FastifyRequest } from 'fastify';
-import type { AuditLog } from '../audit/audit.ts';
-import { auditWhere } from '../audit/where.ts';
-import type { Devices } from '../devices/devices.ts';
-import type { Metrics } from '../observability/metrics.ts';
-import { parseCookies } from '../session/cookies.ts';
-import type { GatewayState } from '../state.ts';
-import { canonicalUsername } from '../users/canonical.ts';
-import type { DirectoryUser } from '../users/directory.ts';
-import type { PasswordVerifier } from '../users/password.ts';
-import type { PageText } from '../web/html.ts';
-import { messagesFor } from '../web/i18n/messages.ts';
-import { pluralForm } from '../web/i18n/plural.ts';
-import type { Client, Lockout } from './lockout.ts';
+import type { AuditLog } from '../../../audit/audit.ts';
+import { auditWhere } from '../../../audit/where.ts';
+import type { Devices } from '../../../devices/devices.ts';
+import type { Metrics } from '../../../observability/metrics.ts';
+import { parseCookies } from '../../../session/cookies.ts';
+import type { GatewayState } from '../../../state.ts';
+import { canonicalUsername } from '../../../users/canonical.ts';
+import type { DirectoryUser } from '../../../users/directory.ts';
+import type { PasswordVerifier } from '../../../users/password.ts';
+import type { PageText } from '../../../web/html.ts';
+import { messagesFor } from '../../../web/i18n/messages.ts';
+import { pluralForm } from '../../../web/i18n/plural.ts';
+import type { Client, Lockout } from '../../lockout.ts';
 
 export interface PasswordAttempt {
   readonly username: unknown;

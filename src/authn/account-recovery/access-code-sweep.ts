@@ -1,8 +1,8 @@
-import { eventOffRequest } from '../audit/admin-event.ts';
-import type { AuditLog } from '../audit/audit.ts';
-import type { Clock } from '../clock.ts';
-import type { DurableStore } from '../stores/durable.ts';
-import type { UserDirectory } from '../users/directory.ts';
+import { eventOffRequest } from '../../audit/admin-event.ts';
+import type { AuditLog } from '../../audit/audit.ts';
+import type { Clock } from '../../clock.ts';
+import type { DurableStore } from '../../stores/durable.ts';
+import type { UserDirectory } from '../../users/directory.ts';
 
 /** How often a gateway looks for access codes that expired unused. */
 export const ACCESS_CODE_SWEEP_MS = 60_000;

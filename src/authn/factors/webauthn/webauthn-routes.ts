@@ -2,21 +2,21 @@ import { createHash } from 'node:crypto';
 import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type TProperties, type TSchema, Type } from 'typebox';
-import { auditFrom, auditWhere } from '../audit/where.ts';
-import type { FactorName } from '../session/session.ts';
-import { pageText } from '../web/html.ts';
-import type { MessageKey } from '../web/i18n/messages.ts';
-import { csrfGuard } from './csrf.ts';
-import type { PortalDeps } from './deps.ts';
-import { presentedDevice } from './device-cookie.ts';
-import type { Client } from './lockout.ts';
-import { ipKeyPart } from './lockout-keys.ts';
-import { decisionFor } from './next-step.ts';
-import { auditFactor, mayEnrol, proveFactor, raiseSession, signedIn } from './prove-factor.ts';
-import { defaultRedirect, safeRedirect } from './redirect.ts';
-import { noSession } from './session-ended.ts';
-import { afterFirstFactor, startSession } from './sign-in.ts';
-import { CHALLENGE_TTL_MS, type Refused, type WebAuthnRefusal } from './webauthn/ceremonies.ts';
+import { auditFrom, auditWhere } from '../../../audit/where.ts';
+import type { FactorName } from '../../../session/session.ts';
+import { pageText } from '../../../web/html.ts';
+import type { MessageKey } from '../../../web/i18n/messages.ts';
+import { csrfGuard } from '../../csrf.ts';
+import type { PortalDeps } from '../../deps.ts';
+import { presentedDevice } from '../../device-cookie.ts';
+import type { Client } from '../../lockout.ts';
+import { ipKeyPart } from '../../lockout-keys.ts';
+import { decisionFor } from '../../next-step.ts';
+import { auditFactor, mayEnrol, proveFactor, raiseSession, signedIn } from '../../prove-factor.ts';
+import { defaultRedirect, safeRedirect } from '../../redirect.ts';
+import { noSession } from '../../session-ended.ts';
+import { afterFirstFactor, startSession } from '../../sign-in.ts';
+import { CHALLENGE_TTL_MS, type Refused, type WebAuthnRefusal } from './ceremonies.ts';
 
 /** Passwordless challenges one client IP (IPv6: its /64) may ask for per challenge lifetime. */
 export const PASSWORDLESS_OPTIONS_PER_WINDOW = 60;
@@ -238,7 +238,7 @@ export function webauthnRoutes(deps: PortalDeps) {
           return refuse(request, reply, result);
         }
         await raiseSession(deps, request, reply, s, proofs(result.uv));
-        const recoveryCodes = first ? await deps.factors.regenerateRecoveryCodes(s.user.name) : [];
+        const recoveryCodes = first ? await deps.factors.recovery.regenerate(s.user.name) : [];
         auditFactor(deps, request, s, 'enroll.webauthn', 'success', {
           factor: result.factor.id,
           name: result.factor.name,
