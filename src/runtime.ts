@@ -7,6 +7,7 @@ import { buildGateway } from './app.ts';
 import { AuditLog } from './audit/audit.ts';
 import { AUDIT_TRIM_EVERY_MS, AUDIT_TRIM_FIRST_MS, trimAuditTrail } from './audit/retention.ts';
 import { ACCESS_CODE_SWEEP_MS, sweepExpiredAccessCodes } from './authn/account-recovery/access-code-sweep.ts';
+import { PushDevices } from './authn/factors/push/push-devices.ts';
 import { TotpVerifier } from './authn/factors/totp/totp.ts';
 import { WebAuthnCeremonies } from './authn/factors/webauthn/ceremonies.ts';
 import { Lockout } from './authn/lockout.ts';
@@ -51,6 +52,8 @@ export interface RuntimeOptions {
   readonly reloadDebounceMs?: number;
   /** the background work: the audit trim, the account gauges (default: real timers) */
   readonly timers?: Timers;
+  /** how push messages are posted (tests: a short timeout, no wait before the retry) */
+  readonly pushSend?: { timeoutMs?: number; retryDelayMs?: number; sleep?: (ms: number) => Promise<void> };
   /** how often the account gauges are recounted (default GAUGE_REFRESH_MS, a minute) */
   readonly gaugeRefreshMs?: number;
 }
@@ -157,6 +160,17 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const factors = new SecondFactors({ durable, ephemeral, box, clock, random, totp: () => totp });
   const devices = new Devices({ durable, box, clock, random });
   const webauthn = new WebAuthnCeremonies({ durable, ephemeral, clock, random });
+  const push = new PushRequests({ store: ephemeral, durable, clock, random, limits: () => pushLimits(current()) });
+  const pushDevices = new PushDevices({
+    durable,
+    box,
+    clock,
+    random,
+    audit,
+    settings: () => current().push,
+    dataDir: g.data_dir,
+    ...(options.pushSend ? { send: options.pushSend } : {}),
+  });
 
   const reloader = new Reloader<Loaded>({
     build: async () => load(await loadConfigFiles(options.configPath, env), options.whoamiOrigin),
@@ -235,6 +249,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     durable,
     devices,
     webauthn,
+    push,
+    pushDevices,
     current,
     verifier: () => reloader.current.verifier,
     signingKeys: () => keys,
@@ -245,7 +261,6 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     ...(tls ? { tls } : {}),
     ...(options.upstream ? { upstream: options.upstream } : {}),
   });
-  const push = new PushRequests({ store: ephemeral, durable, clock, random, limits: () => pushLimits(current()) });
   const adminToken = await loadAdminToken({ env: env.PORTCULLIS_ADMIN_TOKEN, dataDir: g.data_dir });
   const admin = buildAdminServer({
     metrics,

@@ -4,12 +4,14 @@ import type { Devices } from '../devices/devices.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { AssertionSigner } from '../proxy/assertion.ts';
 import type { SigningKey } from '../proxy/signing-keys.ts';
+import type { PushRequests } from '../push/requests/push-requests.ts';
 import type { Random } from '../random.ts';
 import type { SessionStore } from '../session/session-store.ts';
 import type { GatewayState } from '../state.ts';
 import type { DurableStore } from '../stores/durable.ts';
 import type { EphemeralStore } from '../stores/ephemeral.ts';
 import type { PasswordVerifier } from '../users/password.ts';
+import type { PushDevices } from './factors/push/push-devices.ts';
 import type { WebAuthnCeremonies } from './factors/webauthn/ceremonies.ts';
 import type { Lockout } from './lockout.ts';
 import type { SecondFactors } from './second-factors.ts';
@@ -38,6 +40,10 @@ export interface PortalDeps {
   readonly factors: SecondFactors;
   /** security keys and passkeys */
   readonly webauthn: WebAuthnCeremonies;
+  /** push requests with number matching, and their limits */
+  readonly push: PushRequests;
+  /** the phones and browsers users approve pushes on */
+  readonly pushDevices: PushDevices;
   /** rebuilds the state from the files now (after the set-up page wrote users.yaml) */
   readonly reload: () => Promise<void>;
   /** the state in force now */

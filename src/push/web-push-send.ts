@@ -70,7 +70,9 @@ export class WebPushSender {
       return { outcome: 'failed', reason: `bad subscription: ${(err as Error).message.slice(0, 80)}` };
     }
     const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(details.headers)) headers[k] = String(v);
+    // fetch sets Content-Length from the body itself (and refuses it given as a header by some dispatchers)
+    for (const [k, v] of Object.entries(details.headers))
+      if (k.toLowerCase() !== 'content-length') headers[k] = String(v);
     return post(details.endpoint, headers, details.body ?? '', this.#o);
   }
 }

@@ -144,6 +144,8 @@ export async function startTestGateway(opts: TestGatewayOptions = {}): Promise<T
     configPath: join(dir, 'config/gateway.yaml'),
     clock,
     timers,
+    // push services in the tests answer at once or never: no wait before a retry
+    pushSend: { timeoutMs: 20_000, sleep: async () => {} },
     logger: opts.logs
       ? createLogger({ level: 'info', destination: { write: (line: string) => opts.logs?.push(line) } })
       : pino({ level: process.env.PORTCULLIS_TEST_LOG ?? 'silent' }),

@@ -26,7 +26,7 @@ async function setUp(t: TestContext, options: { timeoutMs?: number } = {}) {
     vapid,
     subject: () => SUBJECT,
     endpoints: () => endpoints,
-    timeoutMs: options.timeoutMs ?? 5000,
+    timeoutMs: options.timeoutMs ?? 20_000,
     sleep: async (ms) => {
       sleeps.push(ms);
     },

@@ -1,0 +1,230 @@
+/**
+ * Push approval's JSON API (contract section 8), under /.portcullis/:
+ *
+ *   GET  api/push/vapid            {public_key}: the applicationServerKey (404 push_disabled)
+ *   POST api/push/devices          enrol a browser or phone: {name, subscription, public_key} -> 201 {id}
+ *   POST api/push/start            after the password: a request to the user's devices -> 201 {rid, number, expires_at}
+ *   POST api/push/requests/{rid}   the device's answer, a compact JWS (application/jose): view,
+ *                                  approve (with the number picked), deny, report
+ *
+ * The first three need the user's session (JSON, same origin); the last one is the device's own
+ * and needs no session: the JWS is its proof (answer-token.ts). Every refusal changes nothing.
+ * Turning an approval into a raised session, the step-up page's part and the approving web app
+ * come with the push factor's description (the list in factors/index.ts).
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import { auditFrom } from '../../../audit/where.ts';
+import { parseDevice } from '../../../context/device.ts';
+import { verifyAnswer } from '../../../push/requests/answer-token.ts';
+import type { AnswerResult, PushRequest } from '../../../push/requests/push-requests.ts';
+import { pageText } from '../../../web/html.ts';
+import { csrfGuard } from '../../csrf.ts';
+import type { PortalDeps } from '../../deps.ts';
+import { auditFactor, mayEnrol } from '../../prove-factor.ts';
+import { apiSession } from '../../session-ended.ts';
+
+const B64 = (min: number, max: number) => Type.String({ pattern: '^[A-Za-z0-9_-]+$', minLength: min, maxLength: max });
+const DeviceBody = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 64 }),
+    subscription: Type.Object(
+      {
+        endpoint: Type.String({ minLength: 12, maxLength: 2048, pattern: '^https?://' }),
+        expirationTime: Type.Optional(Type.Union([Type.Null(), Type.Number()])),
+        keys: Type.Object({ p256dh: B64(87, 87), auth: B64(22, 22) }, { additionalProperties: false }),
+      },
+      { additionalProperties: false },
+    ),
+    public_key: Type.Object(
+      {
+        kty: Type.Literal('EC'),
+        crv: Type.Literal('P-256'),
+        x: B64(43, 43),
+        y: B64(43, 43),
+        ext: Type.Optional(Type.Boolean()),
+        key_ops: Type.Optional(Type.Array(Type.Literal('verify'), { maxItems: 1 })),
+      },
+      { additionalProperties: false },
+    ),
+  },
+  { additionalProperties: false },
+);
+const Empty = Type.Object({}, { additionalProperties: false });
+const RidParams = Type.Object({ rid: B64(1, 64) });
+
+/** What a refused device answer says: its reason, as 401 (404: a request the device's user does not have). */
+const REFUSED_STATUS: Record<string, number> = { unknown_request: 404 };
+
+export function pushRoutes(deps: PortalDeps) {
+  return async function push(app: FastifyInstance): Promise<void> {
+    const json = csrfGuard('json');
+    app.addContentTypeParser('application/jose', { parseAs: 'string', bodyLimit: 8192 }, (_req, body, done) =>
+      done(null, body),
+    );
+
+    app.get('/api/push/vapid', async (_request, reply) => {
+      const key = await deps.pushDevices.vapidPublicKey();
+      reply.header('cache-control', 'no-store');
+      return key === null ? reply.code(404).send({ error: 'push_disabled' }) : { public_key: key };
+    });
+
+    app.post('/api/push/devices', { onRequest: json, schema: { body: DeviceBody } }, async (request, reply) => {
+      const s = await apiSession(deps, request, reply);
+      if (s === null) return reply;
+      reply.header('cache-control', 'no-store');
+      if (!mayEnrol(s, (await deps.factors.list(s.user.name)).length, deps.clock.now()))
+        return reply
+          .code(403)
+          .send({ error: 'step_up_required', message: pageText(request).t('errors.stepUpRequired') });
+      const body = request.body as {
+        name: string;
+        subscription: { endpoint: string; keys: { p256dh: string; auth: string } };
+        public_key: Record<string, unknown>;
+      };
+      const enrolled = await deps.pushDevices.enrolWebPush(s.user.name, {
+        name: body.name,
+        subscription: body.subscription,
+        publicKey: body.public_key,
+      });
+      if (!enrolled.ok) {
+        auditFactor(deps, request, s, 'enroll.push.failure', 'failure', { reason: enrolled.error });
+        return reply.code(enrolled.error === 'push_disabled' ? 404 : 422).send({ error: enrolled.error });
+      }
+      auditFactor(deps, request, s, 'enroll.push', 'success', { factor: enrolled.id, channel: 'webpush' });
+      return reply.code(201).send({ id: enrolled.id });
+    });
+
+    app.post('/api/push/start', { onRequest: json, schema: { body: Type.Optional(Empty) } }, async (request, reply) => {
+      const s = await apiSession(deps, request, reply);
+      if (s === null) return reply;
+      reply.header('cache-control', 'no-store');
+      if (deps.current().push === null) return reply.code(404).send({ error: 'push_disabled' });
+      if ((await deps.pushDevices.list(s.user.name)).length === 0)
+        return reply.code(409).send({ error: 'no_push_device' });
+      const device = parseDevice(request.headers['user-agent']);
+      const where = auditFrom(request);
+      const started = await deps.push.start(
+        { name: s.user.name, tenant: s.user.tenant },
+        {
+          app: request.pc.app?.name ?? deps.current().branding.msp.name,
+          host: request.hostname,
+          ip: request.pc.ip,
+          country: where.country,
+          browser: device.browser,
+          os: device.os,
+        },
+      );
+      if (!started.ok) {
+        auditFactor(deps, request, s, 'push.refused', 'failure', { reason: started.reason });
+        if (started.reason === 'blocked') return reply.code(403).send({ error: 'push_blocked' });
+        const seconds = Math.max(1, Math.ceil((started.retryAfterMs ?? 60_000) / 1000));
+        return reply
+          .code(429)
+          .header('retry-after', String(seconds))
+          .send({ error: 'push_rate_limited', reason: started.reason, retry_after: seconds });
+      }
+      const { request: pushed } = started;
+      const delivered = await deps.pushDevices.deliver(pushed);
+      if (delivered.sent === 0) {
+        await deps.push.cancel(pushed);
+        auditFactor(deps, request, s, 'push.undelivered', 'failure', { ...delivered });
+        return reply.code(502).send({ error: 'push_unreachable' });
+      }
+      auditFactor(deps, request, s, 'push.sent', 'info', { rid: pushed.rid, devices: delivered.sent });
+      return reply
+        .code(201)
+        .send({ rid: pushed.rid, number: pushed.number, expires_at: new Date(pushed.expiresAt).toISOString() });
+    });
+
+    app.post('/api/push/requests/:rid', { schema: { params: RidParams } }, async (request, reply) => {
+      reply.header('cache-control', 'no-store');
+      const { rid } = request.params as { rid: string };
+      const body = typeof request.body === 'string' ? request.body.trim() : null;
+      const refuse = (error: string) => reply.code(REFUSED_STATUS[error] ?? 401).send({ error });
+      if ((request.headers['content-type'] ?? '').split(';')[0]?.trim() !== 'application/jose' || body === null)
+        return refuse('malformed');
+      const signer = await deps.pushDevices.signer(kidOf(body));
+      if (signer === null) return refuse('unknown_device');
+      const verified = await verifyAnswer(body, signer, rid, deps.clock.now());
+      if (!verified.ok) return refuse(verified.reason);
+      const result = await deps.push.answer(signer.user, verified.answer);
+      if (!result.ok) return refuse(result.reason);
+      if (result.action === 'view') return viewOf(result.request);
+      await recordAnswer(deps, request, signer, result);
+      return { state: result.state };
+    });
+  };
+}
+
+/** The `kid` of a compact JWS's header, unverified (it only names the key to verify with). */
+function kidOf(token: string): unknown {
+  try {
+    return (JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString('utf8')) as { kid?: unknown }).kid;
+  } catch {
+    return undefined;
+  }
+}
+
+/** What the approving device shows: where the sign-in comes from, and the numbers to pick from. */
+function viewOf(r: PushRequest) {
+  return {
+    app: r.app,
+    host: r.host,
+    ip: r.ip,
+    country: r.country,
+    browser: r.browser,
+    os: r.os,
+    time: new Date(r.createdAt).toISOString(),
+    choices: r.choices,
+  };
+}
+
+/** The audit of a device's answer; a report also calls the operator's alert webhook. */
+async function recordAnswer(
+  deps: PortalDeps,
+  request: FastifyRequest,
+  device: { user: string; id: string },
+  result: Extract<AnswerResult, { action: 'approve' | 'deny' | 'report' }>,
+): Promise<void> {
+  const r = result.request;
+  const suspicious = result.state === 'reported' || result.wrongChoice;
+  deps.audit.record({
+    event:
+      result.state === 'approved' ? 'push.approved' : result.state === 'reported' ? 'push.reported' : 'push.denied',
+    outcome: suspicious ? 'alert' : result.state === 'approved' ? 'success' : 'failure',
+    tenant: r.tenant,
+    user: r.user,
+    ...auditFrom(request),
+    app: r.app,
+    rule: null,
+    detail: {
+      rid: r.rid,
+      device: device.id,
+      sign_in_ip: r.ip,
+      ...(result.wrongChoice ? { wrong_number: true } : {}),
+      ...(result.cooldown ? { cooldown: true } : {}),
+    },
+  });
+  const webhook = deps.current().push?.alertWebhook ?? null;
+  if (result.state === 'reported' && webhook !== null) {
+    // the operator's own endpoint: a failure is logged, it never changes the answer
+    await fetch(webhook, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        event: 'push.reported',
+        user: r.user,
+        tenant: r.tenant,
+        app: r.app,
+        ip: r.ip,
+        country: r.country,
+        time: new Date(deps.clock.now()).toISOString(),
+      }),
+      redirect: 'manual',
+      signal: AbortSignal.timeout(5000),
+    })
+      .then((res) => res.body?.cancel())
+      .catch((err: Error) => request.log.warn({ err: { message: err.message } }, 'the push alert webhook failed'));
+  }
+}

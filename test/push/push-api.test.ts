@@ -1,0 +1,255 @@
+/**
+ * Push approval through the gateway's API, with a push service that runs in the test and
+ * decrypts on its own (push-service.ts) and a device key made with WebCrypto: enrolling a
+ * browser, starting a push after the password (the message carries the request id, the app and
+ * the expiry, never the number), the device's view and approval with the number the sign-in
+ * shows, and every refusal changing nothing: no session, an endpoint not allowed, a key that is
+ * not a public P-256 key, another device's JWS, a replay, over the rate limit, after a report
+ * (which also calls the alert webhook), a subscription the push service says is gone.
+ */
+import assert from 'node:assert/strict';
+import { webcrypto } from 'node:crypto';
+import { createServer } from 'node:http';
+import { describe, it, type TestContext } from 'node:test';
+import { CompactSign, exportJWK, type JWK } from 'jose';
+import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
+import type { Answer } from '../helpers/http.ts';
+import { type PushSubscriptionJson, TestPushService } from './push-service.ts';
+
+interface Device {
+  publicKey: JWK;
+  id?: string;
+  sign(payload: Record<string, unknown>, kid?: string): Promise<string>;
+}
+
+async function deviceKey(): Promise<Device> {
+  const pair = (await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, [
+    'sign',
+    'verify',
+  ])) as webcrypto.CryptoKeyPair;
+  const device: Device = {
+    publicKey: await exportJWK(pair.publicKey),
+    sign: (payload, kid) =>
+      new CompactSign(new TextEncoder().encode(JSON.stringify(payload)))
+        .setProtectedHeader({ alg: 'ES256', kid: kid ?? (device.id as string) })
+        .sign(pair.privateKey),
+  };
+  return device;
+}
+
+async function setUp(t: TestContext, push: Record<string, unknown> = {}) {
+  const service = await TestPushService.start();
+  t.after(() => service.close());
+  const alerts: unknown[] = [];
+  const webhook = createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    alerts.push(JSON.parse(Buffer.concat(chunks).toString()));
+    res.writeHead(204).end();
+  });
+  await new Promise<void>((resolve) => webhook.listen(0, '127.0.0.1', resolve));
+  t.after(() => new Promise<void>((resolve) => webhook.close(() => resolve())));
+  const gw = await startTestGateway({
+    gateway: {
+      mfa: {
+        push: {
+          subject: 'mailto:security@msp.example',
+          endpoint_hosts: [service.origin],
+          alert_webhook: `http://127.0.0.1:${(webhook.address() as { port: number }).port}/alert`,
+          ...push,
+        },
+      },
+    },
+  });
+  t.after(() => gw.close());
+  return { gw, service, alerts };
+}
+
+const api = (gw: TestGateway, path: string, cookie: string, body: unknown = {}) =>
+  gw.send({
+    method: 'POST',
+    host: 'portal.test',
+    target: `/.portcullis/api/${path}`,
+    headers: { 'content-type': 'application/json', origin: 'http://portal.test', cookie },
+    body: JSON.stringify(body),
+  });
+
+const answer = (gw: TestGateway, rid: string, token: string, contentType = 'application/jose') =>
+  gw.send({
+    method: 'POST',
+    host: 'portal.test',
+    target: `/.portcullis/api/push/requests/${rid}`,
+    headers: { 'content-type': contentType },
+    body: token,
+  });
+
+async function enrol(gw: TestGateway, cookie: string, subscription: PushSubscriptionJson, device: Device) {
+  const r = await api(gw, 'push/devices', cookie, { name: 'Phone', subscription, public_key: device.publicKey });
+  assert.equal(r.status, 201, r.body);
+  device.id = r.json<{ id: string }>().id;
+}
+
+const now = (gw: TestGateway) => Math.floor(gw.clock.now() / 1000);
+
+async function started(gw: TestGateway, cookie: string): Promise<{ rid: string; number: number }> {
+  const r = await api(gw, 'push/start', cookie);
+  assert.equal(r.status, 201, r.body);
+  return r.json<{ rid: string; number: number }>();
+}
+
+describe('push approval through the API', () => {
+  it('enrol, push, view, approve with the number: the message carries no number; audited', async (t) => {
+    const { gw, service } = await setUp(t);
+    const vapid = await gw.send({ host: 'portal.test', target: '/.portcullis/api/push/vapid' });
+    assert.equal(vapid.status, 200);
+    const publicKey = vapid.json<{ public_key: string }>().public_key;
+    assert.match(publicKey, /^[A-Za-z0-9_-]{87}$/);
+
+    const cookie = await gw.login('alice');
+    const phone = await deviceKey();
+    await enrol(gw, cookie, service.subscribe(), phone);
+    const [record] = await gw.runtime.durable.listFactors('alice');
+    assert.equal(record?.kind, 'push');
+    assert.ok(!JSON.stringify(record).includes(service.origin), 'the subscription is sealed');
+
+    const { rid, number } = await started(gw, cookie);
+    const [message] = service.received;
+    assert.equal(message?.vapidKey, publicKey);
+    const payload = JSON.parse(message?.payload ?? '{}') as Record<string, unknown>;
+    assert.deepEqual(Object.keys(payload).sort(), ['app', 'exp', 'rid']);
+    assert.equal(payload.rid, rid);
+    assert.doesNotMatch(message?.payload ?? '', new RegExp(`\\b${number}\\b`), 'no number in the push');
+
+    const view = await answer(gw, rid, await phone.sign({ rid, action: 'view', iat: now(gw) }));
+    assert.equal(view.status, 200, view.body);
+    const shown = view.json<{ choices: number[]; host: string; ip: string }>();
+    assert.ok(shown.choices.includes(number));
+    assert.equal(shown.host, 'portal.test');
+
+    const ok = await answer(gw, rid, await phone.sign({ rid, action: 'approve', choice: number, iat: now(gw) }));
+    assert.equal(ok.status, 200, ok.body);
+    assert.deepEqual(ok.json(), { state: 'approved' });
+    assert.equal(await gw.runtime.push.state(rid, 'alice'), 'approved');
+    await gw.runtime.audit.flush();
+    const [event] = await gw.runtime.durable.queryAudit({ event: 'push.approved' });
+    assert.equal(event?.outcome, 'success');
+    assert.equal(event?.user, 'alice');
+  });
+
+  it('refused answers change nothing: another key, unknown device, replay, stale, not JOSE', async (t) => {
+    const { gw, service } = await setUp(t);
+    const cookie = await gw.login('alice');
+    const phone = await deviceKey();
+    await enrol(gw, cookie, service.subscribe(), phone);
+    const { rid, number } = await started(gw, cookie);
+    const approve = { rid, action: 'approve', choice: number };
+    const thief = await deviceKey();
+    const cases: [string, Answer, number, string][] = [
+      [
+        'another key, same kid',
+        await answer(gw, rid, await thief.sign({ ...approve, iat: now(gw) }, phone.id)),
+        401,
+        'bad_signature',
+      ],
+      [
+        'an unknown device',
+        await answer(gw, rid, await thief.sign({ ...approve, iat: now(gw) }, 'A'.repeat(22))),
+        401,
+        'unknown_device',
+      ],
+      ['stale', await answer(gw, rid, await phone.sign({ ...approve, iat: now(gw) - 120 })), 401, 'stale'],
+      [
+        'another request',
+        await answer(gw, rid, await phone.sign({ ...approve, rid: 'other', iat: now(gw) })),
+        401,
+        'wrong_request',
+      ],
+      [
+        'not application/jose',
+        await answer(gw, rid, await phone.sign({ ...approve, iat: now(gw) }), 'text/plain'),
+        401,
+        'malformed',
+      ],
+      ['garbage', await answer(gw, rid, 'not.a.jws'), 401, 'unknown_device'],
+    ];
+    for (const [what, r, status, error] of cases) {
+      assert.equal(r.status, status, `${what}: ${r.body}`);
+      assert.equal(r.json<{ error: string }>().error, error, what);
+    }
+    assert.equal(await gw.runtime.push.state(rid, 'alice'), 'pending', 'nothing changed');
+    const token = await phone.sign({ rid, action: 'deny', iat: now(gw) });
+    assert.equal((await answer(gw, rid, token)).status, 200);
+    const replay = await answer(gw, rid, token);
+    assert.equal(replay.status, 401);
+    assert.equal(replay.json<{ error: string }>().error, 'replayed');
+  });
+
+  it('no session, no device, an endpoint not allowed or a private key: refused, nothing enrolled', async (t) => {
+    const { gw, service } = await setUp(t);
+    assert.equal((await api(gw, 'push/start', '')).status, 401);
+    const cookie = await gw.login('alice');
+    assert.equal((await api(gw, 'push/start', cookie)).json<{ error: string }>().error, 'no_push_device');
+    const phone = await deviceKey();
+    const subscription = service.subscribe();
+    const elsewhere = await api(gw, 'push/devices', cookie, {
+      name: 'x',
+      subscription: { ...subscription, endpoint: 'https://169.254.169.254/push/x' },
+      public_key: phone.publicKey,
+    });
+    assert.equal(elsewhere.status, 422);
+    assert.equal(elsewhere.json<{ error: string }>().error, 'endpoint_not_allowed');
+    const privatePart = await api(gw, 'push/devices', cookie, {
+      name: 'x',
+      subscription,
+      public_key: { ...phone.publicKey, d: 'A'.repeat(43) },
+    });
+    assert.equal(privatePart.status, 400);
+    assert.deepEqual(await gw.runtime.durable.listFactors('alice'), []);
+  });
+
+  it('"this wasn\'t me": blocked, alert webhook called, push.reported; 3 pushes per 5 minutes', async (t) => {
+    const { gw, service, alerts } = await setUp(t);
+    const cookie = await gw.login('alice');
+    const phone = await deviceKey();
+    await enrol(gw, cookie, service.subscribe(), phone);
+    await started(gw, cookie);
+    await started(gw, cookie);
+    const { rid } = await started(gw, cookie);
+    const limited = await api(gw, 'push/start', cookie);
+    assert.equal(limited.status, 429);
+    assert.equal(limited.json<{ error: string }>().error, 'push_rate_limited');
+    assert.ok(Number(limited.headers['retry-after']) > 0);
+
+    const report = await answer(gw, rid, await phone.sign({ rid, action: 'report', iat: now(gw) }));
+    assert.deepEqual(report.json(), { state: 'reported' });
+    assert.equal(alerts.length, 1);
+    assert.equal((alerts[0] as { user: string }).user, 'alice');
+    await gw.runtime.audit.flush();
+    const [event] = await gw.runtime.durable.queryAudit({ event: 'push.reported' });
+    assert.equal(event?.outcome, 'alert');
+    gw.clock.advance(10 * 60_000);
+    const blocked = await api(gw, 'push/start', cookie);
+    assert.equal(blocked.status, 403);
+    assert.equal(blocked.json<{ error: string }>().error, 'push_blocked');
+  });
+
+  it('a subscription the push service says is gone is removed; none reached: 502, nothing pending', async (t) => {
+    const { gw, service } = await setUp(t);
+    const cookie = await gw.login('alice');
+    await enrol(gw, cookie, service.subscribe(), await deviceKey());
+    service.answer(410);
+    const r = await api(gw, 'push/start', cookie);
+    assert.equal(r.status, 502);
+    assert.equal(r.json<{ error: string }>().error, 'push_unreachable');
+    assert.deepEqual(await gw.runtime.durable.listFactors('alice'), []);
+  });
+
+  it('push off: no VAPID key, no push', async (t) => {
+    const gw = await startTestGateway();
+    t.after(() => gw.close());
+    const vapid = await gw.send({ host: 'portal.test', target: '/.portcullis/api/push/vapid' });
+    assert.equal(vapid.status, 404);
+    const cookie = await gw.login('alice');
+    assert.equal((await api(gw, 'push/start', cookie)).status, 404);
+  });
+});
