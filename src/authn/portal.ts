@@ -12,7 +12,6 @@ import { deviceRoutes } from './device-routes.ts';
 import { factorPageRoutes } from './factor-page-routes.ts';
 import { FACTORS } from './factors/index.ts';
 import { passwordRoutes } from './factors/password/password-routes.ts';
-import { pushRoutes } from './factors/push/push-routes.ts';
 import { forwardAuthRoutes } from './forward-auth.ts';
 import { inviteRoutes } from './invite-routes.ts';
 import { pageRoutes } from './page-routes.ts';
@@ -43,8 +42,6 @@ export function portal(deps: PortalDeps) {
     await app.register(deviceRoutes(deps));
     // each second factor's JSON API and the posts of its page parts
     for (const factor of FACTORS) await app.register(factor.routes(deps));
-    // push approval's API (its factor description, step-up part and web app come next)
-    await app.register(pushRoutes(deps));
 
     app.get('/jwks.json', async (_request, reply) =>
       reply.header('cache-control', 'public, max-age=300').send({ keys: deps.signingKeys().map((k) => k.publicJwk) }),

@@ -13,7 +13,7 @@ import { createServer } from 'node:http';
 import { describe, it, type TestContext } from 'node:test';
 import { CompactSign, exportJWK, type JWK } from 'jose';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
-import type { Answer } from '../helpers/http.ts';
+import { type Answer, cookieFrom } from '../helpers/http.ts';
 import { type PushSubscriptionJson, TestPushService } from './push-service.ts';
 
 interface Device {
@@ -242,6 +242,100 @@ describe('push approval through the API', () => {
     assert.equal(r.status, 502);
     assert.equal(r.json<{ error: string }>().error, 'push_unreachable');
     assert.deepEqual(await gw.runtime.durable.listFactors('alice'), []);
+  });
+
+  it('a sign-in with push: pending until the phone approves, then the session rises, once', async (t) => {
+    const { gw, service } = await setUp(t);
+    const phone = await deviceKey();
+    await enrol(gw, await gw.login('alice'), service.subscribe(), phone);
+    const cookie = await gw.login('alice');
+    const { rid, number } = await started(gw, cookie);
+    const waiting = await api(gw, 'mfa/push', cookie, { rid });
+    assert.equal(waiting.status, 202);
+    assert.deepEqual(waiting.json(), { status: 'pending' });
+    await answer(gw, rid, await phone.sign({ rid, action: 'approve', choice: number, iat: now(gw) }));
+    const done = await api(gw, 'mfa/push', cookie, { rid });
+    assert.equal(done.status, 200, done.body);
+    assert.deepEqual(done.json(), { status: 'authenticated' });
+    const risen = cookieFrom(done, gw.cookieName) ?? '';
+    assert.ok(risen !== '' && risen !== cookie, 'a new session id at the rise');
+    const session = await gw.send({
+      host: 'portal.test',
+      target: '/.portcullis/api/session',
+      headers: { cookie: risen },
+    });
+    assert.deepEqual(session.json<{ amr: string[] }>().amr.sort(), ['mca', 'mfa', 'pwd'], 'RFC 8176: multiple channels');
+    const again = await api(gw, 'mfa/push', risen, { rid });
+    assert.equal(again.status, 401, 'an approval raises one session, once');
+    const strangers = await api(gw, 'mfa/push', await gw.login('bob'), { rid });
+    assert.equal(strangers.status, 404, "another user's request is unknown to them");
+  });
+
+  it('a denial or a wrong number: refused, the session stays where it was', async (t) => {
+    const { gw, service } = await setUp(t);
+    const phone = await deviceKey();
+    await enrol(gw, await gw.login('alice'), service.subscribe(), phone);
+    const cookie = await gw.login('alice');
+    const first = await started(gw, cookie);
+    const wrong = first.number === 99 ? 98 : first.number + 1;
+    await answer(gw, first.rid, await phone.sign({ rid: first.rid, action: 'approve', choice: wrong, iat: now(gw) }));
+    const denied = await api(gw, 'mfa/push', cookie, { rid: first.rid });
+    assert.equal(denied.status, 401);
+    assert.deepEqual(denied.json(), { error: 'push_denied' });
+    await gw.runtime.audit.flush();
+    const [event] = await gw.runtime.durable.queryAudit({ event: 'push.denied' });
+    assert.equal(event?.outcome, 'alert', 'a wrong number is suspicious');
+    assert.equal(event?.detail?.wrong_number, true);
+    const second = await started(gw, cookie);
+    gw.clock.advance(61_000);
+    const expired = await api(gw, 'mfa/push', cookie, { rid: second.rid });
+    assert.deepEqual(expired.json(), { error: 'push_expired' });
+    const session = await gw.send({ host: 'portal.test', target: '/.portcullis/api/session', headers: { cookie } });
+    assert.deepEqual(session.json<{ amr: string[] }>().amr, ['pwd']);
+  });
+
+  it('on the pages without JavaScript: send, the number shown, not yet, approved, on to rd', async (t) => {
+    const { gw, service } = await setUp(t);
+    const phone = await deviceKey();
+    await enrol(gw, await gw.login('alice'), service.subscribe(), phone);
+    let cookie = await gw.login('alice');
+    const rd = 'http://portal.test/.portcullis/';
+    const stepup = await gw.send({
+      host: 'portal.test',
+      target: `/.portcullis/stepup?method=push&rd=${encodeURIComponent(rd)}`,
+      headers: { cookie, accept: 'text/html' },
+    });
+    assert.equal(stepup.status, 200);
+    assert.match(stepup.body, /action="\/\.portcullis\/push\/send"/);
+    const form = (path: string, fields: Record<string, string>) =>
+      gw.send({
+        method: 'POST',
+        host: 'portal.test',
+        target: `/.portcullis/${path}`,
+        headers: { cookie, 'content-type': 'application/x-www-form-urlencoded', origin: 'http://portal.test' },
+        body: new URLSearchParams(fields).toString(),
+      });
+    const sent = await form('push/send', { rd });
+    assert.equal(sent.status, 200, sent.body);
+    const rid = /name="rid" value="([^"]+)"/.exec(sent.body)?.[1] as string;
+    const number = Number(/<strong>(\d{2})<\/strong>/.exec(sent.body)?.[1]);
+    assert.ok(rid && number >= 10, sent.body);
+    const pending = await form('push/check', { rid, rd });
+    assert.equal(pending.status, 200);
+    assert.match(pending.body, /has not answered yet/);
+    await answer(gw, rid, await phone.sign({ rid, action: 'approve', choice: number, iat: now(gw) }));
+    const on = await form('push/check', { rid, rd });
+    assert.equal(on.status, 303, on.body);
+    assert.equal(on.headers.location, rd);
+    cookie = cookieFrom(on, gw.cookieName) ?? '';
+    gw.clock.advance(11 * 60_000); // the next step-up: the second factor is no longer fresh
+
+    const deniedRun = await form('push/send', { rd });
+    const rid2 = /name="rid" value="([^"]+)"/.exec(deniedRun.body)?.[1] as string;
+    await answer(gw, rid2, await phone.sign({ rid: rid2, action: 'deny', iat: now(gw) }));
+    const refused = await form('push/check', { rid: rid2, rd });
+    assert.equal(refused.status, 401);
+    assert.match(refused.body, /The request was denied on your phone/);
   });
 
   it('push off: no VAPID key, no push', async (t) => {

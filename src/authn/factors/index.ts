@@ -1,4 +1,5 @@
 import type { Factor } from './factor.ts';
+import { pushFactor } from './push/push-factor.ts';
 import { recoveryFactor } from './recovery/recovery-factor.ts';
 import { totpFactor } from './totp/totp-factor.ts';
 import { webauthnFactor } from './webauthn/webauthn-factor.ts';
@@ -15,7 +16,7 @@ import { webauthnFactor } from './webauthn/webauthn-factor.ts';
  * Only this file imports the factors' descriptions, and nothing reads the list while modules
  * load (the factors' routes import the flow, which imports this list): uses are inside functions.
  */
-export const FACTORS = [webauthnFactor, totpFactor, recoveryFactor] as const;
+export const FACTORS = [webauthnFactor, totpFactor, pushFactor, recoveryFactor] as const;
 
 type Listed = (typeof FACTORS)[number];
 /** A way to prove a second factor, as `mfa_required` names it. */

@@ -5,6 +5,7 @@ import { errors } from './catalogues/errors.ts';
 import { factors } from './catalogues/factors.ts';
 import { invite } from './catalogues/invite.ts';
 import { login } from './catalogues/login.ts';
+import { push } from './catalogues/push.ts';
 import { setup } from './catalogues/setup.ts';
 import { webauthn } from './catalogues/webauthn.ts';
 import type { Locale } from './locales.ts';
@@ -15,7 +16,7 @@ import { type Translate, translator } from './translate.ts';
  * messages come from here and nowhere else. Each area gives the same keys in every language;
  * test/unit/catalogues.test.ts fails when one is missing, empty, or uses other placeholders.
  */
-export const AREAS = { common, login, factors, accessCode, account, setup, invite, webauthn, errors } as const;
+export const AREAS = { common, login, factors, push, accessCode, account, setup, invite, webauthn, errors } as const;
 
 type Areas = typeof AREAS;
 /** The key of any message of the portal. */

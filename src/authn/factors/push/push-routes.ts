@@ -4,18 +4,18 @@
  *   GET  api/push/vapid            {public_key}: the applicationServerKey (404 push_disabled)
  *   POST api/push/devices          enrol a browser or phone: {name, subscription, public_key} -> 201 {id}
  *   POST api/push/start            after the password: a request to the user's devices -> 201 {rid, number, expires_at}
+ *   POST api/mfa/push {rid}        the sign-in waits: 202 pending, 200 authenticated (the session
+ *                                  rises, once), 401 push_denied / push_expired
  *   POST api/push/requests/{rid}   the device's answer, a compact JWS (application/jose): view,
  *                                  approve (with the number picked), deny, report
  *
  * The first three need the user's session (JSON, same origin); the last one is the device's own
  * and needs no session: the JWS is its proof (answer-token.ts). Every refusal changes nothing.
- * Turning an approval into a raised session, the step-up page's part and the approving web app
- * come with the push factor's description (the list in factors/index.ts).
+ * The step-up page's part is push-page-routes.ts; phones are enrolled from the approving web app.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { auditFrom } from '../../../audit/where.ts';
-import { parseDevice } from '../../../context/device.ts';
 import { verifyAnswer } from '../../../push/requests/answer-token.ts';
 import type { AnswerResult, PushRequest } from '../../../push/requests/push-requests.ts';
 import { pageText } from '../../../web/html.ts';
@@ -23,6 +23,8 @@ import { csrfGuard } from '../../csrf.ts';
 import type { PortalDeps } from '../../deps.ts';
 import { auditFactor, mayEnrol } from '../../prove-factor.ts';
 import { apiSession } from '../../session-ended.ts';
+import { settlePush } from './push-proof.ts';
+import { START_STATUS, startPush } from './push-start.ts';
 
 const B64 = (min: number, max: number) => Type.String({ pattern: '^[A-Za-z0-9_-]+$', minLength: min, maxLength: max });
 const DeviceBody = Type.Object(
@@ -52,6 +54,7 @@ const DeviceBody = Type.Object(
 );
 const Empty = Type.Object({}, { additionalProperties: false });
 const RidParams = Type.Object({ rid: B64(1, 64) });
+const RidBody = Type.Object({ rid: B64(1, 64) }, { additionalProperties: false });
 
 /** What a refused device answer says: its reason, as 401 (404: a request the device's user does not have). */
 const REFUSED_STATUS: Record<string, number> = { unknown_request: 404 };
@@ -99,42 +102,30 @@ export function pushRoutes(deps: PortalDeps) {
       const s = await apiSession(deps, request, reply);
       if (s === null) return reply;
       reply.header('cache-control', 'no-store');
-      if (deps.current().push === null) return reply.code(404).send({ error: 'push_disabled' });
-      if ((await deps.pushDevices.list(s.user.name)).length === 0)
-        return reply.code(409).send({ error: 'no_push_device' });
-      const device = parseDevice(request.headers['user-agent']);
-      const where = auditFrom(request);
-      const started = await deps.push.start(
-        { name: s.user.name, tenant: s.user.tenant },
-        {
-          app: request.pc.app?.name ?? deps.current().branding.msp.name,
-          host: request.hostname,
-          ip: request.pc.ip,
-          country: where.country,
-          browser: device.browser,
-          os: device.os,
-        },
-      );
+      const started = await startPush(deps, request, s);
       if (!started.ok) {
-        auditFactor(deps, request, s, 'push.refused', 'failure', { reason: started.reason });
-        if (started.reason === 'blocked') return reply.code(403).send({ error: 'push_blocked' });
+        if (started.error !== 'push_rate_limited')
+          return reply.code(START_STATUS[started.error]).send({ error: started.error });
         const seconds = Math.max(1, Math.ceil((started.retryAfterMs ?? 60_000) / 1000));
         return reply
           .code(429)
           .header('retry-after', String(seconds))
-          .send({ error: 'push_rate_limited', reason: started.reason, retry_after: seconds });
+          .send({ error: started.error, reason: started.reason, retry_after: seconds });
       }
-      const { request: pushed } = started;
-      const delivered = await deps.pushDevices.deliver(pushed);
-      if (delivered.sent === 0) {
-        await deps.push.cancel(pushed);
-        auditFactor(deps, request, s, 'push.undelivered', 'failure', { ...delivered });
-        return reply.code(502).send({ error: 'push_unreachable' });
-      }
-      auditFactor(deps, request, s, 'push.sent', 'info', { rid: pushed.rid, devices: delivered.sent });
+      const pushed = started.request;
       return reply
         .code(201)
         .send({ rid: pushed.rid, number: pushed.number, expires_at: new Date(pushed.expiresAt).toISOString() });
+    });
+
+    app.post('/api/mfa/push', { onRequest: json, schema: { body: RidBody } }, async (request, reply) => {
+      const s = await apiSession(deps, request, reply);
+      if (s === null) return reply;
+      reply.header('cache-control', 'no-store');
+      const outcome = await settlePush(deps, request, reply, s, (request.body as { rid: string }).rid);
+      if (outcome.status === 'pending') return reply.code(202).send({ status: 'pending' });
+      if (outcome.status === 'authenticated') return { status: 'authenticated' };
+      return reply.code(outcome.error === 'unknown_request' ? 404 : 401).send({ error: outcome.error });
     });
 
     app.post('/api/push/requests/:rid', { schema: { params: RidParams } }, async (request, reply) => {

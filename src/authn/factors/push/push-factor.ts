@@ -1,0 +1,28 @@
+import type { FactorRecord } from '../../../stores/durable.ts';
+import type { Factor } from '../factor.ts';
+import { pushStepUpPart } from './push-page-parts.ts';
+import { pushPageRoutes } from './push-page-routes.ts';
+import { pushRoutes } from './push-routes.ts';
+
+/**
+ * Push approval with number matching (contract section 8): a request to the user's phones, which
+ * show where the sign-in comes from and three numbers; the user picks the one the sign-in page
+ * shows. Meets `mfa`, never `phishing_resistant` (a user can be talked into approving a phisher's
+ * sign-in). Phones are enrolled from the approving web app (api/push/devices), not on the
+ * enrolment page.
+ */
+export const pushFactor = {
+  method: 'push',
+  // not a default to choose until phones are enrolled on the pages (the approving web app)
+  choosable: false,
+  standsIn: false,
+  phishingResistant: false,
+  holds: (records: readonly FactorRecord[], phishingResistant: boolean) =>
+    !phishingResistant && records.some((f) => f.kind === 'push'),
+  routes: (deps) => async (app) => {
+    await app.register(pushRoutes(deps));
+    await app.register(pushPageRoutes(deps));
+  },
+  stepUp: { label: 'push.label', html: pushStepUpPart },
+  account: { kind: (text) => text.t('push.kind'), rename: true },
+} as const satisfies Factor<'push'>;

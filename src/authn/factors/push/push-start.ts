@@ -1,0 +1,65 @@
+import type { FastifyRequest } from 'fastify';
+import { auditFrom } from '../../../audit/where.ts';
+import { parseDevice } from '../../../context/device.ts';
+import type { PushRequest, StartRefusal } from '../../../push/requests/push-requests.ts';
+import type { PortalDeps } from '../../deps.ts';
+import { auditFactor, type Signed } from '../../prove-factor.ts';
+
+export type PushStartError =
+  | 'push_disabled'
+  | 'no_push_device'
+  | 'push_blocked'
+  | 'push_rate_limited'
+  | 'push_unreachable';
+
+/** HTTP status of each refusal to start a push. */
+export const START_STATUS: Record<PushStartError, number> = {
+  push_disabled: 404,
+  no_push_device: 409,
+  push_blocked: 403,
+  push_rate_limited: 429,
+  push_unreachable: 502,
+};
+
+/**
+ * After the password: a push request for the signed-in user, sent to every phone they set up,
+ * with what the phone shows about this sign-in (app, host, address, place, browser). The JSON
+ * API and the step-up page both start pushes here. Audited: `push.sent`, or why not.
+ */
+export async function startPush(
+  deps: PortalDeps,
+  request: FastifyRequest,
+  s: Signed,
+): Promise<
+  | { ok: true; request: PushRequest }
+  | { ok: false; error: PushStartError; reason?: StartRefusal; retryAfterMs?: number | null }
+> {
+  if (deps.current().push === null) return { ok: false, error: 'push_disabled' };
+  if ((await deps.pushDevices.list(s.user.name)).length === 0) return { ok: false, error: 'no_push_device' };
+  const device = parseDevice(request.headers['user-agent']);
+  const started = await deps.push.start(
+    { name: s.user.name, tenant: s.user.tenant },
+    {
+      app: request.pc.app?.name ?? deps.current().branding.msp.name,
+      host: request.hostname,
+      ip: request.pc.ip,
+      country: auditFrom(request).country,
+      browser: device.browser,
+      os: device.os,
+    },
+  );
+  if (!started.ok) {
+    auditFactor(deps, request, s, 'push.refused', 'failure', { reason: started.reason });
+    return started.reason === 'blocked'
+      ? { ok: false, error: 'push_blocked', reason: started.reason }
+      : { ok: false, error: 'push_rate_limited', reason: started.reason, retryAfterMs: started.retryAfterMs };
+  }
+  const delivered = await deps.pushDevices.deliver(started.request);
+  if (delivered.sent === 0) {
+    await deps.push.cancel(started.request);
+    auditFactor(deps, request, s, 'push.undelivered', 'failure', { ...delivered });
+    return { ok: false, error: 'push_unreachable' };
+  }
+  auditFactor(deps, request, s, 'push.sent', 'info', { rid: started.request.rid, devices: delivered.sent });
+  return { ok: true, request: started.request };
+}
