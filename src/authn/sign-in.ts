@@ -44,6 +44,7 @@ export async function startSession(
       here: locate(state.geo, pc.ip),
       history: await deps.durable.listSignIns(user.name, 0, state.risk.history),
       failures: await deps.lockout.recentFailures({ account: user.name, ip: pc.ip, device: known?.record.id ?? null }),
+      pushReported: (await deps.durable.findPushBlock(user.name)) !== null,
     },
     state.risk,
   );

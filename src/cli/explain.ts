@@ -13,7 +13,7 @@ import type { CliIo } from './io.ts';
 
 const USAGE =
   'usage: portcullis explain --method GET --url URL [--user U] [--ip IP] [--country CC] [--time ISO-8601]\n' +
-  '       [--user-agent UA] [--trusted-device] [--risk new_device,new_country,impossible_travel,recent_failures]\n' +
+  '       [--user-agent UA] [--trusted-device] [--risk new_device,new_country,impossible_travel,recent_failures,push_reported]\n' +
   '       [--config F] [--json]';
 
 function describe(decision: Decision): string {

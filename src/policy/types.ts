@@ -67,13 +67,20 @@ export interface GeoFacts {
  * risk/assess.ts) and kept with the session as a bit set, so evaluating a `risk` condition is
  * one AND.
  */
-export const RISK_SIGNALS = ['new_device', 'new_country', 'impossible_travel', 'recent_failures'] as const;
+export const RISK_SIGNALS = [
+  'new_device',
+  'new_country',
+  'impossible_travel',
+  'recent_failures',
+  'push_reported',
+] as const;
 export type RiskSignal = (typeof RISK_SIGNALS)[number];
 export const RISK_BITS: Readonly<Record<RiskSignal, number>> = {
   new_device: 1,
   new_country: 2,
   impossible_travel: 4,
   recent_failures: 8,
+  push_reported: 16,
 };
 
 /** The signal names of a bit set, in RISK_SIGNALS order. */

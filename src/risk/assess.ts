@@ -21,6 +21,8 @@ export interface SignInFacts {
   readonly history: readonly SignInRecord[];
   /** the account's failures within the lockout window, before this sign-in */
   readonly failures: number;
+  /** the user answered a push with "this wasn't me" and no administrator has unblocked them since (optional: false) */
+  readonly pushReported?: boolean;
 }
 
 /**
@@ -54,6 +56,8 @@ export function distanceKm(lat1: number, lon1: number, lat2: number, lon2: numbe
  *   more than the configured speed.
  * - recent_failures: the account failed at least the configured number of times within the
  *   lockout window before this sign-in.
+ * - push_reported: the user reported a push as not theirs (someone else has the password), until
+ *   an administrator unblocks their pushes: a policy can ask for a key meanwhile.
  */
 export function assessRisk(facts: SignInFacts, settings: RiskSettings): number {
   let bits = 0;
@@ -78,5 +82,6 @@ export function assessRisk(facts: SignInFacts, settings: RiskSettings): number {
       bits |= RISK_BITS.impossible_travel;
   }
   if (facts.failures >= settings.recentFailures) bits |= RISK_BITS.recent_failures;
+  if (facts.pushReported === true) bits |= RISK_BITS.push_reported;
   return bits;
 }

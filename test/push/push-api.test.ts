@@ -264,7 +264,11 @@ describe('push approval through the API', () => {
       target: '/.portcullis/api/session',
       headers: { cookie: risen },
     });
-    assert.deepEqual(session.json<{ amr: string[] }>().amr.sort(), ['mca', 'mfa', 'pwd'], 'RFC 8176: multiple channels');
+    assert.deepEqual(
+      session.json<{ amr: string[] }>().amr.sort(),
+      ['mca', 'mfa', 'pwd'],
+      'RFC 8176: multiple channels',
+    );
     const again = await api(gw, 'mfa/push', risen, { rid });
     assert.equal(again.status, 401, 'an approval raises one session, once');
     const strangers = await api(gw, 'mfa/push', await gw.login('bob'), { rid });
@@ -336,6 +340,38 @@ describe('push approval through the API', () => {
     const refused = await form('push/check', { rid: rid2, rd });
     assert.equal(refused.status, 401);
     assert.match(refused.body, /The request was denied on your phone/);
+  });
+
+  it('after a report the sign-ins are risky (push_reported) until an administrator unblocks', async (t) => {
+    const policy = {
+      rules: [
+        {
+          name: 'reported-needs-key',
+          hosts: ['app.test'],
+          when: { risk: ['push_reported'] },
+          action: 'authenticate',
+          require: { level: 'phishing_resistant' },
+        },
+        { name: 'staff', hosts: ['app.test'], action: 'authenticate', require: { level: 'password' } },
+      ],
+    };
+    const gw = await startTestGateway({ policies: { '00-msp.yaml': policy } });
+    t.after(() => gw.close());
+    const reach = async () =>
+      (await gw.send({ host: 'app.test', target: '/x', headers: { cookie: await gw.login('alice', 'app.test') } }))
+        .status;
+    assert.equal(await reach(), 200);
+    await gw.runtime.durable.blockPush({
+      user: 'alice',
+      blockedAt: 0,
+      requestId: 'r',
+      ip: null,
+      country: null,
+      app: null,
+    });
+    assert.equal(await reach(), 401, 'a key is needed now');
+    await gw.runtime.push.unblock('alice');
+    assert.equal(await reach(), 200);
   });
 
   it('push off: no VAPID key, no push', async (t) => {

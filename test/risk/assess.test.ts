@@ -120,6 +120,11 @@ describe('risk assessment', () => {
     assert.deepEqual(signals({ failures: 3 }), ['recent_failures']);
   });
 
+  test("push_reported: while the user's pushes are blocked after a report", () => {
+    assert.deepEqual(signals({ pushReported: true }), ['push_reported']);
+    assert.deepEqual(signals({ pushReported: false }), []);
+  });
+
   test('signals combine', () =>
     assert.deepEqual(signals({ knownDevice: false, here: LONDON, history: [past(NEW_YORK, HOUR)], failures: 5 }), [
       'new_device',

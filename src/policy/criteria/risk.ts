@@ -2,7 +2,7 @@ import { Type } from 'typebox';
 import { type Criterion, RISK_BITS, RISK_SIGNALS, type RiskSignal, Verdict } from '../types.ts';
 
 /**
- * `when: { risk: [new_device, new_country, impossible_travel, recent_failures] }`: at least one
+ * `when: { risk: [new_device, new_country, impossible_travel, recent_failures, push_reported] }`: at least one
  * of the listed signals fired when the session signed in (see risk/assess.ts for each one's
  * definition and gateway.yaml `risk:` for the thresholds). An anonymous request is sent to sign
  * in first (NeedsUser): the signals are facts of a sign-in.
