@@ -8,12 +8,16 @@
  * (which also calls the alert webhook), a subscription the push service says is gone.
  */
 import assert from 'node:assert/strict';
-import { webcrypto } from 'node:crypto';
+import { randomBytes, webcrypto } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import { CompactSign, exportJWK, type JWK } from 'jose';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
 import { type Answer, cookieFrom } from '../helpers/http.ts';
+import { requireService } from '../helpers/services.ts';
 import { type PushSubscriptionJson, TestPushService } from './push-service.ts';
 
 interface Device {
@@ -372,6 +376,43 @@ describe('push approval through the API', () => {
     assert.equal(await reach(), 401, 'a key is needed now');
     await gw.runtime.push.unblock('alice');
     assert.equal(await reach(), 200);
+  });
+
+  it('two instances on Redis: enrolled on one, started on the other, answered on the first, proven on the second', async (t) => {
+    if (!(await requireService('redis', t))) return;
+    const service = await TestPushService.start();
+    t.after(() => service.close());
+    const dir = mkdtempSync(join(tmpdir(), 'pc-push-shared-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const user = `pia-${randomBytes(3).toString('hex')}`;
+    const options = {
+      users: { [user]: { groups: ['staff'] } },
+      gateway: {
+        data_dir: dir,
+        stores: { durable: `sqlite:${join(dir, 'shared.db')}`, ephemeral: 'redis://127.0.0.1:6379/0' },
+        mfa: { push: { subject: 'mailto:security@msp.example', endpoint_hosts: [service.origin] } },
+      },
+    };
+    const a = await startTestGateway(options);
+    t.after(() => a.close());
+    const b = await startTestGateway(options);
+    t.after(() => b.close());
+    const phone = await deviceKey();
+    await enrol(a, await a.login(user), service.subscribe(), phone);
+    const cookie = await b.login(user);
+    const { rid, number } = await started(b, cookie);
+    assert.equal(
+      service.received[0]?.vapidKey,
+      (await a.send({ host: 'portal.test', target: '/.portcullis/api/push/vapid' })).json<{ public_key: string }>()
+        .public_key,
+      'one VAPID pair for both',
+    );
+    const ok = await answer(a, rid, await phone.sign({ rid, action: 'approve', choice: number, iat: now(a) }));
+    assert.deepEqual(ok.json(), { state: 'approved' });
+    const done = await api(b, 'mfa/push', cookie, { rid });
+    assert.equal(done.status, 200, done.body);
+    const replay = await answer(b, rid, await phone.sign({ rid, action: 'deny', iat: now(b) }));
+    assert.equal(replay.json<{ error: string }>().error, 'not_pending', 'ended for both instances');
   });
 
   it('push off: no VAPID key, no push', async (t) => {

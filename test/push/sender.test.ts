@@ -155,3 +155,54 @@ describe('Web Push sending', () => {
     assert.equal(service.received.length, 0);
   });
 });
+
+describe('cross-checked with web-push-testing (a push service implementation of its own, in-process)', () => {
+  it('it accepts our VAPID header and decrypts our payload; an expired subscription is gone', async (t) => {
+    const { createRequire } = await import('node:module');
+    const require = createRequire(import.meta.url);
+    const { PushApiModel } = require('web-push-testing/src/PushApiModel.js') as {
+      PushApiModel: new () => {
+        subscribe(o: Record<string, string>): Promise<PushSubscriptionLike & { clientHash: string }>;
+        getNotifications(o: { clientHash: string }): { messages: string[] };
+        expireSubscription(hash: string): void;
+      };
+    };
+    const Server = require('web-push-testing/src/server.js') as new (
+      model: unknown,
+      port: number,
+    ) => { startServer(): void; _server: import('node:http').Server };
+    const { freePort } = await import('../helpers/ports.ts');
+    const port = await freePort();
+    const model = new PushApiModel();
+    const server = new Server(model, port);
+    const log = console.log;
+    console.log = () => {}; // the package announces its port
+    server.startServer();
+    console.log = log;
+    await new Promise<void>((resolve) =>
+      server._server.listening ? resolve() : server._server.once('listening', resolve),
+    );
+    t.after(() => new Promise<void>((resolve) => server._server.close(() => resolve())));
+
+    const vapid = generateVapidKeys();
+    const subscription = await model.subscribe({ userVisibleOnly: 'true', applicationServerKey: vapid.publicKey });
+    const sender = new WebPushSender({
+      vapid,
+      subject: () => SUBJECT,
+      endpoints: () => HostAllowlist.parse([`http://localhost:${port}`]).list,
+      sleep: async () => {},
+    });
+    assert.deepEqual(await sender.send(subscription, MESSAGE, pushTopic('alice')), { outcome: 'sent' });
+    assert.deepEqual(
+      model.getNotifications({ clientHash: subscription.clientHash }).messages.map((m) => JSON.parse(m)),
+      [MESSAGE],
+    );
+    model.expireSubscription(subscription.clientHash);
+    assert.deepEqual(await sender.send(subscription, MESSAGE, 't'), { outcome: 'gone', status: 410 });
+  });
+});
+
+interface PushSubscriptionLike {
+  endpoint: string;
+  keys: { p256dh: string; auth: string };
+}
