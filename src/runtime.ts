@@ -8,6 +8,7 @@ import { AuditLog } from './audit/audit.ts';
 import { AUDIT_TRIM_EVERY_MS, AUDIT_TRIM_FIRST_MS, trimAuditTrail } from './audit/retention.ts';
 import { ACCESS_CODE_SWEEP_MS, sweepExpiredAccessCodes } from './authn/account-recovery/access-code-sweep.ts';
 import { PushDevices } from './authn/factors/push/push-devices.ts';
+import { PushLinks } from './authn/factors/push/push-links.ts';
 import { TotpVerifier } from './authn/factors/totp/totp.ts';
 import { WebAuthnCeremonies } from './authn/factors/webauthn/ceremonies.ts';
 import { Lockout } from './authn/lockout.ts';
@@ -161,6 +162,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const devices = new Devices({ durable, box, clock, random });
   const webauthn = new WebAuthnCeremonies({ durable, ephemeral, clock, random });
   const push = new PushRequests({ store: ephemeral, durable, clock, random, limits: () => pushLimits(current()) });
+  const pushLinks = new PushLinks({ store: ephemeral, push, clock, random });
   const pushDevices = new PushDevices({
     durable,
     box,
@@ -169,6 +171,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     audit,
     settings: () => current().push,
     dataDir: g.data_dir,
+    origin: () => current().publicUrl.origin,
+    links: pushLinks,
     ...(options.pushSend ? { send: options.pushSend } : {}),
   });
 
@@ -251,6 +255,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     webauthn,
     push,
     pushDevices,
+    pushLinks,
     current,
     verifier: () => reloader.current.verifier,
     signingKeys: () => keys,

@@ -12,6 +12,7 @@ import type { DurableStore } from '../stores/durable.ts';
 import type { EphemeralStore } from '../stores/ephemeral.ts';
 import type { PasswordVerifier } from '../users/password.ts';
 import type { PushDevices } from './factors/push/push-devices.ts';
+import type { PushLinks } from './factors/push/push-links.ts';
 import type { WebAuthnCeremonies } from './factors/webauthn/ceremonies.ts';
 import type { Lockout } from './lockout.ts';
 import type { SecondFactors } from './second-factors.ts';
@@ -44,6 +45,8 @@ export interface PortalDeps {
   readonly push: PushRequests;
   /** the phones and browsers users approve pushes on */
   readonly pushDevices: PushDevices;
+  /** the one-time approval links of link channels */
+  readonly pushLinks: PushLinks;
   /** rebuilds the state from the files now (after the set-up page wrote users.yaml) */
   readonly reload: () => Promise<void>;
   /** the state in force now */

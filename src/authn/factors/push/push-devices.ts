@@ -5,6 +5,9 @@
  * key (a P-256 JWK: the device keeps the private key, non-extractable, and signs every answer
  * with it) in the record's public data.
  *
+ * A link channel (ntfy, Slack, Teams) is a factor record of the same kind: its URL sealed, its
+ * kind public; a push to it carries a one-time approval link (push-links.ts).
+ *
  * A subscription's endpoint comes from the browser: only one the operator allows is enrolled
  * (the browsers' push services, `mfa.push.endpoint_hosts`), and it is checked again before each
  * send. A push service that says the subscription is gone (404, 410) removes the record.
@@ -14,12 +17,15 @@ import { eventOffRequest } from '../../../audit/admin-event.ts';
 import type { AuditLog } from '../../../audit/audit.ts';
 import type { Clock } from '../../../clock.ts';
 import type { SecretBox } from '../../../crypto/secret-box.ts';
+import { type LinkChannel, linkRequest, sendLink } from '../../../push/link-send.ts';
+import type { Delivery } from '../../../push/outbound.ts';
 import type { PushSettings } from '../../../push/push-settings.ts';
 import type { PushRequest } from '../../../push/requests/push-requests.ts';
 import { loadVapidKeys, type VapidKeys } from '../../../push/vapid-keys.ts';
 import { type PushTarget, pushTopic, WebPushSender } from '../../../push/web-push-send.ts';
 import { type Random, token } from '../../../random.ts';
 import type { DurableStore, FactorRecord } from '../../../stores/durable.ts';
+import type { PushLinks } from './push-links.ts';
 
 export interface PushDevicesDeps {
   readonly durable: DurableStore;
@@ -30,6 +36,10 @@ export interface PushDevicesDeps {
   /** `mfa.push` in force; null: push is off */
   readonly settings: () => PushSettings | null;
   readonly dataDir: string;
+  /** the portal's origin, for the approval links of link channels */
+  readonly origin: () => string;
+  /** the one-time approval links of link channels */
+  readonly links: PushLinks;
   /** tests: how the sender posts (a short timeout, no retry delay) */
   readonly send?: { timeoutMs?: number; retryDelayMs?: number; sleep?: (ms: number) => Promise<void> };
 }
@@ -40,7 +50,12 @@ export interface EnrolWebPush {
   readonly publicKey: JWK;
 }
 
-export type EnrolRefusal = 'push_disabled' | 'endpoint_not_allowed' | 'bad_public_key';
+export type EnrolRefusal =
+  | 'push_disabled'
+  | 'endpoint_not_allowed'
+  | 'bad_public_key'
+  | 'link_host_not_allowed'
+  | 'bad_link';
 
 const B64URL = (n: number) => new RegExp(`^[A-Za-z0-9_-]{${n}}$`);
 const context = (user: string, id: string) => `push:${user}:${id}`;
@@ -97,6 +112,34 @@ export class PushDevices {
     return { ok: true, id };
   }
 
+  /**
+   * Enrols a link channel (ntfy topic, Slack or Teams webhook): only to a host of
+   * `mfa.push.link_hosts`; the URL (a credential: whoever has it can post) is sealed.
+   */
+  async enrolLink(
+    user: string,
+    name: string,
+    channel: LinkChannel,
+  ): Promise<{ ok: true; id: string } | { ok: false; error: EnrolRefusal }> {
+    const settings = this.#d.settings();
+    if (settings === null) return { ok: false, error: 'push_disabled' };
+    if (!settings.links.allows(channel.url)) return { ok: false, error: 'link_host_not_allowed' };
+    if (linkRequest(channel, { app: 'x', link: 'https://x.example/' }) === null)
+      return { ok: false, error: 'bad_link' };
+    const id = token(this.#d.random, 16);
+    await this.#d.durable.addFactor({
+      id,
+      user,
+      kind: 'push',
+      name,
+      secret: this.#d.box.seal(JSON.stringify({ kind: channel.kind, url: channel.url }), context(user, id)),
+      data: { channel: channel.kind },
+      createdAt: this.#d.clock.now(),
+      lastUsedAt: null,
+    });
+    return { ok: true, id };
+  }
+
   /** The device that signs with `id` (a JWS `kid`): its user and public key, or null. */
   async signer(id: unknown): Promise<{ user: string; id: string; publicKey: JWK } | null> {
     if (typeof id !== 'string' || !B64URL(22).test(id)) return null;
@@ -127,8 +170,16 @@ export class PushDevices {
     const message = { rid: request.rid, app: request.app, exp: Math.floor(request.expiresAt / 1000) };
     for (const device of await this.list(request.user)) {
       if (device.secret === null) continue;
-      const target = JSON.parse(this.#d.box.open(device.secret, context(device.user, device.id))) as PushTarget;
-      const delivery = await sender.send(target, message, pushTopic(request.user));
+      const opened = JSON.parse(this.#d.box.open(device.secret, context(device.user, device.id))) as
+        | PushTarget
+        | LinkChannel;
+      let delivery: Delivery;
+      if ('kind' in opened) {
+        const link = `${this.#d.origin()}/.portcullis/push/link#${await this.#d.links.issue(request, device.id)}`;
+        delivery = await sendLink(opened, { app: request.app, link }, settings.links, this.#d.send ?? {});
+      } else {
+        delivery = await sender.send(opened, message, pushTopic(request.user));
+      }
       if (delivery.outcome === 'sent') {
         tally.sent++;
       } else if (delivery.outcome === 'gone') {

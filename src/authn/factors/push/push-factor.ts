@@ -1,5 +1,6 @@
 import type { FactorRecord } from '../../../stores/durable.ts';
 import type { Factor } from '../factor.ts';
+import { pushLinkRoutes } from './push-link-routes.ts';
 import { pushStepUpPart } from './push-page-parts.ts';
 import { pushPageRoutes } from './push-page-routes.ts';
 import { pushRoutes } from './push-routes.ts';
@@ -22,6 +23,7 @@ export const pushFactor = {
   routes: (deps) => async (app) => {
     await app.register(pushRoutes(deps));
     await app.register(pushPageRoutes(deps));
+    await app.register(pushLinkRoutes(deps));
   },
   stepUp: { label: 'push.label', html: pushStepUpPart },
   account: { kind: (text) => text.t('push.kind'), rename: true },

@@ -2,7 +2,8 @@
  * Push approval's JSON API (contract section 8), under /.portcullis/:
  *
  *   GET  api/push/vapid            {public_key}: the applicationServerKey (404 push_disabled)
- *   POST api/push/devices          enrol a browser or phone: {name, subscription, public_key} -> 201 {id}
+ *   POST api/push/devices          enrol a browser or phone: {name, subscription, public_key} -> 201 {id},
+ *                                  or a link channel: {name, link: {kind: ntfy|slack|teams, url}}
  *   POST api/push/start            after the password: a request to the user's devices -> 201 {rid, number, expires_at}
  *   POST api/mfa/push {rid}        the sign-in waits: 202 pending, 200 authenticated (the session
  *                                  rises, once), 401 push_denied / push_expired
@@ -16,6 +17,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { auditFrom } from '../../../audit/where.ts';
+import type { LinkChannel } from '../../../push/link-send.ts';
 import { verifyAnswer } from '../../../push/requests/answer-token.ts';
 import type { AnswerResult, PushRequest } from '../../../push/requests/push-requests.ts';
 import { pageText } from '../../../web/html.ts';
@@ -27,7 +29,7 @@ import { settlePush } from './push-proof.ts';
 import { START_STATUS, startPush } from './push-start.ts';
 
 const B64 = (min: number, max: number) => Type.String({ pattern: '^[A-Za-z0-9_-]+$', minLength: min, maxLength: max });
-const DeviceBody = Type.Object(
+const WebPushBody = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 64 }),
     subscription: Type.Object(
@@ -52,6 +54,20 @@ const DeviceBody = Type.Object(
   },
   { additionalProperties: false },
 );
+const LinkBody = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 64 }),
+    link: Type.Object(
+      {
+        kind: Type.Union([Type.Literal('ntfy'), Type.Literal('slack'), Type.Literal('teams')]),
+        url: Type.String({ minLength: 12, maxLength: 2048, pattern: '^https?://' }),
+      },
+      { additionalProperties: false },
+    ),
+  },
+  { additionalProperties: false },
+);
+const DeviceBody = Type.Union([WebPushBody, LinkBody]);
 const Empty = Type.Object({}, { additionalProperties: false });
 const RidParams = Type.Object({ rid: B64(1, 64) });
 const RidBody = Type.Object({ rid: B64(1, 64) }, { additionalProperties: false });
@@ -80,21 +96,29 @@ export function pushRoutes(deps: PortalDeps) {
         return reply
           .code(403)
           .send({ error: 'step_up_required', message: pageText(request).t('errors.stepUpRequired') });
-      const body = request.body as {
-        name: string;
-        subscription: { endpoint: string; keys: { p256dh: string; auth: string } };
-        public_key: Record<string, unknown>;
-      };
-      const enrolled = await deps.pushDevices.enrolWebPush(s.user.name, {
-        name: body.name,
-        subscription: body.subscription,
-        publicKey: body.public_key,
-      });
+      const body = request.body as
+        | {
+            name: string;
+            subscription: { endpoint: string; keys: { p256dh: string; auth: string } };
+            public_key: Record<string, unknown>;
+          }
+        | { name: string; link: LinkChannel };
+      const enrolled =
+        'link' in body
+          ? await deps.pushDevices.enrolLink(s.user.name, body.name, body.link)
+          : await deps.pushDevices.enrolWebPush(s.user.name, {
+              name: body.name,
+              subscription: body.subscription,
+              publicKey: body.public_key,
+            });
       if (!enrolled.ok) {
         auditFactor(deps, request, s, 'enroll.push.failure', 'failure', { reason: enrolled.error });
         return reply.code(enrolled.error === 'push_disabled' ? 404 : 422).send({ error: enrolled.error });
       }
-      auditFactor(deps, request, s, 'enroll.push', 'success', { factor: enrolled.id, channel: 'webpush' });
+      auditFactor(deps, request, s, 'enroll.push', 'success', {
+        factor: enrolled.id,
+        channel: 'link' in body ? body.link.kind : 'webpush',
+      });
       return reply.code(201).send({ id: enrolled.id });
     });
 
@@ -172,7 +196,7 @@ function viewOf(r: PushRequest) {
 }
 
 /** The audit of a device's answer; a report also calls the operator's alert webhook. */
-async function recordAnswer(
+export async function recordAnswer(
   deps: PortalDeps,
   request: FastifyRequest,
   device: { user: string; id: string },
