@@ -9,6 +9,7 @@ import { AUDIT_TRIM_EVERY_MS, AUDIT_TRIM_FIRST_MS, trimAuditTrail } from './audi
 import { ACCESS_CODE_SWEEP_MS, sweepExpiredAccessCodes } from './authn/account-recovery/access-code-sweep.ts';
 import { PushDevices } from './authn/factors/push/push-devices.ts';
 import { PushLinks } from './authn/factors/push/push-links.ts';
+import { PushPairing } from './authn/factors/push/push-pairing.ts';
 import { TotpVerifier } from './authn/factors/totp/totp.ts';
 import { WebAuthnCeremonies } from './authn/factors/webauthn/ceremonies.ts';
 import { Lockout } from './authn/lockout.ts';
@@ -256,6 +257,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     push,
     pushDevices,
     pushLinks,
+    pushPairing: new PushPairing({ store: ephemeral, random }),
     current,
     verifier: () => reloader.current.verifier,
     signingKeys: () => keys,

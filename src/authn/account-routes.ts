@@ -112,6 +112,7 @@ export function accountRoutes(deps: PortalDeps) {
         reply,
         accountPage(text, {
           user: u.name,
+          push: request.pc.state.push !== null,
           name: u.displayName ?? null,
           groups: u.groups,
           tenant: u.tenant,

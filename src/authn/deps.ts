@@ -13,6 +13,7 @@ import type { EphemeralStore } from '../stores/ephemeral.ts';
 import type { PasswordVerifier } from '../users/password.ts';
 import type { PushDevices } from './factors/push/push-devices.ts';
 import type { PushLinks } from './factors/push/push-links.ts';
+import type { PushPairing } from './factors/push/push-pairing.ts';
 import type { WebAuthnCeremonies } from './factors/webauthn/ceremonies.ts';
 import type { Lockout } from './lockout.ts';
 import type { SecondFactors } from './second-factors.ts';
@@ -47,6 +48,8 @@ export interface PortalDeps {
   readonly pushDevices: PushDevices;
   /** the one-time approval links of link channels */
   readonly pushLinks: PushLinks;
+  /** the one-time codes that pair a phone with a user */
+  readonly pushPairing: PushPairing;
   /** rebuilds the state from the files now (after the set-up page wrote users.yaml) */
   readonly reload: () => Promise<void>;
   /** the state in force now */

@@ -29,7 +29,7 @@ export function esc(value: unknown): string {
  */
 export function pageSecurityHeaders(formAction = "'self'"): Record<string, string> {
   return {
-    'content-security-policy': `default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action ${formAction}; frame-ancestors 'none'; base-uri 'none'`,
+    'content-security-policy': `default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; manifest-src 'self'; worker-src 'self'; form-action ${formAction}; frame-ancestors 'none'; base-uri 'none'`,
     'x-frame-options': 'DENY',
     'x-content-type-options': 'nosniff',
     'referrer-policy': 'strict-origin',
@@ -127,10 +127,17 @@ export function sendPage(reply: FastifyReply, body: string, status = 200, formAc
  * `locale`: the language the page is written in (its `lang`, and the switcher to the others);
  * without it, the page is English and has no switcher.
  */
+/** The installable web app's head: its manifest, and the icon iOS puts on the Home Screen. */
+const APP_HEAD = `<link rel="manifest" href="/.portcullis/manifest.webmanifest">
+<link rel="apple-touch-icon" href="/.portcullis/static/push-icon-180.png">
+<meta name="apple-mobile-web-app-capable" content="yes">
+<meta name="theme-color" content="#1f3a5f">
+`;
+
 export function layout(
   title: string,
   body: string,
-  opts: { script?: string; scripts?: readonly string[]; wide?: boolean; locale?: Locale } = {},
+  opts: { script?: string; scripts?: readonly string[]; wide?: boolean; locale?: Locale; manifest?: boolean } = {},
 ): string {
   const scripts = [...(opts.scripts ?? []), ...(opts.script ? [opts.script] : [])];
   return `<!doctype html>
@@ -141,7 +148,7 @@ export function layout(
 <link rel="icon" href="data:,">
 <title>${esc(title)} · Portcullis</title>
 <link rel="stylesheet" href="/.portcullis/static/portal.css">
-${scripts.map((s) => `<script src="/.portcullis/static/${esc(s)}" defer></script>`).join('\n')}
+${opts.manifest ? APP_HEAD : ''}${scripts.map((s) => `<script src="/.portcullis/static/${esc(s)}" defer></script>`).join('\n')}
 </head>
 <body>
 <main class="card${opts.wide ? ' wide' : ''}">

@@ -10,6 +10,7 @@ const TYPES: Record<string, string> = {
   '.css': 'text/css; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
   '.svg': 'image/svg+xml',
+  '.png': 'image/png',
 };
 
 function asset(body: Buffer, type: string): { body: Buffer; type: string; etag: string } {
@@ -70,4 +71,13 @@ export async function staticRoutes(app: FastifyInstance): Promise<void> {
         .send(asset.body);
     },
   );
+  // the push web app's service worker: at /.portcullis/ so that its scope is the portal's pages
+  app.get('/push-sw.js', async (_request, reply) => {
+    const worker = assets.get('push-sw.js') as { body: Buffer; type: string };
+    return reply
+      .header('content-type', worker.type)
+      .header('cache-control', 'no-cache')
+      .header('x-content-type-options', 'nosniff')
+      .send(worker.body);
+  });
 }

@@ -5,8 +5,10 @@
  * which Chromium resolves to loopback. Each case opens its own browser context (no cookie
  * carried over) and signs in as its own user, so the cases do not depend on each other.
  */
+
 import assert from 'node:assert/strict';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { ManualClock } from '../../src/clock.ts';
 import { freePort, launchChromium, type PageProblems, upstreamEcho, watchProblems } from './browser.ts';
 import { PASSWORD, startTestGateway, type TestGateway } from './gateway.ts';
 
@@ -76,6 +78,10 @@ export async function startBrowserGateway(
     policies?: Record<string, object>;
     /** more names Chromium resolves to loopback (a host the gateway does not serve) */
     resolve?: readonly string[];
+    /** more top-level keys of gateway.yaml (e.g. `mfa`) */
+    gateway?: Record<string, unknown>;
+    /** the gateway's clock (default: a ManualClock of its own) */
+    clock?: ManualClock;
   },
 ): Promise<BrowserGateway> {
   const portalHost = opts.portalHost ?? 'localhost';
@@ -83,7 +89,9 @@ export async function startBrowserGateway(
   const port = await freePort();
   const portal = `http://${portalHost}:${port}`;
   const gw = await startTestGateway({
+    ...(opts.clock ? { clock: opts.clock } : {}),
     gateway: {
+      ...opts.gateway,
       server: { listen: `127.0.0.1:${port}`, public_url: portal },
       session: {
         idle_timeout: '30m',

@@ -415,6 +415,40 @@ describe('push approval through the API', () => {
     assert.equal(replay.json<{ error: string }>().error, 'not_pending', 'ended for both instances');
   });
 
+  it('pairing a phone: a one-time code for the signed-in user, refused when unknown, used or expired', async (t) => {
+    const { gw, service } = await setUp(t);
+    assert.equal((await api(gw, 'push/pairing', '')).status, 401, 'needs the session');
+    const cookie = await gw.login('alice');
+    const paired = await api(gw, 'push/pairing', cookie);
+    assert.equal(paired.status, 200, paired.body);
+    const { url, qr_svg: qr } = paired.json<{ url: string; qr_svg: string }>();
+    assert.match(qr, /^<svg/);
+    const code = new URL(url).hash.replace('#pair=', '');
+    const late = new URL((await api(gw, 'push/pairing', cookie)).json<{ url: string }>().url).hash.replace(
+      '#pair=',
+      '',
+    );
+    const phone = await deviceKey();
+    const enrolWith = (pairing: string) =>
+      api(gw, 'push/devices', '', {
+        name: 'Phone',
+        pairing,
+        subscription: service.subscribe(),
+        public_key: phone.publicKey,
+      });
+    assert.equal((await enrolWith('A'.repeat(43))).status, 401, 'an unknown code');
+    const first = await enrolWith(code);
+    assert.equal(first.status, 201, first.body);
+    assert.equal((await enrolWith(code)).status, 401, 'used once');
+    const [record] = await gw.runtime.durable.listFactors('alice');
+    assert.equal(record?.kind, 'push');
+    const more = await api(gw, 'push/pairing', cookie);
+    assert.equal(more.status, 403, 'next to a factor, a new pairing needs a fresh second factor');
+    gw.clock.advance(10 * 60_000 + 1);
+    assert.equal((await enrolWith(late)).status, 401, 'expired after 10 minutes');
+    assert.equal((await gw.runtime.durable.listFactors('alice')).length, 1);
+  });
+
   it('push off: no VAPID key, no push', async (t) => {
     const gw = await startTestGateway();
     t.after(() => gw.close());

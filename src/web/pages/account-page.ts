@@ -169,6 +169,8 @@ export function accountPage(
     password: boolean;
     /** the recent sign-ins, newest first */
     signIns: readonly SignInView[];
+    /** push approval is on: offer to pair a phone */
+    push?: boolean;
     notice?: string;
     error?: string;
   },
@@ -213,6 +215,7 @@ ${
 ${defaultSection(text, held, opts.defaultMethod)}
 <p><a href="/.portcullis/enroll?rd=%2F.portcullis%2F">${esc(t('account.addApp'))}</a></p>
 ${keyRegistration(text, null, { heading: t('account.addKey') })}
+${opts.push ? `<form method="post" action="/.portcullis/push/pair"><button type="submit" class="secondary">${esc(t('push.pair.button'))}</button></form>` : ''}
 <h2>${esc(t('account.recovery.heading'))}</h2>
 <p>${esc(opts.recovery.total === 0 ? t('account.recovery.none') : t('account.recovery.count', opts.recovery))}</p>
 <form method="post" action="/.portcullis/account/recovery"><button type="submit" class="secondary">${esc(t('account.recovery.new'))}</button></form>

@@ -1,5 +1,6 @@
 import type { FactorRecord } from '../../../stores/durable.ts';
 import type { Factor } from '../factor.ts';
+import { pushAppRoutes } from './push-app-routes.ts';
 import { pushLinkRoutes } from './push-link-routes.ts';
 import { pushStepUpPart } from './push-page-parts.ts';
 import { pushPageRoutes } from './push-page-routes.ts';
@@ -24,6 +25,7 @@ export const pushFactor = {
     await app.register(pushRoutes(deps));
     await app.register(pushPageRoutes(deps));
     await app.register(pushLinkRoutes(deps));
+    await app.register(pushAppRoutes(deps));
   },
   stepUp: { label: 'push.label', html: pushStepUpPart },
   account: { kind: (text) => text.t('push.kind'), rename: true },

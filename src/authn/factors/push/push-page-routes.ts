@@ -47,7 +47,7 @@ export function pushPageRoutes(deps: PortalDeps) {
       if (s === null) return reply;
       if (alreadyMet(deps, request, s, rd))
         return continueTo(deps, request, reply, rd ?? defaultRedirect(request.pc.state), s.session);
-      const started = await startPush(deps, request, s);
+      const started = await startPush(deps, request, s, rd);
       if (!started.ok) {
         const text = pageText(request);
         const page = await stepUpAgain(deps, request, s, rd, 'push', text.t(START_ERROR[started.error]));

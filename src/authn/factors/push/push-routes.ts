@@ -23,8 +23,10 @@ import type { AnswerResult, PushRequest } from '../../../push/requests/push-requ
 import { pageText } from '../../../web/html.ts';
 import { csrfGuard } from '../../csrf.ts';
 import type { PortalDeps } from '../../deps.ts';
-import { auditFactor, mayEnrol } from '../../prove-factor.ts';
+import { auditFactor, mayEnrol, type Signed } from '../../prove-factor.ts';
 import { apiSession } from '../../session-ended.ts';
+import { qrSvg } from '../totp/qr.ts';
+import { PAIRING_TTL_MS } from './push-pairing.ts';
 import { settlePush } from './push-proof.ts';
 import { START_STATUS, startPush } from './push-start.ts';
 
@@ -40,6 +42,7 @@ const WebPushBody = Type.Object(
       },
       { additionalProperties: false },
     ),
+    pairing: Type.Optional(B64(43, 43)),
     public_key: Type.Object(
       {
         kty: Type.Literal('EC'),
@@ -89,38 +92,69 @@ export function pushRoutes(deps: PortalDeps) {
     });
 
     app.post('/api/push/devices', { onRequest: json, schema: { body: DeviceBody } }, async (request, reply) => {
-      const s = await apiSession(deps, request, reply);
-      if (s === null) return reply;
       reply.header('cache-control', 'no-store');
-      if (!mayEnrol(s, (await deps.factors.list(s.user.name)).length, deps.clock.now()))
-        return reply
-          .code(403)
-          .send({ error: 'step_up_required', message: pageText(request).t('errors.stepUpRequired') });
       const body = request.body as
         | {
             name: string;
+            pairing?: string;
             subscription: { endpoint: string; keys: { p256dh: string; auth: string } };
             public_key: Record<string, unknown>;
           }
         | { name: string; link: LinkChannel };
+      // a phone paired from the account page brings the one-time code instead of a session
+      let user: { name: string; tenant: string | null };
+      if ('pairing' in body && body.pairing !== undefined) {
+        const name = await deps.pushPairing.take(body.pairing);
+        const paired = name === null ? undefined : deps.current().users.get(name);
+        if (paired === undefined || paired.disabled) return reply.code(401).send({ error: 'invalid_pairing' });
+        user = paired;
+      } else {
+        const s = await apiSession(deps, request, reply);
+        if (s === null) return reply;
+        if (!mayEnrol(s, (await deps.factors.list(s.user.name)).length, deps.clock.now()))
+          return reply
+            .code(403)
+            .send({ error: 'step_up_required', message: pageText(request).t('errors.stepUpRequired') });
+        user = s.user;
+      }
       const enrolled =
         'link' in body
-          ? await deps.pushDevices.enrolLink(s.user.name, body.name, body.link)
-          : await deps.pushDevices.enrolWebPush(s.user.name, {
+          ? await deps.pushDevices.enrolLink(user.name, body.name, body.link)
+          : await deps.pushDevices.enrolWebPush(user.name, {
               name: body.name,
               subscription: body.subscription,
               publicKey: body.public_key,
             });
-      if (!enrolled.ok) {
-        auditFactor(deps, request, s, 'enroll.push.failure', 'failure', { reason: enrolled.error });
-        return reply.code(enrolled.error === 'push_disabled' ? 404 : 422).send({ error: enrolled.error });
-      }
-      auditFactor(deps, request, s, 'enroll.push', 'success', {
-        factor: enrolled.id,
-        channel: 'link' in body ? body.link.kind : 'webpush',
+      const channel = 'link' in body ? body.link.kind : 'webpush';
+      deps.audit.record({
+        event: enrolled.ok ? 'enroll.push' : 'enroll.push.failure',
+        outcome: enrolled.ok ? 'success' : 'failure',
+        tenant: user.tenant,
+        user: user.name,
+        ...auditFrom(request),
+        app: null,
+        rule: null,
+        detail: enrolled.ok ? { factor: enrolled.id, channel } : { reason: enrolled.error, channel },
       });
+      if (!enrolled.ok)
+        return reply.code(enrolled.error === 'push_disabled' ? 404 : 422).send({ error: enrolled.error });
       return reply.code(201).send({ id: enrolled.id });
     });
+
+    app.post(
+      '/api/push/pairing',
+      { onRequest: json, schema: { body: Type.Optional(Empty) } },
+      async (request, reply) => {
+        const s = await apiSession(deps, request, reply);
+        if (s === null) return reply;
+        reply.header('cache-control', 'no-store');
+        const paired = await pairing(deps, request, s);
+        if (paired === 'push_disabled') return reply.code(404).send({ error: paired });
+        if (paired === 'step_up_required')
+          return reply.code(403).send({ error: paired, message: pageText(request).t('errors.stepUpRequired') });
+        return { url: paired.url, qr_svg: paired.qrSvg, expires_at: new Date(paired.expiresAt).toISOString() };
+      },
+    );
 
     app.post('/api/push/start', { onRequest: json, schema: { body: Type.Optional(Empty) } }, async (request, reply) => {
       const s = await apiSession(deps, request, reply);
@@ -242,4 +276,18 @@ export async function recordAnswer(
       .then((res) => res.body?.cancel())
       .catch((err: Error) => request.log.warn({ err: { message: err.message } }, 'the push alert webhook failed'));
   }
+}
+
+/** A pairing code for the signed-in user, as a link and its QR code (10 minutes, once). */
+export async function pairing(
+  deps: PortalDeps,
+  request: FastifyRequest,
+  s: Signed,
+): Promise<{ url: string; qrSvg: string; expiresAt: number } | 'push_disabled' | 'step_up_required'> {
+  if (deps.current().push === null) return 'push_disabled';
+  if (!mayEnrol(s, (await deps.factors.list(s.user.name)).length, deps.clock.now())) return 'step_up_required';
+  const code = await deps.pushPairing.issue(s.user.name);
+  const url = `${deps.current().publicUrl.origin}/.portcullis/push/app#pair=${code}`;
+  auditFactor(deps, request, s, 'push.pairing', 'info', {});
+  return { url, qrSvg: await qrSvg(url), expiresAt: deps.clock.now() + PAIRING_TTL_MS };
 }

@@ -30,6 +30,7 @@ export async function startPush(
   deps: PortalDeps,
   request: FastifyRequest,
   s: Signed,
+  rd: string | null = null,
 ): Promise<
   | { ok: true; request: PushRequest }
   | { ok: false; error: PushStartError; reason?: StartRefusal; retryAfterMs?: number | null }
@@ -37,11 +38,14 @@ export async function startPush(
   if (deps.current().push === null) return { ok: false, error: 'push_disabled' };
   if ((await deps.pushDevices.list(s.user.name)).length === 0) return { ok: false, error: 'no_push_device' };
   const device = parseDevice(request.headers['user-agent']);
+  // what the phone names: the app the sign-in is going to (rd), else the one of this page
+  const host = rd === null ? request.hostname : new URL(rd).hostname;
+  const app = (rd === null ? request.pc.app : deps.current().hosts.lookupHostname(host)) ?? null;
   const started = await deps.push.start(
     { name: s.user.name, tenant: s.user.tenant },
     {
-      app: request.pc.app?.name ?? deps.current().branding.msp.name,
-      host: request.hostname,
+      app: app?.name ?? deps.current().branding.msp.name,
+      host,
       ip: request.pc.ip,
       country: auditFrom(request).country,
       browser: device.browser,

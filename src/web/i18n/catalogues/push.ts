@@ -41,6 +41,23 @@ export const push = {
     'push.link.reported':
       'Thank you. The sign-in was refused and your administrator is told. Change your password now.',
     'push.link.gone': 'This request has ended or the link was already used. Start a new sign-in if you need one.',
+    'push.pair.button': 'Set up a phone for push approval',
+    'push.pair.title': 'Set up your phone',
+    'push.pair.lead':
+      'Scan this code with the phone’s camera, or open the link on the phone. It works once, for 10 minutes.',
+    'push.pair.ios':
+      'On an iPhone or iPad: open the link in Safari, tap Share, then Add to Home Screen, and open the app from the Home Screen: notifications work only there.',
+    'push.pair.back': 'Back to your account',
+    'push.app.title': 'Sign-in approvals',
+    'push.app.pairLead': 'Turn on notifications so this phone can approve your sign-ins.',
+    'push.app.pairButton': 'Turn on notifications',
+    'push.app.paired': 'This phone is set up. Requests arrive as notifications.',
+    'push.app.unsupported':
+      'This browser cannot receive notifications here. Use another browser, or on an iPhone add this page to the Home Screen first.',
+    'push.app.blocked': 'Notifications are blocked for this site. Allow them in the browser’s settings and try again.',
+    'push.app.failed': 'Setting up did not work. Ask for a new code on your account page.',
+    'push.app.idle': 'No request is waiting. Requests arrive as notifications.',
+    'push.app.notPaired': 'This browser is not set up to approve sign-ins.',
   },
   de: {
     'push.label': 'Auf meinem Telefon bestätigen',
@@ -86,6 +103,24 @@ export const push = {
       'Danke. Die Anmeldung wurde abgewiesen und Ihr Administrator informiert. Ändern Sie jetzt Ihr Passwort.',
     'push.link.gone':
       'Diese Anfrage ist beendet oder der Link wurde schon benutzt. Starten Sie bei Bedarf eine neue Anmeldung.',
+    'push.pair.button': 'Telefon für Push-Bestätigung einrichten',
+    'push.pair.title': 'Telefon einrichten',
+    'push.pair.lead':
+      'Scannen Sie diesen Code mit der Kamera des Telefons oder öffnen Sie den Link auf dem Telefon. Er gilt einmal, 10 Minuten lang.',
+    'push.pair.ios':
+      'Auf iPhone oder iPad: Öffnen Sie den Link in Safari, tippen Sie auf Teilen, dann auf Zum Home-Bildschirm, und öffnen Sie die App vom Home-Bildschirm: Nur dort funktionieren Mitteilungen.',
+    'push.pair.back': 'Zurück zu Ihrem Konto',
+    'push.app.title': 'Anmeldebestätigungen',
+    'push.app.pairLead': 'Schalten Sie Mitteilungen ein, damit dieses Telefon Ihre Anmeldungen bestätigen kann.',
+    'push.app.pairButton': 'Mitteilungen einschalten',
+    'push.app.paired': 'Dieses Telefon ist eingerichtet. Anfragen kommen als Mitteilungen.',
+    'push.app.unsupported':
+      'Dieser Browser kann hier keine Mitteilungen empfangen. Nutzen Sie einen anderen Browser oder legen Sie die Seite auf dem iPhone zuerst auf den Home-Bildschirm.',
+    'push.app.blocked':
+      'Mitteilungen sind für diese Seite blockiert. Erlauben Sie sie in den Einstellungen des Browsers und versuchen Sie es erneut.',
+    'push.app.failed': 'Das Einrichten hat nicht geklappt. Fordern Sie auf Ihrer Kontoseite einen neuen Code an.',
+    'push.app.idle': 'Keine Anfrage wartet. Anfragen kommen als Mitteilungen.',
+    'push.app.notPaired': 'Dieser Browser ist nicht zum Bestätigen von Anmeldungen eingerichtet.',
   },
   fr: {
     'push.label': 'Approuver sur mon téléphone',
@@ -128,6 +163,24 @@ export const push = {
     'push.link.reported':
       'Merci. La connexion a été refusée et votre administrateur est prévenu. Changez votre mot de passe maintenant.',
     'push.link.gone': 'Cette demande est terminée ou le lien a déjà servi. Lancez une nouvelle connexion si besoin.',
+    'push.pair.button': 'Configurer un téléphone pour l’approbation push',
+    'push.pair.title': 'Configurer votre téléphone',
+    'push.pair.lead':
+      'Scannez ce code avec l’appareil photo du téléphone ou ouvrez le lien sur le téléphone. Il sert une fois, pendant 10 minutes.',
+    'push.pair.ios':
+      'Sur iPhone ou iPad : ouvrez le lien dans Safari, touchez Partager, puis Sur l’écran d’accueil, et ouvrez l’app depuis l’écran d’accueil : les notifications ne fonctionnent que là.',
+    'push.pair.back': 'Revenir à votre compte',
+    'push.app.title': 'Approbations de connexion',
+    'push.app.pairLead': 'Activez les notifications pour que ce téléphone puisse approuver vos connexions.',
+    'push.app.pairButton': 'Activer les notifications',
+    'push.app.paired': 'Ce téléphone est configuré. Les demandes arrivent en notifications.',
+    'push.app.unsupported':
+      'Ce navigateur ne peut pas recevoir de notifications ici. Utilisez un autre navigateur ou, sur iPhone, ajoutez d’abord cette page à l’écran d’accueil.',
+    'push.app.blocked':
+      'Les notifications sont bloquées pour ce site. Autorisez-les dans les réglages du navigateur et réessayez.',
+    'push.app.failed': 'La configuration a échoué. Demandez un nouveau code sur la page de votre compte.',
+    'push.app.idle': 'Aucune demande en attente. Les demandes arrivent en notifications.',
+    'push.app.notPaired': 'Ce navigateur n’est pas configuré pour approuver les connexions.',
   },
   es: {
     'push.label': 'Aprobar en mi teléfono',
@@ -167,6 +220,24 @@ export const push = {
     'push.link.reported':
       'Gracias. Se rechazó el inicio de sesión y se avisó a su administrador. Cambie su contraseña ahora.',
     'push.link.gone': 'Esta solicitud terminó o el enlace ya se usó. Inicie una nueva sesión si la necesita.',
+    'push.pair.button': 'Configurar un teléfono para aprobar con push',
+    'push.pair.title': 'Configure su teléfono',
+    'push.pair.lead':
+      'Escanee este código con la cámara del teléfono o abra el enlace en el teléfono. Sirve una vez, durante 10 minutos.',
+    'push.pair.ios':
+      'En iPhone o iPad: abra el enlace en Safari, toque Compartir y luego Añadir a pantalla de inicio, y abra la app desde la pantalla de inicio: las notificaciones solo funcionan allí.',
+    'push.pair.back': 'Volver a su cuenta',
+    'push.app.title': 'Aprobaciones de inicio de sesión',
+    'push.app.pairLead': 'Active las notificaciones para que este teléfono pueda aprobar sus inicios de sesión.',
+    'push.app.pairButton': 'Activar las notificaciones',
+    'push.app.paired': 'Este teléfono está configurado. Las solicitudes llegan como notificaciones.',
+    'push.app.unsupported':
+      'Este navegador no puede recibir notificaciones aquí. Use otro navegador o, en iPhone, añada primero esta página a la pantalla de inicio.',
+    'push.app.blocked':
+      'Las notificaciones están bloqueadas para este sitio. Permítalas en los ajustes del navegador y vuelva a intentarlo.',
+    'push.app.failed': 'La configuración no funcionó. Pida un código nuevo en la página de su cuenta.',
+    'push.app.idle': 'No hay ninguna solicitud pendiente. Las solicitudes llegan como notificaciones.',
+    'push.app.notPaired': 'Este navegador no está configurado para aprobar inicios de sesión.',
   },
   nl: {
     'push.label': 'Goedkeuren op mijn telefoon',
@@ -206,5 +277,23 @@ export const push = {
     'push.link.denied': 'Geweigerd. Er is niemand aangemeld.',
     'push.link.reported': 'Dank u. De aanmelding is geweigerd en uw beheerder is ingelicht. Wijzig nu uw wachtwoord.',
     'push.link.gone': 'Dit verzoek is afgelopen of de link is al gebruikt. Start zo nodig een nieuwe aanmelding.',
+    'push.pair.button': 'Telefoon instellen voor pushgoedkeuring',
+    'push.pair.title': 'Uw telefoon instellen',
+    'push.pair.lead':
+      'Scan deze code met de camera van de telefoon of open de link op de telefoon. Hij werkt één keer, 10 minuten lang.',
+    'push.pair.ios':
+      'Op een iPhone of iPad: open de link in Safari, tik op Deel en dan op Zet op beginscherm, en open de app vanaf het beginscherm: alleen daar werken meldingen.',
+    'push.pair.back': 'Terug naar uw account',
+    'push.app.title': 'Aanmeldgoedkeuringen',
+    'push.app.pairLead': 'Zet meldingen aan zodat deze telefoon uw aanmeldingen kan goedkeuren.',
+    'push.app.pairButton': 'Meldingen aanzetten',
+    'push.app.paired': 'Deze telefoon is ingesteld. Verzoeken komen binnen als meldingen.',
+    'push.app.unsupported':
+      'Deze browser kan hier geen meldingen ontvangen. Gebruik een andere browser of zet deze pagina op een iPhone eerst op het beginscherm.',
+    'push.app.blocked':
+      'Meldingen zijn geblokkeerd voor deze site. Sta ze toe in de instellingen van de browser en probeer het opnieuw.',
+    'push.app.failed': 'Het instellen is niet gelukt. Vraag een nieuwe code aan op uw accountpagina.',
+    'push.app.idle': 'Er wacht geen verzoek. Verzoeken komen binnen als meldingen.',
+    'push.app.notPaired': 'Deze browser is niet ingesteld om aanmeldingen goed te keuren.',
   },
 } as const;
