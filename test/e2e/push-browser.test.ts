@@ -95,56 +95,61 @@ if (executable === null) {
 
         // the desktop: the app needs a second factor; push is the way pia has
         const target = `${run.origin('rmm.acme.test')}${PAGES.mfa}`;
-        await inTab(run, async ({ page }) => {
-          await page.goto(target);
-          await signIn(page, 'pia');
-          await page.waitForURL('**/.portcullis/stepup?**');
-          await page.getByRole('button', { name: 'Send a request' }).click();
-          await page.getByRole('heading', { name: 'Pick this number on your phone' }).waitFor();
-          const number = Number(await page.locator('.push-number strong').textContent());
-          assert.ok(number >= 10 && number <= 99);
-          await screenshot(page, 'push-number-desktop');
+        await inTab(
+          run,
+          async ({ page }) => {
+            await page.goto(target);
+            await signIn(page, 'pia');
+            await page.waitForURL('**/.portcullis/stepup?**');
+            await page.getByRole('button', { name: 'Send a request' }).click();
+            await page.getByRole('heading', { name: 'Pick this number on your phone' }).waitFor();
+            const number = Number(await page.locator('.push-number strong').textContent());
+            assert.ok(number >= 10 && number <= 99);
+            await screenshot(page, 'push-number-phone');
 
-          // the push service got it, encrypted: into the phone's service worker it goes
-          const [message] = service.received;
-          assert.ok(message, 'the push service received the request');
-          const payload = JSON.parse(message.payload) as { rid: string; app: string };
-          const registration = registrations.find((r) => r.scopeURL.endsWith('/.portcullis/'));
-          assert.ok(registration, 'the service worker is registered for /.portcullis/');
-          await cdp.send('ServiceWorker.deliverPushMessage', {
-            origin: run.portal,
-            registrationId: registration.registrationId,
-            data: message.payload,
-          });
-          const shown = await app.waitForFunction(`(async () => {
+            // the push service got it, encrypted: into the phone's service worker it goes
+            const [message] = service.received;
+            assert.ok(message, 'the push service received the request');
+            const payload = JSON.parse(message.payload) as { rid: string; app: string };
+            const registration = registrations.find((r) => r.scopeURL.endsWith('/.portcullis/'));
+            assert.ok(registration, 'the service worker is registered for /.portcullis/');
+            await cdp.send('ServiceWorker.deliverPushMessage', {
+              origin: run.portal,
+              registrationId: registration.registrationId,
+              data: message.payload,
+            });
+            const shown = await app.waitForFunction(`(async () => {
             const notes = await (await navigator.serviceWorker.ready).getNotifications();
-            return notes.length > 0 ? notes.map((n) => ({ title: n.title, actions: n.actions.length })) : null;
+            return notes.length > 0 ? notes.map((n) => ({ title: n.title, body: n.body, actions: n.actions.length })) : null;
           })()`);
-          const notes = (await shown.jsonValue()) as { title: string; actions: number }[];
-          assert.equal(notes[0]?.title, payload.app);
-          assert.equal(notes[0]?.actions, 0, 'no Approve button on the notification');
+            const notes = (await shown.jsonValue()) as { title: string; body: string; actions: number }[];
+            assert.equal(notes[0]?.title, payload.app);
+            assert.equal(notes[0]?.body, 'Someone is signing in as you. Open to check and answer.');
+            assert.equal(notes[0]?.actions, 0, 'no Approve button on the notification');
 
-          // what a tap on the notification opens: the app, in a new window
-          const approval = await phone.newPage();
-          const approvalProblems = await watchProblems(approval);
-          await approval.goto(`${run.portal}/.portcullis/push/app#rid=${payload.rid}`);
-          await approval.getByRole('heading', { name: 'Is this you signing in?' }).waitFor();
-          await approval.getByText('rmm.acme.test').waitFor();
-          assert.deepEqual(
-            await approval
-              .locator('#choices button')
-              .allTextContents()
-              .then((l) => l.length),
-            3,
-          );
-          await screenshot(approval, 'push-approval-phone');
-          await approval.getByRole('button', { name: String(number), exact: true }).click();
-          await approval.getByText('Approved.').waitFor();
-          assert.deepEqual(approvalProblems.list, [], 'the approval page: no console error, no CSP violation');
+            // what a tap on the notification opens: the app, in a new window
+            const approval = await phone.newPage();
+            const approvalProblems = await watchProblems(approval);
+            await approval.goto(`${run.portal}/.portcullis/push/app#rid=${payload.rid}`);
+            await approval.getByRole('heading', { name: 'Is this you signing in?' }).waitFor();
+            await approval.getByText('rmm.acme.test').waitFor();
+            assert.deepEqual(
+              await approval
+                .locator('#choices button')
+                .allTextContents()
+                .then((l) => l.length),
+              3,
+            );
+            await screenshot(approval, 'push-approval-phone');
+            await approval.getByRole('button', { name: String(number), exact: true }).click();
+            await approval.getByText('Approved.').waitFor();
+            assert.deepEqual(approvalProblems.list, [], 'the approval page: no console error, no CSP violation');
 
-          await page.getByRole('button', { name: 'I approved it, continue' }).click();
-          await landOn(page, target, 'pia');
-        });
+            await page.getByRole('button', { name: 'I approved it, continue' }).click();
+            await landOn(page, target, 'pia');
+          },
+          PHONE,
+        );
         assert.deepEqual(problems.list, [], 'the phone: no console error, no CSP violation');
       } finally {
         await phone.close();

@@ -449,6 +449,39 @@ describe('push approval through the API', () => {
     assert.equal((await gw.runtime.durable.listFactors('alice')).length, 1);
   });
 
+  it('a renewed subscription (pushsubscriptionchange), signed by the device, replaces the old one', async (t) => {
+    const { gw, service } = await setUp(t);
+    const phone = await deviceKey();
+    await enrol(gw, await gw.login('alice'), service.subscribe(), phone);
+    const renewed = service.subscribe();
+    const resubscribe = (device: Device, endpoint: string, kid?: string) =>
+      device
+        .sign(
+          { action: 'resubscribe', endpoint, p256dh: renewed.keys.p256dh, auth: renewed.keys.auth, iat: now(gw) },
+          kid,
+        )
+        .then((token) =>
+          gw.send({
+            method: 'POST',
+            host: 'portal.test',
+            target: `/.portcullis/api/push/devices/${phone.id}/subscription`,
+            headers: { 'content-type': 'application/jose' },
+            body: token,
+          }),
+        );
+    const thief = await deviceKey();
+    assert.equal((await resubscribe(thief, renewed.endpoint, phone.id)).status, 401, 'only the device itself');
+    assert.equal((await resubscribe(phone, 'https://169.254.169.254/x')).status, 422);
+    assert.equal((await resubscribe(phone, renewed.endpoint)).status, 204);
+    await started(gw, await gw.login('alice'));
+    const last = service.received.at(-1);
+    assert.equal(
+      last?.id,
+      new URL(renewed.endpoint).pathname.split('/').pop(),
+      'the push went to the new subscription',
+    );
+  });
+
   it('push off: no VAPID key, no push', async (t) => {
     const gw = await startTestGateway();
     t.after(() => gw.close());

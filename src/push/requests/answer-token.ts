@@ -54,15 +54,18 @@ function headerOf(token: string): { alg?: unknown; kid?: unknown } | null {
 }
 
 /**
- * The answer in `token` from the device `device` (its id and public JWK) for request `rid`, at
- * `nowMs`; or the reason it is refused.
+ * A compact JWS from the device `device` at `nowMs`: its payload, or why it is refused (not a
+ * JWS, another device's key id, a signature that is not the device's, an `iat` older than 60 s
+ * or ahead of the clock). Every request a device makes is one of these.
  */
-export async function verifyAnswer(
+export async function verifyDeviceJws(
   token: unknown,
   device: { readonly id: string; readonly publicKey: JWK },
-  rid: string,
   nowMs: number,
-): Promise<{ ok: true; answer: DeviceAnswer } | { ok: false; reason: AnswerRefusal }> {
+): Promise<
+  | { ok: true; payload: Record<string, unknown>; digest: string }
+  | { ok: false; reason: 'malformed' | 'wrong_device' | 'bad_signature' | 'stale' }
+> {
   if (typeof token !== 'string' || !COMPACT_JWS.test(token)) return { ok: false, reason: 'malformed' };
   const header = headerOf(token);
   if (header === null || header.alg !== 'ES256') return { ok: false, reason: 'malformed' };
@@ -76,7 +79,6 @@ export async function verifyAnswer(
     return { ok: false, reason: 'bad_signature' };
   }
   if (payload === null || typeof payload !== 'object') return { ok: false, reason: 'malformed' };
-  if (payload.rid !== rid) return { ok: false, reason: 'wrong_request' };
   const iat = payload.iat;
   const now = Math.floor(nowMs / 1000);
   if (
@@ -86,14 +88,36 @@ export async function verifyAnswer(
     iat > now + ANSWER_CLOCK_SKEW_S
   )
     return { ok: false, reason: 'stale' };
+  return { ok: true, payload, digest: createHash('sha256').update(token).digest('base64url') };
+}
+
+/**
+ * The answer in `token` from the device `device` (its id and public JWK) for request `rid`, at
+ * `nowMs`; or the reason it is refused.
+ */
+export async function verifyAnswer(
+  token: unknown,
+  device: { readonly id: string; readonly publicKey: JWK },
+  rid: string,
+  nowMs: number,
+): Promise<{ ok: true; answer: DeviceAnswer } | { ok: false; reason: AnswerRefusal }> {
+  const signed = await verifyDeviceJws(token, device, nowMs);
+  if (!signed.ok) return signed;
+  const { payload, digest } = signed;
+  if (payload.rid !== rid) return { ok: false, reason: 'wrong_request' };
   if (typeof payload.action !== 'string' || !ACTIONS.has(payload.action)) return { ok: false, reason: 'bad_action' };
   const action = payload.action as AnswerAction;
   const choice = payload.choice;
   if (action === 'approve' && (typeof choice !== 'number' || !Number.isInteger(choice) || choice < 10 || choice > 99))
     return { ok: false, reason: 'bad_choice' };
-  const digest = createHash('sha256').update(token).digest('base64url');
   return {
     ok: true,
-    answer: { rid, action, iat, digest, ...(action === 'approve' ? { choice: choice as number } : {}) },
+    answer: {
+      rid,
+      action,
+      iat: payload.iat as number,
+      digest,
+      ...(action === 'approve' ? { choice: choice as number } : {}),
+    },
   };
 }

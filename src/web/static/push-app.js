@@ -11,41 +11,9 @@ const statusLine = $('status');
 const say = (key) => {
   statusLine.textContent = statusLine.dataset[key] ?? '';
 };
-const b64url = (bytes) =>
-  btoa(String.fromCharCode(...new Uint8Array(bytes)))
-    .replaceAll('+', '-')
-    .replaceAll('/', '_')
-    .replace(/=+$/, '');
+const { loadDevice, saveDevice, sign } = self.PortcullisPush;
 const fromB64url = (text) =>
   Uint8Array.from(atob(text.replaceAll('-', '+').replaceAll('_', '/')), (c) => c.charCodeAt(0));
-
-// IndexedDB: one record, the device's id and its (non-extractable) signing key
-function store(mode, fn) {
-  return new Promise((resolve, reject) => {
-    const open = indexedDB.open('portcullis-push', 1);
-    open.onupgradeneeded = () => open.result.createObjectStore('device');
-    open.onerror = () => reject(open.error);
-    open.onsuccess = () => {
-      const tx = open.result.transaction('device', mode);
-      const request = fn(tx.objectStore('device'));
-      tx.oncomplete = () => resolve(request?.result);
-      tx.onerror = () => reject(tx.error);
-    };
-  });
-}
-const loadDevice = () => store('readonly', (s) => s.get('device'));
-const saveDevice = (device) => store('readwrite', (s) => s.put(device, 'device'));
-
-async function sign(device, payload) {
-  const header = b64url(new TextEncoder().encode(JSON.stringify({ alg: 'ES256', kid: device.id })));
-  const body = b64url(new TextEncoder().encode(JSON.stringify(payload)));
-  const signature = await crypto.subtle.sign(
-    { name: 'ECDSA', hash: 'SHA-256' },
-    device.key,
-    new TextEncoder().encode(`${header}.${body}`),
-  );
-  return `${header}.${body}.${b64url(signature)}`;
-}
 
 async function answer(device, rid, action, choice) {
   const payload = { rid, action, iat: Math.floor(Date.now() / 1000), ...(choice === undefined ? {} : { choice }) };
@@ -103,7 +71,7 @@ async function pair(code) {
       });
       if (response.status !== 201) throw new Error(String(response.status));
       const { id } = await response.json();
-      await saveDevice({ id, key: keys.privateKey });
+      await saveDevice({ id, key: keys.privateKey, notify: statusLine.dataset.pushAppNotify });
       $('pair').hidden = true;
       say('pushAppPaired');
     } catch {

@@ -2,6 +2,8 @@
 // secret; it shows a notification that only opens the approval page: there is no Approve button
 // on the notification (a locked phone must not approve), and the page asks the gateway for the
 // details with a request signed by this device's key.
+importScripts('/.portcullis/static/push-keys.js');
+
 self.addEventListener('install', () => self.skipWaiting());
 self.addEventListener('activate', (event) => event.waitUntil(self.clients.claim()));
 
@@ -15,14 +17,17 @@ self.addEventListener('push', (event) => {
   if (typeof data.rid !== 'string') return;
   const title = typeof data.app === 'string' ? data.app : 'Sign-in';
   event.waitUntil(
-    self.registration.showNotification(title, {
-      body: '\u2192',
-      tag: 'portcullis-push',
-      renotify: true,
-      requireInteraction: true,
-      data: { rid: data.rid, exp: data.exp },
-      icon: '/.portcullis/static/push-icon-192.png',
-    }),
+    self.PortcullisPush.loadDevice().then((device) =>
+      self.registration.showNotification(title, {
+        // the words the page stored in the user's language when the phone was set up
+        body: device?.notify ?? '',
+        tag: 'portcullis-push',
+        renotify: true,
+        requireInteraction: true,
+        data: { rid: data.rid, exp: data.exp },
+        icon: '/.portcullis/static/push-icon-192.png',
+      }),
+    ),
   );
 });
 
@@ -33,12 +38,28 @@ self.addEventListener('notificationclick', (event) => {
   event.waitUntil(self.clients.openWindow(`/.portcullis/push/app#rid=${encodeURIComponent(rid)}`));
 });
 
-// The browser renewed the subscription: the device must be set up again from the account page
-// (the gateway removes the old one at its next push, when the push service says it is gone).
+// The browser renewed the subscription: the new one is sent to the gateway, signed by the
+// device's key (the gateway takes it only from that device, and only to an allowed endpoint).
 self.addEventListener('pushsubscriptionchange', (event) => {
   event.waitUntil(
-    self.clients.matchAll({ type: 'window' }).then((windows) => {
-      for (const w of windows) w.postMessage({ type: 'subscription-changed' });
-    }),
+    (async () => {
+      const device = await self.PortcullisPush.loadDevice();
+      if (!device) return;
+      const subscription =
+        event.newSubscription ?? (await self.registration.pushManager.subscribe(event.oldSubscription.options));
+      const json = subscription.toJSON();
+      const token = await self.PortcullisPush.sign(device, {
+        action: 'resubscribe',
+        endpoint: json.endpoint,
+        p256dh: json.keys.p256dh,
+        auth: json.keys.auth,
+        iat: Math.floor(Date.now() / 1000),
+      });
+      await fetch(`/.portcullis/api/push/devices/${encodeURIComponent(device.id)}/subscription`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/jose' },
+        body: token,
+      });
+    })(),
   );
 });

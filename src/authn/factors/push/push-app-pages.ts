@@ -43,6 +43,7 @@ export function pushAppPage(text: PageText): string {
 </section>
 <p id="status" role="status" ${[
       'push.app.paired',
+      'push.app.notify',
       'push.app.unsupported',
       'push.app.blocked',
       'push.app.failed',
@@ -55,6 +56,6 @@ export function pushAppPage(text: PageText): string {
     ]
       .map((k) => `data-${k.replace(/\./g, '-').toLowerCase()}="${esc(t(k as Parameters<PageText['t']>[0]))}"`)
       .join(' ')}></p>`,
-    { script: 'push-app.js', locale: text.locale, manifest: true },
+    { scripts: ['push-keys.js', 'push-app.js'], locale: text.locale, manifest: true },
   );
 }

@@ -140,6 +140,25 @@ export class PushDevices {
     return { ok: true, id };
   }
 
+  /**
+   * The browser renewed a device's push subscription (`pushsubscriptionchange`): the new one
+   * replaces the old, if its endpoint is allowed. The caller has checked the device's signature.
+   */
+  async resubscribe(id: string, subscription: PushTarget): Promise<boolean> {
+    const settings = this.#d.settings();
+    const record = await this.#d.durable.getFactor(id);
+    if (settings === null || record === null || record.kind !== 'push' || record.data?.channel !== 'webpush')
+      return false;
+    if (!settings.endpoints.allows(subscription.endpoint)) return false;
+    const secret = JSON.stringify({
+      endpoint: subscription.endpoint,
+      keys: { p256dh: subscription.keys.p256dh, auth: subscription.keys.auth },
+    });
+    await this.#d.durable.removeFactor(record.user, id);
+    await this.#d.durable.addFactor({ ...record, secret: this.#d.box.seal(secret, context(record.user, id)) });
+    return true;
+  }
+
   /** The device that signs with `id` (a JWS `kid`): its user and public key, or null. */
   async signer(id: unknown): Promise<{ user: string; id: string; publicKey: JWK } | null> {
     if (typeof id !== 'string' || !B64URL(22).test(id)) return null;

@@ -18,7 +18,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { auditFrom } from '../../../audit/where.ts';
 import type { LinkChannel } from '../../../push/link-send.ts';
-import { verifyAnswer } from '../../../push/requests/answer-token.ts';
+import { verifyAnswer, verifyDeviceJws } from '../../../push/requests/answer-token.ts';
 import type { AnswerResult, PushRequest } from '../../../push/requests/push-requests.ts';
 import { pageText } from '../../../web/html.ts';
 import { csrfGuard } from '../../csrf.ts';
@@ -73,6 +73,7 @@ const LinkBody = Type.Object(
 const DeviceBody = Type.Union([WebPushBody, LinkBody]);
 const Empty = Type.Object({}, { additionalProperties: false });
 const RidParams = Type.Object({ rid: B64(1, 64) });
+const DeviceParams = Type.Object({ id: B64(22, 22) });
 const RidBody = Type.Object({ rid: B64(1, 64) }, { additionalProperties: false });
 
 /** What a refused device answer says: its reason, as 401 (404: a request the device's user does not have). */
@@ -184,6 +185,44 @@ export function pushRoutes(deps: PortalDeps) {
       if (outcome.status === 'pending') return reply.code(202).send({ status: 'pending' });
       if (outcome.status === 'authenticated') return { status: 'authenticated' };
       return reply.code(outcome.error === 'unknown_request' ? 404 : 401).send({ error: outcome.error });
+    });
+
+    // the device's browser renewed its push subscription (pushsubscriptionchange): signed by the device
+    app.post('/api/push/devices/:id/subscription', { schema: { params: DeviceParams } }, async (request, reply) => {
+      reply.header('cache-control', 'no-store');
+      const { id } = request.params as { id: string };
+      const body = typeof request.body === 'string' ? request.body.trim() : null;
+      const signer = await deps.pushDevices.signer(id);
+      if (signer === null || body === null) return reply.code(401).send({ error: 'unknown_device' });
+      const signed = await verifyDeviceJws(body, signer, deps.clock.now());
+      if (!signed.ok) return reply.code(401).send({ error: signed.reason });
+      const p = signed.payload as { action?: unknown; endpoint?: unknown; p256dh?: unknown; auth?: unknown };
+      if (
+        p.action !== 'resubscribe' ||
+        typeof p.endpoint !== 'string' ||
+        p.endpoint.length > 2048 ||
+        typeof p.p256dh !== 'string' ||
+        !/^[A-Za-z0-9_-]{87}$/.test(p.p256dh) ||
+        typeof p.auth !== 'string' ||
+        !/^[A-Za-z0-9_-]{22}$/.test(p.auth)
+      )
+        return reply.code(400).send({ error: 'bad_subscription' });
+      const renewed = await deps.pushDevices.resubscribe(id, {
+        endpoint: p.endpoint,
+        keys: { p256dh: p.p256dh, auth: p.auth },
+      });
+      if (!renewed) return reply.code(422).send({ error: 'endpoint_not_allowed' });
+      deps.audit.record({
+        event: 'push.resubscribed',
+        outcome: 'info',
+        tenant: deps.current().users.get(signer.user)?.tenant ?? null,
+        user: signer.user,
+        ...auditFrom(request),
+        app: null,
+        rule: null,
+        detail: { device: id },
+      });
+      return reply.code(204).send();
     });
 
     app.post('/api/push/requests/:rid', { schema: { params: RidParams } }, async (request, reply) => {

@@ -58,6 +58,7 @@ export const push = {
     'push.app.failed': 'Setting up did not work. Ask for a new code on your account page.',
     'push.app.idle': 'No request is waiting. Requests arrive as notifications.',
     'push.app.notPaired': 'This browser is not set up to approve sign-ins.',
+    'push.app.notify': 'Someone is signing in as you. Open to check and answer.',
   },
   de: {
     'push.label': 'Auf meinem Telefon bestätigen',
@@ -121,6 +122,7 @@ export const push = {
     'push.app.failed': 'Das Einrichten hat nicht geklappt. Fordern Sie auf Ihrer Kontoseite einen neuen Code an.',
     'push.app.idle': 'Keine Anfrage wartet. Anfragen kommen als Mitteilungen.',
     'push.app.notPaired': 'Dieser Browser ist nicht zum Bestätigen von Anmeldungen eingerichtet.',
+    'push.app.notify': 'Jemand meldet sich als Sie an. Öffnen, um zu prüfen und zu antworten.',
   },
   fr: {
     'push.label': 'Approuver sur mon téléphone',
@@ -181,6 +183,7 @@ export const push = {
     'push.app.failed': 'La configuration a échoué. Demandez un nouveau code sur la page de votre compte.',
     'push.app.idle': 'Aucune demande en attente. Les demandes arrivent en notifications.',
     'push.app.notPaired': 'Ce navigateur n’est pas configuré pour approuver les connexions.',
+    'push.app.notify': 'Quelqu’un se connecte en votre nom. Ouvrez pour vérifier et répondre.',
   },
   es: {
     'push.label': 'Aprobar en mi teléfono',
@@ -238,6 +241,7 @@ export const push = {
     'push.app.failed': 'La configuración no funcionó. Pida un código nuevo en la página de su cuenta.',
     'push.app.idle': 'No hay ninguna solicitud pendiente. Las solicitudes llegan como notificaciones.',
     'push.app.notPaired': 'Este navegador no está configurado para aprobar inicios de sesión.',
+    'push.app.notify': 'Alguien está iniciando sesión como usted. Abra para comprobar y responder.',
   },
   nl: {
     'push.label': 'Goedkeuren op mijn telefoon',
@@ -295,5 +299,6 @@ export const push = {
     'push.app.failed': 'Het instellen is niet gelukt. Vraag een nieuwe code aan op uw accountpagina.',
     'push.app.idle': 'Er wacht geen verzoek. Verzoeken komen binnen als meldingen.',
     'push.app.notPaired': 'Deze browser is niet ingesteld om aanmeldingen goed te keuren.',
+    'push.app.notify': 'Iemand meldt zich aan als u. Open om te controleren en te antwoorden.',
   },
 } as const;
