@@ -1,21 +1,9 @@
-import type { Clock } from '../clock.ts';
-import type { SecretBox } from '../crypto/secret-box.ts';
-import type { Random } from '../random.ts';
-import type { DurableStore, FactorRecord } from '../stores/durable.ts';
-import type { EphemeralStore } from '../stores/ephemeral.ts';
+import type { FactorRecord } from '../stores/durable.ts';
 import { RecoveryCodes } from './factors/recovery/user-recovery-codes.ts';
-import { AuthenticatorApps } from './factors/totp/authenticator-apps.ts';
-import type { TotpVerifier } from './factors/totp/totp.ts';
+import { type AuthenticatorAppDeps, AuthenticatorApps } from './factors/totp/authenticator-apps.ts';
 
-export interface SecondFactorDeps {
-  readonly durable: DurableStore;
-  readonly ephemeral: EphemeralStore;
-  readonly box: SecretBox;
-  readonly clock: Clock;
-  readonly random: Random;
-  /** from the state in force (digits, period, skew follow a reload) */
-  readonly totp: () => { verifier: TotpVerifier; issuer: string; digits: 6 | 8; period: number };
-}
+/** What the second factors' stores need: the authenticator apps' deps, less the recovery set they are given here. */
+export type SecondFactorDeps = Omit<AuthenticatorAppDeps, 'recovery'>;
 
 /**
  * The second factors of a user: the records they hold (every kind), and the stores of the

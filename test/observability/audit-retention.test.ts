@@ -7,24 +7,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { AuditRecord } from '../../src/stores/durable.ts';
+import { auditRecord } from '../helpers/audit-record.ts';
 import { startTestGateway } from '../helpers/gateway.ts';
 
 const DAY = 86_400_000;
 
-const row = (time: number, n: number): AuditRecord => ({
-  time,
-  event: 'login.success',
-  outcome: 'success',
-  tenant: null,
-  user: 'alice',
-  ip: null,
-  country: null,
-  device: null,
-  app: null,
-  rule: null,
-  detail: { n },
-  requestId: null,
-});
+const row = (time: number, n: number): AuditRecord => auditRecord({ time, detail: { n } });
 
 test('the daily trim deletes exactly the events older than audit.retention and records audit.trimmed', async (t) => {
   const gw = await startTestGateway({ gateway: { audit: { retention: '30d' } } });

@@ -13,27 +13,14 @@ import { after, describe, it } from 'node:test';
 import type { AuditCursor, AuditPageQuery, AuditRecord } from '../../src/stores/durable.ts';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from '../../src/stores/migrations.ts';
 import { SqliteDurableStore } from '../../src/stores/sqlite.ts';
+import { auditRecord } from '../helpers/audit-record.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'pc-audit-pages-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 let n = 0;
 const freshPath = () => join(root, `case-${++n}.db`);
 
-const record = (over: Partial<AuditRecord>): AuditRecord => ({
-  time: 1_000,
-  event: 'login.success',
-  outcome: 'success',
-  tenant: null,
-  user: 'alice',
-  ip: null,
-  country: null,
-  device: null,
-  app: null,
-  rule: null,
-  detail: null,
-  requestId: null,
-  ...over,
-});
+const record = (over: Partial<AuditRecord>): AuditRecord => auditRecord(over);
 
 /** Every page of `query`, each page's events' `detail.n`. */
 async function allPages(store: SqliteDurableStore, query: Omit<AuditPageQuery, 'before'>): Promise<number[][]> {

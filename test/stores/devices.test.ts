@@ -17,6 +17,7 @@ import { StoreUnavailableError } from '../../src/errors.ts';
 import type { AuditRecord, DeviceRecord, FactorRecord, SignInRecord } from '../../src/stores/durable.ts';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from '../../src/stores/migrations.ts';
 import { SqliteDurableStore } from '../../src/stores/sqlite.ts';
+import { auditRecord } from '../helpers/audit-record.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'pc-devices-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -50,20 +51,7 @@ const signIn = (over: Partial<SignInRecord>): SignInRecord => ({
   ...over,
 });
 
-const audit: AuditRecord = {
-  time: 500,
-  event: 'login.success',
-  outcome: 'success',
-  tenant: null,
-  user: 'alice',
-  ip: null,
-  country: null,
-  device: null,
-  app: null,
-  rule: null,
-  detail: null,
-  requestId: null,
-};
+const audit: AuditRecord = auditRecord({ time: 500 });
 
 const factor: FactorRecord = {
   id: 'f-1',

@@ -15,6 +15,7 @@ import { StoreUnavailableError } from '../../src/errors.ts';
 import type { AuditRecord, FactorRecord } from '../../src/stores/durable.ts';
 import { MIGRATIONS } from '../../src/stores/migrations.ts';
 import { SqliteDurableStore } from '../../src/stores/sqlite.ts';
+import { auditRecord } from '../helpers/audit-record.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'pc-factors-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -33,20 +34,7 @@ const factor = (over: Partial<FactorRecord>): FactorRecord => ({
   ...over,
 });
 
-const audit: AuditRecord = {
-  time: 500,
-  event: 'login.success',
-  outcome: 'success',
-  tenant: null,
-  user: 'alice',
-  ip: null,
-  country: null,
-  device: null,
-  app: null,
-  rule: null,
-  detail: null,
-  requestId: null,
-};
+const audit: AuditRecord = auditRecord({ time: 500 });
 
 const tables = (file: string) => {
   const db = new Database(file, { readonly: true });
