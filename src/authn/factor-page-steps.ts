@@ -31,7 +31,7 @@ export function requirement(deps: PortalDeps, request: FastifyRequest, s: Signed
 
 /** The second factors that meet rd's rule: held (to prove) and enrollable, as the JSON API says. */
 export async function offer(deps: PortalDeps, request: FastifyRequest, s: Signed, rd: string | null) {
-  return factorChoices(requirement(deps, request, s, rd), await deps.factors.list(s.user.name));
+  return factorChoices(requirement(deps, request, s, rd), await deps.factors.list(s.user.name), request.pc.state);
 }
 
 /**

@@ -68,10 +68,14 @@ export type { EnrolMethod, ProofMethod } from './factors/index.ts';
 export function factorChoices(
   require: Pick<Requirement, 'level' | 'methods'> | null,
   held: readonly FactorRecord[],
+  state?: GatewayState,
 ): { readonly prove: readonly ProofMethod[]; readonly enrol: readonly EnrolMethod[] } {
   const keyOnly = require?.level === 'phishing_resistant';
   const named = require?.methods as readonly string[] | undefined;
-  const accepts = (f: Factor) => (!keyOnly || f.phishingResistant) && (named === undefined || named.includes(f.method));
+  // a factor the configuration turned off (push without mfa.push) is neither offered nor enrolled
+  const on = (f: Factor) => state === undefined || f.available === undefined || f.available(state);
+  const accepts = (f: Factor) =>
+    on(f) && (!keyOnly || f.phishingResistant) && (named === undefined || named.includes(f.method));
   const own = FACTORS.filter((f) => !f.standsIn && accepts(f) && f.holds(held, keyOnly));
   const standIns = own.length > 0 && !keyOnly && named === undefined ? FACTORS.filter((f) => f.standsIn) : [];
   return {
@@ -98,14 +102,14 @@ export async function nextStep(
   if (context.session.enrol) {
     // the account owes a second factor (set-up, invite): enrol first, whatever the policy says
     const above = decision?.action === 'authenticate' && decision.require.level !== 'password';
-    const fit = factorChoices(above ? decision.require : null, []).enrol;
-    return { status: 'enrollment_required', methods: fit.length > 0 ? fit : factorChoices(null, []).enrol };
+    const fit = factorChoices(above ? decision.require : null, [], state).enrol;
+    return { status: 'enrollment_required', methods: fit.length > 0 ? fit : factorChoices(null, [], state).enrol };
   }
   if (decision === null || decision.action !== 'authenticate') return { status: 'authenticated' };
   // what the sign-in proved may already be enough (a passkey proves more than a password)
   if (meetsRequirement(context.session, decision.require, context.now)) return { status: 'authenticated' };
   if (decision.require.level === 'password') return { status: 'authenticated' };
-  const { prove, enrol } = factorChoices(decision.require, await factors.list(user.name));
+  const { prove, enrol } = factorChoices(decision.require, await factors.list(user.name), state);
   return prove.length > 0
     ? { status: 'mfa_required', methods: prove }
     : { status: 'enrollment_required', methods: enrol };

@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import { CompactSign, exportJWK, type JWK } from 'jose';
+import { issueCode, portalApi } from '../access-codes/helpers.ts';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
 import { type Answer, cookieFrom } from '../helpers/http.ts';
 import { requireService } from '../helpers/services.ts';
@@ -480,6 +481,73 @@ describe('push approval through the API', () => {
       new URL(renewed.endpoint).pathname.split('/').pop(),
       'the push went to the new subscription',
     );
+  });
+
+  it('after an access code: a newly paired phone proves the enrolment; the lost phone gets nothing and cannot answer', async (t) => {
+    const { gw, service } = await setUp(t);
+    const lost = await deviceKey();
+    await enrol(gw, await gw.login('alice'), service.subscribe(), lost);
+    gw.clock.advance(1000);
+    const code = await issueCode(gw, 'alice');
+    gw.clock.advance(1000);
+    const cookie = await gw.login('alice');
+    const used = await portalApi(gw, 'mfa/access-code', cookie, { code });
+    assert.equal(used.status, 200, used.body);
+    const body = used.json<{ status: string; methods: string[] }>();
+    assert.deepEqual(body, { status: 'enrollment_required', methods: ['webauthn', 'totp', 'push'] });
+    const enrolling = cookieFrom(used, gw.cookieName) ?? '';
+    const paired = await api(gw, 'push/pairing', enrolling);
+    assert.equal(paired.status, 200, paired.body);
+    const pairing = new URL(paired.json<{ url: string }>().url).hash.replace('#pair=', '');
+    const phone = await deviceKey();
+    const added = await api(gw, 'push/devices', '', {
+      name: 'New phone',
+      pairing,
+      subscription: service.subscribe(),
+      public_key: phone.publicKey,
+    });
+    assert.equal(added.status, 201, added.body);
+    phone.id = added.json<{ id: string }>().id;
+    const before = service.received.length;
+    const { rid, number } = await started(gw, enrolling);
+    assert.equal(service.received.length - before, 1, 'only the new phone');
+    const fromLost = await answer(gw, rid, await lost.sign({ rid, action: 'approve', choice: number, iat: now(gw) }));
+    assert.equal(fromLost.status, 404, 'the lost phone cannot answer');
+    await answer(gw, rid, await phone.sign({ rid, action: 'approve', choice: number, iat: now(gw) }));
+    const done = await api(gw, 'mfa/push', enrolling, { rid });
+    assert.equal(done.status, 200, done.body);
+    const risen = cookieFrom(done, gw.cookieName) ?? '';
+    const session = await gw.send({
+      host: 'portal.test',
+      target: '/.portcullis/api/session',
+      headers: { cookie: risen },
+    });
+    assert.deepEqual(session.json<{ amr: string[] }>().amr.sort(), ['mca', 'mfa', 'pwd']);
+  });
+
+  it('the enrolment page offers a phone when push is on: its QR code, then a request to finish', async (t) => {
+    const { gw } = await setUp(t);
+    const cookie = await gw.login('alice');
+    const rd = 'http://app.test/admin/x';
+    const page = await gw.send({
+      host: 'portal.test',
+      target: `/.portcullis/enroll?rd=${encodeURIComponent(rd)}`,
+      headers: { cookie, accept: 'text/html' },
+    });
+    assert.equal(page.status, 200);
+    assert.match(page.body, /action="\/\.portcullis\/push\/pair"/);
+    const paired = await gw.send({
+      method: 'POST',
+      host: 'portal.test',
+      target: '/.portcullis/push/pair',
+      headers: { cookie, 'content-type': 'application/x-www-form-urlencoded', origin: 'http://portal.test' },
+      body: new URLSearchParams({ rd }).toString(),
+    });
+    assert.equal(paired.status, 200, paired.body);
+    assert.match(paired.body, /push\/app#pair=[A-Za-z0-9_-]{43}/);
+    assert.match(paired.body, /<svg/);
+    assert.match(paired.body, /action="\/\.portcullis\/push\/send"/);
+    assert.ok(paired.body.includes(`name="rd" value="${rd}"`));
   });
 
   it('push off: no VAPID key, no push', async (t) => {

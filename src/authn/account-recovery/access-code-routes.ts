@@ -122,7 +122,7 @@ export function accessCodeRoutes(deps: PortalDeps) {
       if (s === 'unavailable') return reply;
       if (s === null) return noSession(request, reply);
       reply.header('cache-control', 'no-store');
-      const enrol = factorChoices(null, []).enrol;
+      const enrol = factorChoices(null, [], request.pc.state).enrol;
       if (needsNoCode(s)) return reply.send({ status: 'enrollment_required', methods: enrol });
       const used = await useAccessCode(deps, request, reply, s, (request.body as { code: string }).code);
       if (used.ok) return reply.send({ status: 'enrollment_required', methods: enrol });

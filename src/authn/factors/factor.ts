@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { FactorName } from '../../session/session.ts';
+import type { GatewayState } from '../../state.ts';
 import type { FactorRecord } from '../../stores/durable.ts';
 import type { PageText } from '../../web/html.ts';
 import type { MessageKey } from '../../web/i18n/messages.ts';
@@ -44,6 +45,8 @@ export interface Factor<M extends SecondFactorMethod = SecondFactorMethod> {
    * the rule names the factors or needs a phishing-resistant one; never held for itself
    */
   readonly standsIn: boolean;
+  /** whether the configuration in force turns it on (absent: always); off, it is neither offered nor enrolled */
+  available?(state: GatewayState): boolean;
   /** can meet `phishing_resistant` (and so can be offered where a rule needs it) */
   readonly phishingResistant: boolean;
   /**

@@ -52,6 +52,8 @@ export interface PushRequest extends PushContext {
   readonly choices: readonly number[];
   readonly createdAt: number;
   readonly expiresAt: number;
+  /** only these devices may answer (a session that must enrol proves the phone it just paired) */
+  readonly devices?: readonly string[];
 }
 
 export type PushState = 'pending' | 'approved' | 'denied' | 'expired' | 'reported' | 'replaced';
@@ -137,7 +139,11 @@ export class PushRequests {
    * A new request for `user`, unless a limit says no. The user's pending request, if any, can no
    * longer be answered (`replaced`). The caller sends it to the user's devices.
    */
-  async start(user: { name: string; tenant: string | null }, context: PushContext): Promise<StartResult> {
+  async start(
+    user: { name: string; tenant: string | null },
+    context: PushContext,
+    devices?: readonly string[],
+  ): Promise<StartResult> {
     const { store, clock } = this.#d;
     const limits = this.#d.limits();
     if ((await this.#d.durable.findPushBlock(user.name)) !== null)
@@ -172,6 +178,7 @@ export class PushRequests {
       ...context,
       createdAt: now,
       expiresAt: now + limits.timeoutMs,
+      ...(devices === undefined ? {} : { devices }),
     };
     const keep = limits.timeoutMs + STATE_KEEP_MS;
     await store.set(K.req(request.rid), JSON.stringify(request), keep);
@@ -191,12 +198,15 @@ export class PushRequests {
 
   /**
    * An answer from a device of `user`, already verified (answer-token.ts). Replayed tokens and
-   * answers to ended or expired requests change nothing.
+   * answers to ended or expired requests change nothing; so does one from a device the request
+   * was not sent to, when it names its devices.
    */
-  async answer(user: string, answer: DeviceAnswer): Promise<AnswerResult> {
+  async answer(user: string, answer: DeviceAnswer, device?: string): Promise<AnswerResult> {
     const { store, clock } = this.#d;
     const request = await this.get(answer.rid, user);
     if (request === null) return { ok: false, reason: 'unknown_request' };
+    if (request.devices !== undefined && (device === undefined || !request.devices.includes(device)))
+      return { ok: false, reason: 'unknown_request' };
     if (!(await store.setIfAbsent(K.seen(answer.digest), '1', SEEN_MS))) return { ok: false, reason: 'replayed' };
     if (clock.now() >= request.expiresAt) {
       await this.#expire(request);

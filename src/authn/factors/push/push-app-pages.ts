@@ -1,7 +1,8 @@
 import { esc, layout, type PageText } from '../../../web/html.ts';
+import { rdField } from '../../../web/pages/rd-field.ts';
 
 /** The account page's way to pair a phone: the QR code of the pairing link, the link, the iPhone note. */
-export function pushPairPage(text: PageText, opts: { url: string; qrSvg: string }): string {
+export function pushPairPage(text: PageText, opts: { url: string; qrSvg: string; rd: string | null }): string {
   const { t } = text;
   return layout(
     t('push.pair.title'),
@@ -10,6 +11,11 @@ export function pushPairPage(text: PageText, opts: { url: string; qrSvg: string 
 <figure class="qr" aria-label="${esc(t('push.pair.title'))}">${opts.qrSvg}</figure>
 <p><a href="${esc(opts.url)}" class="pair-link">${esc(opts.url)}</a></p>
 <p class="hint">${esc(t('push.pair.ios'))}</p>
+<p>${esc(t('push.pair.then'))}</p>
+<form method="post" action="/.portcullis/push/send">
+${rdField(opts.rd)}
+<button type="submit">${esc(t('push.send'))}</button>
+</form>
 <p><a href="/.portcullis/">${esc(t('push.pair.back'))}</a></p>`,
     { locale: text.locale },
   );

@@ -1,10 +1,15 @@
 import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
 import { sendPage as html, pageText } from '../../../web/html.ts';
+import { formActionFor } from '../../continue-to.ts';
 import { csrfGuard } from '../../csrf.ts';
 import type { PortalDeps } from '../../deps.ts';
+import { safeRedirect } from '../../redirect.ts';
 import { pageSession } from '../../session-ended.ts';
 import { pushAppPage, pushPairPage } from './push-app-pages.ts';
 import { pairing } from './push-routes.ts';
+
+const PairForm = Type.Object({ rd: Type.Optional(Type.String({ maxLength: 4096 })) }, { additionalProperties: false });
 
 /**
  * The approving web app: its page (`GET /push/app`, no session: the phone is not signed in;
@@ -38,14 +43,15 @@ export function pushAppRoutes(deps: PortalDeps) {
         }),
     );
 
-    app.post('/push/pair', { onRequest: form }, async (request, reply) => {
-      const s = await pageSession(deps, request, reply, null);
+    app.post('/push/pair', { onRequest: form, schema: { body: Type.Optional(PairForm) } }, async (request, reply) => {
+      const rd = safeRedirect((request.body as { rd?: string } | undefined)?.rd, request.pc.state, request.pc.origin);
+      const s = await pageSession(deps, request, reply, rd);
       if (s === null) return reply;
       const paired = await pairing(deps, request, s);
       if (paired === 'push_disabled') return reply.redirect('/.portcullis/', 303);
       if (paired === 'step_up_required')
         return reply.redirect(`/.portcullis/stepup?rd=${encodeURIComponent(`${request.pc.origin}/.portcullis/`)}`, 303);
-      return html(reply, pushPairPage(pageText(request), paired));
+      return html(reply, pushPairPage(pageText(request), { ...paired, rd }), 200, formActionFor(request, rd));
     });
   };
 }

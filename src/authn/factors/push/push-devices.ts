@@ -188,6 +188,7 @@ export class PushDevices {
     });
     const message = { rid: request.rid, app: request.app, exp: Math.floor(request.expiresAt / 1000) };
     for (const device of await this.list(request.user)) {
+      if (request.devices !== undefined && !request.devices.includes(device.id)) continue;
       if (device.secret === null) continue;
       const opened = JSON.parse(this.#d.box.open(device.secret, context(device.user, device.id))) as
         | PushTarget

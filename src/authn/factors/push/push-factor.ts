@@ -2,7 +2,7 @@ import type { FactorRecord } from '../../../stores/durable.ts';
 import type { Factor } from '../factor.ts';
 import { pushAppRoutes } from './push-app-routes.ts';
 import { pushLinkRoutes } from './push-link-routes.ts';
-import { pushStepUpPart } from './push-page-parts.ts';
+import { pushEnrolPart, pushStepUpPart } from './push-page-parts.ts';
 import { pushPageRoutes } from './push-page-routes.ts';
 import { pushRoutes } from './push-routes.ts';
 
@@ -10,8 +10,8 @@ import { pushRoutes } from './push-routes.ts';
  * Push approval with number matching (contract section 8): a request to the user's phones, which
  * show where the sign-in comes from and three numbers; the user picks the one the sign-in page
  * shows. Meets `mfa`, never `phishing_resistant` (a user can be talked into approving a phisher's
- * sign-in). Phones are enrolled from the approving web app (api/push/devices), not on the
- * enrolment page.
+ * sign-in). Phones are paired from the account page or the enrolment page (a QR code of a
+ * one-time link to the approving web app); on only with `mfa.push`.
  */
 export const pushFactor = {
   method: 'push',
@@ -19,6 +19,7 @@ export const pushFactor = {
   choosable: false,
   standsIn: false,
   phishingResistant: false,
+  available: (state) => state.push !== null,
   holds: (records: readonly FactorRecord[], phishingResistant: boolean) =>
     !phishingResistant && records.some((f) => f.kind === 'push'),
   routes: (deps) => async (app) => {
@@ -28,5 +29,7 @@ export const pushFactor = {
     await app.register(pushAppRoutes(deps));
   },
   stepUp: { label: 'push.label', html: pushStepUpPart },
+  // a phone is paired with a QR code; proving the first push then raises the session
+  enrolment: { setUp: 'push.pair.button', html: async (_deps, text, _user, opts) => pushEnrolPart(text, opts) },
   account: { kind: (text) => text.t('push.kind'), rename: true },
 } as const satisfies Factor<'push'>;

@@ -66,6 +66,6 @@ export class PushLinks {
       digest: `link:${digest(token)}`,
       ...(action === 'approve' && choice !== undefined ? { choice } : {}),
     };
-    return { result: await this.deps.push.answer(grant.user, answer), device: grant.device };
+    return { result: await this.deps.push.answer(grant.user, answer, grant.device), device: grant.device };
   }
 }

@@ -43,3 +43,16 @@ ${rdField(opts.rd)}
     { locale: text.locale },
   );
 }
+
+/** Push on the enrolment page: the way to pair a phone (`POST /push/pair`, the QR code). */
+export function pushEnrolPart(text: PageText, opts: { rd: string | null }): string {
+  const { t } = text;
+  return `<section aria-labelledby="push-heading">
+<h2 id="push-heading">${esc(t('push.label'))}</h2>
+<p>${esc(t('push.enrol.lead'))}</p>
+<form method="post" action="/.portcullis/push/pair">
+${rdField(opts.rd)}
+<button type="submit" class="secondary">${esc(t('push.pair.button'))}</button>
+</form>
+</section>`;
+}

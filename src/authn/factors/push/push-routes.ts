@@ -236,7 +236,7 @@ export function pushRoutes(deps: PortalDeps) {
       if (signer === null) return refuse('unknown_device');
       const verified = await verifyAnswer(body, signer, rid, deps.clock.now());
       if (!verified.ok) return refuse(verified.reason);
-      const result = await deps.push.answer(signer.user, verified.answer);
+      const result = await deps.push.answer(signer.user, verified.answer, signer.id);
       if (!result.ok) return refuse(result.reason);
       if (result.action === 'view') return viewOf(result.request);
       await recordAnswer(deps, request, signer, result);

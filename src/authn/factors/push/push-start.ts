@@ -36,7 +36,12 @@ export async function startPush(
   | { ok: false; error: PushStartError; reason?: StartRefusal; retryAfterMs?: number | null }
 > {
   if (deps.current().push === null) return { ok: false, error: 'push_disabled' };
-  if ((await deps.pushDevices.list(s.user.name)).length === 0) return { ok: false, error: 'no_push_device' };
+  // a session that must enrol (an administrator's access code after a lost phone) proves only a
+  // phone paired since it signed in: never the lost one
+  const devices = (await deps.pushDevices.list(s.user.name)).filter(
+    (d) => s.session.enrol !== true || d.createdAt >= s.session.authTime,
+  );
+  if (devices.length === 0) return { ok: false, error: 'no_push_device' };
   const device = parseDevice(request.headers['user-agent']);
   // what the phone names: the app the sign-in is going to (rd), else the one of this page
   const host = rd === null ? request.hostname : new URL(rd).hostname;
@@ -51,6 +56,7 @@ export async function startPush(
       browser: device.browser,
       os: device.os,
     },
+    s.session.enrol === true ? devices.map((d) => d.id) : undefined,
   );
   if (!started.ok) {
     auditFactor(deps, request, s, 'push.refused', 'failure', { reason: started.reason });

@@ -59,6 +59,8 @@ export const push = {
     'push.app.idle': 'No request is waiting. Requests arrive as notifications.',
     'push.app.notPaired': 'This browser is not set up to approve sign-ins.',
     'push.app.notify': 'Someone is signing in as you. Open to check and answer.',
+    'push.enrol.lead': 'Get a request on your phone and pick a number: set up the phone with a QR code.',
+    'push.pair.then': 'Once the phone says it is set up, send it a request to finish.',
   },
   de: {
     'push.label': 'Auf meinem Telefon bestätigen',
@@ -123,6 +125,10 @@ export const push = {
     'push.app.idle': 'Keine Anfrage wartet. Anfragen kommen als Mitteilungen.',
     'push.app.notPaired': 'Dieser Browser ist nicht zum Bestätigen von Anmeldungen eingerichtet.',
     'push.app.notify': 'Jemand meldet sich als Sie an. Öffnen, um zu prüfen und zu antworten.',
+    'push.enrol.lead':
+      'Erhalten Sie eine Anfrage auf Ihrem Telefon und wählen Sie eine Zahl: Richten Sie das Telefon mit einem QR-Code ein.',
+    'push.pair.then':
+      'Sobald das Telefon meldet, dass es eingerichtet ist, senden Sie ihm eine Anfrage, um abzuschließen.',
   },
   fr: {
     'push.label': 'Approuver sur mon téléphone',
@@ -184,6 +190,9 @@ export const push = {
     'push.app.idle': 'Aucune demande en attente. Les demandes arrivent en notifications.',
     'push.app.notPaired': 'Ce navigateur n’est pas configuré pour approuver les connexions.',
     'push.app.notify': 'Quelqu’un se connecte en votre nom. Ouvrez pour vérifier et répondre.',
+    'push.enrol.lead':
+      'Recevez une demande sur votre téléphone et choisissez un nombre : configurez le téléphone avec un QR code.',
+    'push.pair.then': 'Dès que le téléphone indique qu’il est configuré, envoyez-lui une demande pour terminer.',
   },
   es: {
     'push.label': 'Aprobar en mi teléfono',
@@ -242,6 +251,8 @@ export const push = {
     'push.app.idle': 'No hay ninguna solicitud pendiente. Las solicitudes llegan como notificaciones.',
     'push.app.notPaired': 'Este navegador no está configurado para aprobar inicios de sesión.',
     'push.app.notify': 'Alguien está iniciando sesión como usted. Abra para comprobar y responder.',
+    'push.enrol.lead': 'Reciba una solicitud en su teléfono y elija un número: configure el teléfono con un código QR.',
+    'push.pair.then': 'Cuando el teléfono indique que está configurado, envíele una solicitud para terminar.',
   },
   nl: {
     'push.label': 'Goedkeuren op mijn telefoon',
@@ -300,5 +311,7 @@ export const push = {
     'push.app.idle': 'Er wacht geen verzoek. Verzoeken komen binnen als meldingen.',
     'push.app.notPaired': 'Deze browser is niet ingesteld om aanmeldingen goed te keuren.',
     'push.app.notify': 'Iemand meldt zich aan als u. Open om te controleren en te antwoorden.',
+    'push.enrol.lead': 'Ontvang een verzoek op uw telefoon en kies een getal: stel de telefoon in met een QR-code.',
+    'push.pair.then': 'Zodra de telefoon meldt dat hij is ingesteld, stuurt u hem een verzoek om af te ronden.',
   },
 } as const;
