@@ -81,7 +81,7 @@ export function accountApiRoutes(deps: PortalDeps) {
     app.get('/api/account/default-method', async (request, reply) => {
       const s = await session(request, reply);
       if (s === null) return reply;
-      return { default_method: await defaultMethod(deps.durable, s.user.name), choices: choosable() };
+      return { default_method: await defaultMethod(deps.durable, s.user.name), choices: choosable(request.pc.state) };
     });
 
     app.post(

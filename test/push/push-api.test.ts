@@ -548,6 +548,16 @@ describe('push approval through the API', () => {
     assert.match(paired.body, /<svg/);
     assert.match(paired.body, /action="\/\.portcullis\/push\/send"/);
     assert.ok(paired.body.includes(`name="rd" value="${rd}"`));
+    const choices = await gw.send({
+      host: 'portal.test',
+      target: '/.portcullis/api/account/default-method',
+      headers: { cookie },
+    });
+    assert.deepEqual(
+      choices.json<{ choices: string[] }>().choices,
+      ['webauthn', 'totp', 'push'],
+      'push can be the default',
+    );
   });
 
   it('push off: no VAPID key, no push', async (t) => {

@@ -1,3 +1,4 @@
+import type { GatewayState } from '../../state.ts';
 import type { Factor } from './factor.ts';
 import { pushFactor } from './push/push-factor.ts';
 import { recoveryFactor } from './recovery/recovery-factor.ts';
@@ -34,9 +35,15 @@ export function enrollable(): readonly Enrollable[] {
   return FACTORS.filter((f): f is Extract<Listed, Enrollable> => 'enrolment' in f);
 }
 
-/** The factors that can be remembered or chosen as the default, in the list's order. */
-export function choosable(): readonly ChoosableMethod[] {
-  return FACTORS.filter((f): f is Extract<Listed, { choosable: true }> => f.choosable).map((f) => f.method);
+/**
+ * The factors that can be remembered or chosen as the default, in the list's order; given the
+ * state in force, only those its configuration turns on.
+ */
+export function choosable(state?: GatewayState): readonly ChoosableMethod[] {
+  return FACTORS.filter(
+    (f): f is Extract<Listed, { choosable: true }> =>
+      f.choosable && (state === undefined || !('available' in f) || f.available(state)),
+  ).map((f) => f.method);
 }
 
 /** The factor of that name, or undefined (not a second factor the gateway knows). */

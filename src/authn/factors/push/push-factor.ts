@@ -15,8 +15,7 @@ import { pushRoutes } from './push-routes.ts';
  */
 export const pushFactor = {
   method: 'push',
-  // not a default to choose until phones are enrolled on the pages (the approving web app)
-  choosable: false,
+  choosable: true,
   standsIn: false,
   phishingResistant: false,
   available: (state) => state.push !== null,
