@@ -113,214 +113,231 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const initial = await load(files, options.whoamiOrigin);
   for (const warning of initial.state.warnings) logger.warn({ warning }, 'policy warning');
 
+  // what is opened here is closed again when the start fails, so a gateway that cannot start
+  // exits (non-zero) instead of lingering on an open connection
   const ephemeral = await openEphemeral(g.stores.ephemeral, { clock });
-  const durable = await openDurable(g.stores.durable, files.baseDir);
-  const keys = await loadSigningKeys(g.data_dir);
-  const metrics = createMetrics();
-  const audit = new AuditLog({ durable, logger, clock, onWriteError: () => metrics.observeStoreError('durable') });
-  const s = initial.state.session;
-  const sessionEnds = new SessionEnds(durable);
-  await sessionEnds.refresh();
-  const sessions = new SessionStore(
-    ephemeral,
-    clock,
-    random,
-    { idleMs: s.idleMs, maxLifetimeMs: s.maxLifetimeMs },
-    (user) => sessionEnds.before(user),
-  );
-  // the marks administrators set from the command line (reset-mfa, revoke-sessions)
-  const endsTimer = setInterval(() => {
-    sessionEnds.refresh().catch((err: Error) => {
-      metrics.observeStoreError('durable');
-      logger.error({ err: { message: err.message } }, 'cannot read ended sessions from the durable store');
-    });
-  }, SESSION_ENDS_POLL_MS);
-  endsTimer.unref();
-  // access codes that expired unused: removed, and each audited once across instances
-  const accessCodeTimer = setInterval(() => {
-    sweepExpiredAccessCodes({ durable, audit, clock, users: () => reloader.current.state.users }).catch(
-      (err: Error) => {
-        metrics.observeStoreError('durable');
-        logger.error({ err: { message: err.message } }, 'cannot sweep expired access codes');
-      },
-    );
-  }, ACCESS_CODE_SWEEP_MS);
-  accessCodeTimer.unref();
-  const setup = new SetupTokens(clock, random);
-  const lockout = new Lockout({ store: ephemeral, clock, settings: () => reloader.current.state.lockout });
-  const box = new SecretBox(await loadSecretKeys({ env: env.PORTCULLIS_SECRET_KEYS, dataDir: g.data_dir }));
-  const totpFor = (s: GatewayState) => {
-    const t = s.files.gateway.mfa.totp;
-    return {
-      verifier: new TotpVerifier({ store: ephemeral, clock, digits: t.digits, period: t.period, skew: t.skew }),
-      issuer: t.issuer,
-      digits: t.digits,
-      period: t.period,
-    };
-  };
-  let totp = totpFor(initial.state);
-  const factors = new SecondFactors({ durable, ephemeral, box, clock, random, totp: () => totp });
-  const devices = new Devices({ durable, box, clock, random });
-  const webauthn = new WebAuthnCeremonies({ durable, ephemeral, clock, random });
-  const push = new PushRequests({ store: ephemeral, durable, clock, random, limits: () => pushLimits(current()) });
-  const pushLinks = new PushLinks({ store: ephemeral, push, clock, random });
-  const pushDevices = new PushDevices({
-    durable,
-    box,
-    clock,
-    random,
-    audit,
-    settings: () => current().push,
-    dataDir: g.data_dir,
-    origin: () => current().publicUrl.origin,
-    links: pushLinks,
-    ...(options.pushSend ? { send: options.pushSend } : {}),
-  });
+  let durable: DurableStore;
+  try {
+    durable = await openDurable(g.stores.durable, files.baseDir);
+  } catch (err) {
+    await ephemeral.close().catch(() => {});
+    throw err;
+  }
+  try {
+    return await assemble(durable);
+  } catch (err) {
+    await Promise.allSettled([ephemeral.close(), durable.close()]);
+    throw err;
+  }
 
-  const reloader = new Reloader<Loaded>({
-    build: async () => load(await loadConfigFiles(options.configPath, env), options.whoamiOrigin),
-    initial,
-    logger,
-    watch: options.watch === false ? [] : (l) => configWatchTargets(l.state.files),
-    ...(options.reloadDebounceMs !== undefined ? { debounceMs: options.reloadDebounceMs } : {}),
-  });
-  let signer = new AssertionSigner(keys[0] as SigningKey, initial.state.publicUrl.origin);
-  reloader.onSwap((next, prev) => {
-    const ns = next.state.session;
-    sessions.setTimeouts({ idleMs: ns.idleMs, maxLifetimeMs: ns.maxLifetimeMs });
-    signer = new AssertionSigner(keys[0] as SigningKey, next.state.publicUrl.origin);
-    totp = totpFor(next.state);
-    const [a, b] = [prev.state.files.gateway.stores, next.state.files.gateway.stores];
-    if (a.durable !== b.durable || a.ephemeral !== b.ephemeral)
-      logger.warn('stores changed in gateway.yaml: restart to apply');
-    if (next.state.users.size > 0) setup.revoke();
-    for (const warning of next.state.warnings) logger.warn({ warning }, 'policy warning');
-    logger.info(
-      { apps: next.state.apps.length, rules: next.state.policy.rules.length, users: next.state.users.size },
-      'configuration reloaded',
-    );
-  });
-
-  const timers = options.timers ?? systemTimers;
-  // audit events past audit.retention: deleted a minute after start, then daily
-  const stopTrim = timers.repeat(
-    async () => {
-      try {
-        const deleted = await trimAuditTrail({
-          durable,
-          audit,
-          clock,
-          retentionMs: () => reloader.current.state.audit.retentionMs,
-        });
-        if (deleted > 0) logger.info({ deleted }, 'audit trail trimmed');
-      } catch (err) {
-        metrics.observeStoreError('durable');
-        logger.error({ err: { message: (err as Error).message } }, 'cannot trim the audit trail');
-      }
-    },
-    AUDIT_TRIM_EVERY_MS,
-    AUDIT_TRIM_FIRST_MS,
-  );
-  // the account gauges of /metrics: counted here, never on a scrape; a failure keeps the last numbers
-  const stopGauges = timers.repeat(
-    async () => {
-      try {
-        const now = clock.now();
-        const counts = await countAccounts({ users: reloader.current.state.users, durable, lockout, now });
-        metrics.showAccountCounts(counts, now);
-      } catch (err) {
-        metrics.gaugeRefreshErrors.inc();
-        logger.error({ err: { message: (err as Error).message } }, 'cannot refresh the account gauges');
-      }
-    },
-    options.gaugeRefreshMs ?? GAUGE_REFRESH_MS,
-    0,
-  );
-
-  const tlsSpec = g.server.tls;
-  const tls = tlsSpec ? { cert: await readFile(tlsSpec.cert), key: await readFile(tlsSpec.key) } : undefined;
-  const current = () => reloader.current.state;
-  const app = await buildGateway({
-    logger,
-    clock,
-    random,
-    sessions,
-    ephemeral,
-    audit,
-    metrics,
-    setup,
-    lockout,
-    factors,
-    durable,
-    devices,
-    webauthn,
-    push,
-    pushDevices,
-    pushLinks,
-    pushPairing: new PushPairing({ store: ephemeral, random }),
-    current,
-    verifier: () => reloader.current.verifier,
-    signingKeys: () => keys,
-    signer: () => signer,
-    reload: async () => {
-      await reloader.reload();
-    },
-    ...(tls ? { tls } : {}),
-    ...(options.upstream ? { upstream: options.upstream } : {}),
-  });
-  const adminToken = await loadAdminToken({ env: env.PORTCULLIS_ADMIN_TOKEN, dataDir: g.data_dir });
-  const admin = buildAdminServer({
-    metrics,
-    readiness: storeReadiness({ ephemeral, durable }),
-    logger,
-    api: {
-      token: adminToken,
-      throttle: new TokenThrottle({ clock }),
+  async function assemble(durable: DurableStore): Promise<Runtime> {
+    const keys = await loadSigningKeys(g.data_dir);
+    const metrics = createMetrics();
+    const audit = new AuditLog({ durable, logger, clock, onWriteError: () => metrics.observeStoreError('durable') });
+    const s = initial.state.session;
+    const sessionEnds = new SessionEnds(durable);
+    await sessionEnds.refresh();
+    const sessions = new SessionStore(
+      ephemeral,
       clock,
+      random,
+      { idleMs: s.idleMs, maxLifetimeMs: s.maxLifetimeMs },
+      (user) => sessionEnds.before(user),
+    );
+    // the marks administrators set from the command line (reset-mfa, revoke-sessions)
+    const endsTimer = setInterval(() => {
+      sessionEnds.refresh().catch((err: Error) => {
+        metrics.observeStoreError('durable');
+        logger.error({ err: { message: err.message } }, 'cannot read ended sessions from the durable store');
+      });
+    }, SESSION_ENDS_POLL_MS);
+    endsTimer.unref();
+    // access codes that expired unused: removed, and each audited once across instances
+    const accessCodeTimer = setInterval(() => {
+      sweepExpiredAccessCodes({ durable, audit, clock, users: () => reloader.current.state.users }).catch(
+        (err: Error) => {
+          metrics.observeStoreError('durable');
+          logger.error({ err: { message: err.message } }, 'cannot sweep expired access codes');
+        },
+      );
+    }, ACCESS_CODE_SWEEP_MS);
+    accessCodeTimer.unref();
+    const setup = new SetupTokens(clock, random);
+    const lockout = new Lockout({ store: ephemeral, clock, settings: () => reloader.current.state.lockout });
+    const box = new SecretBox(await loadSecretKeys({ env: env.PORTCULLIS_SECRET_KEYS, dataDir: g.data_dir }));
+    const totpFor = (s: GatewayState) => {
+      const t = s.files.gateway.mfa.totp;
+      return {
+        verifier: new TotpVerifier({ store: ephemeral, clock, digits: t.digits, period: t.period, skew: t.skew }),
+        issuer: t.issuer,
+        digits: t.digits,
+        period: t.period,
+      };
+    };
+    let totp = totpFor(initial.state);
+    const factors = new SecondFactors({ durable, ephemeral, box, clock, random, totp: () => totp });
+    const devices = new Devices({ durable, box, clock, random });
+    const webauthn = new WebAuthnCeremonies({ durable, ephemeral, clock, random });
+    const push = new PushRequests({ store: ephemeral, durable, clock, random, limits: () => pushLimits(current()) });
+    const pushLinks = new PushLinks({ store: ephemeral, push, clock, random });
+    const pushDevices = new PushDevices({
+      durable,
+      box,
+      clock,
+      random,
+      audit,
+      settings: () => current().push,
+      dataDir: g.data_dir,
+      origin: () => current().publicUrl.origin,
+      links: pushLinks,
+      ...(options.pushSend ? { send: options.pushSend } : {}),
+    });
+
+    const reloader = new Reloader<Loaded>({
+      build: async () => load(await loadConfigFiles(options.configPath, env), options.whoamiOrigin),
+      initial,
+      logger,
+      watch: options.watch === false ? [] : (l) => configWatchTargets(l.state.files),
+      ...(options.reloadDebounceMs !== undefined ? { debounceMs: options.reloadDebounceMs } : {}),
+    });
+    let signer = new AssertionSigner(keys[0] as SigningKey, initial.state.publicUrl.origin);
+    reloader.onSwap((next, prev) => {
+      const ns = next.state.session;
+      sessions.setTimeouts({ idleMs: ns.idleMs, maxLifetimeMs: ns.maxLifetimeMs });
+      signer = new AssertionSigner(keys[0] as SigningKey, next.state.publicUrl.origin);
+      totp = totpFor(next.state);
+      const [a, b] = [prev.state.files.gateway.stores, next.state.files.gateway.stores];
+      if (a.durable !== b.durable || a.ephemeral !== b.ephemeral)
+        logger.warn('stores changed in gateway.yaml: restart to apply');
+      if (next.state.users.size > 0) setup.revoke();
+      for (const warning of next.state.warnings) logger.warn({ warning }, 'policy warning');
+      logger.info(
+        { apps: next.state.apps.length, rules: next.state.policy.rules.length, users: next.state.users.size },
+        'configuration reloaded',
+      );
+    });
+
+    const timers = options.timers ?? systemTimers;
+    // audit events past audit.retention: deleted a minute after start, then daily
+    const stopTrim = timers.repeat(
+      async () => {
+        try {
+          const deleted = await trimAuditTrail({
+            durable,
+            audit,
+            clock,
+            retentionMs: () => reloader.current.state.audit.retentionMs,
+          });
+          if (deleted > 0) logger.info({ deleted }, 'audit trail trimmed');
+        } catch (err) {
+          metrics.observeStoreError('durable');
+          logger.error({ err: { message: (err as Error).message } }, 'cannot trim the audit trail');
+        }
+      },
+      AUDIT_TRIM_EVERY_MS,
+      AUDIT_TRIM_FIRST_MS,
+    );
+    // the account gauges of /metrics: counted here, never on a scrape; a failure keeps the last numbers
+    const stopGauges = timers.repeat(
+      async () => {
+        try {
+          const now = clock.now();
+          const counts = await countAccounts({ users: reloader.current.state.users, durable, lockout, now });
+          metrics.showAccountCounts(counts, now);
+        } catch (err) {
+          metrics.gaugeRefreshErrors.inc();
+          logger.error({ err: { message: (err as Error).message } }, 'cannot refresh the account gauges');
+        }
+      },
+      options.gaugeRefreshMs ?? GAUGE_REFRESH_MS,
+      0,
+    );
+
+    const tlsSpec = g.server.tls;
+    const tls = tlsSpec ? { cert: await readFile(tlsSpec.cert), key: await readFile(tlsSpec.key) } : undefined;
+    const current = () => reloader.current.state;
+    const app = await buildGateway({
+      logger,
+      clock,
+      random,
+      sessions,
+      ephemeral,
+      audit,
+      metrics,
+      setup,
+      lockout,
+      factors,
+      durable,
+      devices,
+      webauthn,
+      push,
+      pushDevices,
+      pushLinks,
+      pushPairing: new PushPairing({ store: ephemeral, random }),
+      current,
+      verifier: () => reloader.current.verifier,
+      signingKeys: () => keys,
+      signer: () => signer,
+      reload: async () => {
+        await reloader.reload();
+      },
+      ...(tls ? { tls } : {}),
+      ...(options.upstream ? { upstream: options.upstream } : {}),
+    });
+    const adminToken = await loadAdminToken({ env: env.PORTCULLIS_ADMIN_TOKEN, dataDir: g.data_dir });
+    const admin = buildAdminServer({
+      metrics,
+      readiness: storeReadiness({ ephemeral, durable }),
+      logger,
+      api: {
+        token: adminToken,
+        throttle: new TokenThrottle({ clock }),
+        clock,
+        durable,
+        sessions,
+        lockout,
+        push,
+        state: current,
+        random,
+      },
+    });
+
+    return {
+      app,
+      admin,
+      reloader,
+      ephemeral,
       durable,
       sessions,
+      sessionEnds,
+      devices,
+      audit,
+      metrics,
+      setup,
       lockout,
       push,
+      logger,
       state: current,
-      random,
-    },
-  });
-
-  return {
-    app,
-    admin,
-    reloader,
-    ephemeral,
-    durable,
-    sessions,
-    sessionEnds,
-    devices,
-    audit,
-    metrics,
-    setup,
-    lockout,
-    push,
-    logger,
-    state: current,
-    signingKeys: () => keys,
-    async listen(overrides = {}) {
-      const main = splitHostPort(overrides.listen ?? g.server.listen);
-      const adm = splitHostPort(overrides.admin ?? g.server.admin_listen);
-      const gateway = await app.listen({ host: main.host, port: main.port });
-      const adminUrl = await admin.listen({ host: adm.host, port: adm.port });
-      return { gateway, admin: adminUrl };
-    },
-    async close() {
-      clearInterval(endsTimer);
-      clearInterval(accessCodeTimer);
-      stopTrim();
-      stopGauges();
-      reloader.close();
-      await app.close();
-      await admin.close();
-      await audit.flush();
-      await ephemeral.close();
-      await durable.close();
-    },
-  };
+      signingKeys: () => keys,
+      async listen(overrides = {}) {
+        const main = splitHostPort(overrides.listen ?? g.server.listen);
+        const adm = splitHostPort(overrides.admin ?? g.server.admin_listen);
+        const gateway = await app.listen({ host: main.host, port: main.port });
+        const adminUrl = await admin.listen({ host: adm.host, port: adm.port });
+        return { gateway, admin: adminUrl };
+      },
+      async close() {
+        clearInterval(endsTimer);
+        clearInterval(accessCodeTimer);
+        stopTrim();
+        stopGauges();
+        reloader.close();
+        await app.close();
+        await admin.close();
+        await audit.flush();
+        await ephemeral.close();
+        await durable.close();
+      },
+    };
+  }
 }

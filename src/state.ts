@@ -15,6 +15,7 @@ import { makeHeaderStripper } from './proxy/strip-headers.ts';
 import { type PushSettings, pushSettings } from './push/push-settings.ts';
 import type { RiskSettings as AssessSettings } from './risk/assess.ts';
 import { HostTable } from './routing/host-table.ts';
+import { durableSpecProblem } from './stores/durable-spec.ts';
 import { UserDirectory } from './users/directory.ts';
 import { isTimeZone } from './web/i18n/format-time.ts';
 import type { Locale } from './web/i18n/locales.ts';
@@ -292,6 +293,8 @@ export function buildState(files: LoadedFiles, options: BuildOptions = {}): Gate
   const { set: trustedProxies, errors } = CidrSet.parse(g.server.trusted_proxies ?? []);
   for (const e of errors) problems.push(`${gatewayAt}: server.trusted_proxies[${e.index}]: ${e.message}`);
   const lockout = lockoutSettings(files, problems);
+  const durableProblem = durableSpecProblem(g.stores.durable);
+  if (durableProblem !== null) problems.push(`${files.locateGateway(['stores', 'durable'])}: ${durableProblem}`);
   const audit = auditSettings(files, problems);
   const push = pushSettings(files, problems);
 

@@ -27,7 +27,9 @@ export async function runStart(args: string[], io: CliIo): Promise<number> {
       for (const p of err.problems) io.stderr.write(`${p}\n`);
       return 1;
     }
-    io.stderr.write(`portcullis: ${(err as Error).message}\n`);
+    // the cause says why (a file that is a directory, a refused connection); store errors never hold a password
+    const cause = (err as Error).cause instanceof Error ? `: ${((err as Error).cause as Error).message}` : '';
+    io.stderr.write(`portcullis: ${(err as Error).message}${cause}\n`);
     return 1;
   }
   const urls = await runtime.listen();

@@ -14,6 +14,7 @@ import { isAbsolute, resolve } from 'node:path';
 import type { Clock } from '../clock.ts';
 import { PortcullisError } from '../errors.ts';
 import type { DurableStore } from './durable.ts';
+import { durableSpecProblem } from './durable-spec.ts';
 import type { EphemeralStore } from './ephemeral.ts';
 import { MemoryEphemeralStore } from './memory.ts';
 import { RedisEphemeralStore } from './redis.ts';
@@ -40,9 +41,8 @@ export async function openDurable(spec: string, baseDir: string): Promise<Durabl
     if (path === '') throw new PortcullisError('PC_ERR_CONFIG_INVALID', "durable store 'sqlite:' needs a file path");
     return SqliteDurableStore.open(path === ':memory:' || isAbsolute(path) ? path : resolve(baseDir, path));
   }
-  if (/^postgres(ql)?:\/\//i.test(spec)) {
-    throw new PortcullisError('PC_ERR_CONFIG_INVALID', 'postgres durable store is not available in this version');
-  }
+  const problem = durableSpecProblem(spec);
+  if (problem !== null) throw new PortcullisError('PC_ERR_CONFIG_INVALID', problem);
   throw new PortcullisError(
     'PC_ERR_CONFIG_INVALID',
     `unknown durable store ${schemeOf(spec)}: expected 'sqlite:path/to/file.db'`,

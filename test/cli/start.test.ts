@@ -103,3 +103,35 @@ test('portcullis start with an invalid configuration exits 1 with located proble
     p.lines.join('\n'),
   );
 });
+
+test('portcullis start whose durable store cannot be opened exits 1 with the reason, Redis or not', async (t) => {
+  const { requireService } = await import('../helpers/services.ts');
+  for (const ephemeral of ['memory', 'redis://127.0.0.1:6379/0']) {
+    if (ephemeral !== 'memory' && !(await requireService('redis', t))) continue;
+    const dir = mkdtempSync(join(tmpdir(), 'pc-start-'));
+    mkdirSync(join(dir, 'config'));
+    mkdirSync(join(dir, 'policies'));
+    // a folder where the database file should be: SQLite cannot open it
+    mkdirSync(join(dir, 'data', 'portcullis.db'), { recursive: true });
+    writeFileSync(
+      join(dir, 'config/gateway.yaml'),
+      `server:\n  listen: 127.0.0.1:0\n  admin_listen: 127.0.0.1:0\n  public_url: http://localhost:8080\nstores:\n  ephemeral: "${ephemeral}"\n  durable: sqlite:../data/portcullis.db\napps: []\n`,
+    );
+    const p = start(join(dir, 'config/gateway.yaml'));
+    assert.equal(await p.exited, 1, `${ephemeral}: ${p.lines.join('\n')}`);
+    assert.ok(
+      p.lines.some((l) => /^portcullis: sqlite store unavailable: /.test(l)),
+      p.lines.join('\n'),
+    );
+  }
+});
+
+test('portcullis check refuses what start cannot open: a postgres durable store in this version', async () => {
+  const { checkConfig, GATEWAY } = await import('./fixtures.ts');
+  const r = await checkConfig({
+    'config/gateway.yaml': `${GATEWAY}stores:\n  durable: postgres://pc:s3cret-pw@127.0.0.1:5432/test\n`,
+  });
+  assert.equal(r.code, 1);
+  assert.match(r.err, /gateway\.yaml:\d+:\d+: the postgres durable store is not available in this version/);
+  assert.doesNotMatch(r.err + r.out, /s3cret-pw/);
+});

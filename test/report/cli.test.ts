@@ -129,7 +129,7 @@ describe('portcullis audit, no gateway running', () => {
     try {
       const r = await audit(postgres, []);
       assert.equal(r.code, 2, r.err);
-      assert.match(r.err, /postgres durable store is not available in this version\n$/);
+      assert.match(r.err, /gateway\.yaml:\d+:\d+: the postgres durable store is not available in this version/);
     } finally {
       postgres.remove();
     }
