@@ -52,9 +52,13 @@ export function checkedVapidKeys(keys: { publicKey: unknown; privateKey: unknown
 export function generateVapidKeys(): VapidKeys {
   const ecdh = createECDH('prime256v1');
   ecdh.generateKeys();
+  // the private key is a 32-byte number: Node drops its leading zero bytes (1 in 256 keys), VAPID wants all 32
+  const privateKey = Buffer.alloc(32);
+  const raw = ecdh.getPrivateKey();
+  raw.copy(privateKey, 32 - raw.length);
   return {
     publicKey: ecdh.getPublicKey().toString('base64url'),
-    privateKey: ecdh.getPrivateKey().toString('base64url'),
+    privateKey: privateKey.toString('base64url'),
   };
 }
 

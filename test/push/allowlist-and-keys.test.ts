@@ -87,6 +87,14 @@ describe('VAPID keys', () => {
     for (const keys of all) assert.deepEqual(keys, all[0]);
   });
 
+  it('every generated pair has a 32-byte private key (leading zero bytes kept)', () => {
+    for (let i = 0; i < 2000; i++) {
+      const keys = generateVapidKeys();
+      assert.equal(Buffer.from(keys.privateKey, 'base64url').length, 32);
+      assert.deepEqual(checkedVapidKeys(keys, 'x'), keys);
+    }
+  });
+
   it('a configured pair is used as given, and must be one pair', () => {
     const a = generateVapidKeys();
     const b = generateVapidKeys();

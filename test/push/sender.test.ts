@@ -86,6 +86,7 @@ describe('Web Push sending', () => {
     const { service, sender } = await setUp(t);
     service.answer(400);
     assert.equal((await sender.send(service.subscribe(), MESSAGE, 't')).outcome, 'failed');
+    assert.deepEqual(service.rejected, []);
     assert.equal(service.received.length, 1);
   });
 
