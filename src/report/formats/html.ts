@@ -6,6 +6,8 @@
  * and the risks it accepted (suppressions). Every text from the configuration or the stores is
  * escaped.
  */
+
+import { esc } from '../../web/html.ts';
 import { SEVERITIES } from '../catalogue.ts';
 import type { Finding, Report, SuppressedFinding, TenantReport } from '../findings.ts';
 import { share } from './coverage-text.ts';
@@ -26,15 +28,6 @@ export interface ReportBranding {
   readonly msp: ReportBrand;
   /** a client's brand (name, logo, time zone) */
   tenant(tenant: string): ReportBrand;
-}
-
-function esc(value: unknown): string {
-  return String(value ?? '')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
 }
 
 const CSS = `

@@ -173,10 +173,13 @@ export class PushDevices {
   }
 
   /**
-   * Sends the request to every push device of the user: `{rid, app, exp}` and nothing else (no
+   * Sends the request to `devices` (the user's, as the start chose them): `{rid, app, exp}` and nothing else (no
    * number, no secret). How many took it; a gone subscription is removed (and audited).
    */
-  async deliver(request: PushRequest): Promise<{ sent: number; failed: number; gone: number }> {
+  async deliver(
+    request: PushRequest,
+    devices: readonly FactorRecord[],
+  ): Promise<{ sent: number; failed: number; gone: number }> {
     const settings = this.#d.settings();
     const tally = { sent: 0, failed: 0, gone: 0 };
     if (settings === null) return tally;
@@ -187,8 +190,7 @@ export class PushDevices {
       ...this.#d.send,
     });
     const message = { rid: request.rid, app: request.app, exp: Math.floor(request.expiresAt / 1000) };
-    for (const device of await this.list(request.user)) {
-      if (request.devices !== undefined && !request.devices.includes(device.id)) continue;
+    for (const device of devices) {
       if (device.secret === null) continue;
       const opened = JSON.parse(this.#d.box.open(device.secret, context(device.user, device.id))) as
         | PushTarget

@@ -64,7 +64,7 @@ export async function startPush(
       ? { ok: false, error: 'push_blocked', reason: started.reason }
       : { ok: false, error: 'push_rate_limited', reason: started.reason, retryAfterMs: started.retryAfterMs };
   }
-  const delivered = await deps.pushDevices.deliver(started.request);
+  const delivered = await deps.pushDevices.deliver(started.request, devices);
   if (delivered.sent === 0) {
     await deps.push.cancel(started.request);
     auditFactor(deps, request, s, 'push.undelivered', 'failure', { ...delivered });
