@@ -293,7 +293,7 @@ export function buildState(files: LoadedFiles, options: BuildOptions = {}): Gate
   const { set: trustedProxies, errors } = CidrSet.parse(g.server.trusted_proxies ?? []);
   for (const e of errors) problems.push(`${gatewayAt}: server.trusted_proxies[${e.index}]: ${e.message}`);
   const lockout = lockoutSettings(files, problems);
-  const durableProblem = durableSpecProblem(g.stores.durable);
+  const durableProblem = durableSpecProblem(g.stores.durable, files.baseDir);
   if (durableProblem !== null) problems.push(`${files.locateGateway(['stores', 'durable'])}: ${durableProblem}`);
   const audit = auditSettings(files, problems);
   const push = pushSettings(files, problems);

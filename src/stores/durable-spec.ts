@@ -1,9 +1,16 @@
+import { isPostgresSpec, postgresSettings } from './postgres-settings.ts';
+
 /**
- * Why this version cannot open the durable store `spec`, or null: `portcullis check` reports it
- * (located), so a configuration that check accepts is one that start can open.
+ * Why the durable store `spec` cannot be opened as written, or null: `portcullis check` reports
+ * it (located), so a configuration that check accepts is one that start can read. Whether the
+ * database answers is start's business (it then exits non-zero with the reason).
  */
-export function durableSpecProblem(spec: string): string | null {
-  if (/^postgres(ql)?:\/\//i.test(spec))
-    return "the postgres durable store is not available in this version: use 'sqlite:path/to/file.db'";
-  return null;
+export function durableSpecProblem(spec: string, baseDir: string): string | null {
+  if (!isPostgresSpec(spec)) return null;
+  try {
+    postgresSettings(spec, baseDir);
+    return null;
+  } catch (err) {
+    return (err as Error).message;
+  }
 }

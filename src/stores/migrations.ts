@@ -4,14 +4,24 @@
  * own transaction together with its bookkeeping row. Never edit a released migration: append a
  * new one.
  *
- * The SQL is kept plain so that a later PostgreSQL store can reuse the list:
+ * One list serves SQLite and PostgreSQL. PostgreSQL runs every pending migration in one
+ * transaction under an advisory lock (postgres-migrate.ts); SQLite runs each in its own immediate
+ * transaction (sqlite-migrate.ts). Each applied migration is recorded with the SHA-256 of the
+ * SQL that ran: a database whose record disagrees with this code (a released migration edited)
+ * is refused rather than used with a schema nobody can name.
+ *
+ * The SQL is kept plain so that both dialects read it:
  * - times are `bigint` (ms since the epoch overflow a 32-bit `integer` in PostgreSQL; SQLite
  *   gives `bigint` integer affinity);
  * - the user column is `user_name`, because `user` is a reserved word in PostgreSQL (unquoted,
  *   `WHERE user = $1` would silently compare against the current role);
  * - the only dialect difference, the auto-numbered id, is given per dialect: SQLite's
- *   `integer primary key` is the rowid alias; PostgreSQL needs an identity column.
+ *   `integer primary key` is the rowid alias; PostgreSQL needs an identity column;
+ * - PostgreSQL's text columns compare by code point (`collate "C"`, added by migrationSql), as
+ *   SQLite's do: ordering by a name or an id is the same on both, whatever the server's locale.
  */
+import { createHash } from 'node:crypto';
+import { PortcullisError } from '../errors.ts';
 
 export interface Migration {
   version: number;
@@ -27,8 +37,64 @@ export const SCHEMA_MIGRATIONS_SQL = `
 create table if not exists schema_migrations (
   version integer primary key,
   name text not null,
-  applied_at bigint not null
+  applied_at bigint not null,
+  checksum text
 )`;
+
+export type Dialect = 'sqlite' | 'postgres';
+
+/** The SQL a migration runs on a dialect. */
+export function migrationSql(m: Migration, dialect: Dialect): string {
+  if (dialect === 'sqlite') return m.sql;
+  return (m.postgres ?? m.sql).replace(/\btext\b(?! collate)/g, 'text collate "C"');
+}
+
+/** SHA-256 (hex) of the SQL a migration runs on a dialect: what schema_migrations records. */
+export function migrationChecksum(m: Migration, dialect: Dialect): string {
+  return createHash('sha256').update(migrationSql(m, dialect)).digest('hex');
+}
+
+/** A migration as schema_migrations recorded it (checksum null: recorded before checksums were). */
+export interface AppliedMigration {
+  version: number;
+  name: string;
+  checksum: string | null;
+}
+
+/**
+ * Refuses a database this code must not use: one newer than `latest`, or one where a migration
+ * this code knows was recorded with other SQL (edited after release). `where` names the
+ * database for the message (never a password).
+ */
+export function checkApplied(
+  applied: readonly AppliedMigration[],
+  migrations: readonly Migration[],
+  latest: number,
+  dialect: Dialect,
+  where: string,
+): void {
+  const found = applied.reduce((max, a) => Math.max(max, a.version), 0);
+  if (found > latest) {
+    throw new PortcullisError(
+      'PC_ERR_STORE_UNAVAILABLE',
+      `${where} has schema version ${found}, newer than this version of Portcullis knows ` +
+        `(${latest}); upgrade Portcullis or point it at another database`,
+    );
+  }
+  const known = new Map(migrations.map((m) => [m.version, m]));
+  for (const a of applied) {
+    const m = known.get(a.version);
+    if (m === undefined || a.checksum === null) continue;
+    if (a.checksum !== migrationChecksum(m, dialect)) {
+      throw new PortcullisError(
+        'PC_ERR_STORE_UNAVAILABLE',
+        `${where}: migration ${a.version} (${a.name}) was applied from other SQL than this version of ` +
+          'Portcullis holds (its checksum differs); a released migration is never edited: restore the ' +
+          'Portcullis version that made this database, or report it',
+      );
+    }
+  }
+}
 
 const auditTable = (id: string) => `
 create table audit (

@@ -6,7 +6,8 @@
  * StoreUnavailableError rather than failing every request later).
  *
  * Durable: 'sqlite:path/to/file.db', a relative path being resolved against baseDir (the folder
- * of gateway.yaml); 'postgres://...' is reserved for a later version.
+ * of gateway.yaml), or 'postgres://user:password@host:5432/db?options' (postgres-settings.ts);
+ * either is migrated at open.
  *
  * Error messages never echo a spec that may hold a password.
  */
@@ -14,9 +15,9 @@ import { isAbsolute, resolve } from 'node:path';
 import type { Clock } from '../clock.ts';
 import { PortcullisError } from '../errors.ts';
 import type { DurableStore } from './durable.ts';
-import { durableSpecProblem } from './durable-spec.ts';
 import type { EphemeralStore } from './ephemeral.ts';
 import { MemoryEphemeralStore } from './memory.ts';
+import { isPostgresSpec } from './postgres-settings.ts';
 import { RedisEphemeralStore } from './redis.ts';
 import { SqliteDurableStore } from './sqlite.ts';
 
@@ -35,16 +36,28 @@ export async function openEphemeral(spec: string, deps: { clock: Clock }): Promi
   );
 }
 
-export async function openDurable(spec: string, baseDir: string): Promise<DurableStore> {
+export interface DurableOpenOptions {
+  /** A pooled idle PostgreSQL connection failed (it is replaced); for the log. */
+  onIdleError?: (err: Error) => void;
+}
+
+export async function openDurable(
+  spec: string,
+  baseDir: string,
+  options: DurableOpenOptions = {},
+): Promise<DurableStore> {
   if (/^sqlite:/i.test(spec)) {
     const path = spec.slice('sqlite:'.length);
     if (path === '') throw new PortcullisError('PC_ERR_CONFIG_INVALID', "durable store 'sqlite:' needs a file path");
     return SqliteDurableStore.open(path === ':memory:' || isAbsolute(path) ? path : resolve(baseDir, path));
   }
-  const problem = durableSpecProblem(spec);
-  if (problem !== null) throw new PortcullisError('PC_ERR_CONFIG_INVALID', problem);
+  if (isPostgresSpec(spec)) {
+    // loaded only when used: a SQLite deployment never loads the PostgreSQL client
+    const { PostgresDurableStore } = await import('./postgres.ts');
+    return PostgresDurableStore.open(spec, { baseDir, onIdleError: options.onIdleError });
+  }
   throw new PortcullisError(
     'PC_ERR_CONFIG_INVALID',
-    `unknown durable store ${schemeOf(spec)}: expected 'sqlite:path/to/file.db'`,
+    `unknown durable store ${schemeOf(spec)}: expected 'sqlite:path/to/file.db' or 'postgres://user:password@host:5432/db'`,
   );
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -126,12 +126,45 @@ test('portcullis start whose durable store cannot be opened exits 1 with the rea
   }
 });
 
-test('portcullis check refuses what start cannot open: a postgres durable store in this version', async () => {
+test('portcullis check refuses a postgres URL that start could not read, located, without its password', async () => {
   const { checkConfig, GATEWAY } = await import('./fixtures.ts');
-  const r = await checkConfig({
-    'config/gateway.yaml': `${GATEWAY}stores:\n  durable: postgres://pc:s3cret-pw@127.0.0.1:5432/test\n`,
-  });
-  assert.equal(r.code, 1);
-  assert.match(r.err, /gateway\.yaml:\d+:\d+: the postgres durable store is not available in this version/);
-  assert.doesNotMatch(r.err + r.out, /s3cret-pw/);
+  for (const [url, why] of [
+    [
+      'postgres://pc:s3cret-pw@127.0.0.1:5432/test?sslmode=prefer',
+      /sslmode must be disable, require, verify-full or no-verify/,
+    ],
+    ['postgres://pc:s3cret-pw@127.0.0.1:5432/test?pool=3', /unknown option "pool"/],
+    ['postgres://pc:s3cret-pw@127.0.0.1:5432/test?schema=Bad-Name', /schema must be a lower-case identifier/],
+    ['postgres://pc:s3cret-pw@127.0.0.1:5432/test?sslmode=require&sslrootcert=missing.pem', /cannot read sslrootcert/],
+    ['postgres://pc:s3cret-pw@127.0.0.1:5432/', /must name one database/],
+  ] as const) {
+    const r = await checkConfig({ 'config/gateway.yaml': `${GATEWAY}stores:\n  durable: ${url}\n` });
+    assert.equal(r.code, 1, url);
+    assert.match(r.err, /gateway\.yaml:\d+:\d+: durable store postgres:\/\/pc@127\.0\.0\.1:5432\//, url);
+    assert.match(r.err, why, url);
+    assert.doesNotMatch(r.err + r.out, /s3cret-pw/);
+  }
+});
+
+test('a postgres durable store that does not answer: check accepts the URL, start exits 1 with the reason', async (t) => {
+  const { checkConfig } = await import('./fixtures.ts');
+  const { freePort } = await import('../helpers/ports.ts');
+  const port = await freePort();
+  const gateway =
+    'server:\n  listen: 127.0.0.1:0\n  admin_listen: 127.0.0.1:0\n  public_url: http://localhost:8080\n' +
+    `stores:\n  durable: postgres://pc:s3cret-pw@127.0.0.1:${port}/test?connect_timeout=1\napps: []\n`;
+  const checked = await checkConfig({ 'config/gateway.yaml': gateway });
+  assert.equal(checked.code, 0, checked.err);
+  const dir = mkdtempSync(join(tmpdir(), 'pc-start-pg-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  mkdirSync(join(dir, 'config'));
+  mkdirSync(join(dir, 'policies'));
+  writeFileSync(join(dir, 'config/gateway.yaml'), gateway);
+  const p = start(join(dir, 'config/gateway.yaml'));
+  assert.equal(await p.exited, 1, p.lines.join('\n'));
+  assert.ok(
+    p.lines.some((l) => /^portcullis: postgres store unavailable: /.test(l)),
+    p.lines.join('\n'),
+  );
+  assert.doesNotMatch(p.lines.join('\n'), /s3cret-pw/);
 });

@@ -124,12 +124,18 @@ describe('portcullis audit, no gateway running', () => {
     }
     assert.match((await audit(seed, ['--tenant', 'initech'])).err, /names no tenant 'initech'/);
     const postgres = writeConfig({
-      'config/gateway.yaml': GATEWAY.replace('sqlite:../data/portcullis.db', 'postgres://audit@127.0.0.1:1/none'),
+      'config/gateway.yaml': GATEWAY.replace(
+        'sqlite:../data/portcullis.db',
+        'postgres://audit:pw@127.0.0.1:1/none?bogus=1',
+      ),
     });
     try {
       const r = await audit(postgres, []);
       assert.equal(r.code, 2, r.err);
-      assert.match(r.err, /gateway\.yaml:\d+:\d+: the postgres durable store is not available in this version/);
+      assert.match(
+        r.err,
+        /gateway\.yaml:\d+:\d+: durable store postgres:\/\/audit@127\.0\.0\.1:1\/none: unknown option "bogus"/,
+      );
     } finally {
       postgres.remove();
     }

@@ -13,6 +13,7 @@ import { after, describe, it } from 'node:test';
 import type { AccessCodeRecord } from '../../src/stores/durable.ts';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from '../../src/stores/migrations.ts';
 import { SqliteDurableStore } from '../../src/stores/sqlite.ts';
+import { durableTargets } from '../helpers/durable-targets.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'pc-access-codes-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -30,73 +31,80 @@ const code = (over: Partial<AccessCodeRecord>): AccessCodeRecord => ({
   ...over,
 });
 
-describe('access codes in the durable store', () => {
-  it('migration 7 comes on top of a database of migrations 1-6, keeping its data', async () => {
-    const path = freshPath();
-    const old = await SqliteDurableStore.open(path, { migrations: MIGRATIONS.filter((m) => m.version <= 6) });
-    await old.setPreference('erin', 'default_method', 'totp');
-    await old.close();
-    const store = await SqliteDurableStore.open(path);
-    assert.equal(await store.schemaVersion(), LATEST_SCHEMA_VERSION);
-    assert.equal(await store.getPreference('erin', 'default_method'), 'totp');
-    assert.equal(await store.putAccessCode(code({})), false);
-    assert.deepEqual(await store.findAccessCode('erin'), code({}));
-    await store.close();
-  });
+for (const target of durableTargets) {
+  describe(`access codes in the durable store (${target.name})`, () => {
+    it('migration 7 comes on top of a database of migrations 1-6, keeping its data', async (t) => {
+      if (!target.ready(t)) return;
+      const path = target.fresh();
+      const old = await target.open(path, { migrations: MIGRATIONS.filter((m) => m.version <= 6) });
+      await old.setPreference('erin', 'default_method', 'totp');
+      await old.close();
+      const store = await target.open(path);
+      assert.equal(await store.schemaVersion(), LATEST_SCHEMA_VERSION);
+      assert.equal(await store.getPreference('erin', 'default_method'), 'totp');
+      assert.equal(await store.putAccessCode(code({})), false);
+      assert.deepEqual(await store.findAccessCode('erin'), code({}));
+      await store.close();
+    });
 
-  it("a new code replaces the user's earlier one; other users keep theirs", async () => {
-    const store = await SqliteDurableStore.open(freshPath());
-    await store.putAccessCode(code({}));
-    await store.putAccessCode(code({ user: 'frank', codeHash: 'hash-f' }));
-    assert.equal(await store.putAccessCode(code({ codeHash: 'hash-2', createdAt: T + 1 })), true);
-    assert.equal(await store.takeAccessCode('erin', 'hash-1', T + 2), null, 'the replaced code is dead');
-    assert.equal((await store.findAccessCode('erin'))?.codeHash, 'hash-2');
-    assert.deepEqual(
-      (await store.listAccessCodes()).map((c) => c.user),
-      ['frank', 'erin'],
-    );
-    await store.close();
-  });
+    it("a new code replaces the user's earlier one; other users keep theirs", async (t) => {
+      if (!target.ready(t)) return;
+      const store = await target.open(target.fresh());
+      await store.putAccessCode(code({}));
+      await store.putAccessCode(code({ user: 'frank', codeHash: 'hash-f' }));
+      assert.equal(await store.putAccessCode(code({ codeHash: 'hash-2', createdAt: T + 1 })), true);
+      assert.equal(await store.takeAccessCode('erin', 'hash-1', T + 2), null, 'the replaced code is dead');
+      assert.equal((await store.findAccessCode('erin'))?.codeHash, 'hash-2');
+      assert.deepEqual(
+        (await store.listAccessCodes()).map((c) => c.user),
+        ['frank', 'erin'],
+      );
+      await store.close();
+    });
 
-  it("is taken once, with the user's own hash only, and never at or after its expiry", async () => {
-    const store = await SqliteDurableStore.open(freshPath());
-    await store.putAccessCode(code({}));
-    await store.putAccessCode(code({ user: 'frank', codeHash: 'hash-f' }));
-    assert.equal(await store.takeAccessCode('erin', 'hash-f', T + 1), null, "another user's code");
-    assert.equal(await store.takeAccessCode('erin', 'hash-x', T + 1), null, 'a wrong code');
-    assert.equal(await store.takeAccessCode('erin', 'hash-1', T + HOUR), null, 'expired at expiresAt');
-    assert.ok(await store.findAccessCode('erin'), 'a wrong or late use leaves the code');
-    assert.deepEqual(await store.takeAccessCode('erin', 'hash-1', T + 1), code({}));
-    assert.equal(await store.takeAccessCode('erin', 'hash-1', T + 2), null, 'used');
-    assert.equal(await store.removeAccessCode('frank'), true);
-    assert.equal(await store.removeAccessCode('frank'), false);
-    await store.close();
-  });
+    it("is taken once, with the user's own hash only, and never at or after its expiry", async (t) => {
+      if (!target.ready(t)) return;
+      const store = await target.open(target.fresh());
+      await store.putAccessCode(code({}));
+      await store.putAccessCode(code({ user: 'frank', codeHash: 'hash-f' }));
+      assert.equal(await store.takeAccessCode('erin', 'hash-f', T + 1), null, "another user's code");
+      assert.equal(await store.takeAccessCode('erin', 'hash-x', T + 1), null, 'a wrong code');
+      assert.equal(await store.takeAccessCode('erin', 'hash-1', T + HOUR), null, 'expired at expiresAt');
+      assert.ok(await store.findAccessCode('erin'), 'a wrong or late use leaves the code');
+      assert.deepEqual(await store.takeAccessCode('erin', 'hash-1', T + 1), code({}));
+      assert.equal(await store.takeAccessCode('erin', 'hash-1', T + 2), null, 'used');
+      assert.equal(await store.removeAccessCode('frank'), true);
+      assert.equal(await store.removeAccessCode('frank'), false);
+      await store.close();
+    });
 
-  it('of two connections taking one code at once, exactly one gets it', async () => {
-    const path = freshPath();
-    const a = await SqliteDurableStore.open(path);
-    const b = await SqliteDurableStore.open(path);
-    await a.putAccessCode(code({}));
-    const taken = await Promise.all([a.takeAccessCode('erin', 'hash-1', T), b.takeAccessCode('erin', 'hash-1', T)]);
-    assert.equal(taken.filter((t) => t !== null).length, 1);
-    await a.close();
-    await b.close();
-  });
+    it('of two connections taking one code at once, exactly one gets it', async (t) => {
+      if (!target.ready(t)) return;
+      const path = target.fresh();
+      const a = await target.open(path);
+      const b = await target.open(path);
+      await a.putAccessCode(code({}));
+      const taken = await Promise.all([a.takeAccessCode('erin', 'hash-1', T), b.takeAccessCode('erin', 'hash-1', T)]);
+      assert.equal(taken.filter((t) => t !== null).length, 1);
+      await a.close();
+      await b.close();
+    });
 
-  it('expired codes are swept once: each to one caller, live ones kept', async () => {
-    const path = freshPath();
-    const a = await SqliteDurableStore.open(path);
-    const b = await SqliteDurableStore.open(path);
-    await a.putAccessCode(code({}));
-    await a.putAccessCode(code({ user: 'frank', codeHash: 'hash-f', expiresAt: T + 3 * HOUR }));
-    const [x, y] = await Promise.all([a.takeExpiredAccessCodes(T + HOUR), b.takeExpiredAccessCodes(T + HOUR)]);
-    assert.deepEqual([...x, ...y], [code({})]);
-    assert.deepEqual(
-      (await a.listAccessCodes()).map((c) => c.user),
-      ['frank'],
-    );
-    await a.close();
-    await b.close();
+    it('expired codes are swept once: each to one caller, live ones kept', async (t) => {
+      if (!target.ready(t)) return;
+      const path = target.fresh();
+      const a = await target.open(path);
+      const b = await target.open(path);
+      await a.putAccessCode(code({}));
+      await a.putAccessCode(code({ user: 'frank', codeHash: 'hash-f', expiresAt: T + 3 * HOUR }));
+      const [x, y] = await Promise.all([a.takeExpiredAccessCodes(T + HOUR), b.takeExpiredAccessCodes(T + HOUR)]);
+      assert.deepEqual([...x, ...y], [code({})]);
+      assert.deepEqual(
+        (await a.listAccessCodes()).map((c) => c.user),
+        ['frank'],
+      );
+      await a.close();
+      await b.close();
+    });
   });
-});
+}

@@ -18,6 +18,7 @@ import type { AuditRecord, DeviceRecord, FactorRecord, SignInRecord } from '../.
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from '../../src/stores/migrations.ts';
 import { SqliteDurableStore } from '../../src/stores/sqlite.ts';
 import { auditRecord } from '../helpers/audit-record.ts';
+import { durableTargets } from '../helpers/durable-targets.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'pc-devices-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -145,317 +146,342 @@ describe('migration 3 (devices)', () => {
   });
 });
 
-describe('devices', () => {
-  it('round-trips every field, nulls included; getDevice finds any user’s device', async () => {
-    const store = await SqliteDurableStore.open(freshPath());
-    const seen = device({ id: 'd-seen' });
-    const trusted = device({
-      id: 'd-trusted',
-      name: 'Firefox on Linux',
-      firstSeenAt: T - DAY,
-      lastSeenAt: T + 5,
-      ip: '2001:db8::1',
-      country: null,
-      trustedAt: T + 1,
-      trustedUntil: T + 30 * DAY,
-    });
-    const bare = device({ id: 'd-bare', user: 'bob', ip: null, country: null });
-    await store.addDevice(seen, 10);
-    await store.addDevice(trusted, 10);
-    await store.addDevice(bare, 10);
+for (const target of durableTargets) {
+  describe(`devices (${target.name})`, () => {
+    it('round-trips every field, nulls included; getDevice finds any user’s device', async (t) => {
+      if (!target.ready(t)) return;
+      const store = await target.open(target.fresh());
+      const seen = device({ id: 'd-seen' });
+      const trusted = device({
+        id: 'd-trusted',
+        name: 'Firefox on Linux',
+        firstSeenAt: T - DAY,
+        lastSeenAt: T + 5,
+        ip: '2001:db8::1',
+        country: null,
+        trustedAt: T + 1,
+        trustedUntil: T + 30 * DAY,
+      });
+      const bare = device({ id: 'd-bare', user: 'bob', ip: null, country: null });
+      await store.addDevice(seen, 10);
+      await store.addDevice(trusted, 10);
+      await store.addDevice(bare, 10);
 
-    assert.deepEqual(await store.getDevice('d-seen'), seen);
-    assert.deepEqual(await store.getDevice('d-trusted'), trusted);
-    assert.deepEqual(await store.getDevice('d-bare'), bare, 'whoever it belongs to');
-    assert.equal(await store.getDevice('nope'), null);
-    assert.deepEqual(await store.listDevices('alice'), [trusted, seen], 'most recently seen first');
-    assert.deepEqual(await store.listDevices('bob'), [bare]);
-    assert.deepEqual(await store.listDevices('carol'), []);
-    await store.close();
-  });
-
-  it('lists most recently seen first, equal times by id', async () => {
-    const store = await SqliteDurableStore.open(freshPath());
-    for (const [id, lastSeenAt] of [
-      ['c', T + 1],
-      ['b', T + 2],
-      ['a', T + 1],
-      ['d', T],
-    ] as const) {
-      await store.addDevice(device({ id, lastSeenAt }), 10);
-    }
-    assert.deepEqual(ids(await store.listDevices('alice')), ['b', 'a', 'c', 'd']);
-    await store.close();
-  });
-
-  it('touches, trusts and removes a device only through its own user', async () => {
-    const store = await SqliteDurableStore.open(freshPath());
-    const alices = device({ id: 'd-a' });
-    const bobs = device({ id: 'd-b', user: 'bob', name: 'Safari on iOS', ip: '198.51.100.7', country: 'DE' });
-    await store.addDevice(alices, 10);
-    await store.addDevice(bobs, 10);
-
-    const seen = { time: T + 100, ip: '203.0.113.9', country: 'BE' };
-    assert.equal(await store.touchDevice('alice', 'd-b', seen), false, "bob's device, through alice");
-    assert.equal(await store.trustDevice('alice', 'd-b', T + 100, T + DAY), false);
-    assert.equal(await store.removeDevice('alice', 'd-b'), false);
-    assert.equal(await store.touchDevice('alice', 'nope', seen), false, 'an unknown id');
-    assert.equal(await store.trustDevice('alice', 'nope', T + 100, T + DAY), false);
-    assert.equal(await store.removeDevice('alice', 'nope'), false);
-    assert.deepEqual(await store.getDevice('d-b'), bobs, 'bob’s device unchanged');
-    assert.deepEqual(await store.getDevice('d-a'), alices, 'alice’s device unchanged');
-
-    assert.equal(await store.touchDevice('alice', 'd-a', seen), true);
-    assert.deepEqual(
-      await store.getDevice('d-a'),
-      { ...alices, lastSeenAt: T + 100, ip: '203.0.113.9', country: 'BE' },
-      'lastSeenAt, ip and country set; firstSeenAt and the rest kept',
-    );
-    assert.equal(await store.touchDevice('alice', 'd-a', { time: T + 200, ip: null, country: null }), true);
-    assert.deepEqual(await store.getDevice('d-a'), { ...alices, lastSeenAt: T + 200, ip: null, country: null });
-
-    assert.equal(await store.trustDevice('alice', 'd-a', T + 300, T + 300 + 30 * DAY), true);
-    assert.deepEqual(await store.getDevice('d-a'), {
-      ...alices,
-      lastSeenAt: T + 200,
-      ip: null,
-      country: null,
-      trustedAt: T + 300,
-      trustedUntil: T + 300 + 30 * DAY,
+      assert.deepEqual(await store.getDevice('d-seen'), seen);
+      assert.deepEqual(await store.getDevice('d-trusted'), trusted);
+      assert.deepEqual(await store.getDevice('d-bare'), bare, 'whoever it belongs to');
+      assert.equal(await store.getDevice('nope'), null);
+      assert.deepEqual(await store.listDevices('alice'), [trusted, seen], 'most recently seen first');
+      assert.deepEqual(await store.listDevices('bob'), [bare]);
+      assert.deepEqual(await store.listDevices('carol'), []);
+      await store.close();
     });
 
-    assert.equal(await store.removeDevice('alice', 'd-a'), true);
-    assert.equal(await store.removeDevice('alice', 'd-a'), false, 'already gone');
-    assert.equal(await store.getDevice('d-a'), null);
-    assert.deepEqual(await store.listDevices('bob'), [bobs], 'bob untouched throughout');
-    await store.close();
-  });
-
-  it('refuses a duplicate id (even for another user) and malformed devices as TypeErrors', async () => {
-    const store = await SqliteDurableStore.open(freshPath());
-    const original = device({ id: 'dup' });
-    await store.addDevice(original, 10);
-    await assert.rejects(store.addDevice(device({ id: 'dup' }), 10), TypeError);
-    await assert.rejects(store.addDevice(device({ id: 'dup', user: 'bob', name: 'Other' }), 10), TypeError);
-    assert.deepEqual(await store.getDevice('dup'), original, 'the original is kept');
-    assert.deepEqual(await store.listDevices('bob'), []);
-
-    await assert.rejects(store.addDevice(device({ id: '' }), 10), TypeError);
-    await assert.rejects(store.addDevice(device({ id: 'x', user: '' }), 10), TypeError);
-    await assert.rejects(store.addDevice(device({ id: 'x', name: '' }), 10), TypeError);
-    await assert.rejects(store.addDevice(device({ id: 'x', lastSeenAt: 1.5 }), 10), TypeError);
-    await assert.rejects(store.addDevice(device({ id: 'x', firstSeenAt: Number.NaN }), 10), TypeError);
-    await assert.rejects(store.addDevice(device({ id: 'x', trustedUntil: Number.POSITIVE_INFINITY }), 10), TypeError);
-    await assert.rejects(store.addDevice(device({ id: 'x', ip: 7 as unknown as string }), 10), TypeError);
-    await assert.rejects(store.addDevice(device({ id: 'x' }), 0), TypeError, 'keep must be at least 1');
-    await assert.rejects(store.addDevice(device({ id: 'x' }), 2.5), TypeError);
-    await assert.rejects(store.touchDevice('alice', 'dup', { time: Number.NaN, ip: null, country: null }), TypeError);
-    await assert.rejects(store.trustDevice('alice', 'dup', T, Number.NaN), TypeError);
-    assert.deepEqual(ids(await store.listDevices('alice')), ['dup'], 'nothing else was added');
-    assert.deepEqual(await store.getDevice('dup'), original, 'nor changed');
-    await store.close();
-  });
-
-  it('bounds a user’s devices: untrusted ones beyond the newest `keep` go, trusted ones stay', async () => {
-    const store = await SqliteDurableStore.open(freshPath());
-    const at = (i: number) => T + i * 1_000;
-    // alice: an old device trusted long after the new one's first sight, one whose trust ends
-    // exactly then (no longer trusted), and untrusted ones; bob has old untrusted devices too.
-    await store.addDevice(
-      device({ id: 'trusted-old', lastSeenAt: at(1), trustedAt: at(1), trustedUntil: at(100) }),
-      10,
-    );
-    await store.addDevice(device({ id: 'expired', lastSeenAt: at(2), trustedAt: at(0), trustedUntil: at(10) }), 10);
-    await store.addDevice(device({ id: 'u3', lastSeenAt: at(3) }), 10);
-    await store.addDevice(device({ id: 'u4', lastSeenAt: at(4) }), 10);
-    await store.addDevice(device({ id: 'bob-1', user: 'bob', lastSeenAt: at(0) }), 10);
-    await store.addDevice(device({ id: 'bob-2', user: 'bob', lastSeenAt: at(1) }), 10);
-    assert.deepEqual(ids(await store.listDevices('alice')), ['u4', 'u3', 'expired', 'trusted-old']);
-
-    // keep 2: of the untrusted ones ('expired' too: its trust ends at the new device's first
-    // sight), the two most recently seen stay (new, u4); the trusted one stays as well.
-    await store.addDevice(device({ id: 'new', firstSeenAt: at(10), lastSeenAt: at(10) }), 2);
-    assert.deepEqual(ids(await store.listDevices('alice')), ['new', 'u4', 'trusted-old']);
-    assert.deepEqual(ids(await store.listDevices('bob')), ['bob-2', 'bob-1'], 'other users untouched');
-
-    // Trusted devices do not count towards keep: `keep` untrusted ones stay besides them.
-    await store.addDevice(
-      device({ id: 'trusted-new', firstSeenAt: at(11), lastSeenAt: at(11), trustedAt: at(11), trustedUntil: at(50) }),
-      1,
-    );
-    assert.deepEqual(ids(await store.listDevices('alice')), ['trusted-new', 'new', 'trusted-old']);
-
-    // Only the user's own devices count.
-    await store.addDevice(device({ id: 'bob-3', user: 'bob', lastSeenAt: at(2) }), 3);
-    assert.deepEqual(ids(await store.listDevices('bob')), ['bob-3', 'bob-2', 'bob-1']);
-
-    // Equal lastSeenAt: ranked as listDevices ranks them (by id), so what stays is its head.
-    await store.addDevice(device({ id: 'q', user: 'carol', lastSeenAt: at(1) }), 10);
-    await store.addDevice(device({ id: 'p', user: 'carol', lastSeenAt: at(1) }), 10);
-    await store.addDevice(device({ id: 'r', user: 'carol', lastSeenAt: at(2) }), 2);
-    assert.deepEqual(ids(await store.listDevices('carol')), ['r', 'p']);
-    await store.close();
-  });
-
-  it('bounds in the transaction of the insert: a failing prune keeps the new device out', async () => {
-    const file = freshPath();
-    const store = await SqliteDurableStore.open(file);
-    await store.addDevice(device({ id: 'old', lastSeenAt: T }), 5);
-    const db = new Database(file);
-    db.exec(`create trigger no_prune before delete on devices begin select raise(abort, 'refused'); end`);
-    db.close();
-    await assert.rejects(store.addDevice(device({ id: 'new', lastSeenAt: T + 1 }), 1), StoreUnavailableError);
-    assert.equal(await store.getDevice('new'), null, 'the insert was rolled back');
-    assert.deepEqual(ids(await store.listDevices('alice')), ['old']);
-    await store.close();
-  });
-
-  it('removes all of a user’s devices and says how many', async () => {
-    const store = await SqliteDurableStore.open(freshPath());
-    await store.addDevice(device({ id: 'a1' }), 10);
-    await store.addDevice(device({ id: 'a2', trustedAt: T, trustedUntil: T + DAY }), 10);
-    await store.addDevice(device({ id: 'a3' }), 10);
-    await store.addDevice(device({ id: 'b1', user: 'bob' }), 10);
-    assert.equal(await store.removeAllDevices('alice'), 3, 'trusted ones included');
-    assert.equal(await store.removeAllDevices('alice'), 0);
-    assert.deepEqual(await store.listDevices('alice'), []);
-    assert.deepEqual(ids(await store.listDevices('bob')), ['b1']);
-    await store.close();
-  });
-});
-
-describe('sign-in history', () => {
-  it('round-trips every field: nulls, fractional and negative coordinates', async () => {
-    const store = await SqliteDurableStore.open(freshPath());
-    const paris = signIn({ time: T });
-    const sydney = signIn({
-      time: T + 1,
-      ip: '2001:db8::7',
-      country: 'AU',
-      latitude: -33.868_82,
-      longitude: 151.209_29,
-      deviceId: null,
+    it('lists most recently seen first, equal times by id', async (t) => {
+      if (!target.ready(t)) return;
+      const store = await target.open(target.fresh());
+      for (const [id, lastSeenAt] of [
+        ['c', T + 1],
+        ['b', T + 2],
+        ['a', T + 1],
+        ['d', T],
+      ] as const) {
+        await store.addDevice(device({ id, lastSeenAt }), 10);
+      }
+      assert.deepEqual(ids(await store.listDevices('alice')), ['b', 'a', 'c', 'd']);
+      await store.close();
     });
-    const westOfGreenwich = signIn({ time: T + 2, latitude: 51.507_4, longitude: -0.127_8, country: 'GB' });
-    const unknown = signIn({ time: T + 3, ip: null, country: null, latitude: null, longitude: null, deviceId: null });
-    const extremes = signIn({ time: T + 4, latitude: -90, longitude: 180 });
-    for (const r of [paris, sydney, westOfGreenwich, unknown, extremes]) await store.recordSignIn(r, 100);
-    assert.deepEqual(await store.listSignIns('alice', 0, 100), [extremes, unknown, westOfGreenwich, sydney, paris]);
-    await store.close();
+
+    it('touches, trusts and removes a device only through its own user', async (t) => {
+      if (!target.ready(t)) return;
+      const store = await target.open(target.fresh());
+      const alices = device({ id: 'd-a' });
+      const bobs = device({ id: 'd-b', user: 'bob', name: 'Safari on iOS', ip: '198.51.100.7', country: 'DE' });
+      await store.addDevice(alices, 10);
+      await store.addDevice(bobs, 10);
+
+      const seen = { time: T + 100, ip: '203.0.113.9', country: 'BE' };
+      assert.equal(await store.touchDevice('alice', 'd-b', seen), false, "bob's device, through alice");
+      assert.equal(await store.trustDevice('alice', 'd-b', T + 100, T + DAY), false);
+      assert.equal(await store.removeDevice('alice', 'd-b'), false);
+      assert.equal(await store.touchDevice('alice', 'nope', seen), false, 'an unknown id');
+      assert.equal(await store.trustDevice('alice', 'nope', T + 100, T + DAY), false);
+      assert.equal(await store.removeDevice('alice', 'nope'), false);
+      assert.deepEqual(await store.getDevice('d-b'), bobs, 'bob’s device unchanged');
+      assert.deepEqual(await store.getDevice('d-a'), alices, 'alice’s device unchanged');
+
+      assert.equal(await store.touchDevice('alice', 'd-a', seen), true);
+      assert.deepEqual(
+        await store.getDevice('d-a'),
+        { ...alices, lastSeenAt: T + 100, ip: '203.0.113.9', country: 'BE' },
+        'lastSeenAt, ip and country set; firstSeenAt and the rest kept',
+      );
+      assert.equal(await store.touchDevice('alice', 'd-a', { time: T + 200, ip: null, country: null }), true);
+      assert.deepEqual(await store.getDevice('d-a'), { ...alices, lastSeenAt: T + 200, ip: null, country: null });
+
+      assert.equal(await store.trustDevice('alice', 'd-a', T + 300, T + 300 + 30 * DAY), true);
+      assert.deepEqual(await store.getDevice('d-a'), {
+        ...alices,
+        lastSeenAt: T + 200,
+        ip: null,
+        country: null,
+        trustedAt: T + 300,
+        trustedUntil: T + 300 + 30 * DAY,
+      });
+
+      assert.equal(await store.removeDevice('alice', 'd-a'), true);
+      assert.equal(await store.removeDevice('alice', 'd-a'), false, 'already gone');
+      assert.equal(await store.getDevice('d-a'), null);
+      assert.deepEqual(await store.listDevices('bob'), [bobs], 'bob untouched throughout');
+      await store.close();
+    });
+
+    it('refuses a duplicate id (even for another user) and malformed devices as TypeErrors', async (t) => {
+      if (!target.ready(t)) return;
+      const store = await target.open(target.fresh());
+      const original = device({ id: 'dup' });
+      await store.addDevice(original, 10);
+      await assert.rejects(store.addDevice(device({ id: 'dup' }), 10), TypeError);
+      await assert.rejects(store.addDevice(device({ id: 'dup', user: 'bob', name: 'Other' }), 10), TypeError);
+      assert.deepEqual(await store.getDevice('dup'), original, 'the original is kept');
+      assert.deepEqual(await store.listDevices('bob'), []);
+
+      await assert.rejects(store.addDevice(device({ id: '' }), 10), TypeError);
+      await assert.rejects(store.addDevice(device({ id: 'x', user: '' }), 10), TypeError);
+      await assert.rejects(store.addDevice(device({ id: 'x', name: '' }), 10), TypeError);
+      await assert.rejects(store.addDevice(device({ id: 'x', lastSeenAt: 1.5 }), 10), TypeError);
+      await assert.rejects(store.addDevice(device({ id: 'x', firstSeenAt: Number.NaN }), 10), TypeError);
+      await assert.rejects(store.addDevice(device({ id: 'x', trustedUntil: Number.POSITIVE_INFINITY }), 10), TypeError);
+      await assert.rejects(store.addDevice(device({ id: 'x', ip: 7 as unknown as string }), 10), TypeError);
+      await assert.rejects(store.addDevice(device({ id: 'x' }), 0), TypeError, 'keep must be at least 1');
+      await assert.rejects(store.addDevice(device({ id: 'x' }), 2.5), TypeError);
+      await assert.rejects(store.touchDevice('alice', 'dup', { time: Number.NaN, ip: null, country: null }), TypeError);
+      await assert.rejects(store.trustDevice('alice', 'dup', T, Number.NaN), TypeError);
+      assert.deepEqual(ids(await store.listDevices('alice')), ['dup'], 'nothing else was added');
+      assert.deepEqual(await store.getDevice('dup'), original, 'nor changed');
+      await store.close();
+    });
+
+    it('bounds a user’s devices: untrusted ones beyond the newest `keep` go, trusted ones stay', async (t) => {
+      if (!target.ready(t)) return;
+      const store = await target.open(target.fresh());
+      const at = (i: number) => T + i * 1_000;
+      // alice: an old device trusted long after the new one's first sight, one whose trust ends
+      // exactly then (no longer trusted), and untrusted ones; bob has old untrusted devices too.
+      await store.addDevice(
+        device({ id: 'trusted-old', lastSeenAt: at(1), trustedAt: at(1), trustedUntil: at(100) }),
+        10,
+      );
+      await store.addDevice(device({ id: 'expired', lastSeenAt: at(2), trustedAt: at(0), trustedUntil: at(10) }), 10);
+      await store.addDevice(device({ id: 'u3', lastSeenAt: at(3) }), 10);
+      await store.addDevice(device({ id: 'u4', lastSeenAt: at(4) }), 10);
+      await store.addDevice(device({ id: 'bob-1', user: 'bob', lastSeenAt: at(0) }), 10);
+      await store.addDevice(device({ id: 'bob-2', user: 'bob', lastSeenAt: at(1) }), 10);
+      assert.deepEqual(ids(await store.listDevices('alice')), ['u4', 'u3', 'expired', 'trusted-old']);
+
+      // keep 2: of the untrusted ones ('expired' too: its trust ends at the new device's first
+      // sight), the two most recently seen stay (new, u4); the trusted one stays as well.
+      await store.addDevice(device({ id: 'new', firstSeenAt: at(10), lastSeenAt: at(10) }), 2);
+      assert.deepEqual(ids(await store.listDevices('alice')), ['new', 'u4', 'trusted-old']);
+      assert.deepEqual(ids(await store.listDevices('bob')), ['bob-2', 'bob-1'], 'other users untouched');
+
+      // Trusted devices do not count towards keep: `keep` untrusted ones stay besides them.
+      await store.addDevice(
+        device({ id: 'trusted-new', firstSeenAt: at(11), lastSeenAt: at(11), trustedAt: at(11), trustedUntil: at(50) }),
+        1,
+      );
+      assert.deepEqual(ids(await store.listDevices('alice')), ['trusted-new', 'new', 'trusted-old']);
+
+      // Only the user's own devices count.
+      await store.addDevice(device({ id: 'bob-3', user: 'bob', lastSeenAt: at(2) }), 3);
+      assert.deepEqual(ids(await store.listDevices('bob')), ['bob-3', 'bob-2', 'bob-1']);
+
+      // Equal lastSeenAt: ranked as listDevices ranks them (by id), so what stays is its head.
+      await store.addDevice(device({ id: 'q', user: 'carol', lastSeenAt: at(1) }), 10);
+      await store.addDevice(device({ id: 'p', user: 'carol', lastSeenAt: at(1) }), 10);
+      await store.addDevice(device({ id: 'r', user: 'carol', lastSeenAt: at(2) }), 2);
+      assert.deepEqual(ids(await store.listDevices('carol')), ['r', 'p']);
+      await store.close();
+    });
+
+    if (target.name === 'sqlite')
+      it('bounds in the transaction of the insert: a failing prune keeps the new device out', async () => {
+        const file = freshPath();
+        const store = await SqliteDurableStore.open(file);
+        await store.addDevice(device({ id: 'old', lastSeenAt: T }), 5);
+        const db = new Database(file);
+        db.exec(`create trigger no_prune before delete on devices begin select raise(abort, 'refused'); end`);
+        db.close();
+        await assert.rejects(store.addDevice(device({ id: 'new', lastSeenAt: T + 1 }), 1), StoreUnavailableError);
+        assert.equal(await store.getDevice('new'), null, 'the insert was rolled back');
+        assert.deepEqual(ids(await store.listDevices('alice')), ['old']);
+        await store.close();
+      });
+
+    it('removes all of a user’s devices and says how many', async (t) => {
+      if (!target.ready(t)) return;
+      const store = await target.open(target.fresh());
+      await store.addDevice(device({ id: 'a1' }), 10);
+      await store.addDevice(device({ id: 'a2', trustedAt: T, trustedUntil: T + DAY }), 10);
+      await store.addDevice(device({ id: 'a3' }), 10);
+      await store.addDevice(device({ id: 'b1', user: 'bob' }), 10);
+      assert.equal(await store.removeAllDevices('alice'), 3, 'trusted ones included');
+      assert.equal(await store.removeAllDevices('alice'), 0);
+      assert.deepEqual(await store.listDevices('alice'), []);
+      assert.deepEqual(ids(await store.listDevices('bob')), ['b1']);
+      await store.close();
+    });
   });
+}
 
-  it('lists since (inclusive), newest first, equal times latest recorded first, at most limit', async () => {
-    const store = await SqliteDurableStore.open(freshPath());
-    // recorded out of time order, with ties
-    const recorded: [string, number][] = [
-      ['a', T + 10],
-      ['b', T + 20],
-      ['c', T + 10],
-      ['d', T + 5],
-      ['e', T + 20],
-      ['f', T + 10],
-    ];
-    for (const [deviceId, time] of recorded) await store.recordSignIn(signIn({ deviceId, time }), 100);
-    await store.recordSignIn(signIn({ user: 'bob', time: T + 30, deviceId: 'bob' }), 100);
-    const list = async (since: number, limit: number) =>
-      (await store.listSignIns('alice', since, limit)).map((r) => r.deviceId);
+for (const target of durableTargets) {
+  describe(`sign-in history (${target.name})`, () => {
+    it('round-trips every field: nulls, fractional and negative coordinates', async (t) => {
+      if (!target.ready(t)) return;
+      const store = await target.open(target.fresh());
+      const paris = signIn({ time: T });
+      const sydney = signIn({
+        time: T + 1,
+        ip: '2001:db8::7',
+        country: 'AU',
+        latitude: -33.868_82,
+        longitude: 151.209_29,
+        deviceId: null,
+      });
+      const westOfGreenwich = signIn({ time: T + 2, latitude: 51.507_4, longitude: -0.127_8, country: 'GB' });
+      const unknown = signIn({ time: T + 3, ip: null, country: null, latitude: null, longitude: null, deviceId: null });
+      const extremes = signIn({ time: T + 4, latitude: -90, longitude: 180 });
+      for (const r of [paris, sydney, westOfGreenwich, unknown, extremes]) await store.recordSignIn(r, 100);
+      assert.deepEqual(await store.listSignIns('alice', 0, 100), [extremes, unknown, westOfGreenwich, sydney, paris]);
+      await store.close();
+    });
 
-    assert.deepEqual(await list(0, 100), ['e', 'b', 'f', 'c', 'a', 'd']);
-    assert.deepEqual(await list(T + 10, 100), ['e', 'b', 'f', 'c', 'a'], 'since is inclusive');
-    assert.deepEqual(await list(T + 11, 100), ['e', 'b']);
-    assert.deepEqual(await list(T + 21, 100), []);
-    assert.deepEqual(await list(0, 3), ['e', 'b', 'f']);
-    assert.deepEqual(await list(0, 1), ['e']);
-    assert.deepEqual(await list(-T, 10_000), ['e', 'b', 'f', 'c', 'a', 'd'], 'a negative since and the largest limit');
-    assert.deepEqual(await store.listSignIns('carol', 0, 10), []);
+    it('lists since (inclusive), newest first, equal times latest recorded first, at most limit', async (t) => {
+      if (!target.ready(t)) return;
+      const store = await target.open(target.fresh());
+      // recorded out of time order, with ties
+      const recorded: [string, number][] = [
+        ['a', T + 10],
+        ['b', T + 20],
+        ['c', T + 10],
+        ['d', T + 5],
+        ['e', T + 20],
+        ['f', T + 10],
+      ];
+      for (const [deviceId, time] of recorded) await store.recordSignIn(signIn({ deviceId, time }), 100);
+      await store.recordSignIn(signIn({ user: 'bob', time: T + 30, deviceId: 'bob' }), 100);
+      const list = async (since: number, limit: number) =>
+        (await store.listSignIns('alice', since, limit)).map((r) => r.deviceId);
 
-    for (const bad of [0, -1, 1.5, 10_001, Number.NaN, Number.POSITIVE_INFINITY]) {
-      await assert.rejects(store.listSignIns('alice', 0, bad), TypeError, `limit ${bad}`);
-    }
-    await assert.rejects(store.listSignIns('alice', Number.NaN, 10), TypeError, 'since');
-    await store.close();
+      assert.deepEqual(await list(0, 100), ['e', 'b', 'f', 'c', 'a', 'd']);
+      assert.deepEqual(await list(T + 10, 100), ['e', 'b', 'f', 'c', 'a'], 'since is inclusive');
+      assert.deepEqual(await list(T + 11, 100), ['e', 'b']);
+      assert.deepEqual(await list(T + 21, 100), []);
+      assert.deepEqual(await list(0, 3), ['e', 'b', 'f']);
+      assert.deepEqual(await list(0, 1), ['e']);
+      assert.deepEqual(
+        await list(-T, 10_000),
+        ['e', 'b', 'f', 'c', 'a', 'd'],
+        'a negative since and the largest limit',
+      );
+      assert.deepEqual(await store.listSignIns('carol', 0, 10), []);
+
+      for (const bad of [0, -1, 1.5, 10_001, Number.NaN, Number.POSITIVE_INFINITY]) {
+        await assert.rejects(store.listSignIns('alice', 0, bad), TypeError, `limit ${bad}`);
+      }
+      await assert.rejects(store.listSignIns('alice', Number.NaN, 10), TypeError, 'since');
+      await store.close();
+    });
+
+    it('keeps only each user’s newest `keep` sign-ins, other users’ history untouched', async (t) => {
+      if (!target.ready(t)) return;
+      const store = await target.open(target.fresh());
+      for (let i = 0; i < 5; i++)
+        await store.recordSignIn(signIn({ user: 'bob', time: T + i, deviceId: `b${i}` }), 100);
+      for (let i = 0; i < 5; i++) await store.recordSignIn(signIn({ time: T + i, deviceId: `a${i}` }), 3);
+      const history = async (user: string) => (await store.listSignIns(user, 0, 100)).map((r) => r.deviceId);
+      assert.deepEqual(await history('alice'), ['a4', 'a3', 'a2']);
+      assert.deepEqual(await history('bob'), ['b4', 'b3', 'b2', 'b1', 'b0'], 'bob untouched');
+
+      // An older sign-in than the kept ones is not among the newest: it goes at once.
+      await store.recordSignIn(signIn({ time: T - 1, deviceId: 'late' }), 3);
+      assert.deepEqual(await history('alice'), ['a4', 'a3', 'a2']);
+
+      // Equal times: the latest recorded is the newest, also for the bound.
+      await store.recordSignIn(signIn({ time: T + 9, deviceId: 'x' }), 2);
+      await store.recordSignIn(signIn({ time: T + 9, deviceId: 'y' }), 2);
+      await store.recordSignIn(signIn({ time: T + 1, deviceId: 'old' }), 2);
+      await store.recordSignIn(signIn({ time: T + 9, deviceId: 'z' }), 2);
+      assert.deepEqual(await history('alice'), ['z', 'y']);
+
+      // A smaller keep for bob trims his history to it.
+      await store.recordSignIn(signIn({ user: 'bob', time: T + 5, deviceId: 'b5' }), 1);
+      assert.deepEqual(await history('bob'), ['b5']);
+      assert.deepEqual(await history('alice'), ['z', 'y'], 'alice untouched');
+      await store.close();
+    });
+
+    if (target.name === 'sqlite')
+      it('bounds in the transaction of the insert: a failing prune keeps the new sign-in out', async () => {
+        const file = freshPath();
+        const store = await SqliteDurableStore.open(file);
+        await store.recordSignIn(signIn({ time: T, deviceId: 'old' }), 5);
+        const db = new Database(file);
+        db.exec(`create trigger no_prune before delete on sign_ins begin select raise(abort, 'refused'); end`);
+        db.close();
+        await assert.rejects(store.recordSignIn(signIn({ time: T + 1, deviceId: 'new' }), 1), StoreUnavailableError);
+        assert.deepEqual(
+          (await store.listSignIns('alice', 0, 10)).map((r) => r.deviceId),
+          ['old'],
+        );
+        await store.close();
+      });
+
+    it('refuses malformed sign-ins as TypeErrors', async (t) => {
+      if (!target.ready(t)) return;
+      const store = await target.open(target.fresh());
+      await assert.rejects(store.recordSignIn(signIn({ user: '' }), 10), TypeError);
+      await assert.rejects(store.recordSignIn(signIn({ time: 1.5 }), 10), TypeError);
+      await assert.rejects(store.recordSignIn(signIn({ latitude: Number.NaN }), 10), TypeError);
+      await assert.rejects(store.recordSignIn(signIn({ latitude: 90.5 }), 10), TypeError);
+      await assert.rejects(store.recordSignIn(signIn({ longitude: -180.1 }), 10), TypeError);
+      await assert.rejects(store.recordSignIn(signIn({ country: 1 as unknown as string }), 10), TypeError);
+      await assert.rejects(store.recordSignIn(signIn({}), 0), TypeError, 'keep must be at least 1');
+      assert.deepEqual(await store.listSignIns('alice', 0, 10), []);
+      await store.close();
+    });
   });
+}
 
-  it('keeps only each user’s newest `keep` sign-ins, other users’ history untouched', async () => {
-    const store = await SqliteDurableStore.open(freshPath());
-    for (let i = 0; i < 5; i++) await store.recordSignIn(signIn({ user: 'bob', time: T + i, deviceId: `b${i}` }), 100);
-    for (let i = 0; i < 5; i++) await store.recordSignIn(signIn({ time: T + i, deviceId: `a${i}` }), 3);
-    const history = async (user: string) => (await store.listSignIns(user, 0, 100)).map((r) => r.deviceId);
-    assert.deepEqual(await history('alice'), ['a4', 'a3', 'a2']);
-    assert.deepEqual(await history('bob'), ['b4', 'b3', 'b2', 'b1', 'b0'], 'bob untouched');
+for (const target of durableTargets) {
+  describe(`closed store (${target.name})`, () => {
+    it('rejects every device and sign-in method with StoreUnavailableError', async (t) => {
+      if (!target.ready(t)) return;
+      const store = await target.open(target.fresh());
+      await store.addDevice(device({}), 10);
+      await store.recordSignIn(signIn({}), 10);
+      await store.close();
+      await assert.rejects(store.getDevice('d-1'), StoreUnavailableError);
+      await assert.rejects(store.listDevices('alice'), StoreUnavailableError);
+      await assert.rejects(store.addDevice(device({ id: 'd-2' }), 10), StoreUnavailableError);
+      await assert.rejects(
+        store.touchDevice('alice', 'd-1', { time: T, ip: null, country: null }),
+        StoreUnavailableError,
+      );
+      await assert.rejects(store.trustDevice('alice', 'd-1', T, T + DAY), StoreUnavailableError);
+      await assert.rejects(store.removeDevice('alice', 'd-1'), StoreUnavailableError);
+      await assert.rejects(store.removeAllDevices('alice'), StoreUnavailableError);
+      await assert.rejects(store.recordSignIn(signIn({}), 10), StoreUnavailableError);
+      await assert.rejects(store.listSignIns('alice', 0, 10), StoreUnavailableError);
+    });
 
-    // An older sign-in than the kept ones is not among the newest: it goes at once.
-    await store.recordSignIn(signIn({ time: T - 1, deviceId: 'late' }), 3);
-    assert.deepEqual(await history('alice'), ['a4', 'a3', 'a2']);
-
-    // Equal times: the latest recorded is the newest, also for the bound.
-    await store.recordSignIn(signIn({ time: T + 9, deviceId: 'x' }), 2);
-    await store.recordSignIn(signIn({ time: T + 9, deviceId: 'y' }), 2);
-    await store.recordSignIn(signIn({ time: T + 1, deviceId: 'old' }), 2);
-    await store.recordSignIn(signIn({ time: T + 9, deviceId: 'z' }), 2);
-    assert.deepEqual(await history('alice'), ['z', 'y']);
-
-    // A smaller keep for bob trims his history to it.
-    await store.recordSignIn(signIn({ user: 'bob', time: T + 5, deviceId: 'b5' }), 1);
-    assert.deepEqual(await history('bob'), ['b5']);
-    assert.deepEqual(await history('alice'), ['z', 'y'], 'alice untouched');
-    await store.close();
+    it('also when the statements were never prepared (closed before first use)', async (t) => {
+      if (!target.ready(t)) return;
+      const store = await target.open(target.fresh());
+      await store.close();
+      await assert.rejects(store.addDevice(device({}), 10), StoreUnavailableError);
+      await assert.rejects(store.recordSignIn(signIn({}), 10), StoreUnavailableError);
+      await assert.rejects(store.getDevice('d-1'), StoreUnavailableError);
+    });
   });
-
-  it('bounds in the transaction of the insert: a failing prune keeps the new sign-in out', async () => {
-    const file = freshPath();
-    const store = await SqliteDurableStore.open(file);
-    await store.recordSignIn(signIn({ time: T, deviceId: 'old' }), 5);
-    const db = new Database(file);
-    db.exec(`create trigger no_prune before delete on sign_ins begin select raise(abort, 'refused'); end`);
-    db.close();
-    await assert.rejects(store.recordSignIn(signIn({ time: T + 1, deviceId: 'new' }), 1), StoreUnavailableError);
-    assert.deepEqual(
-      (await store.listSignIns('alice', 0, 10)).map((r) => r.deviceId),
-      ['old'],
-    );
-    await store.close();
-  });
-
-  it('refuses malformed sign-ins as TypeErrors', async () => {
-    const store = await SqliteDurableStore.open(freshPath());
-    await assert.rejects(store.recordSignIn(signIn({ user: '' }), 10), TypeError);
-    await assert.rejects(store.recordSignIn(signIn({ time: 1.5 }), 10), TypeError);
-    await assert.rejects(store.recordSignIn(signIn({ latitude: Number.NaN }), 10), TypeError);
-    await assert.rejects(store.recordSignIn(signIn({ latitude: 90.5 }), 10), TypeError);
-    await assert.rejects(store.recordSignIn(signIn({ longitude: -180.1 }), 10), TypeError);
-    await assert.rejects(store.recordSignIn(signIn({ country: 1 as unknown as string }), 10), TypeError);
-    await assert.rejects(store.recordSignIn(signIn({}), 0), TypeError, 'keep must be at least 1');
-    assert.deepEqual(await store.listSignIns('alice', 0, 10), []);
-    await store.close();
-  });
-});
-
-describe('closed store', () => {
-  it('rejects every device and sign-in method with StoreUnavailableError', async () => {
-    const store = await SqliteDurableStore.open(freshPath());
-    await store.addDevice(device({}), 10);
-    await store.recordSignIn(signIn({}), 10);
-    await store.close();
-    await assert.rejects(store.getDevice('d-1'), StoreUnavailableError);
-    await assert.rejects(store.listDevices('alice'), StoreUnavailableError);
-    await assert.rejects(store.addDevice(device({ id: 'd-2' }), 10), StoreUnavailableError);
-    await assert.rejects(
-      store.touchDevice('alice', 'd-1', { time: T, ip: null, country: null }),
-      StoreUnavailableError,
-    );
-    await assert.rejects(store.trustDevice('alice', 'd-1', T, T + DAY), StoreUnavailableError);
-    await assert.rejects(store.removeDevice('alice', 'd-1'), StoreUnavailableError);
-    await assert.rejects(store.removeAllDevices('alice'), StoreUnavailableError);
-    await assert.rejects(store.recordSignIn(signIn({}), 10), StoreUnavailableError);
-    await assert.rejects(store.listSignIns('alice', 0, 10), StoreUnavailableError);
-  });
-
-  it('also when the statements were never prepared (closed before first use)', async () => {
-    const store = await SqliteDurableStore.open(freshPath());
-    await store.close();
-    await assert.rejects(store.addDevice(device({}), 10), StoreUnavailableError);
-    await assert.rejects(store.recordSignIn(signIn({}), 10), StoreUnavailableError);
-    await assert.rejects(store.getDevice('d-1'), StoreUnavailableError);
-  });
-});
+}

@@ -1,0 +1,32 @@
+/**
+ * What the durable store needs of a database (sql-store.ts holds the store itself): statements
+ * with `?` placeholders, each run alone or several in one transaction. A driver turns a key
+ * clash into DuplicateKeyError and every other failure into StoreUnavailableError.
+ */
+export interface SqlResult {
+  /** The rows a `select` or a `... returning` gave; empty otherwise. */
+  readonly rows: Record<string, unknown>[];
+  /** How many rows an insert, update or delete touched. */
+  readonly changes: number;
+}
+
+export interface SqlStep {
+  readonly sql: string;
+  readonly params: readonly unknown[];
+}
+
+export interface SqlDriver {
+  readonly kind: 'sqlite' | 'postgres';
+  query(sql: string, params: readonly unknown[]): Promise<SqlResult>;
+  /** Runs the steps in order in one transaction: all of them take effect, or none. */
+  batch(steps: readonly SqlStep[]): Promise<SqlResult[]>;
+  close(): Promise<void>;
+}
+
+/** A unique key already held (a random id that clashed: a bug, reported as a TypeError). */
+export class DuplicateKeyError extends Error {
+  constructor(cause: unknown) {
+    super('duplicate key', { cause });
+    this.name = 'DuplicateKeyError';
+  }
+}
