@@ -118,7 +118,10 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const ephemeral = await openEphemeral(g.stores.ephemeral, { clock });
   let durable: DurableStore;
   try {
-    durable = await openDurable(g.stores.durable, files.baseDir);
+    durable = await openDurable(g.stores.durable, files.baseDir, {
+      onIdleError: (err) =>
+        logger.warn({ err: { message: err.message } }, 'a pooled durable store connection failed; it is replaced'),
+    });
   } catch (err) {
     await ephemeral.close().catch(() => {});
     throw err;

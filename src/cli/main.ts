@@ -1,4 +1,5 @@
 import { ConfigError } from '../config/load.ts';
+import { StoreUnavailableError } from '../errors.ts';
 import { runAccessCode } from './access-code.ts';
 import { runAudit } from './audit.ts';
 import { runCheck } from './check.ts';
@@ -14,6 +15,7 @@ import { runSchema } from './schema.ts';
 import { semanticCheck } from './semantic-check.ts';
 import { runUserSessions } from './sessions.ts';
 import { runStart } from './start.ts';
+import { runMigrate, runStoreCommand } from './store.ts';
 import { runUserUnlock } from './unlock.ts';
 import { runHashPassword, runUserAdd, runUserList } from './users.ts';
 
@@ -49,6 +51,9 @@ const HELP = `portcullis: an MFA gateway for managed service providers
                                            exit 1 on a finding at or above --fail-on, 3 when a store
                                            cannot be read (docs/audit.md)
   portcullis keys rotate [--keep 2]        add a new assertion signing key
+  portcullis migrate [--config F]          bring the durable store's schema up to date (start does too)
+  portcullis store copy FROM TO            copy a whole durable store into a new, empty one, e.g.
+                                           sqlite:data/portcullis.db postgres://user@host:5432/db
 `;
 
 export async function main(argv: string[], io: CliIo): Promise<number> {
@@ -90,6 +95,10 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         return await runAudit(rest, io);
       case 'keys':
         return await runKeys(rest, io);
+      case 'migrate':
+        return await runMigrate(rest, io);
+      case 'store':
+        return await runStoreCommand(rest, io);
       case undefined:
       case 'help':
       case '--help':
@@ -105,7 +114,10 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       for (const p of err.problems) io.stderr.write(`${p}\n`);
       return 1;
     }
-    io.stderr.write(`portcullis: ${(err as Error).message}\n`);
+    // a store's cause says why (a refused connection, a file that is a folder); never a password
+    const cause =
+      err instanceof StoreUnavailableError && err.cause instanceof Error ? `: ${err.cause.message}` : '';
+    io.stderr.write(`portcullis: ${(err as Error).message}${cause}\n`);
     return 1;
   }
 }

@@ -107,6 +107,14 @@ class PostgresDriver implements SqlDriver {
     }
   }
 
+  async tables(): Promise<string[]> {
+    const { rows } = await this.query(
+      "select table_name as name from information_schema.tables where table_schema = current_schema() and table_type = 'BASE TABLE' order by 1",
+      [],
+    );
+    return rows.map((r) => String(r.name));
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
@@ -145,13 +153,9 @@ export function postgresPool(settings: PostgresSettings, onIdleError?: (err: Err
 export class PostgresDurableStore extends SqlDurableStore {
   /** The database, as `postgres://user@host:port/db` (no password). */
   readonly label: string;
-  /** The migrations this open applied (empty when the schema was up to date). */
-  readonly applied: readonly number[];
-
   private constructor(driver: SqlDriver, withRequestId: boolean, label: string, applied: number[]) {
-    super(driver, withRequestId);
+    super(driver, withRequestId, applied);
     this.label = label;
-    this.applied = applied;
   }
 
   /** Connects to `spec` (a postgres:// URL) and migrates it. */

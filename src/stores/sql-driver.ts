@@ -20,6 +20,8 @@ export interface SqlDriver {
   query(sql: string, params: readonly unknown[]): Promise<SqlResult>;
   /** Runs the steps in order in one transaction: all of them take effect, or none. */
   batch(steps: readonly SqlStep[]): Promise<SqlResult[]>;
+  /** The tables the store's schema holds (schema_migrations included). */
+  tables(): Promise<string[]>;
   close(): Promise<void>;
 }
 

@@ -81,14 +81,20 @@ async function unique<T>(what: string, work: () => Promise<T>): Promise<T> {
 
 export class SqlDurableStore implements DurableStore {
   readonly kind: 'sqlite' | 'postgres';
+  /** The database beneath, for the tools that move whole tables (store-copy.ts). */
+  readonly driver: SqlDriver;
+  /** The migrations this open applied (empty when the schema was up to date). */
+  readonly applied: readonly number[];
   readonly #db: SqlDriver;
   readonly #withRequestId: boolean;
   readonly #auditColumns: string;
   readonly #insertAudit: string;
 
   /** `withRequestId`: the audit table has its request_id column (a database migrated to 8 or later). */
-  protected constructor(db: SqlDriver, withRequestId: boolean) {
+  protected constructor(db: SqlDriver, withRequestId: boolean, applied: readonly number[]) {
     this.kind = db.kind;
+    this.driver = db;
+    this.applied = applied;
     this.#db = db;
     this.#withRequestId = withRequestId;
     this.#auditColumns = `${AUDIT_COLUMNS}, ${withRequestId ? 'request_id' : 'null as request_id'}`;

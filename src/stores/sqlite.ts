@@ -71,12 +71,28 @@ class SqliteDriver implements SqlDriver {
     }
   }
 
+  async tables(): Promise<string[]> {
+    const { rows } = await this.query(
+      "select name from sqlite_master where type = 'table' and name not like 'sqlite_%' order by 1",
+      [],
+    );
+    return rows.map((r) => String(r.name));
+  }
+
   async close(): Promise<void> {
     if (this.#db.open) this.#db.close();
   }
 }
 
 export class SqliteDurableStore extends SqlDurableStore {
+  /** The file ('' for ':memory:'). */
+  readonly label: string;
+
+  private constructor(driver: SqlDriver, withRequestId: boolean, applied: readonly number[], file: string) {
+    super(driver, withRequestId, applied);
+    this.label = `sqlite:${file}`;
+  }
+
   /** Opens (creating when needed) and migrates the database at `file` (':memory:' also works). */
   static async open(file: string, options: SqliteDurableStoreOptions = {}): Promise<SqliteDurableStore> {
     const migrations = options.migrations ?? MIGRATIONS;
@@ -90,12 +106,14 @@ export class SqliteDurableStore extends SqlDurableStore {
       conn.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
       conn.pragma('foreign_keys = ON');
       conn.pragma('synchronous = NORMAL');
-      migrateSqlite(conn, file, migrations, latest);
+      const applied = migrateSqlite(conn, file, migrations, latest);
       // a database opened with only the early migrations (tests) has no request_id column yet
       const columns = conn.prepare("select name from pragma_table_info('audit')").all() as { name: string }[];
       return new SqliteDurableStore(
         new SqliteDriver(conn),
         columns.some((c) => c.name === 'request_id'),
+        applied,
+        file,
       );
     } catch (err) {
       if (db?.open) db.close();

@@ -10,9 +10,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import type { AuditCursor, AuditPageQuery, AuditRecord } from '../../src/stores/durable.ts';
+import type { AuditCursor, AuditPageQuery, AuditRecord, DurableStore } from '../../src/stores/durable.ts';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from '../../src/stores/migrations.ts';
-import type { SqliteDurableStore } from '../../src/stores/sqlite.ts';
 import { auditRecord } from '../helpers/audit-record.ts';
 import { durableTargets } from '../helpers/durable-targets.ts';
 
@@ -24,7 +23,7 @@ const freshPath = () => join(root, `case-${++n}.db`);
 const record = (over: Partial<AuditRecord>): AuditRecord => auditRecord(over);
 
 /** Every page of `query`, each page's events' `detail.n`. */
-async function allPages(store: SqliteDurableStore, query: Omit<AuditPageQuery, 'before'>): Promise<number[][]> {
+async function allPages(store: DurableStore, query: Omit<AuditPageQuery, 'before'>): Promise<number[][]> {
   const pages: number[][] = [];
   let before: AuditCursor | undefined;
   for (;;) {
