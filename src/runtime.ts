@@ -16,6 +16,7 @@ import { Lockout } from './authn/lockout.ts';
 import { SecondFactors } from './authn/second-factors.ts';
 import { SetupTokens } from './authn/setup-tokens.ts';
 import { type Clock, systemClock } from './clock.ts';
+import type { ConfigReader } from './config/config-reader.ts';
 import { type LoadedFiles, loadConfigFiles } from './config/load.ts';
 import { configWatchTargets, Reloader } from './config/reload.ts';
 import { loadSecretKeys, SecretBox } from './crypto/secret-box.ts';
@@ -49,6 +50,16 @@ export interface RuntimeOptions {
   /** origin of the demo upstream for `builtin:whoami` apps */
   readonly whoamiOrigin?: string;
   readonly upstream?: UpstreamOptions;
+  /**
+   * One of several worker processes (server.workers): its number, and the metrics of all of them
+   * (asked of the primary process). The primary watches the files; the worker reloads when told.
+   */
+  readonly worker?: { readonly id: number; readonly metrics: () => Promise<string> };
+  /**
+   * Where the files are read from, asked at start and at each reload (default: the disk); a
+   * worker reads the snapshot its primary validated.
+   */
+  readonly configReader?: () => ConfigReader;
   /** watch the files for changes (default true); SIGHUP is wired by main.ts */
   readonly watch?: boolean;
   readonly reloadDebounceMs?: number;
@@ -107,7 +118,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const clock = options.clock ?? systemClock;
   const random = options.random ?? systemRandom;
   const env = options.env ?? process.env;
-  const files = await loadConfigFiles(options.configPath, env);
+  const files = await loadConfigFiles(options.configPath, env, options.configReader?.());
   const g = files.gateway;
   const logger = options.logger ?? createLogger({ level: g.log?.level ?? 'info' });
   const initial = await load(files, options.whoamiOrigin);
@@ -197,14 +208,17 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     });
 
     const reloader = new Reloader<Loaded>({
-      build: async () => load(await loadConfigFiles(options.configPath, env), options.whoamiOrigin),
+      build: async () =>
+        load(await loadConfigFiles(options.configPath, env, options.configReader?.()), options.whoamiOrigin),
       initial,
       logger,
       watch: options.watch === false ? [] : (l) => configWatchTargets(l.state.files),
       ...(options.reloadDebounceMs !== undefined ? { debounceMs: options.reloadDebounceMs } : {}),
     });
     let signer = new AssertionSigner(keys[0] as SigningKey, initial.state.publicUrl.origin);
+    metrics.showConfigVersion(initial.state.files.version);
     reloader.onSwap((next, prev) => {
+      metrics.showConfigVersion(next.state.files.version);
       const ns = next.state.session;
       sessions.setTimeouts({ idleMs: ns.idleMs, maxLifetimeMs: ns.maxLifetimeMs });
       signer = new AssertionSigner(keys[0] as SigningKey, next.state.publicUrl.origin);
@@ -291,6 +305,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     const admin = buildAdminServer({
       metrics,
       readiness: storeReadiness({ ephemeral, durable }),
+      configVersion: () => reloader.current.state.files.version,
+      ...(options.worker !== undefined ? { worker: options.worker.id, clusterMetrics: options.worker.metrics } : {}),
       logger,
       api: {
         token: adminToken,

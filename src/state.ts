@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { type AuditSettings, auditSettings } from './audit/audit-settings.ts';
 import type { LockoutSettings } from './authn/lockout.ts';
 import { lockoutSettings } from './authn/lockout-settings.ts';
+import { workersProblem } from './cluster/workers-setting.ts';
 import { parseDuration } from './config/duration.ts';
 import type { LoadedFiles } from './config/load.ts';
 import { ConfigError } from './config/load.ts';
@@ -295,6 +296,8 @@ export function buildState(files: LoadedFiles, options: BuildOptions = {}): Gate
   const lockout = lockoutSettings(files, problems);
   const durableProblem = durableSpecProblem(g.stores.durable, files.baseDir);
   if (durableProblem !== null) problems.push(`${files.locateGateway(['stores', 'durable'])}: ${durableProblem}`);
+  const workers = workersProblem(g.server.workers, g.stores);
+  if (workers !== null) problems.push(`${files.locateGateway(['server', 'workers'])}: ${workers}`);
   const audit = auditSettings(files, problems);
   const push = pushSettings(files, problems);
 

@@ -115,8 +115,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       return 1;
     }
     // a store's cause says why (a refused connection, a file that is a folder); never a password
-    const cause =
-      err instanceof StoreUnavailableError && err.cause instanceof Error ? `: ${err.cause.message}` : '';
+    const cause = err instanceof StoreUnavailableError && err.cause instanceof Error ? `: ${err.cause.message}` : '';
     io.stderr.write(`portcullis: ${(err as Error).message}${cause}\n`);
     return 1;
   }

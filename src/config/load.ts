@@ -9,11 +9,13 @@
  * A missing users file is an empty user directory (set-up creates the first user); a missing
  * policies folder is an error. Semantic policy checks belong to the policy compiler.
  */
+import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
 import { access, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { PortcullisError } from '../errors.ts';
 import { PolicyFile } from '../policy/schema.ts';
+import { type ConfigReader, diskReader } from './config-reader.ts';
 import { interpolateEnv } from './env.ts';
 import { GatewayFile, type UserSpec, UsersFile } from './schema.ts';
 import { byPosition, validate, withDefaults } from './validate.ts';
@@ -76,6 +78,11 @@ export interface LoadedFiles {
   readonly policiesDir: string;
   /** in file-name order */
   readonly policies: LoadedPolicy[];
+  /**
+   * What was loaded, as 12 hex digits of a SHA-256 over the three files' data (after defaults
+   * and environment): instances and workers on the same version hold the same configuration.
+   */
+  readonly version: string;
 }
 
 export class ConfigError extends PortcullisError {
@@ -100,10 +107,17 @@ const ioWords: Record<string, string> = {
 };
 
 /** Reads, parses, interpolates and validates one file; problems are appended. */
-async function parse(file: string, label: string, schema: object, env: NodeJS.ProcessEnv, problems: string[]) {
+async function parse(
+  reader: ConfigReader,
+  file: string,
+  label: string,
+  schema: object,
+  env: NodeJS.ProcessEnv,
+  problems: string[],
+) {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = await reader.read(file);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? '';
     problems.push(`${label}: cannot read: ${ioWords[code] ?? (err as Error).message}`);
@@ -125,7 +139,11 @@ async function parse(file: string, label: string, schema: object, env: NodeJS.Pr
 
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
-export async function loadConfigFiles(gatewayPath: string, env: NodeJS.ProcessEnv = process.env): Promise<LoadedFiles> {
+export async function loadConfigFiles(
+  gatewayPath: string,
+  env: NodeJS.ProcessEnv = process.env,
+  reader: ConfigReader = diskReader,
+): Promise<LoadedFiles> {
   const problems: string[] = [];
   const absGateway = path.resolve(gatewayPath);
   const baseDir = path.dirname(absGateway);
@@ -133,7 +151,7 @@ export async function loadConfigFiles(gatewayPath: string, env: NodeJS.ProcessEn
   const label = (p: string) => (path.isAbsolute(p) ? p : path.join(labelDir, p));
 
   const gatewayProblems: string[] = [];
-  const gw = await parse(absGateway, gatewayPath, GatewayFile, env, gatewayProblems);
+  const gw = await parse(reader, absGateway, gatewayPath, GatewayFile, env, gatewayProblems);
   const raw = isObject(gw?.data) ? gw.data : {};
   const rawUsers = isObject(raw.users) && typeof raw.users.file === 'string' ? raw.users.file : 'users.yaml';
   const rawPolicies = typeof raw.policies === 'string' ? raw.policies : '../policies/';
@@ -143,13 +161,10 @@ export async function loadConfigFiles(gatewayPath: string, env: NodeJS.ProcessEn
 
   const usersPath = path.resolve(baseDir, rawUsers);
   let users: Parsed | null = null;
-  const usersExists = await access(usersPath, constants.F_OK).then(
-    () => true,
-    () => false,
-  );
+  const usersExists = await reader.exists(usersPath);
   if (usersExists) {
     const usersProblems: string[] = [];
-    users = await parse(usersPath, label(rawUsers), UsersFile, env, usersProblems);
+    users = await parse(reader, usersPath, label(rawUsers), UsersFile, env, usersProblems);
     // an empty users file is an empty directory, not an error
     if (users && users.data === null && users.source.problems.length === 0) users.data = { users: null };
     else problems.push(...usersProblems);
@@ -160,9 +175,9 @@ export async function loadConfigFiles(gatewayPath: string, env: NodeJS.ProcessEn
   const policies: LoadedPolicy[] = [];
   let names: string[] = [];
   try {
-    const entries = await readdir(policiesDir, { withFileTypes: true });
+    const entries = await reader.list(policiesDir);
     names = entries
-      .filter((e) => (e.isFile() || e.isSymbolicLink()) && /\.ya?ml$/i.test(e.name) && !e.name.startsWith('.'))
+      .filter((e) => e.isFile && /\.ya?ml$/i.test(e.name) && !e.name.startsWith('.'))
       .map((e) => e.name)
       .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   } catch (err) {
@@ -172,6 +187,7 @@ export async function loadConfigFiles(gatewayPath: string, env: NodeJS.ProcessEn
   }
   for (const name of names) {
     const parsed = await parse(
+      reader,
       path.join(policiesDir, name),
       label(path.join(rawPolicies, name)),
       PolicyFile,
@@ -195,6 +211,10 @@ export async function loadConfigFiles(gatewayPath: string, env: NodeJS.ProcessEn
     locateUsers: (p, at) => (users ? users.source.locate(p, at) : `${label(rawUsers)}:1:1`),
     policiesDir,
     policies,
+    version: createHash('sha256')
+      .update(JSON.stringify([raw, usersData, policies.map((p) => [p.name, p.data])]))
+      .digest('hex')
+      .slice(0, 12),
   };
 }
 

@@ -113,6 +113,13 @@ export const GatewayFile = Type.Object(
         trusted_proxies: Type.Optional(Type.Array(Type.String(), { default: [] })),
         admin_listen: Type.Optional(HostPort),
         tls: Type.Optional(Type.Object({ cert: Type.String(), key: Type.String() }, { additionalProperties: false })),
+        workers: Type.Optional(
+          Type.Union([Type.Integer({ minimum: 1, maximum: 64 }), Type.Literal('auto')], {
+            description:
+              'worker processes sharing the port (node:cluster); auto: one per core. More than 1 needs Redis and PostgreSQL',
+            default: 1,
+          }),
+        ),
       },
       { additionalProperties: false },
     ),

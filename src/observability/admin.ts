@@ -2,9 +2,11 @@
  * The admin server: a separate Fastify app, listening on its own (usually internal) address,
  * never on the proxied port.
  *
- *   GET /healthz  200 {"status":"ok"} while the process runs (liveness)
- *   GET /readyz   200 {"ready":true,"checks":{...}} or 503 {"ready":false,"checks":{...}}
- *   GET /metrics  Prometheus text exposition of the gateway's registry
+ *   GET /livez    200 {"status":"ok"} while the process runs (liveness; /healthz is the same)
+ *   GET /readyz   200 {"ready":true,"checks":{...},"config":"<version>"} or 503 {"ready":false,...}
+ *                 (with `worker`: the worker process that answered, when there are several)
+ *   GET /metrics  Prometheus text exposition of the gateway's registry (of every worker, summed
+ *                 by the primary process, when there are several)
  *   /api/v1/...   the admin API, when given (admin/api-routes.ts), with its OpenAPI document
  *
  * The readiness function is itself bounded (readyTimeoutMs): one that hangs or rejects answers
@@ -24,7 +26,13 @@ import { requestIds } from './request-id.ts';
 
 export interface AdminDeps {
   metrics: Pick<Metrics, 'registry'>;
+  /** The metrics of every worker process, when this is one of several (cluster/metrics.ts). */
+  clusterMetrics?: () => Promise<string>;
   readiness: ReadinessCheck;
+  /** The configuration version this process serves (LoadedFiles.version). */
+  configVersion?: () => string;
+  /** This worker's number, when there are several. */
+  worker?: number;
   logger: pino.Logger;
   /** Upper bound on the whole readiness function (default 2 s). */
   readyTimeoutMs?: number;
@@ -38,6 +46,8 @@ const readySchema = {
   properties: {
     ready: { type: 'boolean' },
     checks: { type: 'object', additionalProperties: { type: 'string', enum: ['ok', 'down'] } },
+    config: { type: 'string' },
+    worker: { type: 'integer' },
   },
 } as const;
 
@@ -56,17 +66,13 @@ export function buildAdminServer(deps: AdminDeps): FastifyInstance {
   });
   const readyTimeoutMs = deps.readyTimeoutMs ?? 2000;
 
-  app.get(
-    '/healthz',
-    {
-      schema: {
-        response: {
-          200: { type: 'object', required: ['status'], properties: { status: { type: 'string' } } },
-        },
-      },
+  const live = {
+    schema: {
+      response: { 200: { type: 'object', required: ['status'], properties: { status: { type: 'string' } } } },
     },
-    async () => ({ status: 'ok' }),
-  );
+  } as const;
+  app.get('/livez', live, async () => ({ status: 'ok' }));
+  app.get('/healthz', live, async () => ({ status: 'ok' }));
 
   app.get('/readyz', { schema: { response: { 200: readySchema, 503: readySchema } } }, async (_req, reply) => {
     let answer: Readiness | undefined;
@@ -74,11 +80,15 @@ export function buildAdminServer(deps: AdminDeps): FastifyInstance {
       answer = await deps.readiness();
     }, readyTimeoutMs);
     const result: Readiness = status === 'ok' && answer ? answer : { ready: false, checks: {} };
-    return reply.code(result.ready === true ? 200 : 503).send(result);
+    return reply.code(result.ready === true ? 200 : 503).send({
+      ...result,
+      ...(deps.configVersion ? { config: deps.configVersion() } : {}),
+      ...(deps.worker !== undefined ? { worker: deps.worker } : {}),
+    });
   });
 
   app.get('/metrics', { schema: { response: { 200: { type: 'string' } } } }, async (_req, reply) => {
-    const body = await deps.metrics.registry.metrics();
+    const body = deps.clusterMetrics ? await deps.clusterMetrics() : await deps.metrics.registry.metrics();
     return reply.type(deps.metrics.registry.contentType).send(body);
   });
 

@@ -35,6 +35,10 @@ export interface Metrics {
   accountsLocked: Gauge<'tenant'>;
   gaugeRefreshErrors: Counter;
   gaugesRefreshedAt: Gauge;
+  /** 1 for the configuration version served (several versions at once: workers or instances not converged). */
+  config: Gauge<'version'>;
+  /** Shows the configuration version now served. */
+  showConfigVersion(version: string): void;
   /** Replaces the account gauges at once (a scrape never sees half of a refresh). */
   showAccountCounts(counts: AccountCounts, at: number): void;
   observeRequest(app: string, decision: Decision): void;
@@ -90,18 +94,24 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     help: 'Enabled users of users.yaml, by tenant (_msp: the MSP staff) and whether they hold a second factor.',
     labelNames: ['tenant', 'mfa'] as const,
     registers: [registry],
+    // the same numbers in every worker: summing them would multiply them
+    aggregator: 'max',
   });
   const accessCodesActive = new Gauge({
     name: 'portcullis_access_codes_active',
     help: 'Access codes issued and not yet used nor expired, by tenant.',
     labelNames: ['tenant'] as const,
     registers: [registry],
+    // the same numbers in every worker: summing them would multiply them
+    aggregator: 'max',
   });
   const accountsLocked = new Gauge({
     name: 'portcullis_accounts_locked',
     help: 'Users whose account, or one of whose browsers, is locked out, by tenant.',
     labelNames: ['tenant'] as const,
     registers: [registry],
+    // the same numbers in every worker: summing them would multiply them
+    aggregator: 'max',
   });
   const gaugeRefreshErrors = new Counter({
     name: 'portcullis_gauge_refresh_errors_total',
@@ -112,6 +122,16 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     name: 'portcullis_gauges_refreshed_timestamp_seconds',
     help: 'When the account gauges were last refreshed (Unix time).',
     registers: [registry],
+    // the same numbers in every worker: summing them would multiply them
+    aggregator: 'max',
+  });
+
+  const config = new Gauge({
+    name: 'portcullis_config_info',
+    help: 'The configuration version served (12 hex digits of its hash): 1 per version in use.',
+    labelNames: ['version'] as const,
+    registers: [registry],
+    aggregator: 'max',
   });
 
   const requestChild = memo((app) => memo((decision) => requests.labels(app, decision)));
@@ -130,6 +150,11 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     accountsLocked,
     gaugeRefreshErrors,
     gaugesRefreshedAt,
+    config,
+    showConfigVersion(version) {
+      config.reset();
+      config.labels(version).set(1);
+    },
     showAccountCounts(counts, at) {
       users.reset();
       accessCodesActive.reset();
