@@ -2,7 +2,7 @@
  * The admin server: a separate Fastify app, listening on its own (usually internal) address,
  * never on the proxied port.
  *
- *   GET /healthz  200 {"status":"ok"} while the process runs (liveness)
+ *   GET /healthz  200 {"status":"ok"} while the process runs (liveness); GET /livez the same
  *   GET /readyz   200 {"ready":true,"checks":{...}} or 503 {"ready":false,"checks":{...}}
  *   GET /metrics  Prometheus text exposition of the gateway's registry
  *   /api/v1/...   the admin API, when given (admin/api-routes.ts), with its OpenAPI document
@@ -56,17 +56,20 @@ export function buildAdminServer(deps: AdminDeps): FastifyInstance {
   });
   const readyTimeoutMs = deps.readyTimeoutMs ?? 2000;
 
-  app.get(
-    '/healthz',
-    {
-      schema: {
-        response: {
-          200: { type: 'object', required: ['status'], properties: { status: { type: 'string' } } },
+  // liveness: the process alone, whatever the stores say (/livez is the name the contract uses)
+  for (const url of ['/healthz', '/livez']) {
+    app.get(
+      url,
+      {
+        schema: {
+          response: {
+            200: { type: 'object', required: ['status'], properties: { status: { type: 'string' } } },
+          },
         },
       },
-    },
-    async () => ({ status: 'ok' }),
-  );
+      async () => ({ status: 'ok' }),
+    );
+  }
 
   app.get('/readyz', { schema: { response: { 200: readySchema, 503: readySchema } } }, async (_req, reply) => {
     let answer: Readiness | undefined;
