@@ -8,6 +8,8 @@
  * taken in between is retried elsewhere). A restarted node keeps its port and its folder (so with
  * `appendonly yes` it comes back with its data).
  *
+ * Passwords (data nodes, Sentinels) may be set; the helpers' own commands use them.
+ *
  * Every wait is a bounded poll: it fails with what it waited for, never hangs. Every process is
  * SIGKILLed when the test process exits, whatever happened; `stop()` does it earlier.
  * Gate tests with requireRedisServer(t) (test/helpers/redis-server.ts): skipped outside CI,
@@ -48,11 +50,15 @@ export async function pollUntil<T>(what: string, probe: () => Promise<T | undefi
   }
 }
 
+/** The password of the server on a port, for the helpers' own commands. */
+const passwords = new Map<number, string>();
+
 /** One command to the server on `port`, over a connection of its own; rejects within ~2 s. */
 export async function redisCommand(port: number, command: string, ...args: (string | number)[]): Promise<unknown> {
   const client = new Redis({
     host: '127.0.0.1',
     port,
+    password: passwords.get(port),
     protocol: 2,
     lazyConnect: true,
     retryStrategy: () => null,
@@ -264,6 +270,10 @@ export async function startSentinelSet(
     quorum?: number;
     downAfterMs?: number;
     failoverTimeoutMs?: number;
+    /** the data nodes' password (requirepass, and masterauth for replication) */
+    password?: string;
+    /** the Sentinels' own password (requirepass in sentinel.conf) */
+    sentinelPassword?: string;
   } = {},
 ): Promise<SentinelSet> {
   const name = 'pcmaster';
@@ -348,6 +358,10 @@ export async function startSentinelSet(
           () => {
             const extra = first && master ? ['--replicaof', '127.0.0.1', String(master.port)] : [];
             first = false;
+            if (options.password) {
+              passwords.set(port, options.password);
+              extra.push('--requirepass', options.password, '--masterauth', options.password);
+            }
             return dataNodeArgs(port, nodeDir, extra);
           },
           `redis node ${i}`,
@@ -371,9 +385,12 @@ export async function startSentinelSet(
             `sentinel down-after-milliseconds ${name} ${options.downAfterMs ?? 500}`,
             `sentinel failover-timeout ${name} ${options.failoverTimeoutMs ?? 2000}`,
             `sentinel parallel-syncs ${name} 1`,
+            ...(options.password ? [`sentinel auth-pass ${name} ${options.password}`] : []),
+            ...(options.sentinelPassword ? [`requirepass ${options.sentinelPassword}`] : []),
             '',
           ].join('\n'),
         );
+        if (options.sentinelPassword) passwords.set(port, options.sentinelPassword);
         return redisProcess(port, () => [conf, '--sentinel'], `sentinel ${i}`);
       });
       sentinels.push(node);

@@ -16,6 +16,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
+import { inspect } from 'node:util';
 import { StoreUnavailableError } from '../../src/errors.ts';
 import type { EphemeralStore } from '../../src/stores/ephemeral.ts';
 import { RedisEphemeralStore } from '../../src/stores/redis.ts';
@@ -157,5 +158,36 @@ describe('RedisEphemeralStore through Sentinel, when the master fails', () => {
     assert.equal(await store.get('k'), 'before', 'nothing written during the switch, nothing lost');
     await store.set('k', 'after', 600_000);
     assert.equal(await redisCommand(b.port, 'GET', 'ro:k'), 'after');
+  });
+
+  it('passwords: the URL’s for the data nodes, sentinel_password for the Sentinels; a wrong one fails at once, unseen', {
+    timeout: 120_000,
+  }, async (t) => {
+    if (!(await requireRedisServer(t))) return;
+    const set = await startSentinelSet({ password: 'data-Pa55', sentinelPassword: 'watch-Pa55' });
+    t.after(() => set.stop());
+    const hosts = set.url.slice('redis+sentinel://'.length);
+    const url = (data: string, sentinel: string) =>
+      `redis+sentinel://:${data}@${hosts}?prefix=auth:&sentinel_password=${sentinel}`;
+
+    const store = await RedisEphemeralStore.connect(url('data-Pa55', 'watch-Pa55'));
+    t.after(() => store.close());
+    await store.set('k', 'v', 60_000);
+    const master = await set.master();
+    assert.equal(await redisCommand(master.port, 'GET', 'auth:k'), 'v');
+
+    for (const [data, sentinel, secret] of [
+      ['data-Pa55', 'Wr0ng-watch', 'Wr0ng-watch'],
+      ['Wr0ng-data', 'watch-Pa55', 'Wr0ng-data'],
+    ] as const) {
+      const started = Date.now();
+      const err = await RedisEphemeralStore.connect(url(data, sentinel), { connectTimeoutMs: 1500 }).then(
+        () => assert.fail(`connected with ${secret}`),
+        (e: unknown) => e,
+      );
+      assert.ok(err instanceof StoreUnavailableError);
+      assert.ok(Date.now() - started < 1500 * 5, 'bounded');
+      assert.ok(!inspect(err, { depth: 10 }).includes(secret), inspect(err, { depth: 10 }));
+    }
   });
 });
