@@ -21,7 +21,8 @@ import { StoreUnavailableError } from '../../src/errors.ts';
 import type { EphemeralStore } from '../../src/stores/ephemeral.ts';
 import { RedisEphemeralStore } from '../../src/stores/redis.ts';
 import { redisServerInstalled, requireRedisServer } from '../helpers/redis-server.ts';
-import { pollUntil, type RedisNode, redisCommand, startSentinelSet } from '../helpers/redis-servers.ts';
+import { pollUntil, type RedisNode, redisCommand } from '../helpers/redis-servers.ts';
+import { startSentinelSet } from '../helpers/sentinel-set.ts';
 import { ephemeralConformance } from './ephemeral-conformance.ts';
 
 if (await redisServerInstalled()) {
