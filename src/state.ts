@@ -17,6 +17,7 @@ import { type PushSettings, pushSettings } from './push/push-settings.ts';
 import type { RiskSettings as AssessSettings } from './risk/assess.ts';
 import { HostTable } from './routing/host-table.ts';
 import { durableSpecProblem } from './stores/durable-spec.ts';
+import { ephemeralSpecProblem } from './stores/ephemeral-spec.ts';
 import { UserDirectory } from './users/directory.ts';
 import { isTimeZone } from './web/i18n/format-time.ts';
 import type { Locale } from './web/i18n/locales.ts';
@@ -298,6 +299,8 @@ export function buildState(files: LoadedFiles, options: BuildOptions = {}): Gate
   if (durableProblem !== null) problems.push(`${files.locateGateway(['stores', 'durable'])}: ${durableProblem}`);
   const workers = workersProblem(g.server.workers, g.stores);
   if (workers !== null) problems.push(`${files.locateGateway(['server', 'workers'])}: ${workers}`);
+  const ephemeralProblem = ephemeralSpecProblem(g.stores.ephemeral);
+  if (ephemeralProblem !== null) problems.push(`${files.locateGateway(['stores', 'ephemeral'])}: ${ephemeralProblem}`);
   const audit = auditSettings(files, problems);
   const push = pushSettings(files, problems);
 

@@ -27,7 +27,7 @@ import type { GatewayState } from '../state.ts';
 import type { DurableStore } from '../stores/durable.ts';
 import type { EphemeralStore } from '../stores/ephemeral.ts';
 import { openDurable, openEphemeral } from '../stores/open.ts';
-import { redactRedisUrl } from '../stores/redis.ts';
+import { redactRedisUrl } from '../stores/redis-url.ts';
 import { loadStateOrReport } from './config-or-exit.ts';
 import { parseFlags } from './flags.ts';
 import { answerError, gatewayClient } from './gateway-client.ts';

@@ -18,7 +18,7 @@ import { systemClock } from '../clock.ts';
 import { PortcullisError } from '../errors.ts';
 import type { EphemeralStore } from '../stores/ephemeral.ts';
 import { openEphemeral } from '../stores/open.ts';
-import { redactRedisUrl } from '../stores/redis.ts';
+import { redactRedisUrl } from '../stores/redis-url.ts';
 import { canonicalUsername } from '../users/canonical.ts';
 import { loadFilesOrReport } from './config-or-exit.ts';
 import { parseFlags } from './flags.ts';

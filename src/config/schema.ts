@@ -127,7 +127,13 @@ export const GatewayFile = Type.Object(
       Type.Object(
         {
           durable: Type.Optional(Type.String({ pattern: '^(sqlite:.+|postgres(ql)?://.+)$' })),
-          ephemeral: Type.Optional(Type.String({ pattern: '^(memory|rediss?://.+)$' })),
+          ephemeral: Type.Optional(
+            Type.String({
+              pattern: '^(memory|rediss?(\\+sentinel)?://.+)$',
+              description:
+                'memory (one process), redis://host:6379/0, rediss://..., or Redis through Sentinel: redis+sentinel://host:26379,host:26380/mymaster[/db]',
+            }),
+          ),
         },
         { additionalProperties: false },
       ),

@@ -245,7 +245,8 @@ const PATTERN_WORDS: Record<string, string> = {
   '^[A-Za-z0-9_.:-]+$': "must be letters, digits, '_', '.', ':' or '-'",
   '^\\.?[A-Za-z0-9.-]+$': 'must be a domain like example.com or .example.com',
   '^(sqlite:.+|postgres(ql)?://.+)$': 'must be sqlite:<file> or postgres://...',
-  '^(memory|rediss?://.+)$': 'must be memory, redis://... or rediss://...',
+  '^(memory|rediss?(\\+sentinel)?://.+)$':
+    'must be memory, redis://..., rediss://..., redis+sentinel://... or rediss+sentinel://...',
   '^[^\\s@]+@[^\\s@]+$': 'must be an email address',
   '^https?://[^\\s/?#<>"]+(/[^\\s<>"]*)?$': 'must be an http:// or https:// URL',
   '^[A-Za-z0-9.!#$%&*+/=?^_`{|}~-]+@[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)+$':

@@ -1,9 +1,10 @@
 /**
  * Opens the stores named in gateway.yaml.
  *
- * Ephemeral: 'memory' (one process) or 'redis://host:port/db' / 'rediss://...' (shared; waits
- * until Redis is ready, so a wrong URL or a down Redis stops the gateway at start-up with
- * StoreUnavailableError rather than failing every request later).
+ * Ephemeral: 'memory' (one process) or 'redis://host:port/db' / 'rediss://...', or Redis through
+ * Sentinel, 'redis+sentinel://host:26379,host:26380/mymaster' (shared; waits until Redis is ready,
+ * so a wrong URL or a down Redis stops the gateway at start-up with StoreUnavailableError rather
+ * than failing every request later). The URL forms: redis-url.ts.
  *
  * Durable: 'sqlite:path/to/file.db', a relative path being resolved against baseDir (the folder
  * of gateway.yaml), or 'postgres://user:password@host:5432/db?options' (postgres-settings.ts);
@@ -16,6 +17,7 @@ import type { Clock } from '../clock.ts';
 import { PortcullisError } from '../errors.ts';
 import type { DurableStore } from './durable.ts';
 import type { EphemeralStore } from './ephemeral.ts';
+import { EXPECTED_EPHEMERAL, isRedisSpec } from './ephemeral-spec.ts';
 import { MemoryEphemeralStore } from './memory.ts';
 import { isPostgresSpec } from './postgres-settings.ts';
 import { RedisEphemeralStore } from './redis.ts';
@@ -29,10 +31,10 @@ function schemeOf(spec: string): string {
 
 export async function openEphemeral(spec: string, deps: { clock: Clock }): Promise<EphemeralStore> {
   if (spec === 'memory') return new MemoryEphemeralStore({ clock: deps.clock });
-  if (/^rediss?:\/\//i.test(spec)) return RedisEphemeralStore.connect(spec);
+  if (isRedisSpec(spec)) return RedisEphemeralStore.connect(spec);
   throw new PortcullisError(
     'PC_ERR_CONFIG_INVALID',
-    `unknown ephemeral store ${schemeOf(spec)}: expected 'memory' or a redis:// or rediss:// URL`,
+    `unknown ephemeral store ${schemeOf(spec)}: ${EXPECTED_EPHEMERAL}`,
   );
 }
 

@@ -1,33 +1,53 @@
 /**
- * RedisEphemeralStore: the shared ephemeral store for several gateway instances.
+ * RedisEphemeralStore: the shared ephemeral store for several gateway instances, on one Redis
+ * server or on the master a set of Sentinels names (URL forms: redis-url.ts).
  *
  * Fail fast, fail closed: the ioredis client has no offline queue, one retry per request and
  * short connect/command timeouts, so when Redis is down every call rejects within ~2 s with
  * StoreUnavailableError (the gateway answers 503), while the client keeps reconnecting in the
  * background with a capped backoff and recovers on its own when Redis comes back.
  *
+ * With Sentinel, every reconnect asks the Sentinels (in turn, each bounded by the connect and
+ * command timeouts) for the current master, and the ready check refuses a node that is not a
+ * master. A failover is noticed three ways: the master's connection drops (it died), the
+ * Sentinels announce `+switch-master` (the failover detector: the client reconnects at once), or a
+ * write answers READONLY (the node was demoted under an open connection): that command fails,
+ * as a 503, and the client reconnects to the master the Sentinels name now. READONLY triggers the
+ * same reconnect for a plain redis:// URL (a DNS name that moves to the new primary).
+ *
  * Commands: get = GET, getAndTouch = GETEX PX, getVia = a Lua script (GET, then GETEX PX), set = SET PX, setIfAbsent = SET NX PX,
  * take = GETDEL, delete = DEL, increment = a Lua script (INCR, then PEXPIRE only when the key is
  * new: a fixed window, atomic), ttl = PTTL. Requires Redis >= 6.2 (GETEX, GETDEL).
  *
- * Keys are namespaced with a prefix (default 'pc:'; the URL's `?prefix=` names another). The URL password never appears in an
+ * Keys are namespaced with a prefix (default 'pc:'; the URL's `?prefix=` names another). The URL's passwords never appear in an
  * error: causes are rebuilt from the message only (ioredis attaches command arguments to its
- * errors) with the password redacted.
+ * errors) with the passwords redacted.
  */
-import { Redis, type RedisOptions } from 'ioredis';
-import { PortcullisError, StoreUnavailableError } from '../errors.ts';
+import { Redis } from 'ioredis';
+import { StoreUnavailableError } from '../errors.ts';
 import type { EphemeralStore } from './ephemeral.ts';
 import { checkTtl } from './ephemeral.ts';
+import { parseRedisTarget } from './redis-url.ts';
 
 export interface RedisEphemeralStoreOptions {
-  /** Prepended to every key (default 'pc:'). */
+  /** Prepended to every key (default: the URL's `?prefix=`, else 'pc:'). */
   prefix?: string;
-  /** TCP connect timeout and, for connect(), how long to wait for ready (default 2000 ms). */
+  /**
+   * TCP connect timeout (to Redis and to each Sentinel) and, for connect(), how long to wait for
+   * ready: this long, or with Sentinel this long once per Sentinel and once more (default 2000 ms).
+   */
   connectTimeoutMs?: number;
-  /** Per-command timeout (default 2000 ms). */
+  /** Per-command timeout, Sentinel queries included (default 2000 ms). */
   commandTimeoutMs?: number;
-  /** Cap of the background reconnect backoff (default 2000 ms). */
+  /** Cap of the background reconnect backoff, and of the pause between rounds of Sentinels (default 2000 ms). */
   maxBackoffMs?: number;
+  /** With Sentinel: listen for `+switch-master` and reconnect at once (default true). */
+  failoverDetector?: boolean;
+}
+
+/** A write sent to a node that has become a replica: reconnect (to the master the Sentinels name). */
+export function isReadOnlyError(err: Error): boolean {
+  return /^READONLY\b/.test(err.message) || /\bREADONLY You can't write/.test(err.message);
 }
 
 /** INCR, and set the window's expiry only when this INCR created the key (or it has none). */
@@ -52,85 +72,48 @@ interface WithScripts {
   pcGetVia(pointerKey: string, prefix: string, ttlMs: number): Promise<[string, string] | null>;
 }
 
-/** Parses a redis:// or rediss:// URL into ioredis options; errors never echo the password. */
-export function parseRedisUrl(url: string): RedisOptions {
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    throw new PortcullisError('PC_ERR_CONFIG_INVALID', 'invalid redis URL (not shown: it may hold a password)');
-  }
-  if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') {
-    throw new PortcullisError('PC_ERR_CONFIG_INVALID', 'redis URL must start with redis:// or rediss://');
-  }
-  const dbText = u.pathname.replace(/^\//, '') || '0';
-  if (!/^[0-9]+$/.test(dbText)) {
-    throw new PortcullisError('PC_ERR_CONFIG_INVALID', `invalid redis database number: ${JSON.stringify(dbText)}`);
-  }
-  const host = u.hostname.replace(/^\[(.*)\]$/, '$1') || '127.0.0.1';
-  const options: RedisOptions = { host, port: u.port ? Number(u.port) : 6379, db: Number(dbText) };
-  if (u.username) options.username = decodeURIComponent(u.username);
-  if (u.password) options.password = decodeURIComponent(u.password);
-  if (u.protocol === 'rediss:') options.tls = { servername: host };
-  return options;
-}
-
-const PREFIX = /^[A-Za-z0-9:_.-]{1,64}$/;
-
-/**
- * The key prefix named by the URL's `prefix` parameter (`redis://host/0?prefix=staging:`), so that
- * several deployments can share one Redis; 'pc:' by default.
- */
-export function redisPrefixOf(url: string): string {
-  let prefix: string | null = null;
-  try {
-    prefix = new URL(url).searchParams.get('prefix');
-  } catch {
-    // parseRedisUrl reports a bad URL
-  }
-  if (prefix === null) return 'pc:';
-  if (!PREFIX.test(prefix))
-    throw new PortcullisError('PC_ERR_CONFIG_INVALID', 'redis URL prefix must be 1-64 of A-Z a-z 0-9 : _ . -');
-  return prefix;
-}
-
-/** The URL with its password replaced by '***' (safe to log). */
-export function redactRedisUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return url.includes('@') ? `${url.split(':')[0]}://***` : url;
-  }
-}
-
 export class RedisEphemeralStore implements EphemeralStore {
   readonly kind = 'redis' as const;
   readonly #redis: Redis & WithScripts;
   readonly #prefix: string;
   readonly #secrets: string[];
-  readonly #connectTimeoutMs: number;
+  readonly #readyTimeoutMs: number;
   #closed = false;
 
   /** Creates the client; it connects in the background. Prefer `connect()`, which waits for ready. */
   constructor(url: string, options: RedisEphemeralStoreOptions = {}) {
-    const parsed = parseRedisUrl(url);
-    this.#prefix = options.prefix ?? redisPrefixOf(url);
-    this.#connectTimeoutMs = options.connectTimeoutMs ?? 2000;
-    const password = parsed.password;
-    this.#secrets = password ? [password, encodeURIComponent(password)] : [];
+    const target = parseRedisTarget(url);
+    this.#prefix = options.prefix ?? target.prefix;
+    this.#secrets = target.secrets;
+    const connectTimeout = options.connectTimeoutMs ?? 2000;
+    const commandTimeout = options.commandTimeoutMs ?? 2000;
+    // with Sentinel, each Sentinel may take the connect timeout before the next one is asked
+    this.#readyTimeoutMs = connectTimeout * (target.sentinels > 0 ? target.sentinels + 1 : 1);
     const maxBackoff = options.maxBackoffMs ?? 2000;
+    const backoff = (times: number) => Math.min(50 * 2 ** Math.min(times, 16), maxBackoff);
     this.#redis = new Redis({
-      ...parsed,
+      ...target.options,
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
-      connectTimeout: this.#connectTimeoutMs,
-      commandTimeout: options.commandTimeoutMs ?? 2000,
+      connectTimeout,
+      commandTimeout,
       // How long close() waits for a half-open socket before destroying it (default 2 s).
       disconnectTimeout: 200,
       // Keep reconnecting forever in the background, with a capped exponential backoff.
-      retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 16), maxBackoff),
+      retryStrategy: backoff,
+      // A demoted master answers writes with READONLY: fail that command, then reconnect.
+      reconnectOnError: (err) => (isReadOnlyError(err) ? 1 : false),
+      ...(target.sentinels > 0
+        ? {
+            // all Sentinels unreachable: ask them again after a capped pause, forever
+            sentinelRetryStrategy: backoff,
+            // a Sentinel that accepts the connection but never answers does not hold up the others
+            sentinelCommandTimeout: commandTimeout,
+            failoverDetector: options.failoverDetector ?? true,
+            // the failover detector's connections to Sentinels that went away
+            sentinelReconnectStrategy: (times: number) => Math.min(1000 * times, 10_000),
+          }
+        : {}),
       scripts: {
         pcIncrement: { lua: INCREMENT_LUA, numberOfKeys: 1 },
         pcGetVia: { lua: GET_VIA_LUA, numberOfKeys: 1 },
@@ -224,11 +207,11 @@ export class RedisEphemeralStore implements EphemeralStore {
     if (this.#redis.status === 'ready') {
       try {
         await this.#redis.quit();
-        return;
       } catch {
         // fall through to a hard disconnect
       }
     }
+    // also after QUIT: this is what closes the failover detector's connections to the Sentinels
     this.#redis.disconnect();
   }
 
@@ -246,7 +229,7 @@ export class RedisEphemeralStore implements EphemeralStore {
     }
   }
 
-  /** A fresh Error carrying only name, message and code, with the password redacted. */
+  /** A fresh Error carrying only name, message and code, with the passwords redacted. */
   #scrub(err: unknown): Error {
     const source = err instanceof Error ? err : new Error(String(err));
     let message = source.message;
@@ -262,7 +245,7 @@ export class RedisEphemeralStore implements EphemeralStore {
     const redis = this.#redis;
     if (redis.status === 'ready') return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
-      let lastError: unknown = new Error(`not ready within ${this.#connectTimeoutMs} ms`);
+      let lastError: unknown = new Error(`not ready within ${this.#readyTimeoutMs} ms`);
       const finish = (err?: unknown) => {
         clearTimeout(timer);
         redis.off('ready', onReady);
@@ -276,7 +259,7 @@ export class RedisEphemeralStore implements EphemeralStore {
         // Authentication failures will not heal by retrying: report them at once.
         if (err instanceof Error && /WRONGPASS|NOAUTH|NOPERM|invalid password/i.test(err.message)) finish(err);
       };
-      const timer = setTimeout(() => finish(lastError), this.#connectTimeoutMs);
+      const timer = setTimeout(() => finish(lastError), this.#readyTimeoutMs);
       redis.on('ready', onReady);
       redis.on('error', onError);
     });

@@ -119,6 +119,31 @@ rules:
     );
   });
 
+  test('stores.ephemeral: Redis through Sentinel is accepted; a malformed URL is refused, located, never shown', async () => {
+    const withStore = (url: string) => `${GATEWAY}stores:\n  ephemeral: "${url}"\n`;
+    const ok = await check({
+      'config/gateway.yaml': withStore('redis+sentinel://:pw@127.0.0.1:26379,127.0.0.1:26380/mymaster/0'),
+    });
+    assert.equal(ok.err, '');
+    assert.equal(ok.code, 0);
+    const { code, err, out, dir } = await check({
+      'config/gateway.yaml': withStore('redis+sentinel://:s3cret-pw@127.0.0.1:26379,127.0.0.1:port/mymaster'),
+    });
+    assert.equal(code, 1);
+    const line = GATEWAY.split('\n').length + 1;
+    assert.equal(
+      err,
+      `${dir.gateway}:${line}:14: Sentinel address 2 of the redis URL is not host:port (not shown)\n${dir.gateway}: 1 problem\n`,
+    );
+    assert.doesNotMatch(err + out, /s3cret-pw/);
+    const scheme = await check({ 'config/gateway.yaml': withStore('sentinel://h:26379/m') });
+    assert.equal(scheme.code, 1);
+    assert.equal(
+      scheme.err,
+      `${scheme.dir.gateway}:${line}:14: must be memory, redis://..., rediss://..., redis+sentinel://... or rediss+sentinel://...\n${scheme.dir.gateway}: 1 problem\n`,
+    );
+  });
+
   test('warnings alone do not fail the check', async () => {
     const { code, err } = await check({
       'policies/acme.yaml': ACME_POLICY.replace('hosts: [rmm.acme.example]', 'hosts: [old.acme.example]'),

@@ -31,12 +31,14 @@ async function setup(t: { after(fn: () => Promise<void>): void }, readiness?: Re
   return { app, metrics, ephemeral, durable, out };
 }
 
-test('GET /healthz answers 200 ok', async (t) => {
+test('GET /healthz and GET /livez answer 200 ok', async (t) => {
   const { app } = await setup(t);
-  const res = await app.inject({ method: 'GET', url: '/healthz' });
-  assert.equal(res.statusCode, 200);
-  assert.match(String(res.headers['content-type']), /^application\/json/);
-  assert.deepEqual(res.json(), { status: 'ok' });
+  for (const url of ['/healthz', '/livez']) {
+    const res = await app.inject({ method: 'GET', url });
+    assert.equal(res.statusCode, 200, url);
+    assert.match(String(res.headers['content-type']), /^application\/json/);
+    assert.deepEqual(res.json(), { status: 'ok' });
+  }
 });
 
 test('GET /readyz answers 200 when both stores answer', async (t) => {
