@@ -6,11 +6,7 @@ import { type JudgeDeps, judge } from '../gate/judge.ts';
 import { normalizePath } from '../gate/normalize-path.ts';
 import { deny, isNavigation } from '../gate/respond.ts';
 import { methodOverrides } from '../proxy/strip-headers.ts';
-import { parseHost } from '../routing/host-table.ts';
-
-function first(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
-}
+import { describedRequest } from './described-request.ts';
 
 const METHOD = /^[A-Z]{3,10}$/;
 
@@ -54,8 +50,7 @@ function overrideMethod(headers: Record<string, string | string[] | undefined>):
 
 /**
  * Forward-auth for an nginx (auth_request), Traefik (forwardAuth) or Caddy (forward_auth) in
- * front: `GET /.portcullis/authz` judges the URL the proxy describes, from `X-Original-URL`
- * (with `X-Original-Method`) or `X-Forwarded-Proto/Host/Uri` (with `X-Forwarded-Method`),
+ * front: `GET /.portcullis/authz` judges the URL the proxy describes (described-request.ts),
  * believed only when the caller is in `server.trusted_proxies`. The proxy passes the client's
  * method-override headers on to the upstream, so a request that carries them is judged with the
  * method they name as well as its own (the stricter decision holds). Answers 200 with the identity
@@ -72,28 +67,16 @@ export function forwardAuthRoutes(deps: JudgeDeps) {
     app.get('/authz', async (request, reply) => {
       reply.header('cache-control', 'no-store');
       const state = request.pc.state;
-      const mode = loginAnswer(request.query);
-      if (mode === null) return refused(request, reply, 'bad_request', 'login= is status or redirect.');
       const peer = canonicalIp(request.raw.socket.remoteAddress ?? '');
       if (peer === null || !state.trustedProxies.contains(peer)) {
         return refused(request, reply, 'untrusted_proxy', 'Forward-auth is answered only to trusted proxies.');
       }
+      const mode = loginAnswer(request.query);
+      if (mode === null) return refused(request, reply, 'bad_request', 'login= is status or redirect.');
       const h = request.headers;
-      let proto = first(h['x-forwarded-proto'])?.toLowerCase();
-      let host = first(h['x-forwarded-host']);
-      let uri = first(h['x-forwarded-uri']);
-      const original = first(h['x-original-url']);
-      if (original !== undefined) {
-        const match = /^(https?):\/\/([^/?#\s]+)([^#\s]*)$/i.exec(original);
-        if (match === null)
-          return refused(request, reply, 'bad_request', 'X-Original-URL is not an absolute http(s) URL.');
-        [proto, host, uri] = [match[1]?.toLowerCase(), match[2], match[3] || '/'];
-      }
-      const method = (first(h['x-original-method']) ?? first(h['x-forwarded-method']) ?? 'GET').toUpperCase();
-      const parsed = host === undefined ? null : parseHost(host);
-      if ((proto !== 'http' && proto !== 'https') || parsed === null || uri === undefined || !METHOD.test(method)) {
-        return refused(request, reply, 'bad_request', 'The forwarded request is not described completely.');
-      }
+      const described = describedRequest(h);
+      if (typeof described === 'string') return refused(request, reply, 'bad_request', described);
+      const { proto, host: parsed, uri, method } = described;
       const override = overrideMethod(h);
       if (override === null) {
         return refused(request, reply, 'bad_request', 'The method-override headers do not name one method.');

@@ -155,6 +155,40 @@ describe('forward-auth (/.portcullis/authz)', () => {
           },
         ],
       ),
+      {
+        name: 'both descriptions, agreeing (a load balancer in front sets the scheme)',
+        headers: {
+          'x-original-url': 'http://app.test/reports?a=1',
+          'x-original-method': 'POST',
+          ...forwarded('/reports?a=1', 'post'),
+          'x-forwarded-proto': 'https',
+          'x-forwarded-host': 'APP.test:8443',
+          cookie: alice,
+        },
+        status: 200,
+        user: 'alice',
+      },
+      // a client's X-Original-URL that Caddy or Traefik pass on, or a client's X-Forwarded-Uri that nginx passes on
+      {
+        name: 'X-Original-URL (client) names a public page, X-Forwarded-Uri (proxy) another',
+        headers: { 'x-original-url': 'http://app.test/health', ...forwarded('/reports') },
+        status: 403,
+      },
+      {
+        name: 'X-Original-URL names another host',
+        headers: { 'x-original-url': 'http://acme.test/x', ...forwarded('/x'), cookie: alice },
+        status: 403,
+      },
+      {
+        name: 'X-Forwarded-Uri (client) differs from X-Original-URL (proxy)',
+        headers: { 'x-original-url': 'http://app.test/blocked/x', 'x-forwarded-uri': '/health' },
+        status: 403,
+      },
+      {
+        name: 'the methods differ',
+        headers: { ...forwarded('/health', 'POST'), 'x-original-method': 'GET' },
+        status: 403,
+      },
       { name: 'no description at all', headers: { cookie: alice }, status: 403 },
       { name: 'not a URL', headers: { 'x-original-url': 'javascript:alert(1)', cookie: alice }, status: 403 },
     ];
