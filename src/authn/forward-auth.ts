@@ -1,16 +1,30 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { canonicalIp } from '../context/cidr.ts';
 import { clientAddress } from '../context/client-ip.ts';
+import { identityHeaderNames } from '../gate/identity-headers.ts';
 import { type JudgeDeps, judge } from '../gate/judge.ts';
 import { normalizePath } from '../gate/normalize-path.ts';
+import { deny, isNavigation } from '../gate/respond.ts';
 import { methodOverrides } from '../proxy/strip-headers.ts';
-import { parseHost } from '../routing/host-table.ts';
-
-function first(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
-}
+import { describedRequest } from './described-request.ts';
 
 const METHOD = /^[A-Z]{3,10}$/;
+
+/**
+ * How a request that must sign in is answered, from `?login=` on the address the proxy asks:
+ * - `status` (the default): 401 with `Location`, for nginx, whose `auth_request` passes on only 401
+ *   and 403 (a 302 becomes a 500) and redirects with its own `error_page`;
+ * - `redirect`: for Caddy and Traefik, which hand a non-2xx answer to the client as it is: what the
+ *   gateway itself would answer, a 302 for a browser navigation and 401 JSON for the rest, and a
+ *   refusal page for a browser.
+ */
+type LoginAnswer = 'status' | 'redirect';
+
+function loginAnswer(query: unknown): LoginAnswer | null {
+  const value = (query as Record<string, unknown> | undefined)?.login;
+  if (value === undefined || value === 'status') return 'status';
+  return value === 'redirect' ? 'redirect' : null;
+}
 
 /** Forward-auth's refusals: always 403 (nginx `auth_request` passes on only 401 and 403), with the request id. */
 function refused(request: FastifyRequest, reply: FastifyReply, error: string, message: string): FastifyReply {
@@ -36,13 +50,17 @@ function overrideMethod(headers: Record<string, string | string[] | undefined>):
 
 /**
  * Forward-auth for an nginx (auth_request), Traefik (forwardAuth) or Caddy (forward_auth) in
- * front: `GET /.portcullis/authz` judges the URL the proxy describes, from `X-Original-URL`
- * (with `X-Original-Method`) or `X-Forwarded-Proto/Host/Uri` (with `X-Forwarded-Method`),
+ * front: `GET /.portcullis/authz` judges the URL the proxy describes (described-request.ts),
  * believed only when the caller is in `server.trusted_proxies`. The proxy passes the client's
  * method-override headers on to the upstream, so a request that carries them is judged with the
  * method they name as well as its own (the stricter decision holds). Answers 200 with the identity
  * headers for the proxy to copy upstream, 401 with `Location` of the sign-in (or step-up)
  * page, or 403. The same judge as the inline proxy: one session lookup, the compiled policy.
+ *
+ * The 200 has no body (nginx never reads an auth answer's body and closes the connection instead, so a
+ * body would cost it its keep-alive connection) and carries every identity header of the app, empty when
+ * there is no value (an `allow` rule, a user without groups or e-mail): Caddy 2.6 to 2.8 otherwise copy
+ * the literal placeholder `{http.reverse_proxy.header.Remote-Groups}` to the upstream.
  */
 export function forwardAuthRoutes(deps: JudgeDeps) {
   return async function forwardAuth(app: FastifyInstance): Promise<void> {
@@ -53,22 +71,12 @@ export function forwardAuthRoutes(deps: JudgeDeps) {
       if (peer === null || !state.trustedProxies.contains(peer)) {
         return refused(request, reply, 'untrusted_proxy', 'Forward-auth is answered only to trusted proxies.');
       }
+      const mode = loginAnswer(request.query);
+      if (mode === null) return refused(request, reply, 'bad_request', 'login= is status or redirect.');
       const h = request.headers;
-      let proto = first(h['x-forwarded-proto'])?.toLowerCase();
-      let host = first(h['x-forwarded-host']);
-      let uri = first(h['x-forwarded-uri']);
-      const original = first(h['x-original-url']);
-      if (original !== undefined) {
-        const match = /^(https?):\/\/([^/?#\s]+)([^#\s]*)$/i.exec(original);
-        if (match === null)
-          return refused(request, reply, 'bad_request', 'X-Original-URL is not an absolute http(s) URL.');
-        [proto, host, uri] = [match[1]?.toLowerCase(), match[2], match[3] || '/'];
-      }
-      const method = (first(h['x-original-method']) ?? first(h['x-forwarded-method']) ?? 'GET').toUpperCase();
-      const parsed = host === undefined ? null : parseHost(host);
-      if ((proto !== 'http' && proto !== 'https') || parsed === null || uri === undefined || !METHOD.test(method)) {
-        return refused(request, reply, 'bad_request', 'The forwarded request is not described completely.');
-      }
+      const described = describedRequest(h);
+      if (typeof described === 'string') return refused(request, reply, 'bad_request', described);
+      const { proto, host: parsed, uri, method } = described;
       const override = overrideMethod(h);
       if (override === null) {
         return refused(request, reply, 'bad_request', 'The method-override headers do not name one method.');
@@ -94,21 +102,27 @@ export function forwardAuthRoutes(deps: JudgeDeps) {
         method,
         override,
       });
+      // what the client gets when the proxy hands the answer on (login=redirect)
+      const navigation = mode === 'redirect' && isNavigation(method, h.accept);
       switch (outcome.kind) {
         case 'unavailable':
           return reply;
         case 'deny':
+          if (navigation) return deny(request, reply, { url: `${origin}${normal.forward}${normal.query}`, html: true });
           return refused(request, reply, 'access_denied', 'You do not have access to this page.');
         case 'sign-in':
         case 'step-up':
+          if (navigation) return reply.redirect(outcome.url, 302);
           return reply
             .code(401)
             .header('location', outcome.url)
             .send({ error: 'authentication_required', login_url: outcome.url });
-        case 'pass':
+        case 'pass': {
           deps.metrics.observeRequest(target.name, outcome.identity === undefined ? 'allow' : 'authenticated');
-          if (outcome.identity !== undefined) reply.headers(outcome.identity);
-          return reply.code(200).send({ status: 'ok' });
+          const identity: Record<string, string> = {};
+          for (const name of identityHeaderNames(target)) identity[name] = outcome.identity?.[name] ?? '';
+          return reply.code(200).headers(identity).send();
+        }
       }
     });
   };

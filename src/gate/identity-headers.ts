@@ -8,6 +8,15 @@ function headerValue(value: string): string {
   return /^[\x20-\x7e]*$/.test(value) ? value : encodeURIComponent(value);
 }
 
+/** The header that carries the signed assertion. */
+export const ASSERTION_HEADER = 'X-Portcullis-Assertion';
+
+/** Every identity header an upstream of `app` may receive, as the app names them. */
+export function identityHeaderNames(app: AppRuntime): string[] {
+  const h = app.headers;
+  return [h.user, h.groups, h.email, h.name, ASSERTION_HEADER];
+}
+
 /**
  * The identity an upstream receives: Remote-User, Remote-Groups, Remote-Email, Remote-Name
  * (names per app) and the signed X-Portcullis-Assertion.
@@ -28,7 +37,7 @@ export function identityHeaders(
   if (user.email) headers[h.email] = headerValue(user.email);
   if (user.displayName) headers[h.name] = headerValue(user.displayName);
   if (app.assertion) {
-    headers['X-Portcullis-Assertion'] = signer.assertion(
+    headers[ASSERTION_HEADER] = signer.assertion(
       `${sessionId}|${app.name}`,
       app.name,
       {

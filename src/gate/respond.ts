@@ -3,11 +3,15 @@ import { brandFor, pageText, sendPage } from '../web/html.ts';
 import type { MessageKey } from '../web/i18n/messages.ts';
 import { type DeniedDetail, errorPage } from '../web/pages/error-page.ts';
 
-/** A browser navigation: GET or HEAD that accepts HTML. Others get JSON. */
-export function wantsHtml(request: FastifyRequest): boolean {
-  if (request.method !== 'GET' && request.method !== 'HEAD') return false;
-  const accept = request.headers.accept;
+/** A browser navigation: GET or HEAD that accepts HTML. */
+export function isNavigation(method: string, accept: string | string[] | undefined): boolean {
+  if (method !== 'GET' && method !== 'HEAD') return false;
   return typeof accept === 'string' && accept.includes('text/html');
+}
+
+/** The request is a browser navigation: it gets pages. Others get JSON. */
+export function wantsHtml(request: FastifyRequest): boolean {
+  return isNavigation(request.method, request.headers.accept);
 }
 
 type RefusalStatus = 400 | 403 | 404 | 502 | 503;
@@ -29,11 +33,12 @@ export function refuse(
   error: string,
   message: MessageKey,
   denied?: DeniedDetail,
+  html = wantsHtml(request),
 ): FastifyReply {
   request.log.info({ req: request, status, error }, 'request refused');
   const text = pageText(request);
   const words = text.t(message);
-  if (wantsHtml(request)) {
+  if (html) {
     const brand = brandFor(request);
     return sendPage(reply, errorPage(text, { status, message: words, requestId: request.id, brand, denied }), status);
   }
@@ -43,17 +48,24 @@ export function refuse(
 /**
  * A rule (or tenant isolation) refuses the request: 403, and for a browser the page names who is
  * signed in and the app, and offers to sign out or to sign in as someone else (back to this page).
+ * `described`: forward-auth's refusal of the request a proxy describes (its URL, and whether it is a
+ * browser navigation), as the client gets it from a proxy that passes the answer on.
  */
-export function deny(request: FastifyRequest, reply: FastifyReply): FastifyReply {
+export function deny(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  described?: { readonly url: string; readonly html: boolean },
+): FastifyReply {
   const pc = request.pc;
   const user = pc.user ? { name: pc.user.name, displayName: pc.user.displayName } : null;
-  const url = `${pc.origin}${request.url}`;
-  return refuse(request, reply, 403, 'access_denied', 'errors.accessDenied', {
+  const url = described?.url ?? `${pc.origin}${request.url}`;
+  const detail = {
     user,
     app: pc.app?.name ?? pc.host,
     // rd is at most 4096 characters: a longer page comes back to the app's home
     url: url.length <= MAX_RD ? url : `${pc.origin}/`,
-  });
+  };
+  return refuse(request, reply, 403, 'access_denied', 'errors.accessDenied', detail, described?.html);
 }
 
 /** Authentication (or a higher level) is needed: 302 for browsers, 401 JSON for the rest. */
