@@ -9,6 +9,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { BenchError } from './bench-error.ts';
 
 const MAIN = new URL('../dist/main.js', import.meta.url).pathname;
+const SOURCE = new URL('../src/main.ts', import.meta.url).pathname;
 
 export type LogLine = Record<string, unknown>;
 
@@ -16,12 +17,16 @@ export interface GatewayProcess {
   readonly pid: number;
   /** every JSON log line so far */
   readonly logs: readonly LogLine[];
+  /** every stdout and stderr line so far, as written */
+  readonly lines: readonly string[];
+  /** the exit code (null: ended by a signal) */
+  readonly exited: Promise<number | null>;
   /** The first log line (past or future) matching `test`; rejects when the process exits or after `ms`. */
-  waitForLog(test: (line: LogLine) => boolean, ms: number): Promise<LogLine>;
+  waitForLog(test: (line: LogLine) => boolean, ms?: number): Promise<LogLine>;
   /** The last stdout/stderr lines, for an error message. */
   tail(): string;
-  /** SIGTERM, then SIGKILL (the process and the workers in `pids`) if it has not exited within 10 s. */
-  stop(pids?: readonly number[]): Promise<void>;
+  /** SIGTERM, then SIGKILL (the process and the workers in `pids`) if it has not exited within 10 s; the exit code. */
+  stop(pids?: readonly number[]): Promise<number | null>;
 }
 
 const running = new Set<ChildProcess>();
@@ -29,8 +34,10 @@ process.once('exit', () => {
   for (const child of running) child.kill('SIGKILL');
 });
 
-export function startGatewayProcess(gatewayPath: string): GatewayProcess {
-  const child = spawn(process.execPath, [MAIN, 'start', '--config', gatewayPath], {
+/** `fromSource`: run src/main.ts through tsx (the tests) rather than the build in dist/ (the benchmark). */
+export function startGatewayProcess(gatewayPath: string, options: { fromSource?: boolean } = {}): GatewayProcess {
+  const entry = options.fromSource ? ['--import', 'tsx', SOURCE] : [MAIN];
+  const child = spawn(process.execPath, [...entry, 'start', '--config', gatewayPath], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   if (child.pid === undefined) throw new BenchError(`cannot start ${MAIN}`);
@@ -72,8 +79,10 @@ export function startGatewayProcess(gatewayPath: string): GatewayProcess {
   return {
     pid: child.pid,
     logs,
+    lines,
+    exited,
     tail,
-    waitForLog(test, ms) {
+    waitForLog(test, ms = 30_000) {
       const seen = logs.find(test);
       if (seen) return Promise.resolve(seen);
       return new Promise((resolve, reject) => {
@@ -97,7 +106,7 @@ export function startGatewayProcess(gatewayPath: string): GatewayProcess {
       });
     },
     async stop(pids = []) {
-      if (child.exitCode !== null || child.signalCode !== null) return;
+      if (child.exitCode !== null || child.signalCode !== null) return exited;
       child.kill('SIGTERM');
       const timer = setTimeout(() => {
         child.kill('SIGKILL');
@@ -109,8 +118,9 @@ export function startGatewayProcess(gatewayPath: string): GatewayProcess {
           }
         }
       }, 10_000);
-      await exited;
+      const code = await exited;
       clearTimeout(timer);
+      return code;
     },
   };
 }

@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { freshSchema, POSTGRES_URL, postgresTarget } from '../helpers/durable-targets.ts';
+import { freshSchema, postgresTarget } from '../helpers/durable-targets.ts';
 import { enrolTotp, nextTotpCode, PASSWORD, startTestGateway, type TestGateway } from '../helpers/gateway.ts';
 import { cookieFrom } from '../helpers/http.ts';
 import { startTcpProxy } from '../helpers/tcp-proxy.ts';

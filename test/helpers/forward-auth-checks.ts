@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
+import { after, before, describe, it } from 'node:test';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { normalizePath } from '../../src/gate/normalize-path.ts';
 import { ACME_POLICY, DEFAULT_POLICY, PASSWORD, PERSONAS, startTestGateway, type TestGateway } from './gateway.ts';
@@ -391,4 +392,61 @@ export async function checkPortcullisDown(bp: BehindProxy, profile: ProxyProfile
     assert.equal(seen, undefined, `${target} reached the app with the gateway down`);
     assert.equal(answer.status, profile.portcullisDown, `${target}: ${answer.status}`);
   }
+}
+
+export interface ProxySuite {
+  /** the suite's title: the proxy and the example file it runs */
+  readonly title: string;
+  readonly start: (values: { portcullis: string; app: string; host: string }) => Promise<RunningProxy>;
+  readonly profile: ProxyProfile;
+  /** the proxy keeps connections to Portcullis alive (a real proxy; not the replay) */
+  readonly keepAlive: boolean;
+  /** what the proxy's own output must show after the keep-alive run and after Portcullis went down */
+  readonly afterKeepAlive?: (bp: BehindProxy) => void;
+  readonly afterDown?: (bp: BehindProxy) => void;
+  /** tests of this proxy only, registered in the same suite */
+  readonly more?: (bp: () => BehindProxy) => void;
+}
+
+/** The properties every proxy in front of forward-auth must have, as one suite per proxy. */
+export function describeBehindProxy(suite: ProxySuite): void {
+  describe(suite.title, () => {
+    let bp: BehindProxy;
+    before(async () => {
+      bp = await behindProxy(suite.start);
+    });
+    after(() => bp?.close());
+    suite.more?.(() => bp);
+
+    it('sends a client to sign in and back to the page with its query, then lets it through as alice', async () => {
+      await checkSignIn(bp, suite.profile);
+    });
+
+    it('never lets a client-sent identity header (or an unreplaced placeholder) through, in any spelling', async () => {
+      await checkSpoofs(bp, suite.profile);
+    });
+
+    it('describes the request itself: a client-sent X-Original-URL or X-Forwarded-* decides nothing', async () => {
+      await checkDescriptionSpoof(bp);
+    });
+
+    it('judges the path the app receives', async () => {
+      await checkPaths(bp);
+    });
+
+    it('refuses what a rule denies (with the refusal page for a browser where the proxy passes it on)', async () => {
+      await checkDeny(bp, suite.profile);
+    });
+
+    if (suite.keepAlive)
+      it('keeps its connections to Portcullis alive', async () => {
+        await checkKeepAlive(bp);
+        suite.afterKeepAlive?.(bp);
+      });
+
+    it('lets nothing through while Portcullis is down', async () => {
+      await checkPortcullisDown(bp, suite.profile);
+      suite.afterDown?.(bp);
+    });
+  });
 }
