@@ -73,6 +73,8 @@ describe('deploy/docker-compose.yml: the structure', () => {
     assert.ok('portcullis-data' in obj(compose.volumes, 'volumes'), 'a named volume');
     // data_dir is the default ../data/ relative to /app/config: /app/data
     assert.equal(gatewayYaml.data_dir, '../data/');
+    // the users file too: the gateways write it (password changes, invites accepted)
+    assert.deepEqual(gatewayYaml.users, { file: '../data/users.yaml' });
     // the second instance starts once the first made the keys (a first start generates them)
     const deps = obj(service('portcullis-2').depends_on, 'portcullis-2.depends_on');
     assert.deepEqual(deps['portcullis-1'], { condition: 'service_healthy' });
