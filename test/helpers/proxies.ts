@@ -157,21 +157,30 @@ function readOr(path: string): string {
  * nginx (in the foreground, one worker) serving the example `server` block, included in a minimal
  * nginx.conf whose logs, pid and temporary files live in a temporary directory.
  */
-export async function startNginx(
+export function startNginx(
   binary: string,
   values: { portcullis: string; app: string; host: string },
 ): Promise<RunningProxy> {
-  const dir = mkdtempSync(join(tmpdir(), 'portcullis-nginx-'));
-  mkdirSync(join(dir, 'temp'));
-  const errorLog = join(dir, 'error.log');
-  return onFreePort(async (port) => {
-    const site = fillIn(exampleText(EXAMPLES.nginx), {
+  return startNginxSite(binary, (port) =>
+    fillIn(exampleText(EXAMPLES.nginx), {
       PORTCULLIS_ADDR: values.portcullis,
       APP_ADDR: values.app,
       APP_HOST: values.host,
       LISTEN: `127.0.0.1:${port}`,
-    });
-    writeFileSync(join(dir, 'site.conf'), site);
+    }),
+  );
+}
+
+/**
+ * nginx serving an http-context file (`site(port)`: its text, listening on 127.0.0.1:port), with
+ * everything else as startNginx sets it up.
+ */
+export async function startNginxSite(binary: string, site: (port: number) => string): Promise<RunningProxy> {
+  const dir = mkdtempSync(join(tmpdir(), 'portcullis-nginx-'));
+  mkdirSync(join(dir, 'temp'));
+  const errorLog = join(dir, 'error.log');
+  return onFreePort(async (port) => {
+    writeFileSync(join(dir, 'site.conf'), site(port));
     const temp = (name: string) => `${name}_temp_path ${join(dir, 'temp', name)};`;
     writeFileSync(
       join(dir, 'nginx.conf'),
