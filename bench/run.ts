@@ -1,6 +1,6 @@
 /**
- * `npm run bench`: what Portcullis costs on top of a plain reverse proxy, and what policy
- * evaluation costs.
+ * `npm run bench`: what Portcullis costs on top of a plain reverse proxy, what several workers
+ * bring, and what policy evaluation costs.
  *
  * 1. HTTP: one minimal upstream (bench/upstream.ts), then the same request through
  *    (a) bare Fastify + @fastify/http-proxy with default options and
@@ -9,34 +9,41 @@
  *    (which does nothing else meanwhile). Before measuring, (b) is checked end to end: the
  *    upstream must answer 200 with the identity headers; afterwards the upstream's counters must
  *    show that every measured request reached it with the identity and without the cookie.
- * 2. Policy: compilePolicies + evaluate for 10, 100 and 1000 rules over 50 hosts (bench/policy.ts).
+ * 2. Cluster: Portcullis started as an operator starts it (`node dist/main.js start --config F`,
+ *    bench/cluster-target.ts) with (c) `server.workers: 1` and (d) `server.workers: 2`, both on
+ *    Redis + PostgreSQL (a key prefix and a schema of their own, removed afterwards), so the worker
+ *    count is the only difference; same upstream, sign-in, checks and autocannon settings as (b).
+ *    Their CPU column sums the primary and its workers (/proc/<pid>/stat, bench/proc-stat.ts).
+ *    On a 2-core machine the load generator and the upstream share the cores with the workers,
+ *    so 2 workers cannot double requests/s there: the ratio d/c means something only on a machine
+ *    with cores to spare. Skipped with a notice when Redis or PostgreSQL is not reachable.
+ * 3. Policy: compilePolicies + evaluate for 10, 100 and 1000 rules over 50 hosts (bench/policy.ts).
  *
  * Environment: BENCH_DURATION (s, default 10), BENCH_CONNECTIONS (50), BENCH_WARMUP (s, 2),
- * BENCH_ROUNDS (1; more alternates a/b and reports the median round), BENCH_POLICY_SECONDS (0.8 per size),
- * BENCH_UPSTREAM_CONNECTIONS / BENCH_UPSTREAM_PIPELINING (experiments on Portcullis' undici pool),
- * BENCH_LISTEN_HOST (default 127.0.0.1; `::` listens dual-stack, so peers are ::ffff:127.0.0.1).
+ * BENCH_ROUNDS (1; more alternates the targets and reports the median round), BENCH_POLICY_SECONDS (0.8 per size),
+ * BENCH_WORKERS (2; 0 skips the cluster part, N compares 1 worker with N),
+ * BENCH_REDIS_URL / BENCH_POSTGRES_URL (the cluster's servers: redis://127.0.0.1:6379/0,
+ * postgres://postgres@127.0.0.1:5432/test), BENCH_UPSTREAM_CONNECTIONS / BENCH_UPSTREAM_PIPELINING
+ * (experiments on Portcullis' undici pool, (b) only), BENCH_LISTEN_HOST (default 127.0.0.1; `::`
+ * listens dual-stack, so peers are ::ffff:127.0.0.1).
  * The CPU columns are each process's user+system time per completed request: on a shared 2-core
  * machine they vary less from run to run than requests/s does.
  * Results: a table on stdout and bench/results/latest.json.
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon, { type Result } from 'autocannon';
+import { BenchError, fail } from './bench-error.ts';
+import { login, verifyBare, verifyPortcullis } from './checks.ts';
+import { startClusterTarget } from './cluster-target.ts';
+import { passwordHash } from './config-folder.ts';
 import { benchPolicy, type PolicyResult } from './policy.ts';
-import {
-  APP_HOST,
-  BENCH_PATH,
-  BODY,
-  type ChildMessage,
-  cpuMicros,
-  ECHO_PATH,
-  PASSWORD,
-  type UpstreamCounts,
-} from './shared.ts';
+import type { ServedTarget } from './served-target.ts';
+import { APP_HOST, BENCH_PATH, BODY, type ChildMessage, cpuMicros, type UpstreamCounts } from './shared.ts';
+import { POSTGRES_URL, REDIS_URL, sharedStoresProblem, withoutCredentials } from './shared-stores.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -54,11 +61,15 @@ const WARMUP = envNumber('BENCH_WARMUP', 2);
 const ROUNDS = Math.round(envNumber('BENCH_ROUNDS', 1));
 const POLICY_SECONDS = envNumber('BENCH_POLICY_SECONDS', 0.8);
 const PIPELINING = 1;
+/** 0 skips the cluster part; N (at least 2) compares server.workers: 1 with server.workers: N */
+const WORKERS = workersSetting(process.env.BENCH_WORKERS);
 
-class BenchError extends Error {}
-
-function fail(message: string): never {
-  throw new BenchError(message);
+function workersSetting(raw: string | undefined): number {
+  if (raw === undefined || raw === '') return 2;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n === 1)
+    throw new Error(`BENCH_WORKERS must be 0 (no cluster part) or a whole number of at least 2, got '${raw}'`);
+  return n;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -112,100 +123,32 @@ function startChild(file: string, args: string[], env: NodeJS.ProcessEnv = proce
   });
 }
 
-// ---------------------------------------------------------------------------------------------
-// plain HTTP with full control of Host (fetch forbids setting it)
-
-interface Answer {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
-
-function send(
-  port: number,
-  opts: { method?: string; path: string; headers?: Record<string, string>; body?: string },
-): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(
-      { host: '127.0.0.1', port, method: opts.method ?? 'GET', path: opts.path, headers: opts.headers, agent: false },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }),
-        );
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(opts.body);
-  });
-}
-
-async function login(port: number, cookieName: string): Promise<string> {
-  const answer = await send(port, {
-    method: 'POST',
-    path: '/.portcullis/api/login',
-    headers: { host: APP_HOST, 'content-type': 'application/json', origin: `http://${APP_HOST}` },
-    body: JSON.stringify({ username: 'alice', password: PASSWORD }),
-  });
-  const setCookie = answer.headers['set-cookie'];
-  const pair = (Array.isArray(setCookie) ? setCookie : setCookie ? [setCookie] : [])
-    .map((c) => c.split(';')[0] ?? '')
-    .find((c) => c.startsWith(`${cookieName}=`));
-  if (answer.status !== 200 || pair === undefined)
-    fail(`sign-in through POST /.portcullis/api/login failed: ${answer.status} ${answer.body}`);
-  return pair;
-}
-
-function jwtPayload(jwt: string): Record<string, unknown> {
-  const parts = jwt.split('.');
-  if (parts.length !== 3) fail(`X-Portcullis-Assertion is not a JWT: ${jwt}`);
-  return JSON.parse(Buffer.from(parts[1] as string, 'base64url').toString('utf8')) as Record<string, unknown>;
-}
-
-/** (b) must really be a signed-in, authorised, identity-carrying request, or the figures mean nothing. */
-async function verifyPortcullis(port: number, cookie: string, cookieName: string): Promise<void> {
-  const anonymous = await send(port, { path: BENCH_PATH, headers: { host: APP_HOST } });
-  if (anonymous.status === 200) fail('Portcullis let an anonymous request through: the policy is not in force');
-
-  // forged identity headers must be replaced, the session cookie must not reach the upstream
-  const echo = await send(port, {
-    path: ECHO_PATH,
-    headers: {
-      host: APP_HOST,
-      cookie: `${cookie}; theme=dark`,
-      'remote-user': 'mallory',
-      'x-portcullis-assertion': 'forged',
+/** The forked child (bench/target.ts) as a target: its CPU time comes over the IPC channel. */
+async function childTarget(role: 'bare' | 'portcullis', origin: string): Promise<ServedTarget> {
+  const child = await startChild('target.ts', [role, origin]);
+  const cookieName = role === 'bare' ? null : (child.ready.cookieName ?? null);
+  if (role === 'portcullis' && cookieName === null) {
+    await child.close();
+    fail('portcullis did not report its cookie name');
+  }
+  return {
+    port: child.ready.port,
+    cookieName,
+    verifyRepeat: 1,
+    async cpu() {
+      child.process.send({ type: 'cpu' });
+      return { proxy: (await child.next('cpu')).cpuMicros };
     },
-  });
-  if (echo.status !== 200) fail(`Portcullis did not pass the signed-in request: ${echo.status} ${echo.body}`);
-  const seen = (JSON.parse(echo.body) as { headers: Record<string, string> }).headers;
-  const expect = (name: string, value: string) => {
-    if (seen[name] !== value) fail(`upstream saw ${name}: ${JSON.stringify(seen[name])}, expected ${value}`);
+    check() {},
+    close: () => child.close(),
   };
-  expect('remote-user', 'alice');
-  expect('remote-groups', 'msp-admins');
-  expect('remote-email', 'alice@msp.example');
-  expect('remote-name', 'Alice Admin');
-  expect('cookie', 'theme=dark');
-  if (seen.cookie?.includes(`${cookieName}=`)) fail('the session cookie reached the upstream');
-  const claims = jwtPayload(seen['x-portcullis-assertion'] ?? fail('no X-Portcullis-Assertion upstream'));
-  if (claims.sub !== 'alice' || claims.aud !== 'app') fail(`unexpected assertion claims ${JSON.stringify(claims)}`);
-
-  const real = await send(port, { path: BENCH_PATH, headers: { host: APP_HOST, cookie } });
-  if (real.status !== 200 || real.body !== BODY) fail(`the benchmarked request got ${real.status} ${real.body}`);
-}
-
-async function verifyBare(port: number): Promise<void> {
-  const real = await send(port, { path: BENCH_PATH, headers: { host: APP_HOST } });
-  if (real.status !== 200 || real.body !== BODY) fail(`bare proxy answered ${real.status} ${real.body}`);
 }
 
 // ---------------------------------------------------------------------------------------------
 // measurement
 
-type TargetName = 'bare' | 'portcullis';
+/** 'bare', 'portcullis' (in process, SQLite + memory), or 'workers-N' (portcullis start, Redis + PostgreSQL) */
+type TargetName = string;
 
 interface Measurement {
   target: TargetName;
@@ -215,13 +158,19 @@ interface Measurement {
   p99Ms: number;
   avgMs: number;
   totalRequests: number;
-  /** CPU time (user + system) per completed request of each process: where the 2 cores went */
-  cpuUsPerRequest: { proxy: number; upstream: number; loadGenerator: number };
+  /**
+   * CPU time (user + system) per completed request of each process: where the cores went. For a
+   * started gateway, `proxy` is the sum over its primary and workers; null where it cannot be read.
+   */
+  cpuUsPerRequest: { proxy: number | null; upstream: number; loadGenerator: number };
+  /** a started gateway's CPU time per request by process (primary, worker 1, ...) */
+  proxyProcesses?: Record<string, number>;
   upstream: UpstreamCounts;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const round1 = (n: number) => Math.round(n * 10) / 10;
+const sum = (xs: Record<string, number>) => Object.values(xs).reduce((a, b) => a + b, 0);
 
 function load(port: number, headers: Record<string, string>, duration: number): Promise<Result> {
   return autocannon({
@@ -242,16 +191,19 @@ function checkLoad(target: TargetName, r: Result): void {
     fail(`${target}: ${r['2xx']} of ${r.requests.total} completed requests were 2xx`);
 }
 
-async function measure(target: TargetName, upstream: Child, round: number): Promise<Measurement> {
-  const origin = `http://127.0.0.1:${upstream.ready.port}`;
-  const child = await startChild('target.ts', [target, origin]);
+async function measure(
+  target: TargetName,
+  start: () => Promise<ServedTarget>,
+  upstream: Child,
+  round: number,
+): Promise<Measurement> {
+  const served = await start();
   try {
-    const port = child.ready.port;
+    const { port, cookieName } = served;
     let headers: Record<string, string> = { host: APP_HOST };
-    if (target === 'portcullis') {
-      const cookieName = child.ready.cookieName ?? fail('portcullis did not report its cookie name');
+    if (cookieName !== null) {
       const cookie = await login(port, cookieName);
-      await verifyPortcullis(port, cookie, cookieName);
+      await verifyPortcullis(port, cookie, cookieName, served.verifyRepeat);
       headers = { host: APP_HOST, cookie };
     } else {
       await verifyBare(port);
@@ -260,8 +212,7 @@ async function measure(target: TargetName, upstream: Child, round: number): Prom
     await sleep(200);
     upstream.process.send({ type: 'counts' }); // resets the counters
     const upstreamBefore = (await upstream.next('counts')).cpuMicros;
-    child.process.send({ type: 'cpu' });
-    const proxyBefore = (await child.next('cpu')).cpuMicros;
+    const proxyBefore = await served.cpu();
     const loadBefore = cpuMicros();
 
     const r = await load(port, headers, DURATION);
@@ -270,17 +221,23 @@ async function measure(target: TargetName, upstream: Child, round: number): Prom
     await sleep(300);
     upstream.process.send({ type: 'counts' });
     const { counts, cpuMicros: upstreamAfter } = await upstream.next('counts');
-    child.process.send({ type: 'cpu' });
-    const proxyCpu = (await child.next('cpu')).cpuMicros - proxyBefore;
+    const proxyAfter = await served.cpu();
+    served.check();
     // the upstream may have seen a few more: requests in flight when autocannon stopped
     if (counts.total < r.requests.total)
       fail(`${target}: upstream saw ${counts.total} requests, autocannon completed ${r.requests.total}`);
-    if (target === 'portcullis') {
+    if (cookieName !== null) {
       if (counts.withIdentity !== counts.total)
-        fail(`portcullis: ${counts.total - counts.withIdentity} requests reached the upstream without the identity`);
+        fail(`${target}: ${counts.total - counts.withIdentity} requests reached the upstream without the identity`);
       if (counts.leakedCookie !== 0)
-        fail(`portcullis: the session cookie reached the upstream ${counts.leakedCookie} times`);
+        fail(`${target}: the session cookie reached the upstream ${counts.leakedCookie} times`);
     }
+    const total = r.requests.total;
+    let proxyProcesses: Record<string, number> | null = null;
+    if (proxyBefore !== null && proxyAfter !== null)
+      proxyProcesses = Object.fromEntries(
+        Object.entries(proxyAfter).map(([name, us]) => [name, round1((us - (proxyBefore[name] ?? 0)) / total)]),
+      );
     return {
       target,
       round,
@@ -288,16 +245,17 @@ async function measure(target: TargetName, upstream: Child, round: number): Prom
       p50Ms: r.latency.p50,
       p99Ms: r.latency.p99,
       avgMs: r.latency.average,
-      totalRequests: r.requests.total,
+      totalRequests: total,
       cpuUsPerRequest: {
-        proxy: round1(proxyCpu / r.requests.total),
-        upstream: round1((upstreamAfter - upstreamBefore) / r.requests.total),
-        loadGenerator: round1(loadCpu / r.requests.total),
+        proxy: proxyProcesses === null ? null : round1(sum(proxyProcesses)),
+        upstream: round1((upstreamAfter - upstreamBefore) / total),
+        loadGenerator: round1(loadCpu / total),
       },
+      ...(proxyProcesses !== null && !('proxy' in proxyProcesses) ? { proxyProcesses } : {}),
       upstream: counts,
     };
   } finally {
-    await child.close();
+    await served.close();
   }
 }
 
@@ -310,7 +268,7 @@ function row(label: string, m: Measurement): (string | number)[] {
     p99Ms,
     avgMs.toFixed(2),
     totalRequests,
-    cpu.proxy,
+    cpu.proxy ?? '-',
     cpu.upstream,
     cpu.loadGenerator,
   ];
@@ -320,6 +278,8 @@ function median(ms: Measurement[]): Measurement {
   const sorted = [...ms].sort((a, b) => a.requestsPerSec - b.requestsPerSec);
   return sorted[Math.floor((sorted.length - 1) / 2)] as Measurement;
 }
+
+const ratioOf = (a: Measurement, b: Measurement) => Math.round((b.requestsPerSec / a.requestsPerSec) * 1000) / 1000;
 
 function table(rows: (string | number)[][]): string {
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => String(r[i]).length))) ?? [];
@@ -331,25 +291,54 @@ function table(rows: (string | number)[][]): string {
     .join('\n');
 }
 
+/** Why the cluster part is skipped (BENCH_WORKERS=0, stores not reachable), or null when it runs. */
+async function clusterSkipped(): Promise<string | null> {
+  if (WORKERS === 0) return 'BENCH_WORKERS=0';
+  return sharedStoresProblem();
+}
+
 async function main(): Promise<void> {
   const started = Date.now();
   const experiment = {
     ...(process.env.BENCH_UPSTREAM_CONNECTIONS ? { connections: Number(process.env.BENCH_UPSTREAM_CONNECTIONS) } : {}),
     ...(process.env.BENCH_UPSTREAM_PIPELINING ? { pipelining: Number(process.env.BENCH_UPSTREAM_PIPELINING) } : {}),
   };
+  const listenHost = process.env.BENCH_LISTEN_HOST ?? '127.0.0.1';
   console.log(
     `HTTP: ${DURATION}s per target after ${WARMUP}s warm-up, ${CONNECTIONS} connections, pipelining ${PIPELINING}, ` +
       `${ROUNDS} round(s); ${cpus().length} CPU(s), Node ${process.version}` +
-      (Object.keys(experiment).length ? `; Portcullis undici override ${JSON.stringify(experiment)}` : '') +
+      (Object.keys(experiment).length ? `; Portcullis undici override ${JSON.stringify(experiment)} (b only)` : '') +
       (process.env.BENCH_LISTEN_HOST ? `; proxies listen on ${process.env.BENCH_LISTEN_HOST}` : ''),
   );
+  const skipped = await clusterSkipped();
+  const clusterSizes = skipped === null ? [1, WORKERS] : [];
+  if (skipped === null)
+    console.log(
+      `Cluster: portcullis start with server.workers 1 and ${WORKERS} on Redis ${withoutCredentials(REDIS_URL)} + ` +
+        `PostgreSQL ${withoutCredentials(POSTGRES_URL)}`,
+    );
+  else
+    console.log(
+      `NOTICE: the cluster part (server.workers 1 and ${WORKERS || 2}) is skipped: ${skipped}` +
+        (WORKERS === 0 ? '' : ' (BENCH_WORKERS=0 skips it on purpose)'),
+    );
+  const hash = clusterSizes.length > 0 ? await passwordHash() : '';
 
   const upstream = await startChild('upstream.ts', []);
+  const origin = `http://127.0.0.1:${upstream.ready.port}`;
+  const targets: [TargetName, () => Promise<ServedTarget>][] = [
+    ['bare', () => childTarget('bare', origin)],
+    ['portcullis', () => childTarget('portcullis', origin)],
+    ...clusterSizes.map((workers): [TargetName, () => Promise<ServedTarget>] => [
+      `workers-${workers}`,
+      () => startClusterTarget({ workers, upstream: origin, passwordHash: hash, listenHost }),
+    ]),
+  ];
   const runs: Measurement[] = [];
   try {
     for (let round = 1; round <= ROUNDS; round++) {
-      for (const target of ['bare', 'portcullis'] as const) {
-        const m = await measure(target, upstream, round);
+      for (const [target, start] of targets) {
+        const m = await measure(target, start, upstream, round);
         runs.push(m);
         if (ROUNDS > 1)
           console.log(`  round ${round} ${target}: ${m.requestsPerSec} req/s, p50 ${m.p50Ms} ms, p99 ${m.p99Ms} ms`);
@@ -358,16 +347,36 @@ async function main(): Promise<void> {
   } finally {
     await upstream.close();
   }
-  const a = median(runs.filter((r) => r.target === 'bare'));
-  const b = median(runs.filter((r) => r.target === 'portcullis'));
-  const ratio = Math.round((b.requestsPerSec / a.requestsPerSec) * 1000) / 1000;
-  console.log(
-    `\n${table([
-      ['target', 'req/s', 'p50 ms', 'p99 ms', 'avg ms', 'requests', 'CPU µs/req: proxy', 'upstream', 'load gen'],
-      row('(a) fastify + http-proxy', a),
-      row('(b) portcullis (signed in)', b),
-    ])}\nratio b/a (req/s): ${ratio.toFixed(3)}\n`,
-  );
+  const of = (target: TargetName) => median(runs.filter((r) => r.target === target));
+  const a = of('bare');
+  const b = of('portcullis');
+  const ratio = ratioOf(a, b);
+  const rows = [
+    ['target', 'req/s', 'p50 ms', 'p99 ms', 'avg ms', 'requests', 'CPU µs/req: proxy', 'upstream', 'load gen'],
+    row('(a) fastify + http-proxy', a),
+    row('(b) portcullis (signed in)', b),
+  ];
+  const c = skipped === null ? of('workers-1') : null;
+  const d = skipped === null ? of(`workers-${WORKERS}`) : null;
+  if (c && d) {
+    rows.push(row('(c) portcullis start, workers: 1', c), row(`(d) portcullis start, workers: ${WORKERS}`, d));
+  }
+  const clusterRatio = c && d ? ratioOf(c, d) : null;
+  const note =
+    `${cpus().length} CPU(s) shared by the load generator (autocannon, this process), the upstream and the ` +
+    `gateway's workers: ${WORKERS || 2} workers cannot multiply requests/s unless the machine has cores to spare ` +
+    `for them; on 2 cores they cannot double it. The CPU columns show where the time went.`;
+  console.log(`\n${table(rows)}\nratio b/a (req/s): ${ratio.toFixed(3)}`);
+  if (clusterRatio !== null) {
+    console.log(`ratio d/c, ${WORKERS} workers / 1 worker (req/s): ${clusterRatio.toFixed(3)}`);
+    console.log(
+      `(c) and (d): node dist/main.js start, both on Redis + PostgreSQL, signed in by the password rule; ` +
+        `their proxy CPU is the sum over the primary and its workers.\nNote: ${note}`,
+    );
+  } else {
+    console.log(`(cluster part skipped: ${skipped})`);
+  }
+  console.log('');
 
   console.log(`Policy evaluation: ${POLICY_SECONDS}s per size, batches of 1000 decisions`);
   const policy: PolicyResult[] = [10, 100, 1000].map((n) => benchPolicy(n, POLICY_SECONDS));
@@ -392,9 +401,27 @@ async function main(): Promise<void> {
       rounds: ROUNDS,
       path: BENCH_PATH,
       portcullisUpstreamOverride: experiment,
-      listenHost: process.env.BENCH_LISTEN_HOST ?? '127.0.0.1',
+      listenHost,
+      workers: WORKERS,
     },
-    http: { bare: a, portcullis: b, ratio, runs },
+    http: {
+      bare: a,
+      portcullis: b,
+      ratio,
+      runs: runs.filter((r) => r.target === 'bare' || r.target === 'portcullis'),
+    },
+    cluster:
+      c && d
+        ? {
+            workers: WORKERS,
+            stores: { ephemeral: withoutCredentials(REDIS_URL), durable: withoutCredentials(POSTGRES_URL) },
+            workers1: c,
+            workersN: d,
+            ratio: clusterRatio,
+            note,
+            runs: runs.filter((r) => r.target.startsWith('workers-')),
+          }
+        : { skipped },
     policy,
     elapsedS: Math.round((Date.now() - started) / 100) / 10,
   };

@@ -1,8 +1,9 @@
 /**
  * The durable store: what must survive a restart (audit trail, second factors, recovery codes,
- * the devices users signed in from and their sign-in history). Implementations: sqlite (embedded default) and, later,
- * postgres. Schema changes are versioned migrations applied at open. Every method rejects
- * with StoreUnavailableError when the database cannot be reached.
+ * the devices users signed in from and their sign-in history). Implementations: SQLite (the
+ * embedded default) and PostgreSQL (several instances), both in sql-store.ts over a driver.
+ * Schema changes are versioned migrations applied at open. Every method rejects with
+ * StoreUnavailableError when the database cannot be reached.
  */
 export interface AuditRecord {
   /** ms since the epoch */
@@ -288,7 +289,6 @@ export interface DurableStore {
   listAccessCodes(): Promise<AccessCodeRecord[]>;
   /** Deletes the codes that expired at or before `now` and returns them (each to exactly one caller). */
   takeExpiredAccessCodes(now: number): Promise<AccessCodeRecord[]>;
-  /** The highest migration version applied. */
   /** Blocks push for the user; false when a block was there already (the first one is kept). */
   blockPush(block: PushBlockRecord): Promise<boolean>;
   /** The user's push block, or null. */
@@ -297,6 +297,7 @@ export interface DurableStore {
   unblockPush(user: string): Promise<boolean>;
   /** Every push block, oldest first (the audit report). */
   listPushBlocks(): Promise<PushBlockRecord[]>;
+  /** The highest migration version applied. */
   schemaVersion(): Promise<number>;
   ping(): Promise<void>;
   close(): Promise<void>;

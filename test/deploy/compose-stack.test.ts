@@ -43,7 +43,7 @@ const totpCode = (secret: string, stepsAhead: number) =>
   generateTotpCode(secret, Math.floor(Date.now() / 1000 / TOTP.period) + stepsAhead, TOTP);
 
 /** deploy/compose/nginx.conf with the compose services' names and its port moved to loopback. */
-function nginxSite(ports: readonly number[], listen: number): string {
+function nginxSite(ports: readonly number[], listen: string): string {
   let text = deployText(DEPLOY_FILES.nginx);
   ports.forEach((port, i) => {
     const line = `server portcullis-${i + 1}:8080 `;
@@ -51,7 +51,7 @@ function nginxSite(ports: readonly number[], listen: number): string {
     text = text.replace(line, `server 127.0.0.1:${port} `);
   });
   assert.ok(text.includes('listen 80 default_server;'));
-  return text.replace('listen 80 default_server;', `listen 127.0.0.1:${listen} default_server;`);
+  return text.replace('listen 80 default_server;', `listen ${listen} default_server;`);
 }
 
 describe('the compose stack: nginx in front of two instances sharing stores and keys', { concurrency: false }, () => {
@@ -87,7 +87,7 @@ describe('the compose stack: nginx in front of two instances sharing stores and 
       ports.push(await freePort());
       adminPorts.push(await freePort());
     }
-    nginx = await startNginxSite(nginxBinary, (port) => nginxSite(ports, port));
+    nginx = await startNginxSite(nginxBinary, (listen) => nginxSite(ports, listen));
     host = `localhost:${nginx.port}`;
     origin = `http://${host}`;
 

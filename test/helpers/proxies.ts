@@ -161,26 +161,23 @@ export function startNginx(
   binary: string,
   values: { portcullis: string; app: string; host: string },
 ): Promise<RunningProxy> {
-  return startNginxSite(binary, (port) =>
+  return startNginxSite(binary, (listen) =>
     fillIn(exampleText(EXAMPLES.nginx), {
       PORTCULLIS_ADDR: values.portcullis,
       APP_ADDR: values.app,
       APP_HOST: values.host,
-      LISTEN: `127.0.0.1:${port}`,
+      LISTEN: listen,
     }),
   );
 }
 
-/**
- * nginx serving an http-context file (`site(port)`: its text, listening on 127.0.0.1:port), with
- * everything else as startNginx sets it up.
- */
-export async function startNginxSite(binary: string, site: (port: number) => string): Promise<RunningProxy> {
+/** nginx serving `site(listen)` (the `http` level: upstream and server blocks) on a free loopback port. */
+export async function startNginxSite(binary: string, site: (listen: string) => string): Promise<RunningProxy> {
   const dir = mkdtempSync(join(tmpdir(), 'portcullis-nginx-'));
   mkdirSync(join(dir, 'temp'));
   const errorLog = join(dir, 'error.log');
   return onFreePort(async (port) => {
-    writeFileSync(join(dir, 'site.conf'), site(port));
+    writeFileSync(join(dir, 'site.conf'), site(`127.0.0.1:${port}`));
     const temp = (name: string) => `${name}_temp_path ${join(dir, 'temp', name)};`;
     writeFileSync(
       join(dir, 'nginx.conf'),

@@ -6,19 +6,10 @@
  * codes that hands each to one caller only.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { AccessCodeRecord } from '../../src/stores/durable.ts';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from '../../src/stores/migrations.ts';
-import { SqliteDurableStore } from '../../src/stores/sqlite.ts';
 import { durableTargets } from '../helpers/durable-targets.ts';
-
-const root = mkdtempSync(join(tmpdir(), 'pc-access-codes-'));
-after(() => rmSync(root, { recursive: true, force: true }));
-let n = 0;
-const freshPath = () => join(root, `case-${++n}`, 'portcullis.db');
 
 const T = 1_700_000_000_000;
 const HOUR = 3_600_000;

@@ -6,19 +6,11 @@
  * the events older than the cut. Also migration 8 on a database that had only migration 7.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { AuditCursor, AuditPageQuery, AuditRecord, DurableStore } from '../../src/stores/durable.ts';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from '../../src/stores/migrations.ts';
 import { auditRecord } from '../helpers/audit-record.ts';
 import { durableTargets } from '../helpers/durable-targets.ts';
-
-const root = mkdtempSync(join(tmpdir(), 'pc-audit-pages-'));
-after(() => rmSync(root, { recursive: true, force: true }));
-let n = 0;
-const freshPath = () => join(root, `case-${++n}.db`);
 
 const record = (over: Partial<AuditRecord>): AuditRecord => auditRecord(over);
 

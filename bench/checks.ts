@@ -1,0 +1,102 @@
+/**
+ * What bench/run.ts asks a proxy under test before loading it: plain HTTP on loopback with full
+ * control of Host (fetch forbids setting it), the sign-in through the JSON API, and the end-to-end
+ * proof that a measured request is really signed in, authorised and carries the identity.
+ */
+import { request as httpRequest } from 'node:http';
+import { fail } from './bench-error.ts';
+import { APP_HOST, BENCH_PATH, BODY, ECHO_PATH, PASSWORD } from './shared.ts';
+
+export interface Answer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+export function send(
+  port: number,
+  opts: { method?: string; path: string; headers?: Record<string, string>; body?: string },
+): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      { host: '127.0.0.1', port, method: opts.method ?? 'GET', path: opts.path, headers: opts.headers, agent: false },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }),
+        );
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(opts.body);
+  });
+}
+
+/** Signs alice in (password rule) through POST /.portcullis/api/login: `name=value` of the session cookie. */
+export async function login(port: number, cookieName: string): Promise<string> {
+  const answer = await send(port, {
+    method: 'POST',
+    path: '/.portcullis/api/login',
+    headers: { host: APP_HOST, 'content-type': 'application/json', origin: `http://${APP_HOST}` },
+    body: JSON.stringify({ username: 'alice', password: PASSWORD }),
+  });
+  const setCookie = answer.headers['set-cookie'];
+  const pair = (Array.isArray(setCookie) ? setCookie : setCookie ? [setCookie] : [])
+    .map((c) => c.split(';')[0] ?? '')
+    .find((c) => c.startsWith(`${cookieName}=`));
+  if (answer.status !== 200 || pair === undefined)
+    fail(`sign-in through POST /.portcullis/api/login failed: ${answer.status} ${answer.body}`);
+  return pair;
+}
+
+function jwtPayload(jwt: string): Record<string, unknown> {
+  const parts = jwt.split('.');
+  if (parts.length !== 3) fail(`X-Portcullis-Assertion is not a JWT: ${jwt}`);
+  return JSON.parse(Buffer.from(parts[1] as string, 'base64url').toString('utf8')) as Record<string, unknown>;
+}
+
+/**
+ * A Portcullis under test must really pass a signed-in, authorised, identity-carrying request, or
+ * the figures mean nothing. `repeat` sends the benchmarked request that many times (new connections
+ * each), so that with several workers more than one of them is asked.
+ */
+export async function verifyPortcullis(port: number, cookie: string, cookieName: string, repeat = 1): Promise<void> {
+  const anonymous = await send(port, { path: BENCH_PATH, headers: { host: APP_HOST } });
+  if (anonymous.status === 200) fail('Portcullis let an anonymous request through: the policy is not in force');
+
+  // forged identity headers must be replaced, the session cookie must not reach the upstream
+  const echo = await send(port, {
+    path: ECHO_PATH,
+    headers: {
+      host: APP_HOST,
+      cookie: `${cookie}; theme=dark`,
+      'remote-user': 'mallory',
+      'x-portcullis-assertion': 'forged',
+    },
+  });
+  if (echo.status !== 200) fail(`Portcullis did not pass the signed-in request: ${echo.status} ${echo.body}`);
+  const seen = (JSON.parse(echo.body) as { headers: Record<string, string> }).headers;
+  const expect = (name: string, value: string) => {
+    if (seen[name] !== value) fail(`upstream saw ${name}: ${JSON.stringify(seen[name])}, expected ${value}`);
+  };
+  expect('remote-user', 'alice');
+  expect('remote-groups', 'msp-admins');
+  expect('remote-email', 'alice@msp.example');
+  expect('remote-name', 'Alice Admin');
+  expect('cookie', 'theme=dark');
+  if (seen.cookie?.includes(`${cookieName}=`)) fail('the session cookie reached the upstream');
+  const claims = jwtPayload(seen['x-portcullis-assertion'] ?? fail('no X-Portcullis-Assertion upstream'));
+  if (claims.sub !== 'alice' || claims.aud !== 'app') fail(`unexpected assertion claims ${JSON.stringify(claims)}`);
+
+  for (let i = 0; i < repeat; i++) {
+    const real = await send(port, { path: BENCH_PATH, headers: { host: APP_HOST, cookie } });
+    if (real.status !== 200 || real.body !== BODY) fail(`the benchmarked request got ${real.status} ${real.body}`);
+  }
+}
+
+export async function verifyBare(port: number): Promise<void> {
+  const real = await send(port, { path: BENCH_PATH, headers: { host: APP_HOST } });
+  if (real.status !== 200 || real.body !== BODY) fail(`bare proxy answered ${real.status} ${real.body}`);
+}
