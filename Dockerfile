@@ -4,7 +4,10 @@
 # if the first-run set-up link is to write config/users.yaml).
 
 # ---- build: TypeScript, better-sqlite3's native addon, then only the runtime dependencies ----
-FROM node:20-bookworm-slim AS build
+# Node.js 24: the active LTS line (since October 2025, supported until April 2028). Node 20 reached
+# its end of life in April 2026 and Node 22 is in maintenance until April 2027; the code runs on
+# 20.12 and later, so `npm install` on a host's own Node works too (README, "Node.js versions").
+FROM node:24-bookworm-slim AS build
 # node-gyp needs these when no prebuilt better-sqlite3 binary can be fetched
 RUN apt-get update \
   && apt-get install -y --no-install-recommends python3 make g++ \
@@ -19,7 +22,7 @@ COPY src ./src
 RUN npm run build && npm prune --omit=dev
 
 # ---- runtime ----
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 ENV NODE_ENV=production
 RUN groupadd --system --gid 10001 portcullis \
   && useradd --system --uid 10001 --gid portcullis --home-dir /app --no-create-home --shell /usr/sbin/nologin portcullis

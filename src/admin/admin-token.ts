@@ -6,7 +6,7 @@
  * length difference tells anything about the token.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { chmod, link, mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PortcullisError } from '../errors.ts';
 
@@ -57,9 +57,20 @@ export async function loadAdminToken(options: { env: string | undefined; dataDir
   }
   const token = randomBytes(32).toString('base64url');
   await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
-  const tmp = `${path}.${process.pid}.tmp`;
+  const tmp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
   await writeFile(tmp, `${token}\n`, { mode: 0o600 });
-  await chmod(tmp, 0o600);
-  await rename(tmp, path);
+  try {
+    await chmod(tmp, 0o600);
+    // never over a token another process sharing the folder (an instance, a worker) just made
+    await link(tmp, path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST')
+      return adminToken('admin-token', checked((await readFile(path, 'utf8')).trim(), `data/${ADMIN_TOKEN_FILE}`));
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw err;
+    await rename(tmp, path); // a file system without hard links
+  } finally {
+    await unlink(tmp).catch(() => {});
+  }
   return adminToken('admin-token', token);
 }

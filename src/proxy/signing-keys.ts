@@ -5,8 +5,9 @@ import {
   generateKeyPairSync,
   type JsonWebKey,
   type KeyObject,
+  randomBytes,
 } from 'node:crypto';
-import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { chmod, link, mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PortcullisError } from '../errors.ts';
 
@@ -40,13 +41,36 @@ function newKeyEntry(now: Date): KeyFile['keys'][number] {
   return { kid: thumbprint(jwk), created_at: now.toISOString(), private_jwk: jwk };
 }
 
-async function writeKeyFile(dataDir: string, file: KeyFile): Promise<void> {
+/**
+ * Writes the key file through a temporary file of this call's own. `replace` false (a first start)
+ * never overwrites: when another process sharing the folder (an instance on the same volume, a
+ * worker) or another call made the file first, false is returned and that file is the one to use.
+ */
+async function writeKeyFile(dataDir: string, file: KeyFile, replace = true): Promise<boolean> {
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const path = join(dataDir, FILE);
-  const tmp = `${path}.${process.pid}.tmp`;
+  const tmp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
   await writeFile(tmp, `${JSON.stringify(file, null, 2)}\n`, { mode: 0o600 });
-  await chmod(tmp, 0o600);
-  await rename(tmp, path);
+  try {
+    await chmod(tmp, 0o600);
+    if (replace) {
+      await rename(tmp, path);
+      return true;
+    }
+    try {
+      await link(tmp, path); // fails when the file exists
+      return true;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') return false;
+      if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw err;
+      // a file system without hard links: a rename is still atomic, though it may replace
+      await rename(tmp, path);
+      return true;
+    }
+  } finally {
+    await unlink(tmp).catch(() => {});
+  }
 }
 
 async function readKeyFile(dataDir: string): Promise<KeyFile | null> {
@@ -79,7 +103,8 @@ export async function loadSigningKeys(dataDir: string, now = new Date()): Promis
   let file = await readKeyFile(dataDir);
   if (file === null) {
     file = { keys: [newKeyEntry(now)] };
-    await writeKeyFile(dataDir, file);
+    if (!(await writeKeyFile(dataDir, file, false))) file = await readKeyFile(dataDir);
+    if (file === null) throw new PortcullisError('PC_ERR_KEYS', `${FILE} vanished while it was being created`);
   }
   return toSigningKeys(file);
 }

@@ -4,8 +4,9 @@
  * wrong, throttled per client address, and never reachable through the proxied port.
  */
 import assert from 'node:assert/strict';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { loadAdminToken } from '../../src/admin/admin-token.ts';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
@@ -113,4 +114,13 @@ test('PORTCULLIS_ADMIN_TOKEN replaces the file and names the actions env-token; 
   assert.equal((await callAdmin(gw, 'POST', '/api/v1/users/alice/unlock', `Bearer ${token}`)).status, 200);
   const [row] = await gw.runtime.durable.queryAudit({ event: 'admin.unlock', user: 'alice' });
   assert.equal(row?.detail?.by, 'api:env-token');
+});
+
+test('first starts at once on one data folder (instances sharing a volume, workers) agree on one token', async () => {
+  const dataDir = join(mkdtempSync(join(tmpdir(), 'pc-token-')), 'data');
+  const tokens = await Promise.all(Array.from({ length: 8 }, () => loadAdminToken({ env: undefined, dataDir })));
+  const onDisk = readFileSync(join(dataDir, 'admin.token'), 'utf8').trim();
+  for (const token of tokens) assert.ok(token.matches(onDisk), 'each start holds the token in the file');
+  assert.equal(statSync(join(dataDir, 'admin.token')).mode & 0o777, 0o600);
+  assert.deepEqual(readdirSync(dataDir), ['admin.token'], 'no temporary file left');
 });

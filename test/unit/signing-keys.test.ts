@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -68,4 +68,17 @@ test('a damaged key file is refused with PC_ERR_KEYS', async () => {
   await assert.rejects(loadSigningKeys(dir), { code: 'PC_ERR_KEYS' });
   writeFileSync(join(dir, 'signing-keys.json'), 'not json');
   await assert.rejects(loadSigningKeys(dir), { code: 'PC_ERR_KEYS' });
+});
+
+test('first starts at once on one data folder (instances sharing a volume, workers) agree on one key', async () => {
+  const dir = join(mkdtempSync(join(tmpdir(), 'pc-keys-')), 'data');
+  const loads = await Promise.all(Array.from({ length: 8 }, () => loadSigningKeys(dir)));
+  const kids = new Set(loads.map((keys) => keys.map((k) => k.kid).join(',')));
+  assert.equal(kids.size, 1, 'every start holds the same key set');
+  assert.deepEqual(
+    (await loadSigningKeys(dir)).map((k) => k.kid),
+    loads[0]?.map((k) => k.kid),
+    'and it is the one in the file',
+  );
+  assert.deepEqual(readdirSync(dir), ['signing-keys.json'], 'no temporary file left');
 });
