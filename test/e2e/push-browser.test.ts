@@ -130,6 +130,10 @@ if (executable === null) {
             // what a tap on the notification opens: the app, in a new window
             const approval = await phone.newPage();
             const approvalProblems = await watchProblems(approval);
+            // the phone signs with the time of its own clock, which went on while the test ran: the
+            // gateway's (manual) clock is brought to the same time before the phone's calls
+            const sync = () => run.gw.clock.set(Math.max(run.gw.clock.now(), Date.now()));
+            sync();
             await approval.goto(`${run.portal}/.portcullis/push/app#rid=${payload.rid}`);
             await approval.getByRole('heading', { name: 'Is this you signing in?' }).waitFor();
             await approval.getByText('rmm.acme.test').waitFor();
@@ -141,6 +145,7 @@ if (executable === null) {
               3,
             );
             await screenshot(approval, 'push-approval-phone');
+            sync();
             await approval.getByRole('button', { name: String(number), exact: true }).click();
             await approval.getByText('Approved.').waitFor();
             assert.deepEqual(approvalProblems.list, [], 'the approval page: no console error, no CSP violation');
