@@ -1,11 +1,4 @@
-/**
- * Portcullis as an operator deploys it on one host: `portcullis start --config F` from dist/ with
- * `server.workers: N` on Redis + PostgreSQL (bench/shared-stores.ts), the benchmark's usual
- * app, users and policy (bench/config-folder.ts). With N = 1 one process serves; with N > 1 a
- * primary forks N workers that share the port. The CPU time of the target is the sum over the
- * primary and its workers, read from /proc (bench/proc-stat.ts) by the pids the primary logs.
- */
-import { createServer } from 'node:net';
+import { freePort } from '../test/helpers/ports.ts';
 import { BenchError, fail } from './bench-error.ts';
 import { writeBenchConfig } from './config-folder.ts';
 import { startGatewayProcess } from './gateway-process.ts';
@@ -17,18 +10,6 @@ import { freshLocations } from './shared-stores.ts';
 const COOKIE_NAME = 'portcullis_session';
 /** Start-up includes the PostgreSQL migrations of a fresh schema. */
 const START_MS = 60_000;
-
-/** A TCP port free on loopback right now (listen on 0, read it, close). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** The serving processes by name, from the primary's 'worker ready' log lines (the latest per worker). */
 export function workerPids(logs: readonly Record<string, unknown>[], workers: number): Record<string, number> {

@@ -14,10 +14,10 @@ import { semanticCheck } from '../../src/cli/semantic-check.ts';
 import { captureIo } from '../cli/fixtures.ts';
 import { freshSchema, POSTGRES_URL } from '../helpers/durable-targets.ts';
 import { send } from '../helpers/http.ts';
+import { pollUntil } from '../helpers/poll.ts';
 import { freePort } from '../helpers/ports.ts';
 import {
   type ConfigFolder,
-  eventually,
   type GatewayProcess,
   loginAt,
   startGatewayProcess,
@@ -127,11 +127,11 @@ describe('server.workers: 2 on Redis and PostgreSQL', { concurrency: false }, ()
     folder.write('policies/00-msp.yaml', {
       rules: [{ name: 'later-closed', hosts: ['app.test'], paths: ['/later/**'], action: 'deny' }, ...POLICY.rules],
     });
-    const after = await eventually(async () => {
+    const after = await pollUntil('both workers on the new version', async () => {
       const seen = await versions();
       const values = new Set(seen.values());
       return seen.size === 2 && values.size === 1 && !values.has(before as string) ? [...values][0] : undefined;
-    }, 'both workers on the new version');
+    });
     for (let i = 0; i < 6; i++) {
       const r = await send(port, { host: 'app.test', target: `/later/${i}`, headers: { cookie: cookie as string } });
       assert.equal(r.status, 403, `request ${i} after the reload`);

@@ -9,8 +9,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
 import { type Answer, cookieFrom } from '../helpers/http.ts';
+import { pollUntil } from '../helpers/poll.ts';
 import { requireRedisServer } from '../helpers/redis-server.ts';
-import { pollUntil, startRedisNode } from '../helpers/redis-servers.ts';
+import { startRedisNode } from '../helpers/redis-servers.ts';
 
 const readyz = async (gw: TestGateway) => (await gw.runtime.admin.inject({ method: 'GET', url: '/readyz' })).statusCode;
 

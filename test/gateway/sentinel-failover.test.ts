@@ -12,8 +12,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { enrolTotp, nextTotpCode, startTestGateway, type TestGateway } from '../helpers/gateway.ts';
 import { type Answer, cookieFrom } from '../helpers/http.ts';
+import { pollUntil } from '../helpers/poll.ts';
 import { requireRedisServer } from '../helpers/redis-server.ts';
-import { pollUntil, type RedisNode, redisCommand } from '../helpers/redis-servers.ts';
+import { type RedisNode, redisCommand } from '../helpers/redis-servers.ts';
 import { startSentinelSet } from '../helpers/sentinel-set.ts';
 
 const json = (cookie: string) => ({ cookie, 'content-type': 'application/json', origin: 'http://app.test' });

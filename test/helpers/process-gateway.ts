@@ -56,22 +56,6 @@ export function startGatewayProcess(configPath: string): GatewayProcess {
   return startProcess(configPath, { fromSource: true });
 }
 
-/** Polls `probe` until it returns a value (not undefined), up to `ms`. */
-export async function eventually<T>(probe: () => Promise<T | undefined>, what: string, ms = 30_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${ms} ms${last ? ` (${String(last)})` : ''}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 /** Signs `user` in through the JSON API at `port` (as `host`): the session cookie. */
 export async function loginAt(port: number, host: string, cookieName: string, user: string, password = PASSWORD) {
   const answer: Answer = await send(port, {

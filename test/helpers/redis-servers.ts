@@ -18,6 +18,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { pollUntil } from './poll.ts';
 
 export const DATA_PORTS = { from: 16400, to: 16499 };
 export const SENTINEL_PORTS = { from: 26400, to: 26499 };
@@ -26,25 +27,6 @@ const running = new Set<ChildProcess>();
 process.once('exit', () => {
   for (const proc of running) proc.kill('SIGKILL');
 });
-
-/** Polls `probe` until it returns a value other than undefined; throws after `boundMs`. */
-export async function pollUntil<T>(what: string, probe: () => Promise<T | undefined>, boundMs = 30_000): Promise<T> {
-  const deadline = Date.now() + boundMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) {
-      const why = last instanceof Error ? ` (last error: ${last.message})` : '';
-      throw new Error(`gave up waiting for ${what} after ${boundMs} ms${why}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** The password of the server on a port, for the helpers' own commands. */
 const passwords = new Map<number, string>();

@@ -8,10 +8,10 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pollUntil } from './poll.ts';
 import {
   DATA_PORTS,
   dataNodeArgs,
-  pollUntil,
   type RedisNode,
   redisCommand,
   redisProcess,

@@ -20,8 +20,9 @@ import { inspect } from 'node:util';
 import { StoreUnavailableError } from '../../src/errors.ts';
 import type { EphemeralStore } from '../../src/stores/ephemeral.ts';
 import { RedisEphemeralStore } from '../../src/stores/redis.ts';
+import { pollUntil } from '../helpers/poll.ts';
 import { redisServerInstalled, requireRedisServer } from '../helpers/redis-server.ts';
-import { pollUntil, type RedisNode, redisCommand } from '../helpers/redis-servers.ts';
+import { type RedisNode, redisCommand } from '../helpers/redis-servers.ts';
 import { startSentinelSet } from '../helpers/sentinel-set.ts';
 import { ephemeralConformance } from './ephemeral-conformance.ts';
 
