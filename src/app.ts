@@ -6,6 +6,7 @@ import type { Clock } from './clock.ts';
 import { StoreUnavailableError } from './errors.ts';
 import { makeGate } from './gate/gate.ts';
 import { makeIdentify } from './gate/identify.ts';
+import { lazyChildLogger } from './observability/lazy-logger.ts';
 import './gate/request-context.ts';
 import type pino from 'pino';
 import { refuse } from './gate/respond.ts';
@@ -35,6 +36,8 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
   const app = Fastify({
     loggerInstance: deps.logger,
     logController: new LogController({ disableRequestLogging: true }),
+    // a request's child logger is made only if the request logs (most never do)
+    childLoggerFactory: lazyChildLogger,
     trustProxy: false,
     bodyLimit: 1024 * 1024,
     return503OnClosing: true,
