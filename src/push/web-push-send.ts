@@ -13,7 +13,7 @@
  * - The message is JSON without secrets (contract section 8: `{rid, app, exp}`).
  */
 import { createHash } from 'node:crypto';
-import webpush from 'web-push';
+import type webpushType from 'web-push';
 import type { HostAllowlist } from './host-allowlist.ts';
 import { type Delivery, type OutboundOptions, post } from './outbound.ts';
 import type { VapidKeys } from './vapid-keys.ts';
@@ -48,7 +48,9 @@ export class WebPushSender {
 
   async send(target: PushTarget, message: Record<string, unknown>, topic: string): Promise<PushDelivery> {
     if (!this.#o.endpoints().allows(target.endpoint)) return { outcome: 'refused' };
-    let details: ReturnType<typeof webpush.generateRequestDetails>;
+    // loaded at the first push: a gateway without push devices does not carry it
+    const { default: webpush } = await import('web-push');
+    let details: ReturnType<typeof webpushType.generateRequestDetails>;
     try {
       details = webpush.generateRequestDetails(
         { endpoint: target.endpoint, keys: { p256dh: target.keys.p256dh, auth: target.keys.auth } },

@@ -20,7 +20,6 @@ import type { EphemeralStore } from './ephemeral.ts';
 import { EXPECTED_EPHEMERAL, isRedisSpec } from './ephemeral-spec.ts';
 import { MemoryEphemeralStore } from './memory.ts';
 import { isPostgresSpec } from './postgres-settings.ts';
-import { RedisEphemeralStore } from './redis.ts';
 import { SqliteDurableStore } from './sqlite.ts';
 
 /** The scheme of a spec, for error messages (never the rest, which may hold credentials). */
@@ -31,7 +30,11 @@ function schemeOf(spec: string): string {
 
 export async function openEphemeral(spec: string, deps: { clock: Clock }): Promise<EphemeralStore> {
   if (spec === 'memory') return new MemoryEphemeralStore({ clock: deps.clock });
-  if (isRedisSpec(spec)) return RedisEphemeralStore.connect(spec);
+  if (isRedisSpec(spec)) {
+    // loaded only when used: a gateway on the memory store does not carry the Redis client
+    const { RedisEphemeralStore } = await import('./redis.ts');
+    return RedisEphemeralStore.connect(spec);
+  }
   throw new PortcullisError(
     'PC_ERR_CONFIG_INVALID',
     `unknown ephemeral store ${schemeOf(spec)}: ${EXPECTED_EPHEMERAL}`,

@@ -16,22 +16,30 @@
  * - Nothing changes on a refusal except that the challenge is spent.
  */
 import { createHash } from 'node:crypto';
-import {
-  type AuthenticationResponseJSON,
-  generateAuthenticationOptions,
-  generateRegistrationOptions,
-  type PublicKeyCredentialCreationOptionsJSON,
-  type PublicKeyCredentialRequestOptionsJSON,
-  type RegistrationResponseJSON,
+import type {
+  AuthenticationResponseJSON,
+  PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialRequestOptionsJSON,
+  RegistrationResponseJSON,
   verifyAuthenticationResponse,
   verifyRegistrationResponse,
 } from '@simplewebauthn/server';
-import { decodeAttestationObject } from '@simplewebauthn/server/helpers';
 import type { Clock } from '../../../clock.ts';
 import { type Random, token } from '../../../random.ts';
 import type { WebAuthnSettings } from '../../../state.ts';
 import type { DurableStore, FactorRecord } from '../../../stores/durable.ts';
 import type { EphemeralStore } from '../../../stores/ephemeral.ts';
+
+/**
+ * The WebAuthn library (and the ASN.1 and X.509 code beneath it), loaded at the first ceremony:
+ * a gateway whose users never register a key does not carry it.
+ */
+let library: Promise<[typeof import('@simplewebauthn/server'), typeof import('@simplewebauthn/server/helpers')]> | null =
+  null;
+const webauthn = () => {
+  library ??= Promise.all([import('@simplewebauthn/server'), import('@simplewebauthn/server/helpers')]);
+  return library;
+};
 
 export const CHALLENGE_TTL_MS = 5 * 60_000;
 /** EdDSA, ES256, RS256: what security keys and platform authenticators use. */
@@ -169,7 +177,7 @@ export class WebAuthnCeremonies {
   ): Promise<PublicKeyCredentialCreationOptionsJSON> {
     const existing = await this.credentials(user.name);
     const userHandle = existing[0]?.data.userHandle ?? token(this.deps.random, 32);
-    const options = await generateRegistrationOptions({
+    const options = await (await webauthn())[0].generateRegistrationOptions({
       rpName: settings.rpName,
       rpID: settings.rpId,
       userName: user.name,
@@ -204,7 +212,7 @@ export class WebAuthnCeremonies {
     const { challenge, userHandle } = JSON.parse(pending) as { challenge: string; userHandle: string };
     let info: Awaited<ReturnType<typeof verifyRegistrationResponse>>['registrationInfo'];
     try {
-      const verified = await verifyRegistrationResponse({
+      const verified = await (await webauthn())[0].verifyRegistrationResponse({
         response,
         expectedChallenge: challenge,
         expectedOrigin: [...settings.origins],
@@ -221,7 +229,7 @@ export class WebAuthnCeremonies {
     if (settings.aaguids !== null) {
       // the model (AAGUID) is only a claim unless a certificate attests it: no attestation, or
       // self attestation, cannot get past an allow-list
-      const statement = decodeAttestationObject(
+      const statement = (await webauthn())[1].decodeAttestationObject(
         new Uint8Array(Buffer.from(response.response.attestationObject, 'base64url')),
       );
       if (info.fmt === 'none' || statement.get('attStmt').get('x5c') === undefined)
@@ -275,7 +283,7 @@ export class WebAuthnCeremonies {
   ): Promise<Refused | { ok: true; options: PublicKeyCredentialRequestOptionsJSON }> {
     const mine = user === null ? [] : await this.credentials(user);
     if (user !== null && mine.length === 0) return { ok: false, error: 'no_credentials' };
-    const options = await generateAuthenticationOptions({
+    const options = await (await webauthn())[0].generateAuthenticationOptions({
       rpID: settings.rpId,
       allowCredentials: mine.map(({ data }) => ({ id: data.credentialId, transports: [...data.transports] })),
       challenge: new Uint8Array(this.deps.random.bytes(32)),
@@ -320,7 +328,7 @@ export class WebAuthnCeremonies {
     const requireUv = user === null || settings.userVerification === 'required';
     let info: Awaited<ReturnType<typeof verifyAuthenticationResponse>>['authenticationInfo'];
     try {
-      const verified = await verifyAuthenticationResponse({
+      const verified = await (await webauthn())[0].verifyAuthenticationResponse({
         response,
         expectedChallenge: expected,
         expectedOrigin: [...settings.origins],
