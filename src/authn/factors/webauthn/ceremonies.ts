@@ -34,8 +34,9 @@ import type { EphemeralStore } from '../../../stores/ephemeral.ts';
  * The WebAuthn library (and the ASN.1 and X.509 code beneath it), loaded at the first ceremony:
  * a gateway whose users never register a key does not carry it.
  */
-let library: Promise<[typeof import('@simplewebauthn/server'), typeof import('@simplewebauthn/server/helpers')]> | null =
-  null;
+let library: Promise<
+  [typeof import('@simplewebauthn/server'), typeof import('@simplewebauthn/server/helpers')]
+> | null = null;
 const webauthn = () => {
   library ??= Promise.all([import('@simplewebauthn/server'), import('@simplewebauthn/server/helpers')]);
   return library;
