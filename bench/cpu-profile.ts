@@ -6,7 +6,8 @@
  * The profile's `samples[i]` is the node that was running at sample i and `timeDeltas[i]` the time
  * (µs) since the sample before, so sample i ran for `timeDeltas[i + 1]` (the last one until
  * `endTime`). Profiles without samples fall back to each node's `hitCount` times the mean
- * interval. `(idle)` is time the thread waited for I/O: it is reported apart, and the shares are of
+ * interval. A window (the measured load, without start-up and sign-in) keeps the samples taken
+ * inside it. `(idle)` is time the thread waited for I/O: it is reported apart, and the shares are of
  * the busy time (everything else, `(garbage collector)` and `(program)` included).
  */
 import { readFileSync } from 'node:fs';
@@ -37,6 +38,8 @@ export interface FunctionTime {
 }
 
 export interface ProfileSummary {
+  /** true when only the samples inside the window asked for were counted */
+  windowed: boolean;
   /** the sampled time, in ms */
   totalMs: number;
   idleMs: number;
@@ -61,20 +64,44 @@ export function shortLocation(url: string, root: string): string {
   return path;
 }
 
-/** Self time per function of `profile`; `root` shortens the paths, `top` limits the list. */
-export function summariseCpuProfile(profile: CpuProfile, options: { root: string; top: number }): ProfileSummary {
-  if (!Array.isArray(profile.nodes) || profile.nodes.length === 0) throw new Error('not a CPU profile: no nodes');
+/** Self time (µs) per node id of the samples taken in [fromUs, toUs) of the profile's clock. */
+function sampledSelfTime(profile: CpuProfile, fromUs: number, toUs: number): Map<number, number> {
   const selfUs = new Map<number, number>();
+  const samples = profile.samples ?? [];
+  const deltas = profile.timeDeltas ?? [];
+  let at = profile.startTime;
+  for (let i = 0; i < samples.length; i++) {
+    at += deltas[i] as number;
+    if (at < fromUs || at >= toUs) continue;
+    const id = samples[i] as number;
+    const ran = i + 1 < deltas.length ? (deltas[i + 1] as number) : profile.endTime - at;
+    selfUs.set(id, (selfUs.get(id) ?? 0) + Math.max(0, ran));
+  }
+  return selfUs;
+}
+
+/**
+ * Self time per function of `profile`; `root` shortens the paths, `top` limits the list. `window`
+ * (µs on the profile's clock, which is the system's monotonic clock, process.hrtime's) keeps only
+ * the samples taken inside it, e.g. the measured load without start-up; when no sample falls in
+ * it, the whole profile counts and `windowed` says so.
+ */
+export function summariseCpuProfile(
+  profile: CpuProfile,
+  options: { root: string; top: number; window?: { fromUs: number; toUs: number } },
+): ProfileSummary {
+  if (!Array.isArray(profile.nodes) || profile.nodes.length === 0) throw new Error('not a CPU profile: no nodes');
+  let selfUs = new Map<number, number>();
+  let windowed = false;
   const samples = profile.samples ?? [];
   const deltas = profile.timeDeltas ?? [];
   const totalUs = Math.max(0, profile.endTime - profile.startTime);
   if (samples.length > 0 && deltas.length === samples.length) {
-    const lastAt = profile.startTime + deltas.reduce((t, d) => t + d, 0);
-    for (let i = 0; i < samples.length; i++) {
-      const id = samples[i] as number;
-      const ran = i + 1 < deltas.length ? (deltas[i + 1] as number) : profile.endTime - lastAt;
-      selfUs.set(id, (selfUs.get(id) ?? 0) + Math.max(0, ran));
+    if (options.window !== undefined) {
+      selfUs = sampledSelfTime(profile, options.window.fromUs, options.window.toUs);
+      windowed = selfUs.size > 0;
     }
+    if (!windowed) selfUs = sampledSelfTime(profile, Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY);
   } else {
     const hits = profile.nodes.reduce((n, node) => n + (node.hitCount ?? 0), 0);
     const intervalUs = hits > 0 ? totalUs / hits : 0;
@@ -111,7 +138,21 @@ export function summariseCpuProfile(profile: CpuProfile, options: { root: string
       selfMs: round2(f.us / 1000),
       percent: busyUs > 0 ? round2((f.us / busyUs) * 100) : 0,
     }));
-  return { totalMs: round2(sampledUs / 1000), idleMs: round2(idleUs / 1000), busyMs: round2(busyUs / 1000), functions };
+  return {
+    windowed,
+    totalMs: round2(sampledUs / 1000),
+    idleMs: round2(idleUs / 1000),
+    busyMs: round2(busyUs / 1000),
+    functions,
+  };
+}
+
+/**
+ * Node writes one profile per thread, CPU.<date>.<time>.<pid>.<thread id>.<n>.cpuprofile: the
+ * main thread is thread 0 (the others are the module loader's, for the tsx hooks).
+ */
+export function mainThreadProfile(files: readonly string[]): string | null {
+  return files.find((f) => /^CPU\.\d+\.\d+\.\d+\.0\.\d+\.cpuprofile$/.test(f)) ?? null;
 }
 
 export function readCpuProfile(path: string): CpuProfile {

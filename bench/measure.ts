@@ -9,6 +9,7 @@ import autocannon, { type Result } from 'autocannon';
 import { fail } from './bench-error.ts';
 import { login, loginMfa, verifyBare, verifyForwardAuth, verifyPortcullis } from './checks.ts';
 import type { Child } from './child.ts';
+import { LatencyRecorder } from './latencies.ts';
 import type { ServedTarget } from './served-target.ts';
 import { APP_HOST, BENCH_PATH, BODY, cpuMicros, type UpstreamCounts } from './shared.ts';
 
@@ -25,6 +26,7 @@ export interface Measurement {
   target: string;
   round: number;
   requestsPerSec: number;
+  /** response times of the measured run, to the microsecond (bench/latencies.ts) */
   p50Ms: number;
   p99Ms: number;
   avgMs: number;
@@ -40,12 +42,20 @@ export interface Measurement {
   upstream: UpstreamCounts;
 }
 
+const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export const round1 = (n: number) => Math.round(n * 10) / 10;
 const sum = (xs: Record<string, number>) => Object.values(xs).reduce((a, b) => a + b, 0);
 
-function load(port: number, headers: Record<string, string>, duration: number, s: LoadSettings): Promise<Result> {
-  return autocannon({
+/** `latencies`: where to record each response's time (the measured run only). */
+async function load(
+  port: number,
+  headers: Record<string, string>,
+  duration: number,
+  s: LoadSettings,
+  latencies?: LatencyRecorder,
+): Promise<Result> {
+  const run = autocannon({
     url: `http://127.0.0.1:${port}${BENCH_PATH}`,
     connections: s.connections,
     pipelining: s.pipelining,
@@ -53,6 +63,8 @@ function load(port: number, headers: Record<string, string>, duration: number, s
     headers,
     expectBody: BODY,
   });
+  if (latencies !== undefined) run.on('response', (_client, _status, _bytes, ms) => latencies.record(ms));
+  return await run;
 }
 
 function checkLoad(target: string, r: Result): void {
@@ -86,6 +98,8 @@ export async function measure(
   upstream: Child,
   round: number,
   settings: LoadSettings,
+  /** told when the measured load ran, in µs of the monotonic clock (process.hrtime) */
+  onWindow?: (fromUs: number, toUs: number) => void,
 ): Promise<Measurement> {
   const served = await start();
   try {
@@ -97,7 +111,10 @@ export async function measure(
     const proxyBefore = await served.cpu();
     const loadBefore = cpuMicros();
 
-    const r = await load(served.port, headers, settings.duration, settings);
+    const latencies = new LatencyRecorder();
+    const fromUs = monotonicUs();
+    const r = await load(served.port, headers, settings.duration, settings, latencies);
+    onWindow?.(fromUs, monotonicUs());
     const loadCpu = cpuMicros() - loadBefore;
     checkLoad(target, r);
     await sleep(300);
@@ -122,9 +139,7 @@ export async function measure(
       target,
       round,
       requestsPerSec: Math.round(r.requests.average),
-      p50Ms: r.latency.p50,
-      p99Ms: r.latency.p99,
-      avgMs: r.latency.average,
+      ...latencies.stats(),
       totalRequests: total,
       cpuUsPerRequest: {
         proxy: proxyProcesses === null ? null : round1(sum(proxyProcesses)),

@@ -52,7 +52,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BenchError } from './bench-error.ts';
 import { childTarget, startChild } from './child.ts';
@@ -314,7 +314,9 @@ async function main(): Promise<void> {
   if (profile !== null) {
     const s = profile.summary;
     console.log(
-      `\nProfile of (b), ${profile.path} (the child's whole life; busy ${s.busyMs} ms, idle ${s.idleMs} ms)\n` +
+      `\nProfile of (b): ${relative(join(here, '..'), profile.path)}\n` +
+        `${s.windowed ? 'the measured load' : "the child's whole life (start-up included)"}: ` +
+        `busy ${s.busyMs} ms, idle ${s.idleMs} ms; ` +
         `top ${PROFILE_TOP} by self time, share of busy time:\n${formatProfile(s).join('\n')}`,
     );
   }

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type CpuProfile, shortLocation, summariseCpuProfile } from '../../bench/cpu-profile.ts';
+import { type CpuProfile, mainThreadProfile, shortLocation, summariseCpuProfile } from '../../bench/cpu-profile.ts';
 
 const ROOT = '/srv/portcullis';
 
@@ -40,6 +40,7 @@ describe('summariseCpuProfile', () => {
   const summary = summariseCpuProfile({ nodes, startTime, endTime, samples, timeDeltas }, { root: ROOT, top: 10 });
 
   it('sets idle time apart from busy time', () => {
+    assert.equal(summary.windowed, false);
     assert.equal(summary.idleMs, 1);
     assert.equal(summary.busyMs, 0.68);
     assert.equal(summary.totalMs, 1.68);
@@ -69,6 +70,29 @@ describe('summariseCpuProfile', () => {
       top2.functions.map((f) => f.name),
       ['handle', 'write'],
     );
+  });
+
+  it('counts only the samples inside a window when one is asked for', () => {
+    // samples are taken at 1010, 1110, 1310, 1610, 2610 and 2660: the window holds write, handle and idle
+    const inside = summariseCpuProfile(
+      { nodes, startTime, endTime, samples, timeDeltas },
+      { root: ROOT, top: 10, window: { fromUs: 1100, toUs: 1700 } },
+    );
+    assert.equal(inside.windowed, true);
+    assert.equal(inside.idleMs, 1);
+    assert.deepEqual(
+      inside.functions.map((f) => [f.name, f.selfMs, f.percent]),
+      [
+        ['handle', 0.3, 60],
+        ['write', 0.2, 40],
+      ],
+    );
+    const outside = summariseCpuProfile(
+      { nodes, startTime, endTime, samples, timeDeltas },
+      { root: ROOT, top: 10, window: { fromUs: 5000, toUs: 6000 } },
+    );
+    assert.equal(outside.windowed, false, 'no sample in the window: the whole profile counts');
+    assert.equal(outside.busyMs, 0.68);
   });
 
   it('falls back to hit counts when the profile has no samples', () => {
@@ -114,4 +138,19 @@ describe('shortLocation', () => {
   ];
   for (const [url, expected] of cases)
     it(`${url} -> ${expected}`, () => assert.equal(shortLocation(url, ROOT), expected));
+});
+
+describe('mainThreadProfile', () => {
+  it("picks thread 0's profile among those Node wrote", () => {
+    const files = [
+      'CPU.20260520.101112.4242.1.002.cpuprofile',
+      'CPU.20260520.101112.4242.0.001.cpuprofile',
+      'notes.txt',
+    ];
+    assert.equal(mainThreadProfile(files), 'CPU.20260520.101112.4242.0.001.cpuprofile');
+  });
+  it('answers null when there is none', () => {
+    assert.equal(mainThreadProfile(['CPU.20260520.101112.4242.1.002.cpuprofile']), null);
+    assert.equal(mainThreadProfile([]), null);
+  });
 });
