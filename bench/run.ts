@@ -64,6 +64,7 @@ import { type LoadSettings, type Measurement, measure, median } from './measure.
 import { pin, pinningSetting } from './pin.ts';
 import { benchPolicy, type PolicyResult } from './policy.ts';
 import { formatProfile, type ProfileResult, profileInline } from './profile-run.ts';
+import { HEADER, row, table } from './results-table.ts';
 import type { ServedTarget } from './served-target.ts';
 import { BENCH_PATH } from './shared.ts';
 import { POSTGRES_URL, REDIS_URL, sharedStoresProblem, withoutCredentials } from './shared-stores.ts';
@@ -116,50 +117,6 @@ const GOAL_KEYS: Record<string, TargetKey> = {
   'nginx-trivial': 'g',
   'nginx-portcullis': 'h',
 };
-
-function table(rows: (string | number)[][]): string {
-  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => String(r[i]).length))) ?? [];
-  return rows
-    .map((r, n) => {
-      const line = r.map((c, i) => (i === 0 ? String(c).padEnd(widths[i] ?? 0) : String(c).padStart(widths[i] ?? 0)));
-      return n === 0 ? `${line.join('  ')}\n${widths.map((w) => '-'.repeat(w)).join('  ')}` : line.join('  ');
-    })
-    .join('\n');
-}
-
-/** The share of one core a process used over the run, from its CPU per request and the rate. */
-const coreShare = (usPerRequest: number | null, m: Measurement) =>
-  usPerRequest === null ? null : Math.round((usPerRequest * m.requestsPerSec) / 10_000);
-
-function row(label: string, m: Measurement, pinned: boolean): (string | number)[] {
-  const { p50Ms, p99Ms, avgMs, totalRequests, cpuUsPerRequest: cpu } = m;
-  const serving = cpu.proxy === null ? null : cpu.proxy + cpu.upstream;
-  return [
-    label,
-    m.requestsPerSec,
-    p50Ms,
-    p99Ms,
-    avgMs.toFixed(2),
-    totalRequests,
-    cpu.proxy ?? '-',
-    cpu.upstream,
-    cpu.loadGenerator,
-    pinned ? `${coreShare(serving, m) ?? '-'}% / ${coreShare(cpu.loadGenerator, m)}%` : '-',
-  ];
-}
-
-const HEADER = [
-  'target',
-  'req/s',
-  'p50 ms',
-  'p99 ms',
-  'avg ms',
-  'requests',
-  'CPU µs/req: proxy',
-  'upstream',
-  'load gen',
-  'core use: serving / load',
-];
 
 /** Why the cluster part is skipped (BENCH_WORKERS=0, stores not reachable), or null when it runs. */
 async function clusterSkipped(): Promise<string | null> {
@@ -361,7 +318,10 @@ async function main(): Promise<void> {
       goals,
       runs: runs.filter((r) => !r.target.startsWith('workers-')),
     },
-    profile: profile === null ? null : { path: profile.path, run: profile.run, ...profile.summary },
+    profile:
+      profile === null
+        ? null
+        : { path: relative(join(here, '..'), profile.path), run: profile.run, ...profile.summary },
     cluster:
       c && d
         ? {
