@@ -2,6 +2,7 @@ import { freePort } from '../test/helpers/ports.ts';
 import { BenchError, fail } from './bench-error.ts';
 import { writeBenchConfig } from './config-folder.ts';
 import { startGatewayProcess } from './gateway-process.ts';
+import { pin } from './pin.ts';
 import { processCpuMicros } from './proc-stat.ts';
 import type { ServedTarget } from './served-target.ts';
 import { freshLocations } from './shared-stores.ts';
@@ -31,6 +32,8 @@ export async function startClusterTarget(opts: {
   upstream: string;
   passwordHash: string;
   listenHost: string;
+  /** every CPU (taskset -c) when the benchmark pins: the gateway inherits the load generator's core otherwise */
+  cpus: string | null;
 }): Promise<ServedTarget> {
   const { workers } = opts;
   const stores = freshLocations();
@@ -61,6 +64,7 @@ export async function startClusterTarget(opts: {
       if (started.workers !== workers) fail(`expected ${workers} workers, the primary says ${started.workers}`);
       pids = { primary: gateway.pid, ...workerPids(gateway.logs, workers) };
     }
+    for (const pid of Object.values(pids)) pin(pid, opts.cpus);
   } catch (err) {
     await close();
     throw err;
@@ -68,6 +72,7 @@ export async function startClusterTarget(opts: {
   return {
     port,
     cookieName: COOKIE_NAME,
+    auth: { kind: 'inline', level: 'password' },
     verifyRepeat: 2 * workers + 2,
     async cpu() {
       const out: Record<string, number> = {};

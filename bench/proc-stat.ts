@@ -5,7 +5,7 @@
  * (macOS, Windows), processCpuMicros answers null and the CPU columns stay empty.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 export interface ProcTimes {
   /** user-mode time, in clock ticks */
@@ -31,6 +31,21 @@ export function parseProcStat(text: string): ProcTimes {
   if (!Number.isInteger(utime) || !Number.isInteger(stime) || utime < 0 || stime < 0)
     throw new Error('not a /proc/<pid>/stat line: utime and stime are not counts');
   return { utime, stime };
+}
+
+/** The parent's pid (field 4) from the text of /proc/<pid>/stat. */
+export function parseParentPid(text: string): number {
+  const close = text.lastIndexOf(')');
+  const ppid = Number(
+    close === -1
+      ? Number.NaN
+      : text
+          .slice(close + 1)
+          .trim()
+          .split(/\s+/)[4 - 3],
+  );
+  if (!Number.isInteger(ppid) || ppid < 0) throw new Error('not a /proc/<pid>/stat line: no parent pid');
+  return ppid;
 }
 
 /** User + system time in µs from clock ticks at `ticksPerSecond` (CLK_TCK, almost always 100). */
@@ -70,4 +85,19 @@ export function procStatAvailable(): boolean {
 export function processCpuMicros(pid: number): number | null {
   if (!procStatAvailable()) return null;
   return ticksToMicros(parseProcStat(readFileSync(`/proc/${pid}/stat`, 'utf8')), clockTicksPerSecond());
+}
+
+/** The pids whose parent is `pid` (an nginx master's workers), from /proc; [] without /proc. */
+export function childPids(pid: number): number[] {
+  if (!procStatAvailable()) return [];
+  const out: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^[0-9]+$/.test(entry)) continue;
+    try {
+      if (parseParentPid(readFileSync(`/proc/${entry}/stat`, 'utf8')) === pid) out.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
 }

@@ -2,10 +2,15 @@
  * One proxy under test, as a child process of bench/run.ts (a fresh process per target, so
  * neither inherits the other's JIT or heap state):
  *
- *   bare        Fastify + @fastify/http-proxy with default options in front of the upstream
- *   portcullis  startRuntime() in this process with the benchmark's configuration
- *               (bench/config-folder.ts: app `app.test` -> the upstream, a policy that asks group
- *               msp-admins for level password, identity headers and assertion on), sqlite + memory
+ *   bare              Fastify + @fastify/http-proxy with default options in front of the upstream
+ *   reference         node:http + an undici Pool, written by hand (bench/reference-proxy.ts)
+ *   portcullis        startRuntime() in this process with the benchmark's configuration
+ *                     (bench/config-folder.ts: app `app.test` -> the upstream, a policy that asks
+ *                     group msp-admins for level password, identity headers and assertion on),
+ *                     sqlite + memory
+ *   portcullis-mfa    the same with the policy of 50 rules, the last asking for level mfa
+ *   portcullis-authz  the same as portcullis, with loopback as a trusted proxy: asked by nginx
+ *                     on /.portcullis/authz (forward-auth)
  *
  * argv: <role> <upstream origin>. Sends `{ type: 'ready', port }` when listening; exits on 'close'.
  * For experiments, BENCH_UPSTREAM_CONNECTIONS / BENCH_UPSTREAM_PIPELINING are passed to Portcullis'
@@ -16,6 +21,7 @@ import httpProxy from '@fastify/http-proxy';
 import Fastify from 'fastify';
 import pino from 'pino';
 import { passwordHash, writeBenchConfig } from './config-folder.ts';
+import { startReferenceProxy } from './reference-proxy.ts';
 import { type ChildMessage, cpuMicros, type ParentMessage } from './shared.ts';
 
 const [role, upstream] = process.argv.slice(2);
@@ -40,12 +46,23 @@ async function startBare(origin: string): Promise<{ port: number; close(): Promi
   return { port: (app.server.address() as { port: number }).port, close: () => app.close() };
 }
 
-async function startPortcullis(origin: string): Promise<{ port: number; cookieName: string; close(): Promise<void> }> {
+const ROLES = ['bare', 'reference', 'portcullis', 'portcullis-mfa', 'portcullis-authz'] as const;
+type Role = (typeof ROLES)[number];
+
+async function startPortcullis(
+  origin: string,
+  role: 'portcullis' | 'portcullis-mfa' | 'portcullis-authz',
+): Promise<{ port: number; cookieName: string; close(): Promise<void> }> {
   const config = writeBenchConfig({
     upstream: origin,
-    server: { listen: '127.0.0.1:0', admin_listen: '127.0.0.1:0' },
+    server: {
+      listen: '127.0.0.1:0',
+      admin_listen: '127.0.0.1:0',
+      ...(role === 'portcullis-authz' ? { trusted_proxies: ['127.0.0.1/32'] } : {}),
+    },
     stores: { durable: 'sqlite:../data/bench.db', ephemeral: 'memory' },
     passwordHash: await passwordHash(),
+    policy: role === 'portcullis-mfa' ? 'mfa-50' : 'password',
   });
 
   const env = process.env;
@@ -76,10 +93,14 @@ async function startPortcullis(origin: string): Promise<{ port: number; cookieNa
 }
 
 async function main(): Promise<void> {
-  if (upstream === undefined || (role !== 'bare' && role !== 'portcullis'))
-    throw new Error('usage: target.ts bare|portcullis <upstream origin>');
+  if (upstream === undefined || !ROLES.includes(role as Role))
+    throw new Error(`usage: target.ts ${ROLES.join('|')} <upstream origin>`);
   const target: { port: number; cookieName?: string; close(): Promise<void> } =
-    role === 'bare' ? await startBare(upstream) : await startPortcullis(upstream);
+    role === 'bare'
+      ? await startBare(upstream)
+      : role === 'reference'
+        ? await startReferenceProxy(upstream, LISTEN_HOST)
+        : await startPortcullis(upstream, role as Exclude<Role, 'bare' | 'reference'>);
   send({
     type: 'ready',
     port: target.port,

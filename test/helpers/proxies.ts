@@ -83,6 +83,12 @@ export interface RunningProxy {
   stop(): Promise<void>;
 }
 
+/** A proxy run as a process of its own. */
+export interface ProxyProcess extends RunningProxy {
+  /** the process started (nginx: the master, whose children are its workers) */
+  readonly pid: number;
+}
+
 const running = new Set<ChildProcess>();
 process.once('exit', () => {
   for (const proc of running) proc.kill('SIGKILL');
@@ -160,7 +166,7 @@ function readOr(path: string): string {
 export function startNginx(
   binary: string,
   values: { portcullis: string; app: string; host: string },
-): Promise<RunningProxy> {
+): Promise<ProxyProcess> {
   return startNginxSite(binary, (listen) =>
     fillIn(exampleText(EXAMPLES.nginx), {
       PORTCULLIS_ADDR: values.portcullis,
@@ -172,7 +178,7 @@ export function startNginx(
 }
 
 /** nginx serving `site(listen)` (the `http` level: upstream and server blocks) on a free loopback port. */
-export async function startNginxSite(binary: string, site: (listen: string) => string): Promise<RunningProxy> {
+export async function startNginxSite(binary: string, site: (listen: string) => string): Promise<ProxyProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'portcullis-nginx-'));
   mkdirSync(join(dir, 'temp'));
   const errorLog = join(dir, 'error.log');
@@ -202,6 +208,7 @@ export async function startNginxSite(binary: string, site: (listen: string) => s
     );
     return {
       port,
+      pid: proc.pid as number,
       output,
       async stop() {
         await stopProcess(proc);
@@ -218,7 +225,7 @@ export async function startNginxSite(binary: string, site: (listen: string) => s
 export async function startCaddy(
   binary: string,
   values: { portcullis: string; app: string; host: string },
-): Promise<RunningProxy> {
+): Promise<ProxyProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'portcullis-caddy-'));
   return onFreePort(async (port) => {
     const site = fillIn(exampleText(EXAMPLES.caddy), {
@@ -237,6 +244,7 @@ export async function startCaddy(
     });
     return {
       port,
+      pid: proc.pid as number,
       output,
       async stop() {
         await stopProcess(proc);

@@ -6,7 +6,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { workerPids } from '../../bench/cluster-target.ts';
-import { parseProcStat, processCpuMicros, procStatAvailable, ticksToMicros } from '../../bench/proc-stat.ts';
+import {
+  childPids,
+  parseParentPid,
+  parseProcStat,
+  processCpuMicros,
+  procStatAvailable,
+  ticksToMicros,
+} from '../../bench/proc-stat.ts';
 
 /** fields 3..17 after the command name: state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime cutime cstime */
 const tail = (utime: number, stime: number) => `S 1 1 1 0 -1 4194304 97 0 0 0 ${utime} ${stime} 7 8 20 0 1 0 193395`;
@@ -36,6 +43,27 @@ describe('ticksToMicros', () => {
     assert.equal(ticksToMicros({ utime: 150, stime: 50 }, 100), 2_000_000);
     assert.equal(ticksToMicros({ utime: 1, stime: 0 }, 250), 4_000);
     assert.equal(ticksToMicros({ utime: 0, stime: 0 }, 100), 0);
+  });
+});
+
+describe('parseParentPid', () => {
+  it('reads field 4, after a command name with spaces and parentheses', () => {
+    assert.equal(parseParentPid(`4242 (nginx: worker (x)) S 77 1 1 0 -1 4194304 97 0 0 0 1 2 7 8 20 0 1 0 193395`), 77);
+  });
+  it('refuses a line without it', () => {
+    assert.throws(() => parseParentPid('4242 nginx S 77'), /parent pid/);
+    assert.throws(() => parseParentPid('4242 (nginx) S'), /parent pid/);
+  });
+});
+
+describe('childPids', () => {
+  it('finds a child of this process, and no child of a process that has none', async (t) => {
+    if (!procStatAvailable()) return t.skip('no /proc on this system');
+    const { spawn } = await import('node:child_process');
+    const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+    t.after(() => child.kill('SIGKILL'));
+    assert.ok(childPids(process.pid).includes(child.pid as number));
+    assert.deepEqual(childPids(child.pid as number), []);
   });
 });
 
