@@ -122,16 +122,8 @@ export async function verifyPortcullis(port: number, cookie: string, cookieName:
       'x-portcullis-assertion': 'forged',
     },
   });
-  if (echo.status !== 200) fail(`Portcullis did not pass the signed-in request: ${echo.status} ${echo.body}`);
-  const seen = (JSON.parse(echo.body) as { headers: Record<string, string> }).headers;
-  const expect = (name: string, value: string) => {
-    if (seen[name] !== value) fail(`upstream saw ${name}: ${JSON.stringify(seen[name])}, expected ${value}`);
-  };
-  expect('remote-user', 'alice');
-  expect('remote-groups', 'msp-admins');
-  expect('remote-email', 'alice@msp.example');
-  expect('remote-name', 'Alice Admin');
-  expect('cookie', 'theme=dark');
+  const seen = aliceSeen(echo, 'Portcullis');
+  if (seen.cookie !== 'theme=dark') fail(`upstream saw cookie: ${JSON.stringify(seen.cookie)}, expected theme=dark`);
   if (seen.cookie?.includes(`${cookieName}=`)) fail('the session cookie reached the upstream');
   const claims = jwtPayload(seen['x-portcullis-assertion'] ?? fail('no X-Portcullis-Assertion upstream'));
   if (claims.sub !== 'alice' || claims.aud !== 'app') fail(`unexpected assertion claims ${JSON.stringify(claims)}`);
@@ -140,6 +132,23 @@ export async function verifyPortcullis(port: number, cookie: string, cookieName:
     const real = await send(port, { path: BENCH_PATH, headers: { host: APP_HOST, cookie } });
     if (real.status !== 200 || real.body !== BODY) fail(`the benchmarked request got ${real.status} ${real.body}`);
   }
+}
+
+/** alice's identity, as the upstream must see it whatever the client forged */
+const ALICE: Record<string, string> = {
+  'remote-user': 'alice',
+  'remote-groups': 'msp-admins',
+  'remote-email': 'alice@msp.example',
+  'remote-name': 'Alice Admin',
+};
+
+/** The headers the echo upstream saw; fails unless the request passed with alice's identity. */
+function aliceSeen(echo: { status: number; body: string }, who: string): Record<string, string> {
+  if (echo.status !== 200) fail(`${who} did not pass the signed-in request: ${echo.status} ${echo.body}`);
+  const seen = (JSON.parse(echo.body) as { headers: Record<string, string> }).headers;
+  for (const [name, value] of Object.entries(ALICE))
+    if (seen[name] !== value) fail(`upstream saw ${name}: ${JSON.stringify(seen[name])}, expected ${value}`);
+  return seen;
 }
 
 export async function verifyBare(port: number): Promise<void> {
@@ -161,15 +170,7 @@ export async function verifyForwardAuth(port: number, cookie: string, jwt: boole
     path: ECHO_PATH,
     headers: { host: APP_HOST, cookie, 'remote-user': 'mallory', 'x-portcullis-assertion': 'forged' },
   });
-  if (echo.status !== 200) fail(`nginx did not pass the signed-in request: ${echo.status} ${echo.body}`);
-  const seen = (JSON.parse(echo.body) as { headers: Record<string, string> }).headers;
-  const expect = (name: string, value: string) => {
-    if (seen[name] !== value) fail(`upstream saw ${name}: ${JSON.stringify(seen[name])}, expected ${value}`);
-  };
-  expect('remote-user', 'alice');
-  expect('remote-groups', 'msp-admins');
-  expect('remote-email', 'alice@msp.example');
-  expect('remote-name', 'Alice Admin');
+  const seen = aliceSeen(echo, 'nginx');
   const assertion = seen['x-portcullis-assertion'] ?? fail('no X-Portcullis-Assertion upstream');
   if (assertion === 'forged') fail('the forged assertion reached the upstream');
   if (jwt) {
