@@ -28,6 +28,7 @@ export function row(label: string, m: Measurement, pinned: boolean): (string | n
     cpu.proxy ?? '-',
     cpu.upstream,
     cpu.loadGenerator,
+    m.upstream.connections,
     pinned ? `${coreShare(serving, m) ?? '-'}% / ${coreShare(cpu.loadGenerator, m)}%` : '-',
   ];
 }
@@ -42,5 +43,6 @@ export const HEADER = [
   'CPU µs/req: proxy',
   'upstream',
   'load gen',
+  'upstream conns',
   'core use: serving / load',
 ];

@@ -242,6 +242,10 @@ async function main(): Promise<void> {
           .join(' + ')} µs/req`,
       );
   }
+  console.log(
+    'upstream conns: TCP connections the upstream accepted during the measured run (a proxy that keeps them ' +
+      'alive opens few).',
+  );
   if (pinned)
     console.log(
       'core use: the share of one core taken by the serving processes (target + upstream) and by the load ' +

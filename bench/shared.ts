@@ -20,6 +20,12 @@ export interface UpstreamCounts {
    * gateway's session cookie, which Portcullis must strip, so this must stay 0
    */
   leakedCookie: number;
+  /**
+   * TCP connections the upstream accepted: a proxy that keeps its connections to the upstream
+   * alive opens a few at the start, one that does not (or whose pool is smaller than the load's
+   * concurrency) opens them as it goes
+   */
+  connections: number;
 }
 
 export type ChildMessage =

@@ -1,6 +1,6 @@
 /**
  * The benchmark's upstream, a child process of bench/run.ts: node:http on loopback, keep-alive,
- * a small fixed JSON body. It keeps three counters, not a request log, so it costs the same
+ * a small fixed JSON body. It keeps four counters, not a request log, so it costs the same
  * whichever proxy sits in front of it; bench/run.ts reads them to prove that every measured
  * request really reached it and, behind Portcullis, carried the identity and not the cookie.
  */
@@ -8,7 +8,7 @@ import { createServer } from 'node:http';
 import { BODY, type ChildMessage, cpuMicros, ECHO_PATH, type ParentMessage, type UpstreamCounts } from './shared.ts';
 
 const BODY_LENGTH = String(Buffer.byteLength(BODY));
-const counts: UpstreamCounts = { total: 0, withIdentity: 0, leakedCookie: 0 };
+const counts: UpstreamCounts = { total: 0, withIdentity: 0, leakedCookie: 0, connections: 0 };
 
 const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
   counts.total++;
@@ -24,6 +24,10 @@ const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
   res.end(BODY);
 });
 
+server.on('connection', () => {
+  counts.connections++;
+});
+
 const send = (m: ChildMessage) => process.send?.(m);
 server.listen(0, '127.0.0.1', () => send({ type: 'ready', port: (server.address() as { port: number }).port }));
 process.on('message', (m: ParentMessage) => {
@@ -32,6 +36,7 @@ process.on('message', (m: ParentMessage) => {
     counts.total = 0;
     counts.withIdentity = 0;
     counts.leakedCookie = 0;
+    counts.connections = 0;
   } else if (m.type === 'close') {
     server.closeAllConnections();
     server.close(() => process.exit(0));
