@@ -1,11 +1,14 @@
-import Fastify, { type FastifyInstance, LogController } from 'fastify';
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
 import type { AuditLog } from './audit/audit.ts';
 import type { PortalDeps } from './authn/deps.ts';
 import { portal } from './authn/portal.ts';
 import type { Clock } from './clock.ts';
 import { StoreUnavailableError } from './errors.ts';
 import { makeGate } from './gate/gate.ts';
-import { makeIdentify } from './gate/identify.ts';
+import { judgedOf } from './gate/hand-over.ts';
+import { makeIdentifier, makeIdentify } from './gate/identify.ts';
 import { lazyChildLogger } from './observability/lazy-logger.ts';
 import './gate/request-context.ts';
 import type pino from 'pino';
@@ -13,7 +16,9 @@ import { refuse } from './gate/respond.ts';
 import type { Metrics } from './observability/metrics.ts';
 import { requestIds } from './observability/request-id.ts';
 import type { AssertionSigner } from './proxy/assertion.ts';
+import { makeProxiedPath } from './proxy/proxied-path.ts';
 import { registerUpstreams, type UpstreamOptions } from './proxy/upstream.ts';
+import { UpstreamPools } from './proxy/upstream-pools.ts';
 import type { SessionStore } from './session/session-store.ts';
 
 export interface GatewayDeps extends PortalDeps {
@@ -28,12 +33,44 @@ export interface GatewayDeps extends PortalDeps {
 }
 
 /**
- * Builds the gateway's Fastify app. Registration follows the request path and holds no logic:
- * identify (host, app, client) -> portal routes under /.portcullis/ -> gate (session, policy)
- * -> upstream proxy.
+ * Builds the gateway: its server hands every request to the proxied path first
+ * (proxy/proxied-path.ts: identify -> judge -> upstream, for requests that pass), and the rest to
+ * the Fastify app. Registration follows the request path and holds no logic: identify (host, app,
+ * client) -> portal routes under /.portcullis/ -> gate (session, policy) -> upstream proxy.
  */
 export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> {
+  const identifier = makeIdentifier(deps.tls !== undefined);
+  const judgeDeps = {
+    sessions: deps.sessions,
+    clock: deps.clock,
+    audit: deps.audit,
+    metrics: deps.metrics,
+    signer: deps.signer,
+  };
+  const nextId = requestIds(deps.random);
+  const pools = new UpstreamPools();
+  let closing = false;
+  const proxied = makeProxiedPath({
+    current: deps.current,
+    identify: identifier,
+    judge: judgeDeps,
+    logger: deps.logger,
+    requestId: nextId,
+    pools,
+    closing: () => closing,
+  });
   const app = Fastify({
+    // the server is Fastify's as Fastify would make it, with the proxied path in front
+    serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void, options: FastifyServerOptions) => {
+      proxied.setFastify(handler);
+      const server = deps.tls
+        ? createHttpsServer({ cert: deps.tls.cert, key: deps.tls.key }, proxied.take)
+        : createHttpServer(proxied.take);
+      server.keepAliveTimeout = options.keepAliveTimeout as number;
+      server.requestTimeout = options.requestTimeout as number;
+      server.setTimeout(options.connectionTimeout as number);
+      return server;
+    },
     loggerInstance: deps.logger,
     logController: new LogController({ disableRequestLogging: true }),
     // a request's child logger is made only if the request logs (most never do)
@@ -43,7 +80,8 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
     return503OnClosing: true,
     // a short random id per request, never the client's: shown on refusals, logged, in the audit rows
     requestIdHeader: false,
-    genReqId: requestIds(deps.random),
+    // (a request the proxied path hands over keeps the id it has in the audit and the log)
+    genReqId: (raw) => judgedOf(raw)?.id ?? nextId(),
     // a path Fastify cannot even decode gets the gateway's own 400, like every refused path
     frameworkErrors: (error, request, reply) => {
       const bad = (error as { code?: string }).code === 'FST_ERR_BAD_URL';
@@ -53,11 +91,19 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
     },
     // unknown keys are an error, never silently dropped
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
+    // (the server is made above; this tells Fastify its addresses are https)
     ...(deps.tls ? { https: { cert: deps.tls.cert, key: deps.tls.key } } : {}),
   }) as unknown as FastifyInstance;
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+  app.addHook('onClose', async () => {
+    await pools.close();
+  });
 
   app.decorateRequest('pc', null as never);
-  app.addHook('onRequest', makeIdentify(deps.current, deps.tls !== undefined));
+  app.addHook('onRequest', makeIdentify(deps.current, identifier));
 
   app.setErrorHandler((error, request, reply) => {
     if (error instanceof StoreUnavailableError) {
@@ -87,17 +133,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
   });
 
   await app.register(portal(deps), { prefix: '/.portcullis' });
-  await registerUpstreams(
-    app,
-    makeGate({
-      sessions: deps.sessions,
-      clock: deps.clock,
-      audit: deps.audit,
-      metrics: deps.metrics,
-      signer: deps.signer,
-    }),
-    deps.upstream,
-  );
+  await registerUpstreams(app, makeGate(judgeDeps), deps.upstream);
 
   app.addHook('onResponse', (request, reply, done) => {
     const pc = request.pc;

@@ -13,6 +13,8 @@ import { lintPolicies } from './policy/lint.ts';
 import { policyNeeds } from './policy/needs.ts';
 import type { AppFacts } from './policy/types.ts';
 import { makeHeaderStripper } from './proxy/strip-headers.ts';
+import { upstreamSettings } from './proxy/upstream-options.ts';
+import type { UpstreamSettings } from './proxy/upstream-settings.ts';
 import { type PushSettings, pushSettings } from './push/push-settings.ts';
 import type { RiskSettings as AssessSettings } from './risk/assess.ts';
 import { HostTable } from './routing/host-table.ts';
@@ -35,6 +37,8 @@ export interface AppRuntime {
   readonly websocket: boolean;
   readonly assertion: boolean;
   readonly headers: { readonly user: string; readonly groups: string; readonly email: string; readonly name: string };
+  /** connections and timeouts towards the upstream, and its TLS (apps[].upstream_options) */
+  readonly upstreamSettings: UpstreamSettings;
   /** removes, in place, every client header that could pass for an identity header */
   readonly stripIdentityHeaders: (headers: Record<string, string | string[] | undefined>) => void;
 }
@@ -160,7 +164,7 @@ export function buildState(files: LoadedFiles, options: BuildOptions = {}): Gate
   const problems: string[] = [];
   const gatewayAt = files.gatewayPath;
 
-  const apps: AppRuntime[] = g.apps.map((spec) => {
+  const apps: AppRuntime[] = g.apps.map((spec, i) => {
     const headers = {
       user: spec.headers?.user ?? 'Remote-User',
       groups: spec.headers?.groups ?? 'Remote-Groups',
@@ -185,6 +189,7 @@ export function buildState(files: LoadedFiles, options: BuildOptions = {}): Gate
       websocket: spec.websocket ?? false,
       assertion: spec.assertion ?? true,
       headers,
+      upstreamSettings: upstreamSettings(spec, upstream, files.locateGateway, i, problems),
       stripIdentityHeaders: makeHeaderStripper(Object.values(headers)),
     };
   });

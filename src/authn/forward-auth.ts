@@ -5,6 +5,7 @@ import { identityHeaderNames } from '../gate/identity-headers.ts';
 import { type JudgeDeps, judge } from '../gate/judge.ts';
 import { normalizePath } from '../gate/normalize-path.ts';
 import { deny, isNavigation } from '../gate/respond.ts';
+import { refuseUnavailable } from '../gate/session-lookup.ts';
 import { methodOverrides } from '../proxy/strip-headers.ts';
 import { describedRequest } from './described-request.ts';
 
@@ -95,7 +96,7 @@ export function forwardAuthRoutes(deps: JudgeDeps) {
       });
       request.pc = { state, host: parsed.hostname, app: target, ip: client.ip, proto, origin };
 
-      const outcome = await judge(deps, request, reply, target, {
+      const outcome = await judge(deps, request, target, {
         path: normal.path,
         forward: normal.forward,
         query: normal.query,
@@ -106,7 +107,7 @@ export function forwardAuthRoutes(deps: JudgeDeps) {
       const navigation = mode === 'redirect' && isNavigation(method, h.accept);
       switch (outcome.kind) {
         case 'unavailable':
-          return reply;
+          return refuseUnavailable(request, reply);
         case 'deny':
           if (navigation) return deny(request, reply, { url: `${origin}${normal.forward}${normal.query}`, html: true });
           return refused(request, reply, 'access_denied', 'You do not have access to this page.');

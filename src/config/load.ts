@@ -251,6 +251,17 @@ function resolveGateway(g: GatewayFile, baseDir: string, usersPath: string, poli
       ...g.lockout,
       address: { max_failures: 50, exempt: [], ...g.lockout?.address },
     },
+    apps: g.apps.map((app) =>
+      app.upstream_options?.tls?.ca
+        ? {
+            ...app,
+            upstream_options: {
+              ...app.upstream_options,
+              tls: { ...app.upstream_options.tls, ca: abs(app.upstream_options.tls.ca) },
+            },
+          }
+        : app,
+    ),
     geo: g.geo?.database ? { database: abs(g.geo.database) } : {},
     ...(g.branding
       ? {

@@ -1,7 +1,10 @@
+import type { IncomingMessage } from 'node:http';
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import { clientAddress } from '../context/client-ip.ts';
 import { type ParsedHost, parseHost } from '../routing/host-table.ts';
 import type { GatewayState } from '../state.ts';
+import { judgedOf } from './hand-over.ts';
+import type { RequestContext } from './request-context.ts';
 import { refuse } from './respond.ts';
 
 /**
@@ -11,14 +14,24 @@ import { refuse } from './respond.ts';
  */
 const HOST_CACHE_LIMIT = 1024;
 
-export function makeIdentify(getState: () => GatewayState, tls: boolean) {
+/** The context of a request, and why it is refused before anything else runs, if it is. */
+export interface Identified {
+  readonly pc: RequestContext;
+  readonly refusal: 'bad_host' | 'unknown_host' | null;
+}
+
+export type Identify = (state: GatewayState, raw: IncomingMessage) => Identified;
+
+export function makeIdentifier(tls: boolean): Identify {
   // Host header -> parsed host; the parse does not depend on the state, so it survives reloads
   const hostCache = new Map<string, ParsedHost>();
-  // callback style: no promise per request on the hot path
-  return function identify(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
-    const state = getState();
-    const direct = { proto: tls ? ('https' as const) : ('http' as const), host: request.headers.host ?? '' };
-    const addr = clientAddress(request.raw.socket.remoteAddress, request.headers, state.trustedProxies, direct);
+  const proto = tls ? ('https' as const) : ('http' as const);
+  return (state, raw) => {
+    const headers = raw.headers;
+    const addr = clientAddress(raw.socket.remoteAddress, headers, state.trustedProxies, {
+      proto,
+      host: headers.host ?? '',
+    });
     let parsed: ParsedHost | null | undefined = hostCache.get(addr.host);
     if (parsed === undefined) {
       parsed = addr.host ? parseHost(addr.host) : null;
@@ -32,19 +45,33 @@ export function makeIdentify(getState: () => GatewayState, tls: boolean) {
       }
     }
     if (parsed === null) {
-      request.pc = { state, host: '', app: null, ip: addr.ip, proto: addr.proto, origin: '' };
-      refuse(request, reply, 400, 'bad_host', 'errors.badHost');
-      return;
+      return { pc: { state, host: '', app: null, ip: addr.ip, proto: addr.proto, origin: '' }, refusal: 'bad_host' };
     }
     const app = state.hosts.lookupHostname(parsed.hostname) ?? null;
     const defaultPort = addr.proto === 'https' ? 443 : 80;
     const origin = `${addr.proto}://${parsed.hostname}${parsed.port === null || parsed.port === defaultPort ? '' : `:${parsed.port}`}`;
-    request.pc = { state, host: parsed.hostname, app, ip: addr.ip, proto: addr.proto, origin };
+    const pc: RequestContext = { state, host: parsed.hostname, app, ip: addr.ip, proto: addr.proto, origin };
     // forward-auth is asked by a proxy under its own name; it judges the URL the proxy describes
-    if (app === null && parsed.hostname !== state.portalHost && !request.url.startsWith('/.portcullis/authz')) {
-      refuse(request, reply, 404, 'unknown_host', 'errors.unknownHost');
+    const unknown = app === null && parsed.hostname !== state.portalHost && !raw.url?.startsWith('/.portcullis/authz');
+    return { pc, refusal: unknown ? 'unknown_host' : null };
+  };
+}
+
+/** The identify step as Fastify's first onRequest hook. */
+export function makeIdentify(getState: () => GatewayState, identifier: Identify) {
+  // callback style: no promise per request on the hot path
+  return function identify(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
+    // handed over by the proxied path, which identified it already
+    const judged = judgedOf(request.raw);
+    if (judged !== undefined) {
+      request.pc = judged.pc;
+      done();
       return;
     }
-    done();
+    const { pc, refusal } = identifier(getState(), request.raw);
+    request.pc = pc;
+    if (refusal === 'bad_host') refuse(request, reply, 400, 'bad_host', 'errors.badHost');
+    else if (refusal === 'unknown_host') refuse(request, reply, 404, 'unknown_host', 'errors.unknownHost');
+    else done();
   };
 }

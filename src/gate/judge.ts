@@ -1,4 +1,3 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AuditLog } from '../audit/audit.ts';
 import type { Clock } from '../clock.ts';
 import { deviceName } from '../context/device.ts';
@@ -11,7 +10,8 @@ import { meetsRequirement, type Session } from '../session/session.ts';
 import type { SessionStore } from '../session/session-store.ts';
 import type { AppRuntime } from '../state.ts';
 import { identityHeaders } from './identity-headers.ts';
-import { readSession } from './session-lookup.ts';
+import type { JudgedRequest } from './request-context.ts';
+import { findSession } from './session-lookup.ts';
 
 export interface JudgeDeps {
   readonly sessions: SessionStore;
@@ -38,7 +38,7 @@ export interface Target {
 
 /** What the gate (inline proxy) and forward-auth do with a request. */
 export type Outcome =
-  /** a store is down: 503 was already sent */
+  /** the session store is down: the caller answers 503 (refuseUnavailable), never a pass */
   | { readonly kind: 'unavailable' }
   | { readonly kind: 'deny' }
   | { readonly kind: 'sign-in'; readonly url: string }
@@ -54,13 +54,12 @@ export type Outcome =
  */
 export async function judge(
   deps: JudgeDeps,
-  request: FastifyRequest,
-  reply: FastifyReply,
+  request: JudgedRequest,
   app: AppRuntime,
   target: Target,
 ): Promise<Outcome> {
   const pc = request.pc;
-  const found = await readSession(request, reply, deps.sessions, deps.metrics);
+  const found = await findSession(request, deps.sessions, deps.metrics);
   if (found === 'unavailable') return { kind: 'unavailable' };
   const { session, sessionId, user } = found;
   const now = deps.clock.now();
@@ -116,7 +115,7 @@ function stricter(a: Decision, b: Decision, session: Session | null, now: number
 
 function record(
   deps: JudgeDeps,
-  request: FastifyRequest,
+  request: JudgedRequest,
   decision: Decision,
   facts: RequestFacts,
   event: string,

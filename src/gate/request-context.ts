@@ -1,3 +1,5 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { FastifyBaseLogger } from 'fastify';
 import type { Decision } from '../policy/types.ts';
 import type { Session } from '../session/session.ts';
 import type { AppRuntime, GatewayState } from '../state.ts';
@@ -25,6 +27,18 @@ export interface RequestContext {
   decision?: Decision;
   /** headers added upstream (identity), computed once by the gate */
   upstreamHeaders?: Record<string, string>;
+}
+
+/**
+ * A request as the judge sees it: its context, headers, id (the reference on refusal pages and in
+ * the audit) and logger. A Fastify request is one; so is a request the proxied path takes on the
+ * server's request event (proxy/proxied-path.ts), which never becomes a Fastify request if it passes.
+ */
+export interface JudgedRequest {
+  readonly pc: RequestContext;
+  readonly headers: IncomingHttpHeaders;
+  readonly id: string;
+  readonly log: FastifyBaseLogger;
 }
 
 declare module 'fastify' {

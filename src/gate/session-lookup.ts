@@ -5,6 +5,7 @@ import { parseCookies } from '../session/cookies.ts';
 import type { Session } from '../session/session.ts';
 import type { SessionStore } from '../session/session-store.ts';
 import type { DirectoryUser } from '../users/directory.ts';
+import type { JudgedRequest } from './request-context.ts';
 import { refuse } from './respond.ts';
 
 export interface FoundSession {
@@ -23,6 +24,25 @@ export async function readSession(
   sessions: SessionStore,
   metrics: Metrics,
 ): Promise<FoundSession | 'unavailable'> {
+  const found = await findSession(request, sessions, metrics);
+  if (found === 'unavailable') refuseUnavailable(request, reply);
+  return found;
+}
+
+/** The answer when the session store cannot be reached: 503, never a pass. */
+export function refuseUnavailable(request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  return refuse(request, reply, 503, 'unavailable', 'errors.signInUnavailable');
+}
+
+/**
+ * readSession without the answer: 'unavailable' (logged and counted) when the store cannot be
+ * reached, and the caller refuses (refuseUnavailable).
+ */
+export async function findSession(
+  request: JudgedRequest,
+  sessions: SessionStore,
+  metrics: Metrics,
+): Promise<FoundSession | 'unavailable'> {
   const pc = request.pc;
   const sessionId = parseCookies(request.headers.cookie).get(pc.state.session.cookieName);
   let session: Session | null = null;
@@ -33,7 +53,6 @@ export async function readSession(
       request.log.error({ err: { message: (err as Error).message } }, 'session store unavailable');
       metrics.observeStoreError('ephemeral');
       metrics.observeRequest(pc.app?.name ?? '-', 'unavailable');
-      refuse(request, reply, 503, 'unavailable', 'errors.signInUnavailable');
       return 'unavailable';
     }
   }

@@ -8,6 +8,7 @@ const TITLES: Record<number, MessageKey> = {
   403: 'errors.title.accessDenied',
   404: 'errors.title.notFound',
   502: 'errors.title.badGateway',
+  504: 'errors.title.gatewayTimeout',
   503: 'errors.title.unavailable',
 };
 
