@@ -42,8 +42,7 @@
  * BENCH_POLICY_SECONDS (0.8 per size), BENCH_WORKERS (2; 0 skips the cluster part, N compares 1
  * worker with N), BENCH_CLUSTER_ROUNDS (1), BENCH_REDIS_URL / BENCH_POSTGRES_URL (the cluster's
  * servers: redis://127.0.0.1:6379/0, postgres://postgres@127.0.0.1:5432/test),
- * BENCH_UPSTREAM_CONNECTIONS / BENCH_UPSTREAM_PIPELINING (experiments on Portcullis' undici pool,
- * inline targets only), BENCH_LISTEN_HOST (default 127.0.0.1; `::` listens dual-stack, so peers
+ * BENCH_TARGETS (letters: only those targets, e.g. a,b,e), BENCH_LISTEN_HOST (default 127.0.0.1; `::` listens dual-stack, so peers
  * are ::ffff:127.0.0.1; (a), (b), (e), (f) and the cluster).
  * The CPU columns are each process's user+system time per completed request: on a shared machine
  * they vary less from run to run than requests/s does. For (g) and (h) the proxy column is all in:
@@ -126,10 +125,6 @@ async function clusterSkipped(): Promise<string | null> {
 
 async function main(): Promise<void> {
   const started = Date.now();
-  const experiment = {
-    ...(process.env.BENCH_UPSTREAM_CONNECTIONS ? { connections: Number(process.env.BENCH_UPSTREAM_CONNECTIONS) } : {}),
-    ...(process.env.BENCH_UPSTREAM_PIPELINING ? { pipelining: Number(process.env.BENCH_UPSTREAM_PIPELINING) } : {}),
-  };
   const listenHost = process.env.BENCH_LISTEN_HOST ?? '127.0.0.1';
   const pinning = pinningSetting();
   pin(process.pid, pinning.load);
@@ -143,7 +138,6 @@ async function main(): Promise<void> {
   console.log(
     `HTTP: ${DURATION}s per target after ${WARMUP}s warm-up, ${CONNECTIONS} connections, pipelining ${PIPELINING}, ` +
       `${ROUNDS} alternated round(s), median shown; ${cpus().length} CPU(s), Node ${process.version}` +
-      (Object.keys(experiment).length ? `; Portcullis undici override ${JSON.stringify(experiment)}` : '') +
       (process.env.BENCH_LISTEN_HOST ? `; proxies listen on ${process.env.BENCH_LISTEN_HOST}` : ''),
   );
   console.log(
@@ -185,6 +179,13 @@ async function main(): Promise<void> {
         () => startForwardAuthTarget({ service: 'portcullis', upstream: origin, nginx, cpus: server }),
       ],
     );
+  // BENCH_TARGETS=a,b,e runs only those (the letters of the table); the goals need their pairs
+  const only = process.env.BENCH_TARGETS?.split(',').map((k) => k.trim());
+  if (only !== undefined) {
+    const keep = targets.filter(([t]) => only.includes(GOAL_KEYS[t] ?? t));
+    targets.splice(0, targets.length, ...keep);
+    console.log(`NOTICE: BENCH_TARGETS=${only.join(',')}: only ${keep.map(([t]) => t).join(', ') || 'nothing'} is run`);
+  }
   const clusterTargets = clusterSizes.map((workers): [string, () => Promise<ServedTarget>] => [
     `workers-${workers}`,
     () => startClusterTarget({ workers, upstream: origin, passwordHash: hash, listenHost, cpus: pinning.all }),
@@ -307,7 +308,6 @@ async function main(): Promise<void> {
       clusterRounds: CLUSTER_ROUNDS,
       path: BENCH_PATH,
       pinning: pinned ? { load: pinning.load, serving: pinning.server } : { off: pinning.off },
-      portcullisUpstreamOverride: experiment,
       listenHost,
       workers: WORKERS,
     },

@@ -13,8 +13,6 @@
  *                     on /.portcullis/authz (forward-auth)
  *
  * argv: <role> <upstream origin>. Sends `{ type: 'ready', port }` when listening; exits on 'close'.
- * For experiments, BENCH_UPSTREAM_CONNECTIONS / BENCH_UPSTREAM_PIPELINING are passed to Portcullis'
- * undici pool (unset: the shipped defaults, which is what the benchmark normally measures), and
  * BENCH_LISTEN_HOST changes where both proxies listen.
  */
 import httpProxy from '@fastify/http-proxy';
@@ -65,21 +63,10 @@ async function startPortcullis(
     policy: role === 'portcullis-mfa' ? 'mfa-50' : 'password',
   });
 
-  const env = process.env;
-  const connections = env.BENCH_UPSTREAM_CONNECTIONS ? Number(env.BENCH_UPSTREAM_CONNECTIONS) : undefined;
-  const pipelining = env.BENCH_UPSTREAM_PIPELINING ? Number(env.BENCH_UPSTREAM_PIPELINING) : undefined;
   const runtime = await startRuntime({
     configPath: config.gatewayPath,
     logger: pino({ level: 'silent' }),
     watch: false,
-    ...(connections !== undefined || pipelining !== undefined
-      ? {
-          upstream: {
-            ...(connections !== undefined ? { connections } : {}),
-            ...(pipelining !== undefined ? { pipelining } : {}),
-          },
-        }
-      : {}),
   });
   await runtime.listen({ listen: LISTEN_HOST === '::' ? '[::]:0' : `${LISTEN_HOST}:0`, admin: '127.0.0.1:0' });
   return {

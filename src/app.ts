@@ -17,7 +17,7 @@ import type { Metrics } from './observability/metrics.ts';
 import { requestIds } from './observability/request-id.ts';
 import type { AssertionSigner } from './proxy/assertion.ts';
 import { makeProxiedPath } from './proxy/proxied-path.ts';
-import { registerUpstreams, type UpstreamOptions } from './proxy/upstream.ts';
+import { registerUpstreams } from './proxy/upstream.ts';
 import { UpstreamPools } from './proxy/upstream-pools.ts';
 import type { SessionStore } from './session/session-store.ts';
 
@@ -29,7 +29,6 @@ export interface GatewayDeps extends PortalDeps {
   readonly metrics: Metrics;
   readonly signer: () => AssertionSigner;
   readonly tls?: { cert: Buffer; key: Buffer };
-  readonly upstream?: UpstreamOptions;
 }
 
 /**
@@ -133,7 +132,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
   });
 
   await app.register(portal(deps), { prefix: '/.portcullis' });
-  await registerUpstreams(app, makeGate(judgeDeps), deps.upstream);
+  await registerUpstreams(app, makeGate(judgeDeps));
 
   app.addHook('onResponse', (request, reply, done) => {
     const pc = request.pc;

@@ -28,7 +28,6 @@ import { createMetrics, type Metrics } from './observability/metrics.ts';
 import { storeReadiness } from './observability/readiness.ts';
 import { AssertionSigner } from './proxy/assertion.ts';
 import { loadSigningKeys, type SigningKey } from './proxy/signing-keys.ts';
-import type { UpstreamOptions } from './proxy/upstream.ts';
 import { pushLimits } from './push/push-settings.ts';
 import { PushRequests } from './push/requests/push-requests.ts';
 import { type Random, systemRandom } from './random.ts';
@@ -49,7 +48,6 @@ export interface RuntimeOptions {
   readonly logger?: pino.Logger;
   /** origin of the demo upstream for `builtin:whoami` apps */
   readonly whoamiOrigin?: string;
-  readonly upstream?: UpstreamOptions;
   /**
    * One of several worker processes (server.workers): its number, and the metrics of all of them
    * (asked of the primary process). The primary watches the files; the worker reloads when told.
@@ -299,7 +297,6 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         await reloader.reload();
       },
       ...(tls ? { tls } : {}),
-      ...(options.upstream ? { upstream: options.upstream } : {}),
     });
     const adminToken = await loadAdminToken({ env: env.PORTCULLIS_ADMIN_TOKEN, dataDir: g.data_dir });
     const admin = buildAdminServer({

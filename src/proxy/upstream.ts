@@ -5,12 +5,6 @@ import { refuse } from '../gate/respond.ts';
 import { endToEndRequestHeaders, type Headers, upstreamHeaders } from './request-headers.ts';
 import { endToEndResponseHeaders } from './response-headers.ts';
 
-export interface UpstreamOptions {
-  /** undici pool options towards the upstreams */
-  readonly connections?: number;
-  readonly pipelining?: number;
-}
-
 /**
  * Fastify's proxy route, with @fastify/http-proxy: WebSocket upgrades, and the requests the
  * proxied path (proxied-path.ts) does not take. One registration serves every app: the upstream is
@@ -20,7 +14,6 @@ export interface UpstreamOptions {
 export async function registerUpstreams(
   app: FastifyInstance,
   gate: (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>,
-  options: UpstreamOptions = {},
 ): Promise<void> {
   await app.register(async (scope) => {
     scope.addHook('onRequest', gate);
@@ -28,8 +21,8 @@ export async function registerUpstreams(
       upstream: '',
       websocket: true,
       undici: {
-        connections: options.connections ?? 256,
-        pipelining: options.pipelining ?? 1,
+        connections: 256,
+        pipelining: 1,
         keepAliveTimeout: 60_000,
         keepAliveMaxTimeout: 600_000,
       },
