@@ -17,9 +17,25 @@ export function identityHeaderNames(app: AppRuntime): string[] {
   return [h.user, h.groups, h.email, h.name, ASSERTION_HEADER];
 }
 
+interface Kept {
+  readonly headers: Record<string, string>;
+  readonly user: DirectoryUser;
+  readonly app: AppRuntime;
+  readonly until: number;
+}
+
+/** A session's identity headers for one app are built again after this long (the assertion has at least a minute left). */
+const KEEP_MS = 30_000;
+const KEEP_LIMIT = 10_000;
+/** per signer: a new signer (a reload, a new key) starts afresh */
+const kept = new WeakMap<AssertionSigner, Map<string, Kept>>();
+
 /**
  * The identity an upstream receives: Remote-User, Remote-Groups, Remote-Email, Remote-Name
- * (names per app) and the signed X-Portcullis-Assertion.
+ * (names per app) and the signed X-Portcullis-Assertion. Built once per session and app, then
+ * reused for half a minute while the user (as configured) and the app are the same: the session id
+ * changes at every level rise, so a new proof always yields new headers. The object is shared:
+ * callers only read it.
  */
 export function identityHeaders(
   app: AppRuntime,
@@ -28,7 +44,15 @@ export function identityHeaders(
   sessionId: string,
   signer: AssertionSigner,
   now: number,
-): Record<string, string> {
+): Readonly<Record<string, string>> {
+  let cache = kept.get(signer);
+  if (cache === undefined) {
+    cache = new Map();
+    kept.set(signer, cache);
+  }
+  const key = `${sessionId}|${app.name}`;
+  const hit = cache.get(key);
+  if (hit !== undefined && hit.user === user && hit.app === app && now < hit.until) return hit.headers;
   const h = app.headers;
   const headers: Record<string, string> = {
     [h.user]: user.name,
@@ -38,7 +62,7 @@ export function identityHeaders(
   if (user.displayName) headers[h.name] = headerValue(user.displayName);
   if (app.assertion) {
     headers[ASSERTION_HEADER] = signer.assertion(
-      `${sessionId}|${app.name}`,
+      key,
       app.name,
       {
         sub: user.name,
@@ -52,5 +76,7 @@ export function identityHeaders(
       now,
     );
   }
+  if (cache.size >= KEEP_LIMIT) cache.clear();
+  cache.set(key, { headers: Object.freeze(headers), user, app, until: now + KEEP_MS });
   return headers;
 }

@@ -51,14 +51,31 @@ function proofs(factor: FactorName | readonly FactorName[], now: number): Partia
   return out;
 }
 
+/** Session records as read, by their text: a record read again unchanged is not parsed again. */
+const parsed = new Map<string, Session>();
+const PARSED_LIMIT = 10_000;
+
+/**
+ * A record's text as a session, or null. The hot path reads the same record on every request of a
+ * session until it changes, so the parse is kept by the text (sessions are immutable: every change
+ * writes a new record, so a new text); the objects are frozen, since requests share them.
+ */
 function parse(raw: string | null): Session | null {
   if (raw === null) return null;
+  const known = parsed.get(raw);
+  if (known !== undefined) return known;
+  let session: Session;
   try {
-    const session = JSON.parse(raw) as Session;
-    return session.v === 1 && typeof session.sid === 'string' ? session : null;
+    session = JSON.parse(raw) as Session;
   } catch {
     return null;
   }
+  if (session?.v !== 1 || typeof session.sid !== 'string') return null;
+  Object.freeze(session.factors);
+  Object.freeze(session);
+  if (parsed.size >= PARSED_LIMIT) parsed.clear();
+  parsed.set(raw, session);
+  return session;
 }
 
 /** A session and the handle (cookie value) that now reaches it on one host. */
