@@ -64,7 +64,10 @@ const UpstreamOptionsSpec = Type.Object(
       }),
     ),
     keep_alive: Type.Optional(
-      Duration('how long an idle connection to the upstream is kept for reuse (default 60s; 0: never reused)'),
+      Type.Union([
+        Duration('how long an idle connection to the upstream is kept for reuse (default 60s; 0: never reused)'),
+        Type.Literal(0),
+      ]),
     ),
     connect_timeout: Type.Optional(
       PositiveDuration('opening a connection (and its TLS handshake) takes longer: 504', '10s'),

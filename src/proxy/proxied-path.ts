@@ -7,7 +7,7 @@ import { type JudgeDeps, judge, type Outcome } from '../gate/judge.ts';
 import { normalizePath } from '../gate/normalize-path.ts';
 import type { JudgedRequest, RequestContext } from '../gate/request-context.ts';
 import { LazyRequestLogger } from '../observability/lazy-logger.ts';
-import type { GatewayState } from '../state.ts';
+import type { AppRuntime, GatewayState } from '../state.ts';
 import { Forwarding, type ForwardingEnd } from './forwarding.ts';
 import { endToEndRequestHeaders, upstreamHeaders } from './request-headers.ts';
 import type { UpstreamPools } from './upstream-pools.ts';
@@ -126,21 +126,38 @@ export function makeProxiedPath(deps: ProxiedPathDeps) {
       method: req.method as string,
     }).then(
       (outcome: Outcome) => {
-        if (outcome.kind !== 'pass') return respondWithFastify(view, outcome);
-        pc.upstreamHeaders = outcome.identity;
-        deps.judge.metrics.observeRequest(app.name, outcome.identity === undefined ? 'allow' : 'authenticated');
-        const headers = upstreamHeaders(req, pc, endToEndRequestHeaders(req.headers));
-        const length = req.headers['content-length'];
-        const body = req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
-        deps.pools
-          .poolFor(app, pc.state.apps)
-          .dispatch(
-            { path: req.url as string, method: req.method as 'GET', headers, body: body ? req : null },
-            new Forwarding(req, res, app, start, end, view),
-          );
+        if (outcome.kind === 'pass') forward(view, app, start, outcome.identity);
+        else respondWithFastify(view, outcome);
       },
       (error: unknown) => respondWithFastify(view, { kind: 'error', error }),
     );
+  }
+
+  /** The request passed: to its upstream, with the identity the judge computed. */
+  function forward(
+    view: ProxiedRequest,
+    app: AppRuntime,
+    start: number,
+    identity: Readonly<Record<string, string>> | undefined,
+  ): void {
+    const { pc, raw: req, res } = view;
+    try {
+      pc.upstreamHeaders = identity;
+      deps.judge.metrics.observeRequest(app.name, identity === undefined ? 'allow' : 'authenticated');
+      const headers = upstreamHeaders(req, pc, endToEndRequestHeaders(req.headers));
+      const length = req.headers['content-length'];
+      const body = req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+      deps.pools
+        .poolFor(app, pc.state.apps)
+        .dispatch(
+          { path: req.url as string, method: req.method as 'GET', headers, body: body ? req : null },
+          new Forwarding(req, res, app, start, end, view),
+        );
+    } catch (error) {
+      // a request undici refuses to send (a header it will not pass on, say): the upstream saw nothing
+      view.log.warn({ app: app.name, err: { message: (error as Error).message } }, 'upstream request not sent');
+      respondWithFastify(view, { kind: 'upstream-failed', status: 502 });
+    }
   }
 
   return {

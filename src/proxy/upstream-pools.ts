@@ -36,9 +36,10 @@ function makePool(origin: string, s: UpstreamSettings): Pool {
   };
   return new Pool(origin, {
     connections: s.connections,
-    pipelining: 1,
-    keepAliveTimeout: s.keepAliveMs,
-    keepAliveMaxTimeout: s.keepAliveMs,
+    // keep_alive 0: a connection per request (undici's pipelining 0 closes each after its answer)
+    ...(s.keepAliveMs > 0
+      ? { pipelining: 1, keepAliveTimeout: s.keepAliveMs, keepAliveMaxTimeout: s.keepAliveMs }
+      : { pipelining: 0 }),
     headersTimeout: s.headersTimeoutMs,
     bodyTimeout: s.bodyTimeoutMs,
     connect: tls.pins.length > 0 ? pinnedConnector(connect, tls.pins) : connect,

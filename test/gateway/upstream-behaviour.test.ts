@@ -271,6 +271,7 @@ before(async () => {
       { name: 'stall', host: 'stall.up.test', upstream: echo.origin, upstream_options: { body_timeout: '300ms' } },
       { name: 'limited', host: 'limited.up.test', upstream: pool.origin, upstream_options: { connections: 2 } },
       { name: 'down', host: 'down.up.test', upstream: 'http://127.0.0.1:1' },
+      { name: 'fresh', host: 'fresh.up.test', upstream: echo.origin, upstream_options: { keep_alive: 0 } },
       { name: 'tls-system', host: 'tls-system.up.test', upstream: tlsOrigin },
       {
         name: 'tls-ca',
@@ -392,6 +393,19 @@ test('connections to an upstream are reused', async () => {
   }
   assert.ok(echoAccepted() - before <= 1, `20 requests opened ${echoAccepted() - before} connections`);
   assert.ok(echoSockets.size >= 1);
+});
+
+test('keep_alive: 0 opens a connection per request', async () => {
+  const before = echoAccepted();
+  for (let i = 0; i < 3; i++) {
+    const answer = await gw.send({
+      host: 'fresh.up.test',
+      target: `/fresh/${i}`,
+      headers: { cookie: cookie('fresh.up.test') },
+    });
+    assert.equal(answer.status, 200);
+  }
+  assert.equal(echoAccepted() - before, 3);
 });
 
 test('upstream_options.connections bounds the connections to an upstream; the rest wait', async () => {
