@@ -2,12 +2,14 @@
  * Prometheus metrics, in a per-instance Registry (never the global one, so several gateways in
  * one test process do not collide), with the default process metrics in that registry.
  *
- * The observe* helpers memoise the labelled children in nested Maps, so the hot path does one
- * or two Map lookups and no string building. Label values must come from a bounded set (app
+ * The requests counter and the upstream histogram, touched by every proxied request, count in
+ * plain arrays (hot-metrics.ts) and reach the registry when it is read; the other observe* helpers
+ * memoise the labelled children. Label values must come from a bounded set (app
  * names from the configuration, the Decision union, store kinds): never from request input.
  */
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { AccountCounts } from './account-counts.ts';
+import { HotHistogram, PendingCounts } from './hot-metrics.ts';
 
 export const DECISIONS = [
   'allow',
@@ -27,7 +29,7 @@ export const UPSTREAM_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0
 export interface Metrics {
   registry: Registry;
   requests: Counter<'app' | 'decision'>;
-  upstreamSeconds: Histogram<'app'>;
+  upstreamSeconds: HotHistogram;
   logins: Counter<'outcome'>;
   storeErrors: Counter<'store'>;
   users: Gauge<'tenant' | 'mfa'>;
@@ -63,19 +65,24 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
   const registry = new Registry();
   if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
 
-  const requests = new Counter({
+  // counted in plain arrays on the hot path, added to the counter when it is read
+  const pendingRequests = new PendingCounts<Decision>(DECISIONS);
+  const requests: Counter<'app' | 'decision'> = new Counter({
     name: 'portcullis_requests_total',
     help: 'Requests handled by the gateway, by app and decision.',
     labelNames: ['app', 'decision'] as const,
     registers: [registry],
+    collect() {
+      pendingRequests.flushInto(requests);
+    },
   });
-  const upstreamSeconds = new Histogram({
-    name: 'portcullis_upstream_duration_seconds',
-    help: 'Time to the upstream response headers, by app.',
-    labelNames: ['app'] as const,
-    buckets: UPSTREAM_BUCKETS,
-    registers: [registry],
-  });
+  const upstreamSeconds = new HotHistogram(
+    'portcullis_upstream_duration_seconds',
+    'Time to the upstream response headers, by app.',
+    'app',
+    UPSTREAM_BUCKETS,
+    registry,
+  );
   const logins = new Counter({
     name: 'portcullis_logins_total',
     help: 'Sign-in attempts, by outcome.',
@@ -134,8 +141,6 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     aggregator: 'max',
   });
 
-  const requestChild = memo((app) => memo((decision) => requests.labels(app, decision)));
-  const upstreamChild = memo((app) => upstreamSeconds.labels(app));
   const loginChild = memo((outcome) => logins.labels(outcome));
   const storeChild = memo((store) => storeErrors.labels(store));
 
@@ -167,8 +172,8 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       }
       gaugesRefreshedAt.set(at / 1000);
     },
-    observeRequest: (app, decision) => requestChild(app)(decision).inc(),
-    observeUpstream: (app, seconds) => upstreamChild(app).observe(seconds),
+    observeRequest: (app, decision) => pendingRequests.add(app, decision),
+    observeUpstream: (app, seconds) => upstreamSeconds.observe(app, seconds),
     observeLogin: (outcome) => loginChild(outcome).inc(),
     observeStoreError: (store) => storeChild(store).inc(),
   };

@@ -7,8 +7,8 @@ import { clientResponseHeaders } from './response-headers.ts';
 export interface ForwardingEnd {
   /** the upstream failed before the client got a byte: the caller answers 502 or 504 */
   failed(forwarding: Forwarding, status: 502 | 504, error: Error): void;
-  /** the upstream's answer was passed on in full */
-  completed(forwarding: Forwarding): void;
+  /** the upstream's status and headers were passed on (the body follows) */
+  responded(forwarding: Forwarding): void;
 }
 
 /** Timeouts are the upstream being slow (504); every other failure is the upstream being broken (502). */
@@ -61,6 +61,7 @@ export class Forwarding implements Dispatcher.DispatchHandler {
       return false;
     }
     this.status = statusCode;
+    this.end.responded(this);
     res.on('drain', resume);
     return !res.writableNeedDrain;
   }
@@ -71,7 +72,6 @@ export class Forwarding implements Dispatcher.DispatchHandler {
 
   onComplete(): void {
     this.res.end();
-    this.end.completed(this);
   }
 
   onError(error: Error): void {

@@ -83,7 +83,7 @@ export function makeProxiedPath(deps: ProxiedPathDeps) {
       );
       respondWithFastify(view, { kind: 'upstream-failed', status });
     },
-    completed(f) {
+    responded(f) {
       if (f.status < 500) deps.judge.metrics.observeUpstream(f.app.name, (performance.now() - f.start) / 1000);
     },
   };
