@@ -136,7 +136,8 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
 
   app.addHook('onResponse', (request, reply, done) => {
     const pc = request.pc;
-    if (pc?.app && pc.decision && pc.decision.action !== 'deny' && reply.statusCode < 500) {
+    // a request the gate let through to the upstream (challenges and refusals are not upstream times)
+    if (pc?.app && pc.passed && reply.statusCode < 500) {
       deps.metrics.observeUpstream(pc.app.name, reply.elapsedTime / 1000);
     }
     done();

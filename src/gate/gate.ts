@@ -65,6 +65,7 @@ export function makeGate(deps: JudgeDeps) {
           return refuse(request, reply, 403, 'websocket_disabled', 'errors.websocketDisabled');
         }
         pc.upstreamHeaders = outcome.identity;
+        pc.passed = true;
         deps.metrics.observeRequest(pc.app?.name ?? '-', outcome.identity === undefined ? 'allow' : 'authenticated');
         return undefined;
     }

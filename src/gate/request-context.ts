@@ -25,6 +25,8 @@ export interface RequestContext {
   session?: Session | null;
   user?: DirectoryUser | null;
   decision?: Decision;
+  /** the gate let it through to the upstream (Fastify's proxy route) */
+  passed?: boolean;
   /** headers added upstream (identity), computed once by the gate */
   upstreamHeaders?: Record<string, string>;
 }

@@ -596,3 +596,16 @@ test('a request for an upstream nobody signed in for never reaches it', async ()
   assert.equal(answer.status, 401);
   assert.equal(uploadsSeen, before);
 });
+
+test('the proxied path counts its requests and the time to the upstream headers, per app', async () => {
+  const text = await gw.runtime.metrics.registry.metrics();
+  const count = Number(/^portcullis_upstream_duration_seconds_count\{app="echo"\} (\d+)$/m.exec(text)?.[1]);
+  const authenticated = Number(
+    /^portcullis_requests_total\{app="echo",decision="authenticated"\} (\d+)$/m.exec(text)?.[1],
+  );
+  assert.ok(count >= 20, text);
+  assert.equal(count, authenticated, `${authenticated} authenticated, ${count} timed`);
+  // a refused request is counted as what it was, never as passed
+  assert.match(text, /^portcullis_requests_total\{app="slow",decision="authenticated"\} \d+$/m);
+  assert.match(text, /^portcullis_requests_total\{app="echo",decision="challenge"\} [1-9]\d*$/m);
+});
