@@ -32,3 +32,13 @@ export class DuplicateKeyError extends Error {
     this.name = 'DuplicateKeyError';
   }
 }
+
+/** A random id already in use is a bug in the caller: a TypeError that names what clashed. */
+export async function unique<T>(what: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (err instanceof DuplicateKeyError) throw new TypeError(`${what} already in use`, { cause: err.cause });
+    throw err;
+  }
+}

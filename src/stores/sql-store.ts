@@ -6,13 +6,8 @@
  * What must be atomic with several writers (a recovery code used once, an invite or access code
  * taken once, a factor's data replaced only if unchanged) is one statement whose row count
  * decides: a conditional `update` or a `delete ... returning`. What must hold across statements
- * (a device added and the user's old ones pruned) is one transaction.
- *
- * Devices and sign-ins are bounded per user, in the transaction that adds one: addDevice keeps
- * the user's `keep` most recently seen devices (id breaking ties, as listDevices) among those
- * not trusted at the new device's firstSeenAt, and deletes the other untrusted ones; trusted
- * devices neither count towards `keep` nor are deleted. recordSignIn keeps the user's newest
- * `keep` sign-ins, newest meaning latest time, then latest recorded.
+ * (a device added and the user's old ones pruned) is one transaction. The audit trail
+ * (sql-audit.ts) and the devices and sign-ins (sql-devices.ts) have files of their own.
  *
  * Input of the wrong shape is a TypeError before any statement runs, as is a random id that
  * clashes with one in use; every database failure is StoreUnavailableError.
@@ -28,7 +23,6 @@ import {
   FACTOR_KINDS,
   type FactorRecord,
   type InviteRecord,
-  MAX_AUDIT_PAGE,
   type PushBlockRecord,
   type RecoveryCodeCount,
   type SessionEnd,
@@ -36,48 +30,19 @@ import {
 } from './durable.ts';
 import {
   type AccessCodeRow,
-  type AuditRow,
-  type DeviceRow,
   type FactorRow,
   factorOf,
   type InviteRow,
   type PushBlockRow,
-  type SignInRow,
   toAccessCode,
-  toAudit,
-  toDevice,
   toInvite,
   toPushBlock,
-  toSignIn,
 } from './durable-rows.ts';
 import { SQL } from './durable-sql.ts';
-import { DuplicateKeyError, type SqlDriver, type SqlResult } from './sql-driver.ts';
-import {
-  checkCoordinate,
-  checkCount,
-  checkOptionalText,
-  checkOptionalTime,
-  checkText,
-  checkTime,
-} from './store-checks.ts';
-
-/** queryAudit's limit when none is given, and the most it returns. */
-export const DEFAULT_AUDIT_LIMIT = 100;
-export const MAX_AUDIT_LIMIT = 10_000;
-/** The most sign-ins listSignIns returns at once. */
-export const MAX_SIGN_IN_LIMIT = 10_000;
-
-const AUDIT_COLUMNS = 'time, event, outcome, tenant, user_name, ip, country, device, app, rule, detail';
-
-/** A random id already in use is a bug in the caller: a TypeError that names what clashed. */
-async function unique<T>(what: string, work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (err) {
-    if (err instanceof DuplicateKeyError) throw new TypeError(`${what} already in use`, { cause: err.cause });
-    throw err;
-  }
-}
+import { SqlAudit } from './sql-audit.ts';
+import { SqlDevices } from './sql-devices.ts';
+import { type SqlDriver, type SqlResult, unique } from './sql-driver.ts';
+import { checkText, checkTime } from './store-checks.ts';
 
 export class SqlDurableStore implements DurableStore {
   readonly kind: 'sqlite' | 'postgres';
@@ -86,9 +51,8 @@ export class SqlDurableStore implements DurableStore {
   /** The migrations this open applied (empty when the schema was up to date). */
   readonly applied: readonly number[];
   readonly #db: SqlDriver;
-  readonly #withRequestId: boolean;
-  readonly #auditColumns: string;
-  readonly #insertAudit: string;
+  readonly #audit: SqlAudit;
+  readonly #devices: SqlDevices;
 
   /** `withRequestId`: the audit table has its request_id column (a database migrated to 8 or later). */
   protected constructor(db: SqlDriver, withRequestId: boolean, applied: readonly number[]) {
@@ -96,11 +60,8 @@ export class SqlDurableStore implements DurableStore {
     this.driver = db;
     this.applied = applied;
     this.#db = db;
-    this.#withRequestId = withRequestId;
-    this.#auditColumns = `${AUDIT_COLUMNS}, ${withRequestId ? 'request_id' : 'null as request_id'}`;
-    this.#insertAudit = withRequestId
-      ? `insert into audit (${AUDIT_COLUMNS}, request_id) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
-      : `insert into audit (${AUDIT_COLUMNS}) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+    this.#audit = new SqlAudit(db, withRequestId);
+    this.#devices = new SqlDevices(db);
   }
 
   async #rows<T>(sql: string, params: readonly unknown[]): Promise<T[]> {
@@ -115,107 +76,21 @@ export class SqlDurableStore implements DurableStore {
     return (await this.#db.query(sql, params)).changes;
   }
 
-  async appendAudit(record: AuditRecord): Promise<void> {
-    // Serialised first: a detail that is not JSON-serialisable is a TypeError, not an outage.
-    const detail = record.detail === null ? null : JSON.stringify(record.detail);
-    checkOptionalText('audit request id', record.requestId ?? null);
-    const values: unknown[] = [
-      record.time,
-      record.event,
-      record.outcome,
-      record.tenant,
-      record.user,
-      record.ip,
-      record.country,
-      record.device,
-      record.app,
-      record.rule,
-      detail,
-    ];
-    if (this.#withRequestId) values.push(record.requestId ?? null);
-    await this.#db.query(this.#insertAudit, values);
+  // the audit trail (sql-audit.ts)
+  appendAudit(record: AuditRecord): Promise<void> {
+    return this.#audit.appendAudit(record);
   }
 
-  /** Newest first. `since` is inclusive, `until` exclusive; limit defaults to 100, at most 10 000. */
-  async queryAudit(query: AuditQuery): Promise<AuditRecord[]> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    const add = (clause: string, value: unknown) => {
-      if (value === undefined) return;
-      where.push(clause);
-      params.push(value);
-    };
-    add('time >= ?', query.since);
-    add('time < ?', query.until);
-    add('tenant = ?', query.tenant);
-    add('user_name = ?', query.user);
-    add('event = ?', query.event);
-    const wanted = query.limit ?? DEFAULT_AUDIT_LIMIT;
-    const limit = Math.min(MAX_AUDIT_LIMIT, Math.max(0, Math.floor(Number.isFinite(wanted) ? wanted : 0)));
-    params.push(limit);
-    const sql =
-      `select ${this.#auditColumns} from audit` +
-      (where.length ? ` where ${where.join(' and ')}` : '') +
-      ' order by time desc, id desc limit ?';
-    return (await this.#rows<AuditRow>(sql, params)).map(toAudit);
+  queryAudit(query: AuditQuery): Promise<AuditRecord[]> {
+    return this.#audit.queryAudit(query);
   }
 
-  /**
-   * One page, newest first (equal times: latest recorded first), at most MAX_AUDIT_PAGE; the
-   * cursor is the last event's (time, row id), so a page never repeats nor skips an event
-   * whatever events are recorded meanwhile. `typePrefix` compares the start of the type
-   * (substr: LIKE would read `_` as a wildcard).
-   */
-  async queryAuditPage(query: AuditPageQuery): Promise<AuditPage> {
-    checkCount('limit', query.limit, MAX_AUDIT_PAGE);
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (query.tenant === null) where.push('tenant is null');
-    else if (query.tenant !== undefined) {
-      where.push('tenant = ?');
-      params.push(query.tenant);
-    }
-    if (query.user !== undefined) {
-      where.push('user_name = ?');
-      params.push(query.user);
-    }
-    if (query.type !== undefined) {
-      where.push('event = ?');
-      params.push(query.type);
-    }
-    if (query.typePrefix !== undefined) {
-      checkText('type prefix', query.typePrefix);
-      where.push('substr(event, 1, ?) = ?');
-      params.push(query.typePrefix.length, query.typePrefix);
-    }
-    if (query.since !== undefined) {
-      checkTime('since', query.since);
-      where.push('time >= ?');
-      params.push(query.since);
-    }
-    if (query.before !== undefined) {
-      checkTime('cursor time', query.before.time);
-      checkCount('cursor id', query.before.id, Number.MAX_SAFE_INTEGER);
-      where.push('(time < ? or (time = ? and id < ?))');
-      params.push(query.before.time, query.before.time, query.before.id);
-    }
-    params.push(query.limit + 1);
-    const sql =
-      `select id, ${this.#auditColumns} from audit` +
-      (where.length ? ` where ${where.join(' and ')}` : '') +
-      ' order by time desc, id desc limit ?';
-    const rows = await this.#rows<AuditRow & { id: number }>(sql, params);
-    const page = rows.slice(0, query.limit);
-    const last = page.at(-1);
-    return {
-      events: page.map(toAudit),
-      next: rows.length > query.limit && last !== undefined ? { time: last.time, id: last.id } : null,
-    };
+  queryAuditPage(query: AuditPageQuery): Promise<AuditPage> {
+    return this.#audit.queryAuditPage(query);
   }
 
-  async trimAudit(before: number): Promise<number> {
-    checkTime('before', before);
-    return this.#changes(SQL.trimAudit, [before]);
+  trimAudit(before: number): Promise<number> {
+    return this.#audit.trimAudit(before);
   }
 
   async listFactors(user: string): Promise<FactorRecord[]> {
@@ -295,82 +170,45 @@ export class SqlDurableStore implements DurableStore {
     return { total: Number(row.total), unused: Number(row.total) - Number(row.used) };
   }
 
-  async getDevice(id: string): Promise<DeviceRecord | null> {
-    const row = await this.#first<DeviceRow>(SQL.getDevice, [id]);
-    return row ? toDevice(row) : null;
+  // devices and sign-ins (sql-devices.ts)
+  getDevice(id: string): Promise<DeviceRecord | null> {
+    return this.#devices.getDevice(id);
   }
 
-  /** Most recently seen first; equal times by id. */
-  async listDevices(user: string): Promise<DeviceRecord[]> {
-    return (await this.#rows<DeviceRow>(SQL.listDevices, [user])).map(toDevice);
+  listDevices(user: string): Promise<DeviceRecord[]> {
+    return this.#devices.listDevices(user);
   }
 
-  async addDevice(d: DeviceRecord, keep: number): Promise<void> {
-    checkText('device id', d.id);
-    checkText('device user', d.user);
-    checkText('device name', d.name);
-    checkTime('device firstSeenAt', d.firstSeenAt);
-    checkTime('device lastSeenAt', d.lastSeenAt);
-    checkOptionalText('device ip', d.ip);
-    checkOptionalText('device country', d.country);
-    checkOptionalTime('device trustedAt', d.trustedAt);
-    checkOptionalTime('device trustedUntil', d.trustedUntil);
-    checkCount('keep', keep);
-    const row = [d.id, d.user, d.name, d.firstSeenAt, d.lastSeenAt, d.ip, d.country, d.trustedAt, d.trustedUntil];
-    const now = d.firstSeenAt;
-    await unique('device id', () =>
-      this.#db.batch([
-        { sql: SQL.addDevice, params: row },
-        { sql: SQL.pruneDevices, params: [d.user, now, d.user, now, keep] },
-      ]),
-    );
+  addDevice(d: DeviceRecord, keep: number): Promise<void> {
+    return this.#devices.addDevice(d, keep);
   }
 
-  async touchDevice(
+  touchDevice(
     user: string,
     id: string,
     seen: { time: number; ip: string | null; country: string | null },
   ): Promise<boolean> {
-    checkTime('time', seen.time);
-    checkOptionalText('ip', seen.ip);
-    checkOptionalText('country', seen.country);
-    return (await this.#changes(SQL.touchDevice, [seen.time, seen.ip, seen.country, user, id])) > 0;
+    return this.#devices.touchDevice(user, id, seen);
   }
 
-  async trustDevice(user: string, id: string, time: number, until: number): Promise<boolean> {
-    checkTime('time', time);
-    checkTime('until', until);
-    return (await this.#changes(SQL.trustDevice, [time, until, user, id])) > 0;
+  trustDevice(user: string, id: string, time: number, until: number): Promise<boolean> {
+    return this.#devices.trustDevice(user, id, time, until);
   }
 
-  async removeDevice(user: string, id: string): Promise<boolean> {
-    return (await this.#changes(SQL.removeDevice, [user, id])) > 0;
+  removeDevice(user: string, id: string): Promise<boolean> {
+    return this.#devices.removeDevice(user, id);
   }
 
-  async removeAllDevices(user: string): Promise<number> {
-    return this.#changes(SQL.removeAllDevices, [user]);
+  removeAllDevices(user: string): Promise<number> {
+    return this.#devices.removeAllDevices(user);
   }
 
-  async recordSignIn(r: SignInRecord, keep: number): Promise<void> {
-    checkText('sign-in user', r.user);
-    checkTime('sign-in time', r.time);
-    checkOptionalText('sign-in ip', r.ip);
-    checkOptionalText('sign-in country', r.country);
-    checkCoordinate('sign-in latitude', r.latitude, 90);
-    checkCoordinate('sign-in longitude', r.longitude, 180);
-    checkOptionalText('sign-in deviceId', r.deviceId);
-    checkCount('keep', keep);
-    await this.#db.batch([
-      { sql: SQL.addSignIn, params: [r.user, r.time, r.ip, r.country, r.latitude, r.longitude, r.deviceId] },
-      { sql: SQL.pruneSignIns, params: [r.user, r.user, keep] },
-    ]);
+  recordSignIn(r: SignInRecord, keep: number): Promise<void> {
+    return this.#devices.recordSignIn(r, keep);
   }
 
-  /** `since` inclusive; newest first, equal times latest recorded first; limit from 1 to 10 000. */
-  async listSignIns(user: string, since: number, limit: number): Promise<SignInRecord[]> {
-    checkTime('since', since);
-    checkCount('limit', limit, MAX_SIGN_IN_LIMIT);
-    return (await this.#rows<SignInRow>(SQL.listSignIns, [user, since, limit])).map(toSignIn);
+  listSignIns(user: string, since: number, limit: number): Promise<SignInRecord[]> {
+    return this.#devices.listSignIns(user, since, limit);
   }
 
   async endSessionsBefore(user: string, time: number): Promise<void> {
