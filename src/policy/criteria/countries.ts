@@ -14,8 +14,15 @@ const Unknown = Type.Optional(
   }),
 );
 
-/** Region names Node knows: a code it cannot name is probably a typo (`UK` for `GB`). */
-const regions = new Intl.DisplayNames(['en'], { type: 'region', fallback: 'code' });
+/**
+ * Region names Node knows: a code it cannot name is probably a typo (`UK` for `GB`). Made when a
+ * policy first lists countries: the region names are several megabytes of ICU data.
+ */
+let regions: Intl.DisplayNames | undefined;
+function regionName(code: string): string | undefined {
+  regions ??= new Intl.DisplayNames(['en'], { type: 'region', fallback: 'code' });
+  return regions.of(code);
+}
 
 /**
  * `when: { countries: [US, CA] }` (or `{ in: [US, CA] }`): the client IP is in one of them.
@@ -43,7 +50,7 @@ export const countries: Criterion<CountriesSpec> = {
     const unknown = (Array.isArray(spec) ? undefined : spec.unknown) ?? negate;
     const key = Array.isArray(spec) ? [] : [negate ? 'not' : 'in'];
     list.forEach((code, i) => {
-      if (regions.of(code) === code) ctx.warn([...key, i], `'${code}' is not a country code Portcullis knows`);
+      if (regionName(code) === code) ctx.warn([...key, i], `'${code}' is not a country code Portcullis knows`);
     });
     const set = new Set(list);
     const whenUnknown = unknown ? Verdict.Yes : Verdict.No;
