@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { Type } from 'typebox';
 import { isTrusted } from '../devices/devices.ts';
+import { Type } from '../json-schema.ts';
 import { sendPage as html, type PageText, pageText } from '../web/html.ts';
 import type { MessageKey } from '../web/i18n/messages.ts';
 import { accountPage } from '../web/pages/account-page.ts';

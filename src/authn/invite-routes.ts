@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { Type } from 'typebox';
 import { auditFrom } from '../audit/where.ts';
+import { Type } from '../json-schema.ts';
 import type { InviteRecord } from '../stores/durable.ts';
 import type { DirectoryUser } from '../users/directory.ts';
 import { hashPassword, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, passwordRuleBroken } from '../users/password.ts';

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { Type } from 'typebox';
 import { readSession } from '../gate/session-lookup.ts';
+import { Type } from '../json-schema.ts';
 import { sendPage as html, pageText } from '../web/html.ts';
 import { loginPage, logoutPage } from '../web/pages/login-page.ts';
 import { continueTo, formActionFor } from './continue-to.ts';

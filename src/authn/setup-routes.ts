@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { Type } from 'typebox';
 import { auditFrom } from '../audit/where.ts';
+import { Type } from '../json-schema.ts';
 import { canonicalUsername } from '../users/canonical.ts';
 import { hashPassword, passwordRuleBroken } from '../users/password.ts';
 import { addUser } from '../users/users-file.ts';

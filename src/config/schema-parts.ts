@@ -1,4 +1,4 @@
-import { Type } from 'typebox';
+import { Type } from '../json-schema.ts';
 import { DURATION_PATTERN, POSITIVE_DURATION_PATTERN } from './duration.ts';
 
 /** A duration such as 30m or 12h, with its default. */

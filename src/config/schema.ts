@@ -1,4 +1,4 @@
-import { type Static, Type } from 'typebox';
+import { type Static, Type } from '../json-schema.ts';
 import { LOCALES } from '../web/i18n/locales.ts';
 import { MfaSpec } from './mfa-schema.ts';
 import { Duration, PositiveDuration } from './schema-parts.ts';

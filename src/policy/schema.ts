@@ -1,5 +1,5 @@
-import { type Static, type TSchema, Type } from 'typebox';
 import { DURATION_PATTERN } from '../config/duration.ts';
+import { type Static, type TSchema, Type } from '../json-schema.ts';
 import { criteria } from './criteria/index.ts';
 
 /**

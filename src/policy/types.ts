@@ -1,4 +1,4 @@
-import type { TSchema } from 'typebox';
+import type { TSchema } from '../json-schema.ts';
 
 /**
  * The policy library is pure: no Fastify, no store, no I/O. It compiles policy files once at

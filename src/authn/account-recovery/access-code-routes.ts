@@ -11,7 +11,7 @@
  * `access_code.expired`.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { Type } from 'typebox';
+import { Type } from '../../json-schema.ts';
 import { sendPage as html, pageText } from '../../web/html.ts';
 import { accessCodePage } from '../../web/pages/access-code-page.ts';
 import { csrfGuard } from '../csrf.ts';

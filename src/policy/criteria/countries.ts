@@ -1,4 +1,4 @@
-import { Type } from 'typebox';
+import { Type } from '../../json-schema.ts';
 import { type Criterion, Verdict } from '../types.ts';
 
 type CountriesSpec = string[] | { in: string[]; unknown?: boolean } | { not: string[]; unknown?: boolean };

@@ -1,5 +1,5 @@
-import { Type } from 'typebox';
 import { KNOWN_BROWSERS, KNOWN_OS } from '../../context/device.ts';
+import { Type } from '../../json-schema.ts';
 import { type Criterion, type DeviceFacts, Verdict } from '../types.ts';
 
 interface DevicesSpec {

@@ -1,4 +1,4 @@
-import { Type } from 'typebox';
+import { Type } from '../../json-schema.ts';
 import { type Criterion, Verdict } from '../types.ts';
 
 /** `groups: [rmm-admins]`: the user is in at least one of them. Anonymous: NeedsUser. */

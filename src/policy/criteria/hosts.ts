@@ -1,4 +1,4 @@
-import { Type } from 'typebox';
+import { Type } from '../../json-schema.ts';
 import { type AppAwareMatcher, type AppFacts, type Criterion, type RequestFacts, Verdict } from '../types.ts';
 
 /**

@@ -1,5 +1,5 @@
-import { Type } from 'typebox';
 import { CidrSet } from '../../context/cidr.ts';
+import { Type } from '../../json-schema.ts';
 import { type Criterion, Verdict } from '../types.ts';
 
 /**

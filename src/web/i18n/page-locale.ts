@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { Type } from 'typebox';
+import { Type } from '../../json-schema.ts';
 import { parseCookies, serializeCookie } from '../../session/cookies.ts';
 import { brandFor } from '../brand.ts';
 import { chooseLocale, isLocale, LOCALES, type Locale } from './locales.ts';

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { Type } from 'typebox';
+import { Type } from '../../../json-schema.ts';
 import { sendPage as html, pageText } from '../../../web/html.ts';
 import { loginPage } from '../../../web/pages/login-page.ts';
 import { formActionFor } from '../../continue-to.ts';

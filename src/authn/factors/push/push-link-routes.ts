@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { Type } from 'typebox';
+import { Type } from '../../../json-schema.ts';
 import { sendPage as html, pageText } from '../../../web/html.ts';
 import { csrfGuard } from '../../csrf.ts';
 import type { PortalDeps } from '../../deps.ts';

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { Type } from 'typebox';
+import { Type } from '../../../json-schema.ts';
 import { sendPage as html, pageText } from '../../../web/html.ts';
 import type { MessageKey } from '../../../web/i18n/messages.ts';
 import { continueTo, formActionFor } from '../../continue-to.ts';

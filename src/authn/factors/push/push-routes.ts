@@ -15,8 +15,8 @@
  * The step-up page's part is push-page-routes.ts; phones are enrolled from the approving web app.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { Type } from 'typebox';
 import { auditFrom } from '../../../audit/where.ts';
+import { Type } from '../../../json-schema.ts';
 import type { LinkChannel } from '../../../push/link-send.ts';
 import { verifyAnswer, verifyDeviceJws } from '../../../push/requests/answer-token.ts';
 import type { AnswerResult, PushRequest } from '../../../push/requests/push-requests.ts';

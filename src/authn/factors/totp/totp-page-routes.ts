@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { Type } from 'typebox';
+import { Type } from '../../../json-schema.ts';
 import { sendPage as html, pageText } from '../../../web/html.ts';
 import { continueTo, formActionFor, onwardLink } from '../../continue-to.ts';
 import { csrfGuard } from '../../csrf.ts';

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { type TProperties, type TSchema, Type } from 'typebox';
 import { auditFrom, auditWhere } from '../../../audit/where.ts';
+import { type TProperties, type TSchema, Type } from '../../../json-schema.ts';
 import type { FactorName } from '../../../session/session.ts';
 import { pageText } from '../../../web/html.ts';
 import type { MessageKey } from '../../../web/i18n/messages.ts';
