@@ -1,23 +1,6 @@
 import { ConfigError } from '../config/load.ts';
 import { StoreUnavailableError } from '../errors.ts';
-import { runAccessCode } from './access-code.ts';
-import { runAudit } from './audit.ts';
-import { runCheck } from './check.ts';
-import { runUserDevices, runUserForgetDevice } from './devices.ts';
-import { runEvents } from './events.ts';
-import { runExplain } from './explain.ts';
-import { runUserInvite } from './invite.ts';
 import type { CliIo } from './io.ts';
-import { runKeys } from './keys.ts';
-import { runUserPushUnblock } from './push-unblock.ts';
-import { runUserResetMfa } from './reset-mfa.ts';
-import { runSchema } from './schema.ts';
-import { semanticCheck } from './semantic-check.ts';
-import { runUserSessions } from './sessions.ts';
-import { runStart } from './start.ts';
-import { runMigrate, runStoreCommand } from './store.ts';
-import { runUserUnlock } from './unlock.ts';
-import { runHashPassword, runUserAdd, runUserList } from './users.ts';
 
 const HELP = `portcullis: an MFA gateway for managed service providers
 
@@ -56,49 +39,43 @@ const HELP = `portcullis: an MFA gateway for managed service providers
                                            sqlite:data/portcullis.db postgres://user@host:5432/db
 `;
 
+/**
+ * Runs one command. Each command's module is loaded when that command runs: `start` (the
+ * gateway) never loads the modules of the others (the audit report, the store copy, ...).
+ */
 export async function main(argv: string[], io: CliIo): Promise<number> {
   const [command, ...rest] = argv;
   try {
     switch (command) {
       case 'start':
-        return await runStart(rest, io);
-      case 'check':
+        return await (await import('./start.ts')).runStart(rest, io);
+      case 'check': {
+        const [{ runCheck }, { semanticCheck }] = await Promise.all([
+          import('./check.ts'),
+          import('./semantic-check.ts'),
+        ]);
         return await runCheck(rest, io, semanticCheck);
-      case 'schema':
-        return await runSchema(rest, io);
-      case 'explain':
-        return await runExplain(rest, io);
-      case 'hash-password':
-        return await runHashPassword(rest, io);
-      case 'user': {
-        const [sub, ...more] = rest;
-        if (sub === 'add') return await runUserAdd(more, io);
-        if (sub === 'invite') return await runUserInvite(more, io);
-        if (sub === 'list') return await runUserList(more, io);
-        if (sub === 'unlock') return await runUserUnlock(more, io);
-        if (sub === 'reset-mfa') return await runUserResetMfa(more, io);
-        if (sub === 'sessions') return await runUserSessions(more, io, 'list');
-        if (sub === 'revoke-sessions') return await runUserSessions(more, io, 'revoke');
-        if (sub === 'devices') return await runUserDevices(more, io);
-        if (sub === 'forget-device') return await runUserForgetDevice(more, io);
-        if (sub === 'push-unblock') return await runUserPushUnblock(more, io);
-        io.stderr.write(
-          'usage: portcullis user add|invite|list|unlock|reset-mfa|sessions|revoke-sessions|devices|forget-device|push-unblock ...\n',
-        );
-        return 2;
       }
+      case 'schema':
+        return await (await import('./schema.ts')).runSchema(rest, io);
+      case 'explain':
+        return await (await import('./explain.ts')).runExplain(rest, io);
+      case 'hash-password':
+        return await (await import('./users.ts')).runHashPassword(rest, io);
+      case 'user':
+        return await runUserCommand(rest, io);
       case 'access-code':
-        return await runAccessCode(rest, io);
+        return await (await import('./access-code.ts')).runAccessCode(rest, io);
       case 'events':
-        return await runEvents(rest, io);
+        return await (await import('./events.ts')).runEvents(rest, io);
       case 'audit':
-        return await runAudit(rest, io);
+        return await (await import('./audit.ts')).runAudit(rest, io);
       case 'keys':
-        return await runKeys(rest, io);
+        return await (await import('./keys.ts')).runKeys(rest, io);
       case 'migrate':
-        return await runMigrate(rest, io);
+        return await (await import('./store.ts')).runMigrate(rest, io);
       case 'store':
-        return await runStoreCommand(rest, io);
+        return await (await import('./store.ts')).runStoreCommand(rest, io);
       case undefined:
       case 'help':
       case '--help':
@@ -118,5 +95,37 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     const cause = err instanceof StoreUnavailableError && err.cause instanceof Error ? `: ${err.cause.message}` : '';
     io.stderr.write(`portcullis: ${(err as Error).message}${cause}\n`);
     return 1;
+  }
+}
+
+/** `portcullis user SUB ...` */
+async function runUserCommand(args: string[], io: CliIo): Promise<number> {
+  const [sub, ...more] = args;
+  switch (sub) {
+    case 'add':
+      return (await import('./users.ts')).runUserAdd(more, io);
+    case 'invite':
+      return (await import('./invite.ts')).runUserInvite(more, io);
+    case 'list':
+      return (await import('./users.ts')).runUserList(more, io);
+    case 'unlock':
+      return (await import('./unlock.ts')).runUserUnlock(more, io);
+    case 'reset-mfa':
+      return (await import('./reset-mfa.ts')).runUserResetMfa(more, io);
+    case 'sessions':
+      return (await import('./sessions.ts')).runUserSessions(more, io, 'list');
+    case 'revoke-sessions':
+      return (await import('./sessions.ts')).runUserSessions(more, io, 'revoke');
+    case 'devices':
+      return (await import('./devices.ts')).runUserDevices(more, io);
+    case 'forget-device':
+      return (await import('./devices.ts')).runUserForgetDevice(more, io);
+    case 'push-unblock':
+      return (await import('./push-unblock.ts')).runUserPushUnblock(more, io);
+    default:
+      io.stderr.write(
+        'usage: portcullis user add|invite|list|unlock|reset-mfa|sessions|revoke-sessions|devices|forget-device|push-unblock ...\n',
+      );
+      return 2;
   }
 }

@@ -1,7 +1,6 @@
 import cluster from 'node:cluster';
 import { resolve } from 'node:path';
-import { runPrimary } from '../cluster/primary.ts';
-import { type WorkerLink, workerLink } from '../cluster/worker-link.ts';
+import type { WorkerLink } from '../cluster/worker-link.ts';
 import { workerCount } from '../cluster/workers-setting.ts';
 import { snapshotReader } from '../config/config-reader.ts';
 import { ConfigError, type LoadedFiles, loadConfigFiles } from '../config/load.ts';
@@ -43,6 +42,7 @@ export async function runStart(args: string[], io: CliIo): Promise<number> {
   const configPath = resolve(String(parsed.flags.config ?? 'config/gateway.yaml'));
   if (cluster.isWorker) {
     // serve() returns only when the start failed; the channel to the primary would keep the process up
+    const { workerLink } = await import('../cluster/worker-link.ts');
     const code = await serve(configPath, io, await workerLink());
     process.exit(code);
   }
@@ -69,6 +69,8 @@ export async function runStart(args: string[], io: CliIo): Promise<number> {
     return reportFailure(io, err);
   }
   const logger = createLogger({ level: files.gateway.log?.level ?? 'info' });
+  // the cluster's modules only when there are workers
+  const { runPrimary } = await import('../cluster/primary.ts');
   return runPrimary({ configPath, count, logger, whoamiOrigin: 'http://127.0.0.1:1' });
 }
 

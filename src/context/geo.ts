@@ -13,8 +13,11 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { Reader, type Response } from 'maxmind';
+import type { Reader, Response } from 'maxmind';
 import type { GeoFacts } from '../policy/types.ts';
+
+/** The `maxmind` package, loaded by the first database opened: a gateway without one never loads it. */
+const maxmind = () => createRequire(import.meta.url)('maxmind') as typeof import('maxmind');
 
 export type { GeoFacts };
 
@@ -83,9 +86,10 @@ export function openMmdb(path: string): GeoSource {
   }
   const cached = mmdbCache.get(path);
   if (cached?.stamp === stamp) return cached.source;
+  const { Reader: MmdbReader } = maxmind();
   let reader: Reader<Response>;
   try {
-    reader = new Reader<Response>(readFileSync(path));
+    reader = new MmdbReader<Response>(readFileSync(path));
   } catch (err) {
     throw new Error(`${path} is not a MaxMind DB file: ${(err as Error).message}`);
   }
