@@ -3,7 +3,8 @@
  * replay-proof verifier. Not wired into HTTP here.
  *
  * - Codes are computed with otplib's `generate` for an explicit epoch (one call per candidate
- *   counter), never with Date.now: time always comes from the injected Clock.
+ *   counter), never with Date.now: time always comes from the injected Clock. otplib is loaded
+ *   by the first code computed: a gateway nobody signs in to with a code never loads it.
  * - `isWellFormedCode` does NOT trim or normalise: exactly `digits` ASCII digits or refused. A
  *   friendlier HTTP layer may strip one inner space before calling in; this module never does.
  * - Replay: a matched code is claimed atomically with `store.setIfAbsent('totp-used:<user>:<counter>')`
@@ -14,7 +15,6 @@
  * - Store failures reject (StoreUnavailableError): the caller answers 503, never a pass.
  */
 import { timingSafeEqual } from 'node:crypto';
-import { generate } from 'otplib';
 import type { Clock } from '../../../clock.ts';
 import type { Random } from '../../../random.ts';
 import type { EphemeralStore } from '../../../stores/ephemeral.ts';
@@ -88,8 +88,12 @@ export function timeStep(nowMs: number, period: number): number {
   return Math.floor(nowMs / 1000 / period);
 }
 
+let otplib: Promise<typeof import('otplib')> | undefined;
+
 /** The code for one counter (time step), via otplib with an explicit epoch (seconds). */
-export function generateTotpCode(secret: string, counter: number, p: TotpParams): Promise<string> {
+export async function generateTotpCode(secret: string, counter: number, p: TotpParams): Promise<string> {
+  otplib ??= import('otplib');
+  const { generate } = await otplib;
   return generate({ secret, epoch: counter * p.period, period: p.period, digits: p.digits, algorithm: p.algorithm });
 }
 
