@@ -8,10 +8,11 @@
  * 60 s (and not ahead of the clock by more than a little skew); `action` is one of the four; an
  * `approve` carries a two-digit `choice`. Replay (the same JWS twice) is stopped by the caller,
  * which remembers each accepted token for the 60 s it could be valid (answer-replay in
- * push-requests.ts). Every refusal is one reason word, never the token.
+ * push-requests.ts). Every refusal is one reason word, never the token. `jose` is loaded by the
+ * first token verified: a gateway without push devices never loads it.
  */
 import { createHash } from 'node:crypto';
-import { compactVerify, importJWK, type JWK } from 'jose';
+import type { JWK } from 'jose';
 
 export type AnswerAction = 'view' | 'approve' | 'deny' | 'report';
 
@@ -70,6 +71,7 @@ export async function verifyDeviceJws(
   const header = headerOf(token);
   if (header === null || header.alg !== 'ES256') return { ok: false, reason: 'malformed' };
   if (header.kid !== device.id) return { ok: false, reason: 'wrong_device' };
+  const { compactVerify, importJWK } = await import('jose');
   let payload: Record<string, unknown>;
   try {
     const key = await importJWK({ ...device.publicKey, alg: 'ES256' }, 'ES256');
