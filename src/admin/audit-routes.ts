@@ -5,10 +5,11 @@
  * `tenant` keeps one client's figures and findings (404 `unknown_tenant` for a tenant the
  * configuration does not name). A store that cannot be read is 503 `store_unavailable`: never an
  * incomplete report. Reading it changes nothing, so it is not an admin action in the trail.
+ * The report's modules are loaded by the first report asked for, not when the gateway starts.
  */
 import type { FastifyInstance } from 'fastify';
 import { StoreUnavailableError } from '../errors.ts';
-import { auditReport, knownTenant, render } from '../report/audit-report.ts';
+import type { auditReport as AuditReport } from '../report/audit-report.ts';
 import { type AdminApiDeps, error, errorSchema } from './api-common.ts';
 
 const nullableString = { anyOf: [{ type: 'string' }, { type: 'null' }] } as const;
@@ -106,7 +107,8 @@ export function registerAuditRoutes(api: FastifyInstance, deps: AdminApiDeps): v
       const tenant = query.tenant === '' ? undefined : query.tenant;
       const format = query.format;
       const state = deps.state();
-      let report: Awaited<ReturnType<typeof auditReport>>;
+      const { auditReport, knownTenant, render } = await import('../report/audit-report.ts');
+      let report: Awaited<ReturnType<typeof AuditReport>>;
       try {
         report = await auditReport(
           state,
