@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import type { Static } from 'typebox';
 import { parseDuration } from '../config/duration.ts';
 import type { Locate } from '../config/load.ts';
 import type { AppSpec } from '../config/schema.ts';
+import type { Static } from '../json-schema.ts';
 import { canonicalFingerprint, DEFAULT_UPSTREAM, type UpstreamSettings } from './upstream-settings.ts';
 
 const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/;
