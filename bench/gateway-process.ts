@@ -35,9 +35,12 @@ process.once('exit', () => {
 });
 
 /** `fromSource`: run src/main.ts through tsx (the tests) rather than the build in dist/ (the benchmark). */
-export function startGatewayProcess(gatewayPath: string, options: { fromSource?: boolean } = {}): GatewayProcess {
+export function startGatewayProcess(
+  gatewayPath: string,
+  options: { fromSource?: boolean; nodeOptions?: readonly string[] } = {},
+): GatewayProcess {
   const entry = options.fromSource ? ['--import', 'tsx', SOURCE] : [MAIN];
-  const child = spawn(process.execPath, [...entry, 'start', '--config', gatewayPath], {
+  const child = spawn(process.execPath, [...(options.nodeOptions ?? []), ...entry, 'start', '--config', gatewayPath], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   if (child.pid === undefined) throw new BenchError(`cannot start ${MAIN}`);

@@ -5,7 +5,7 @@
 import { type AuditPage, type AuditPageQuery, type AuditQuery, type AuditRecord, MAX_AUDIT_PAGE } from './durable.ts';
 import { type AuditRow, toAudit } from './durable-rows.ts';
 import { SQL } from './durable-sql.ts';
-import type { SqlDriver } from './sql-driver.ts';
+import { changesOf, rowsOf, type SqlDriver } from './sql-driver.ts';
 import { checkCount, checkOptionalText, checkText, checkTime } from './store-checks.ts';
 
 /** queryAudit's limit when none is given, and the most it returns. */
@@ -28,14 +28,6 @@ export class SqlAudit {
     this.#insertAudit = withRequestId
       ? `insert into audit (${AUDIT_COLUMNS}, request_id) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
       : `insert into audit (${AUDIT_COLUMNS}) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
-  }
-
-  async #rows<T>(sql: string, params: readonly unknown[]): Promise<T[]> {
-    return (await this.#db.query(sql, params)).rows as T[];
-  }
-
-  async #changes(sql: string, params: readonly unknown[]): Promise<number> {
-    return (await this.#db.query(sql, params)).changes;
   }
 
   async appendAudit(record: AuditRecord): Promise<void> {
@@ -80,7 +72,7 @@ export class SqlAudit {
       `select ${this.#auditColumns} from audit` +
       (where.length ? ` where ${where.join(' and ')}` : '') +
       ' order by time desc, id desc limit ?';
-    return (await this.#rows<AuditRow>(sql, params)).map(toAudit);
+    return (await rowsOf<AuditRow>(this.#db, sql, params)).map(toAudit);
   }
 
   /**
@@ -127,7 +119,7 @@ export class SqlAudit {
       `select id, ${this.#auditColumns} from audit` +
       (where.length ? ` where ${where.join(' and ')}` : '') +
       ' order by time desc, id desc limit ?';
-    const rows = await this.#rows<AuditRow & { id: number }>(sql, params);
+    const rows = await rowsOf<AuditRow & { id: number }>(this.#db, sql, params);
     const page = rows.slice(0, query.limit);
     const last = page.at(-1);
     return {
@@ -138,6 +130,6 @@ export class SqlAudit {
 
   async trimAudit(before: number): Promise<number> {
     checkTime('before', before);
-    return this.#changes(SQL.trimAudit, [before]);
+    return changesOf(this.#db, SQL.trimAudit, [before]);
   }
 }

@@ -9,7 +9,7 @@
 import type { DeviceRecord, SignInRecord } from './durable.ts';
 import { type DeviceRow, type SignInRow, toDevice, toSignIn } from './durable-rows.ts';
 import { SQL } from './durable-sql.ts';
-import { type SqlDriver, unique } from './sql-driver.ts';
+import { changesOf, firstOf, rowsOf, type SqlDriver, unique } from './sql-driver.ts';
 import {
   checkCoordinate,
   checkCount,
@@ -29,26 +29,14 @@ export class SqlDevices {
     this.#db = db;
   }
 
-  async #rows<T>(sql: string, params: readonly unknown[]): Promise<T[]> {
-    return (await this.#db.query(sql, params)).rows as T[];
-  }
-
-  async #first<T>(sql: string, params: readonly unknown[]): Promise<T | undefined> {
-    return (await this.#db.query(sql, params)).rows[0] as T | undefined;
-  }
-
-  async #changes(sql: string, params: readonly unknown[]): Promise<number> {
-    return (await this.#db.query(sql, params)).changes;
-  }
-
   async getDevice(id: string): Promise<DeviceRecord | null> {
-    const row = await this.#first<DeviceRow>(SQL.getDevice, [id]);
+    const row = await firstOf<DeviceRow>(this.#db, SQL.getDevice, [id]);
     return row ? toDevice(row) : null;
   }
 
   /** Most recently seen first; equal times by id. */
   async listDevices(user: string): Promise<DeviceRecord[]> {
-    return (await this.#rows<DeviceRow>(SQL.listDevices, [user])).map(toDevice);
+    return (await rowsOf<DeviceRow>(this.#db, SQL.listDevices, [user])).map(toDevice);
   }
 
   async addDevice(d: DeviceRecord, keep: number): Promise<void> {
@@ -80,21 +68,21 @@ export class SqlDevices {
     checkTime('time', seen.time);
     checkOptionalText('ip', seen.ip);
     checkOptionalText('country', seen.country);
-    return (await this.#changes(SQL.touchDevice, [seen.time, seen.ip, seen.country, user, id])) > 0;
+    return (await changesOf(this.#db, SQL.touchDevice, [seen.time, seen.ip, seen.country, user, id])) > 0;
   }
 
   async trustDevice(user: string, id: string, time: number, until: number): Promise<boolean> {
     checkTime('time', time);
     checkTime('until', until);
-    return (await this.#changes(SQL.trustDevice, [time, until, user, id])) > 0;
+    return (await changesOf(this.#db, SQL.trustDevice, [time, until, user, id])) > 0;
   }
 
   async removeDevice(user: string, id: string): Promise<boolean> {
-    return (await this.#changes(SQL.removeDevice, [user, id])) > 0;
+    return (await changesOf(this.#db, SQL.removeDevice, [user, id])) > 0;
   }
 
   async removeAllDevices(user: string): Promise<number> {
-    return this.#changes(SQL.removeAllDevices, [user]);
+    return changesOf(this.#db, SQL.removeAllDevices, [user]);
   }
 
   async recordSignIn(r: SignInRecord, keep: number): Promise<void> {
@@ -116,6 +104,6 @@ export class SqlDevices {
   async listSignIns(user: string, since: number, limit: number): Promise<SignInRecord[]> {
     checkTime('since', since);
     checkCount('limit', limit, MAX_SIGN_IN_LIMIT);
-    return (await this.#rows<SignInRow>(SQL.listSignIns, [user, since, limit])).map(toSignIn);
+    return (await rowsOf<SignInRow>(this.#db, SQL.listSignIns, [user, since, limit])).map(toSignIn);
   }
 }

@@ -42,3 +42,18 @@ export async function unique<T>(what: string, work: () => Promise<T>): Promise<T
     throw err;
   }
 }
+
+/** The rows a statement returns. */
+export async function rowsOf<T>(db: SqlDriver, sql: string, params: readonly unknown[]): Promise<T[]> {
+  return (await db.query(sql, params)).rows as T[];
+}
+
+/** The first row a statement returns, if any. */
+export async function firstOf<T>(db: SqlDriver, sql: string, params: readonly unknown[]): Promise<T | undefined> {
+  return (await db.query(sql, params)).rows[0] as T | undefined;
+}
+
+/** The rows a statement changed. */
+export async function changesOf(db: SqlDriver, sql: string, params: readonly unknown[]): Promise<number> {
+  return (await db.query(sql, params)).changes;
+}

@@ -41,7 +41,7 @@ import {
 import { SQL } from './durable-sql.ts';
 import { SqlAudit } from './sql-audit.ts';
 import { SqlDevices } from './sql-devices.ts';
-import { type SqlDriver, type SqlResult, unique } from './sql-driver.ts';
+import { changesOf, firstOf, rowsOf, type SqlDriver, type SqlResult, unique } from './sql-driver.ts';
 import { checkText, checkTime } from './store-checks.ts';
 
 export class SqlDurableStore implements DurableStore {
@@ -64,18 +64,6 @@ export class SqlDurableStore implements DurableStore {
     this.#devices = new SqlDevices(db);
   }
 
-  async #rows<T>(sql: string, params: readonly unknown[]): Promise<T[]> {
-    return (await this.#db.query(sql, params)).rows as T[];
-  }
-
-  async #first<T>(sql: string, params: readonly unknown[]): Promise<T | undefined> {
-    return (await this.#db.query(sql, params)).rows[0] as T | undefined;
-  }
-
-  async #changes(sql: string, params: readonly unknown[]): Promise<number> {
-    return (await this.#db.query(sql, params)).changes;
-  }
-
   // the audit trail (sql-audit.ts)
   appendAudit(record: AuditRecord): Promise<void> {
     return this.#audit.appendAudit(record);
@@ -94,17 +82,17 @@ export class SqlDurableStore implements DurableStore {
   }
 
   async listFactors(user: string): Promise<FactorRecord[]> {
-    return (await this.#rows<FactorRow>(SQL.listFactors, [user])).map(factorOf);
+    return (await rowsOf<FactorRow>(this.#db, SQL.listFactors, [user])).map(factorOf);
   }
 
   async getFactor(id: string): Promise<FactorRecord | null> {
-    const row = await this.#first<FactorRow>(SQL.getFactor, [id]);
+    const row = await firstOf<FactorRow>(this.#db, SQL.getFactor, [id]);
     return row === undefined ? null : factorOf(row);
   }
 
   async renameFactor(user: string, id: string, name: string): Promise<boolean> {
     checkText('factor name', name);
-    return (await this.#changes(SQL.renameFactor, [name, user, id])) > 0;
+    return (await changesOf(this.#db, SQL.renameFactor, [name, user, id])) > 0;
   }
 
   async updateFactorData(
@@ -118,7 +106,7 @@ export class SqlDurableStore implements DurableStore {
     // the same serialisation as addFactor wrote: JSON.stringify of what listFactors parsed
     const next = JSON.stringify(data);
     const old = expected === null ? null : JSON.stringify(expected);
-    return (await this.#changes(SQL.updateFactorData, [next, time, user, id, old])) > 0;
+    return (await changesOf(this.#db, SQL.updateFactorData, [next, time, user, id, old])) > 0;
   }
 
   async addFactor(f: FactorRecord): Promise<void> {
@@ -137,16 +125,16 @@ export class SqlDurableStore implements DurableStore {
   }
 
   async removeFactor(user: string, id: string): Promise<boolean> {
-    return (await this.#changes(SQL.removeFactor, [user, id])) > 0;
+    return (await changesOf(this.#db, SQL.removeFactor, [user, id])) > 0;
   }
 
   async touchFactor(user: string, id: string, time: number): Promise<boolean> {
     checkTime('time', time);
-    return (await this.#changes(SQL.touchFactor, [time, user, id])) > 0;
+    return (await changesOf(this.#db, SQL.touchFactor, [time, user, id])) > 0;
   }
 
   async removeAllFactors(user: string): Promise<number> {
-    return this.#changes(SQL.removeAllFactors, [user]);
+    return changesOf(this.#db, SQL.removeAllFactors, [user]);
   }
 
   async replaceRecoveryCodes(user: string, hashes: readonly string[], time: number): Promise<void> {
@@ -162,11 +150,14 @@ export class SqlDurableStore implements DurableStore {
 
   async useRecoveryCode(user: string, hash: string, time: number): Promise<boolean> {
     checkTime('time', time);
-    return (await this.#changes(SQL.useCode, [time, user, hash])) === 1;
+    return (await changesOf(this.#db, SQL.useCode, [time, user, hash])) === 1;
   }
 
   async countRecoveryCodes(user: string): Promise<RecoveryCodeCount> {
-    const row = (await this.#first<{ total: number; used: number }>(SQL.countCodes, [user])) ?? { total: 0, used: 0 };
+    const row = (await firstOf<{ total: number; used: number }>(this.#db, SQL.countCodes, [user])) ?? {
+      total: 0,
+      used: 0,
+    };
     return { total: Number(row.total), unused: Number(row.total) - Number(row.used) };
   }
 
@@ -219,7 +210,7 @@ export class SqlDurableStore implements DurableStore {
 
   async listSessionEnds(since: number): Promise<SessionEnd[]> {
     checkTime('since', since);
-    const rows = await this.#rows<{ user_name: string; ended_before: number }>(SQL.listSessionEnds, [since]);
+    const rows = await rowsOf<{ user_name: string; ended_before: number }>(this.#db, SQL.listSessionEnds, [since]);
     return rows.map((r) => ({ user: r.user_name, before: Number(r.ended_before) }));
   }
 
@@ -239,18 +230,18 @@ export class SqlDurableStore implements DurableStore {
   }
 
   async findInvite(tokenHash: string): Promise<InviteRecord | null> {
-    const row = await this.#first<InviteRow>(SQL.findInvite, [tokenHash]);
+    const row = await firstOf<InviteRow>(this.#db, SQL.findInvite, [tokenHash]);
     return row === undefined ? null : toInvite(row);
   }
 
   async takeInvite(tokenHash: string, now: number): Promise<InviteRecord | null> {
     checkTime('now', now);
-    const row = await this.#first<InviteRow>(SQL.takeInvite, [tokenHash, now]);
+    const row = await firstOf<InviteRow>(this.#db, SQL.takeInvite, [tokenHash, now]);
     return row === undefined ? null : toInvite(row);
   }
 
   async removeInvite(tokenHash: string): Promise<boolean> {
-    return (await this.#changes(SQL.removeInvite, [tokenHash])) > 0;
+    return (await changesOf(this.#db, SQL.removeInvite, [tokenHash])) > 0;
   }
 
   async putAccessCode(c: AccessCodeRecord): Promise<boolean> {
@@ -267,27 +258,27 @@ export class SqlDurableStore implements DurableStore {
   }
 
   async findAccessCode(user: string): Promise<AccessCodeRecord | null> {
-    const row = await this.#first<AccessCodeRow>(SQL.findAccessCode, [user]);
+    const row = await firstOf<AccessCodeRow>(this.#db, SQL.findAccessCode, [user]);
     return row === undefined ? null : toAccessCode(row);
   }
 
   async takeAccessCode(user: string, codeHash: string, now: number): Promise<AccessCodeRecord | null> {
     checkTime('now', now);
-    const row = await this.#first<AccessCodeRow>(SQL.takeAccessCode, [user, codeHash, now]);
+    const row = await firstOf<AccessCodeRow>(this.#db, SQL.takeAccessCode, [user, codeHash, now]);
     return row === undefined ? null : toAccessCode(row);
   }
 
   async removeAccessCode(user: string): Promise<boolean> {
-    return (await this.#changes(SQL.removeAccessCode, [user])) > 0;
+    return (await changesOf(this.#db, SQL.removeAccessCode, [user])) > 0;
   }
 
   async listAccessCodes(): Promise<AccessCodeRecord[]> {
-    return (await this.#rows<AccessCodeRow>(SQL.listAccessCodes, [])).map(toAccessCode);
+    return (await rowsOf<AccessCodeRow>(this.#db, SQL.listAccessCodes, [])).map(toAccessCode);
   }
 
   async takeExpiredAccessCodes(now: number): Promise<AccessCodeRecord[]> {
     checkTime('now', now);
-    return (await this.#rows<AccessCodeRow>(SQL.takeExpiredAccessCodes, [now])).map(toAccessCode);
+    return (await rowsOf<AccessCodeRow>(this.#db, SQL.takeExpiredAccessCodes, [now])).map(toAccessCode);
   }
 
   async blockPush(block: PushBlockRecord): Promise<boolean> {
@@ -295,24 +286,24 @@ export class SqlDurableStore implements DurableStore {
     checkText('push block request', block.requestId);
     checkTime('push block time', block.blockedAt);
     const { user, blockedAt, requestId, ip, country, app } = block;
-    return (await this.#changes(SQL.blockPush, [user, blockedAt, requestId, ip, country, app])) > 0;
+    return (await changesOf(this.#db, SQL.blockPush, [user, blockedAt, requestId, ip, country, app])) > 0;
   }
 
   async findPushBlock(user: string): Promise<PushBlockRecord | null> {
-    const row = await this.#first<PushBlockRow>(SQL.findPushBlock, [user]);
+    const row = await firstOf<PushBlockRow>(this.#db, SQL.findPushBlock, [user]);
     return row === undefined ? null : toPushBlock(row);
   }
 
   async unblockPush(user: string): Promise<boolean> {
-    return (await this.#changes(SQL.unblockPush, [user])) > 0;
+    return (await changesOf(this.#db, SQL.unblockPush, [user])) > 0;
   }
 
   async listPushBlocks(): Promise<PushBlockRecord[]> {
-    return (await this.#rows<PushBlockRow>(SQL.listPushBlocks, [])).map(toPushBlock);
+    return (await rowsOf<PushBlockRow>(this.#db, SQL.listPushBlocks, [])).map(toPushBlock);
   }
 
   async listUsersWithFactors(): Promise<string[]> {
-    return (await this.#rows<{ user_name: string }>(SQL.listUsersWithFactors, [])).map((r) => r.user_name);
+    return (await rowsOf<{ user_name: string }>(this.#db, SQL.listUsersWithFactors, [])).map((r) => r.user_name);
   }
 
   async markEnrolmentDue(user: string, time: number): Promise<void> {
@@ -322,13 +313,13 @@ export class SqlDurableStore implements DurableStore {
   }
 
   async isEnrolmentDue(user: string): Promise<boolean> {
-    return (await this.#first(SQL.isEnrolmentDue, [user])) !== undefined;
+    return (await firstOf(this.#db, SQL.isEnrolmentDue, [user])) !== undefined;
   }
 
   async getPreference(user: string, name: string): Promise<string | null> {
     checkText('user', user);
     checkText('name', name);
-    return (await this.#first<{ value: string }>(SQL.getPreference, [user, name]))?.value ?? null;
+    return (await firstOf<{ value: string }>(this.#db, SQL.getPreference, [user, name]))?.value ?? null;
   }
 
   async setPreference(user: string, name: string, value: string | null): Promise<void> {
@@ -342,7 +333,7 @@ export class SqlDurableStore implements DurableStore {
   }
 
   async schemaVersion(): Promise<number> {
-    return Number((await this.#first<{ v: number }>(SQL.schemaVersion, []))?.v ?? 0);
+    return Number((await firstOf<{ v: number }>(this.#db, SQL.schemaVersion, []))?.v ?? 0);
   }
 
   async ping(): Promise<void> {
