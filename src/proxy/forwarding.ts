@@ -14,6 +14,14 @@ export interface ForwardingEnd {
 /** Timeouts are the upstream being slow (504); every other failure is the upstream being broken (502). */
 const TIMEOUTS = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT']);
 
+const FORWARDING = Symbol('portcullis.forwarding');
+type Carrier = ServerResponse & { [FORWARDING]?: Forwarding };
+
+/** The response's 'close' listener, one function for every request (`this` is the response). */
+function clientClosed(this: Carrier): void {
+  this[FORWARDING]?.clientGone();
+}
+
 /**
  * One request passed to its upstream and the answer passed back, as an undici dispatch handler:
  * both bodies are streamed with backpressure (undici pauses reading the upstream while the client
@@ -39,12 +47,16 @@ export class Forwarding implements Dispatcher.DispatchHandler {
   onConnect(abort: (reason?: Error) => void): void {
     this.#abort = abort;
     if (this.res.destroyed) abort();
-    else this.res.once('close', this.#clientClosed);
+    else {
+      (this.res as Carrier)[FORWARDING] = this;
+      this.res.once('close', clientClosed);
+    }
   }
 
-  readonly #clientClosed = (): void => {
+  /** The client's connection closed: if the answer was not all written, the upstream request stops. */
+  clientGone(): void {
     if (!this.res.writableFinished) this.#abort?.();
-  };
+  }
 
   onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
     // informational answers (100, 103) are not passed on; the final one follows

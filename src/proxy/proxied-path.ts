@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import type { FastifyBaseLogger } from 'fastify';
 import { handOver, type Judged } from '../gate/hand-over.ts';
 import type { Identify } from '../gate/identify.ts';
-import { type JudgeDeps, judge, type Outcome } from '../gate/judge.ts';
+import { type JudgeDeps, judge, type Outcome, type Target } from '../gate/judge.ts';
 import { normalizePath } from '../gate/normalize-path.ts';
 import type { JudgedRequest, RequestContext } from '../gate/request-context.ts';
 import { LazyRequestLogger } from '../observability/lazy-logger.ts';
@@ -119,18 +119,25 @@ export function makeProxiedPath(deps: ProxiedPathDeps) {
     req.url = normal.forward + normal.query;
     const start = performance.now();
     const view = new ProxiedRequest(pc, req, res, deps);
-    judge(deps.judge, view, app, {
+    void judgeAndForward(view, app, start, {
       path: normal.path,
       forward: normal.forward,
       query: normal.query,
       method: req.method as string,
-    }).then(
-      (outcome: Outcome) => {
-        if (outcome.kind === 'pass') forward(view, app, start, outcome.identity);
-        else respondWithFastify(view, outcome);
-      },
-      (error: unknown) => respondWithFastify(view, { kind: 'error', error }),
-    );
+    });
+  }
+
+  /** Judges, then forwards or hands over (an async function, not closures per request). */
+  async function judgeAndForward(view: ProxiedRequest, app: AppRuntime, start: number, target: Target): Promise<void> {
+    let outcome: Outcome;
+    try {
+      outcome = await judge(deps.judge, view, app, target);
+    } catch (error) {
+      respondWithFastify(view, { kind: 'error', error });
+      return;
+    }
+    if (outcome.kind === 'pass') forward(view, app, start, outcome.identity);
+    else respondWithFastify(view, outcome);
   }
 
   /** The request passed: to its upstream, with the identity the judge computed. */
