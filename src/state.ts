@@ -232,13 +232,6 @@ export function buildState(files: LoadedFiles, options: BuildOptions = {}): Gate
       `${files.locateGateway(['geo', 'database'])}: a policy uses impossible_travel but ${geo.description} has no coordinates (a country database): it never fires; use a city database`,
     );
 
-  g.apps.forEach((spec, i) => {
-    if (spec.websocket && spec.upstream_options?.tls !== undefined)
-      warnings.push(
-        `${files.locateGateway(['apps', i, 'upstream_options', 'tls'])}: app '${spec.name}': WebSocket upgrades do not use upstream_options.tls yet: they verify the upstream against the system's CAs (docs/configuration.md#upstream_options)`,
-      );
-  });
-
   if (needs.trustedDevices && g.session.remember_device === 0)
     warnings.push(
       `${files.locateGateway(['session', 'remember_device'])}: session.remember_device is 0, so no device is ever trusted: rules with trusted_device: true never match`,

@@ -4,6 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { refuse } from '../gate/respond.ts';
 import { endToEndRequestHeaders, type Headers, upstreamHeaders } from './request-headers.ts';
 import { endToEndResponseHeaders } from './response-headers.ts';
+import { WS_UPSTREAM_APP, wsUpstreamConnection } from './ws-upstream-connection.ts';
 
 /**
  * Fastify's proxy route, with @fastify/http-proxy: WebSocket upgrades, and the requests the
@@ -45,8 +46,9 @@ export async function registerUpstreams(
       },
       wsClientOptions: {
         // typed loosely upstream: the plugin supports rewriteRequestHeaders(headers, request) here
+        // a wss:// upstream with its app's TLS options (CA, server name, pins)
+        createConnection: wsUpstreamConnection as never,
         ...({
-          rewriteHeaders: ((headers: Record<string, unknown>) => endToEndResponseHeaders(headers)) as never,
           rewriteRequestHeaders: (_headers: Headers, request: FastifyRequest) => {
             // ws sets its own handshake headers; pass the client's others through the same filter
             const copy: Headers = { ...request.headers };
@@ -62,7 +64,8 @@ export async function registerUpstreams(
               'transfer-encoding',
             ])
               delete copy[h];
-            return upstreamHeaders(request.raw, request.pc, copy);
+            const headers = upstreamHeaders(request.raw, request.pc, copy);
+            return Object.assign(headers, { [WS_UPSTREAM_APP]: request.pc.app });
           },
         } as object),
       },

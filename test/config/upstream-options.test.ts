@@ -131,16 +131,3 @@ test('refused by the schema: unknown keys, a zero timeout, a malformed pin, too 
     );
   }
 });
-
-test('WebSocket with upstream TLS options is a warning: upgrades use the system CAs', async () => {
-  const state = await build(`  - name: console
-    host: console.example.com
-    upstream: https://10.0.0.5:8443
-    websocket: true
-    upstream_options: { tls: { server_name: console.internal } }
-`);
-  assert.ok(
-    state.warnings.some((w) => /WebSocket upgrades do not use upstream_options.tls/.test(w)),
-    state.warnings.join('\n'),
-  );
-});

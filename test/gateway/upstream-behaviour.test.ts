@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, test } from 'node:test';
+import { WebSocket, WebSocketServer } from 'ws';
 import { selfSigned } from '../helpers/certificates.ts';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
 import { pollUntil } from '../helpers/poll.ts';
@@ -143,6 +144,8 @@ let mostHeld = 0;
 /** closes of the endless download's responses */
 let endlessClosed = 0;
 let uploadsSeen = 0;
+/** WebSocket handshakes the wss:// upstream completed */
+let wssHandshakes = 0;
 
 before(async () => {
   const echo = await serve((req, res) => {
@@ -245,6 +248,23 @@ before(async () => {
     () => tls.closeAllConnections(),
   );
   const tlsOrigin = `https://127.0.0.1:${(tls.address() as { port: number }).port}`;
+  // a wss:// upstream with the same self-signed certificate: sends the handshake's headers it saw
+  const wssServer = createHttpsServer({ cert: rmm.cert, key: rmm.key });
+  const wss = new WebSocketServer({ server: wssServer });
+  wss.on('connection', (socket, req) => {
+    wssHandshakes++;
+    socket.send(JSON.stringify({ user: req.headers['remote-user'] ?? null }));
+  });
+  await new Promise<void>((r) => wssServer.listen(0, '127.0.0.1', r));
+  closers.push(
+    () => {
+      for (const c of wss.clients) c.terminate();
+      wss.close();
+    },
+    () => wssServer.close(),
+    () => wssServer.closeAllConnections(),
+  );
+  const wssOrigin = `https://127.0.0.1:${(wssServer.address() as { port: number }).port}`;
   poolAccepted = pool.accepted;
   echoAccepted = echo.accepted;
   echoSockets = echo.sockets;
@@ -299,6 +319,28 @@ before(async () => {
           tls: { pin_sha256: [other.fingerprint256, rmm.fingerprint256.replaceAll(':', '').toLowerCase()] },
         },
       },
+      {
+        name: 'wss-ca',
+        host: 'wss-ca.up.test',
+        upstream: wssOrigin,
+        websocket: true,
+        upstream_options: { tls: { ca: rmm.certFile, server_name: 'rmm.internal' } },
+      },
+      {
+        name: 'wss-pin',
+        host: 'wss-pin.up.test',
+        upstream: wssOrigin,
+        websocket: true,
+        upstream_options: { tls: { pin_sha256: [rmm.fingerprint256] } },
+      },
+      {
+        name: 'wss-bad-pin',
+        host: 'wss-bad-pin.up.test',
+        upstream: wssOrigin,
+        websocket: true,
+        upstream_options: { tls: { pin_sha256: [other.fingerprint256] } },
+      },
+      { name: 'wss-system', host: 'wss-system.up.test', upstream: wssOrigin, websocket: true },
       {
         name: 'tls-bad-pin',
         host: 'tls-bad-pin.up.test',
@@ -608,4 +650,38 @@ test('the proxied path counts its requests and the time to the upstream headers,
   // a refused request is counted as what it was, never as passed
   assert.match(text, /^portcullis_requests_total\{app="slow",decision="authenticated"\} \d+$/m);
   assert.match(text, /^portcullis_requests_total\{app="echo",decision="challenge"\} [1-9]\d*$/m);
+});
+
+/** Opens a WebSocket through the gateway: the upstream's first message, or how it ended. */
+function openWs(host: string): Promise<{ first: unknown } | { failed: string }> {
+  return new Promise((resolve) => {
+    const socket = new WebSocket(`ws://127.0.0.1:${gw.port}/socket`, { headers: { host, cookie: cookie(host) } });
+    socket.once('message', (data) => {
+      resolve({ first: JSON.parse(data.toString()) });
+      socket.terminate();
+    });
+    socket.once('unexpected-response', (_req, res) => {
+      resolve({ failed: `status ${res.statusCode}` });
+      socket.terminate();
+    });
+    socket.once('error', (err) => resolve({ failed: err.message }));
+    socket.once('close', () => resolve({ failed: 'closed' }));
+  });
+}
+
+test('WebSocket upgrades to a wss:// upstream use its TLS options too', async (t) => {
+  await t.test('its certificate as the CA, with its name: open, identity passed', async () => {
+    assert.deepEqual(await openWs('wss-ca.up.test'), { first: { user: 'alice' } });
+  });
+  await t.test('pinned: open', async () => {
+    assert.deepEqual(await openWs('wss-pin.up.test'), { first: { user: 'alice' } });
+  });
+  await t.test('another pin, or the system CAs: never opened, and no handshake reached the upstream', async () => {
+    const before = wssHandshakes;
+    for (const host of ['wss-bad-pin.up.test', 'wss-system.up.test']) {
+      const outcome = await openWs(host);
+      assert.ok('failed' in outcome, `${host}: ${JSON.stringify(outcome)}`);
+    }
+    assert.equal(wssHandshakes, before);
+  });
 });
