@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { connect as netConnect } from 'node:net';
+import { isIP, connect as netConnect } from 'node:net';
 import { type ConnectionOptions, type TLSSocket, connect as tlsConnect } from 'node:tls';
 import type { AppRuntime } from '../state.ts';
 
@@ -35,7 +35,7 @@ export function wsUpstreamConnection(options: Options, created: Created): Socket
   const socket: TLSSocket = tlsConnect({
     ...options,
     path: undefined,
-    servername: tls?.serverName ?? options.servername ?? (/^[\d.:]+$/.test(options.host ?? '') ? '' : options.host),
+    servername: tls?.serverName ?? options.servername ?? (isIP(options.host ?? '') !== 0 ? '' : options.host),
     ...(tls?.ca ? { ca: tls.ca } : {}),
     // a pinned certificate is the trust itself (checked below, before the handshake is written)
     ...(pins.length > 0 ? { rejectUnauthorized: false } : {}),
