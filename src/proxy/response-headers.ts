@@ -1,3 +1,5 @@
+import { connectionNames } from './request-headers.ts';
+
 /**
  * Hop-by-hop response headers (RFC 9110 7.6.1): they describe the upstream's connection to the
  * gateway, not the gateway's to the client, which Node writes itself. Names are matched by length
@@ -26,12 +28,8 @@ export function clientResponseHeaders(raw: readonly Buffer[]): string[] {
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i] as Buffer;
     if (name.length === 10 && name.toString('latin1').toLowerCase() === 'connection') {
-      for (const token of (raw[i + 1] as Buffer).toString('latin1').split(',')) {
-        const t = token.trim().toLowerCase();
-        if (t === '') continue;
-        named ??= new Set();
-        named.add(t);
-      }
+      named ??= new Set();
+      for (const n of connectionNames((raw[i + 1] as Buffer).toString('latin1'))) named.add(n);
     }
   }
   const out: string[] = [];
@@ -49,12 +47,7 @@ export function clientResponseHeaders(raw: readonly Buffer[]): string[] {
 /** The same for headers as an object (lower-case names), as reply-from gives them. */
 export function endToEndResponseHeaders<V>(headers: Record<string, V>): Record<string, V> {
   const connection = headers.connection;
-  const named = new Set<string>();
-  if (connection !== undefined)
-    for (const token of String(connection).split(',')) {
-      const t = token.trim().toLowerCase();
-      if (t !== '') named.add(t);
-    }
+  const named = new Set(connection === undefined ? [] : connectionNames(String(connection)));
   const out: Record<string, V> = {};
   for (const name in headers) {
     if (!HOP_BY_HOP.has(name) && !named.has(name)) out[name] = headers[name] as V;
