@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { parseCookies, serializeCookie } from '../session/cookies.ts';
+import { cookieValue, serializeCookie } from '../session/cookies.ts';
 import type { DurableStore } from '../stores/durable.ts';
 import { type ChoosableMethod, choosable as choosableFactors, FACTORS, type ProofMethod } from './factors/index.ts';
 import { setCookie } from './session-cookie.ts';
@@ -41,7 +41,7 @@ export function firstMethod(
 
 /** The method this browser used last, as its cookie says (anything else: undefined). */
 export function lastUsedMethod(request: FastifyRequest): ChoosableMethod | undefined {
-  return choosable(parseCookies(request.headers.cookie).get(METHOD_COOKIE)) ?? undefined;
+  return choosable(cookieValue(request.headers.cookie, METHOD_COOKIE)) ?? undefined;
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { cookieScope } from '../authn/session-cookie.ts';
 import type { Metrics } from '../observability/metrics.ts';
-import { parseCookies } from '../session/cookies.ts';
+import { cookieValue } from '../session/cookies.ts';
 import type { Session } from '../session/session.ts';
 import type { SessionStore } from '../session/session-store.ts';
 import type { DirectoryUser } from '../users/directory.ts';
@@ -44,7 +44,7 @@ export async function findSession(
   metrics: Metrics,
 ): Promise<FoundSession | 'unavailable'> {
   const pc = request.pc;
-  const sessionId = parseCookies(request.headers.cookie).get(pc.state.session.cookieName);
+  const sessionId = cookieValue(request.headers.cookie, pc.state.session.cookieName);
   let session: Session | null = null;
   if (sessionId !== undefined) {
     try {

@@ -26,9 +26,13 @@ const HOP_BY_HOP = new Set([
   'http2-settings',
 ]);
 
+const ONLY_OPTION = new Set(['keep-alive', 'close']);
+
 /** The header names a Connection header lists (lower case), which are hop-by-hop too. */
 export function connectionNames(connection: string | string[] | undefined): string[] {
-  if (connection === undefined) return [];
+  // almost every request says only keep-alive or close: nothing to split
+  if (connection === undefined || (typeof connection === 'string' && ONLY_OPTION.has(connection.toLowerCase())))
+    return [];
   const names: string[] = [];
   for (const token of (Array.isArray(connection) ? connection.join(',') : connection).split(',')) {
     const name = token.trim().toLowerCase();

@@ -80,6 +80,7 @@ export function methodOverrides(headers: HeaderBag): string[] {
 }
 
 const OWS = /^[ \t]+|[ \t]+$/g;
+const NOT_EMPTY = /[^ \t;]/;
 
 /**
  * Removes the cookies named in `names` (exact match; every occurrence) from a Cookie header. The remaining
@@ -87,11 +88,14 @@ const OWS = /^[ \t]+|[ \t]+$/g;
  */
 export function stripCookies(cookieHeader: string | undefined, names: ReadonlySet<string>): string | undefined {
   if (cookieHeader === undefined) return undefined;
+  let named = false;
+  for (const name of names) if (cookieHeader.includes(name)) named = true;
+  if (!named) return NOT_EMPTY.test(cookieHeader) ? cookieHeader : undefined;
   const pieces = cookieHeader.split(';');
   const kept = pieces.filter((piece) => {
     const eq = piece.indexOf('=');
     return !names.has((eq === -1 ? piece : piece.slice(0, eq)).replace(OWS, ''));
   });
   const result = kept.length === pieces.length ? cookieHeader : kept.join(';').replace(/^[ \t]+/, '');
-  return /[^ \t;]/.test(result) ? result : undefined;
+  return NOT_EMPTY.test(result) ? result : undefined;
 }

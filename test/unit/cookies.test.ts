@@ -4,82 +4,83 @@ import { describe, it } from 'node:test';
 import {
   type CookieOptions,
   clearCookie,
+  cookieValue,
   MAX_COOKIE_HEADER_LENGTH,
   MAX_COOKIES,
   parseCookies,
   serializeCookie,
 } from '../../src/session/cookies.ts';
 
-describe('parseCookies', () => {
-  /** [Cookie header, expected entries in order] */
-  const cases: [string | undefined, [string, string][]][] = [
-    [undefined, []],
-    ['', []],
-    ['a=1', [['a', '1']]],
+/** [Cookie header, expected entries in order] */
+const cases: [string | undefined, [string, string][]][] = [
+  [undefined, []],
+  ['', []],
+  ['a=1', [['a', '1']]],
+  [
+    'a=1; b=2',
     [
-      'a=1; b=2',
-      [
-        ['a', '1'],
-        ['b', '2'],
-      ],
+      ['a', '1'],
+      ['b', '2'],
     ],
+  ],
+  [
+    'a=1;b=2',
     [
-      'a=1;b=2',
-      [
-        ['a', '1'],
-        ['b', '2'],
-      ],
+      ['a', '1'],
+      ['b', '2'],
     ],
+  ],
+  [
+    '  a = 1 ;\tb=2\t;  ',
     [
-      '  a = 1 ;\tb=2\t;  ',
-      [
-        ['a', '1'],
-        ['b', '2'],
-      ],
+      ['a', '1'],
+      ['b', '2'],
     ],
-    ['a=1; a=2', [['a', '1']]],
+  ],
+  ['a=1; a=2', [['a', '1']]],
+  [
+    'a=; b=2',
     [
-      'a=; b=2',
-      [
-        ['a', ''],
-        ['b', '2'],
-      ],
+      ['a', ''],
+      ['b', '2'],
     ],
-    ['a="quoted"', [['a', 'quoted']]],
-    ['a=""', [['a', '']]],
-    ['a="', []],
-    ['a=x=y', [['a', 'x=y']]],
-    ['a=b%20c', [['a', 'b%20c']]],
-    ['a=with space', []],
-    ['a=x"y', []],
-    ['a=x\\y', []],
-    ['a=x,y', []],
-    ['a=\u00e9', []],
-    ['a=1\u0000', []],
-    ['noequals; b=2', [['b', '2']]],
-    ['=nameless; b=2', [['b', '2']]],
-    ['a b=1; c=2', [['c', '2']]],
-    ['a(b)=1', []],
-    ['a@b=1', []],
-    ['__Host-sid=abc', [['__Host-sid', 'abc']]],
+  ],
+  ['a="quoted"', [['a', 'quoted']]],
+  ['a=""', [['a', '']]],
+  ['a="', []],
+  ['a=x=y', [['a', 'x=y']]],
+  ['a=b%20c', [['a', 'b%20c']]],
+  ['a=with space', []],
+  ['a=x"y', []],
+  ['a=x\\y', []],
+  ['a=x,y', []],
+  ['a=\u00e9', []],
+  ['a=1\u0000', []],
+  ['noequals; b=2', [['b', '2']]],
+  ['=nameless; b=2', [['b', '2']]],
+  ['a b=1; c=2', [['c', '2']]],
+  ['a(b)=1', []],
+  ['a@b=1', []],
+  ['__Host-sid=abc', [['__Host-sid', 'abc']]],
+  [
+    'SID=1; sid=2',
     [
-      'SID=1; sid=2',
-      [
-        ['SID', '1'],
-        ['sid', '2'],
-      ],
+      ['SID', '1'],
+      ['sid', '2'],
     ],
-    ['a=bad value; a=good', [['a', 'good']]],
+  ],
+  ['a=bad value; a=good', [['a', 'good']]],
+  [
+    '__proto__=x; constructor=y',
     [
-      '__proto__=x; constructor=y',
-      [
-        ['__proto__', 'x'],
-        ['constructor', 'y'],
-      ],
+      ['__proto__', 'x'],
+      ['constructor', 'y'],
     ],
-    [';;;', []],
-  ];
+  ],
+  [';;;', []],
+];
 
+describe('parseCookies', () => {
   for (const [header, entries] of cases) {
     it(`parses ${JSON.stringify(header)}`, () => {
       assert.deepEqual([...parseCookies(header)], entries);
@@ -124,6 +125,77 @@ describe('parseCookies', () => {
 
   it('drops a single oversized pair entirely', () => {
     assert.equal(parseCookies(`sid=${'x'.repeat(MAX_COOKIE_HEADER_LENGTH)}`).size, 0);
+  });
+});
+
+describe('cookieValue', () => {
+  /** A seeded generator of hostile headers: deterministic, so a failure repeats. */
+  function* generated(count: number): Generator<string> {
+    let seed = 0x2545f491;
+    const next = (n: number) => {
+      seed ^= seed << 13;
+      seed ^= seed >>> 17;
+      seed ^= seed << 5;
+      return (seed >>> 0) % n;
+    };
+    const parts = [
+      'sid=v',
+      '; sid=',
+      'a=1; ',
+      'sid',
+      'sid2',
+      'xsid',
+      's',
+      '=',
+      ';',
+      ' ',
+      '\t',
+      '"',
+      'a',
+      '1',
+      ',',
+      '\\',
+      'id',
+      '=sid',
+    ];
+    for (let i = 0; i < count; i++) {
+      let header = '';
+      const length = 1 + next(14);
+      for (let j = 0; j < length; j++) header += parts[next(parts.length)];
+      yield header;
+    }
+  }
+
+  const limit = MAX_COOKIE_HEADER_LENGTH;
+  const headers = [
+    ...cases.map(([header]) => header),
+    ...generated(5000),
+    `f=${'x'.repeat(limit - 10)}; sid=abcdefghijkl; late=1`,
+    `a=${'x'.repeat(limit - 2)};sid=2`,
+    `sid=${'x'.repeat(limit - 4)};b=2`,
+    `sid=${'x'.repeat(limit - 4)}x;b=2`,
+    `sid=${'x'.repeat(limit)}`,
+    `a=1; ${' '.repeat(limit)}sid=late`,
+  ];
+
+  it('reads each name exactly as parseCookies does, for every header of the table and 5000 generated ones', () => {
+    let compared = 0;
+    let found = 0;
+    for (const header of headers) {
+      const map = parseCookies(header);
+      for (const name of new Set(['sid', 'sid2', 'xsid', 's', 'a', 'b', 'f', 'late', 'id', ...map.keys()])) {
+        assert.equal(cookieValue(header, name), map.get(name), `${name} in ${JSON.stringify(header)?.slice(0, 80)}`);
+        compared++;
+        if (map.has(name)) found++;
+      }
+    }
+    assert.ok(compared > 40000 && found > 1000, `${compared} names compared, ${found} present`);
+  });
+
+  it('finds a cookie after the 100 others that bound the map', () => {
+    const header = `${Array.from({ length: 150 }, (_, i) => `c${i}=${i}`).join('; ')}; sid=kept`;
+    assert.equal(parseCookies(header).has('sid'), false);
+    assert.equal(cookieValue(header, 'sid'), 'kept');
   });
 });
 

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from '../../json-schema.ts';
-import { parseCookies, serializeCookie } from '../../session/cookies.ts';
+import { cookieValue, serializeCookie } from '../../session/cookies.ts';
 import { brandFor } from '../brand.ts';
 import { chooseLocale, isLocale, LOCALES, type Locale } from './locales.ts';
 
@@ -15,7 +15,7 @@ const YEAR_SECONDS = 365 * 24 * 3600;
 /** The language of the page answering this request (see chooseLocale). */
 export function pageLocale(request: FastifyRequest): Locale {
   return chooseLocale({
-    chosen: parseCookies(request.headers.cookie).get(LANGUAGE_COOKIE),
+    chosen: cookieValue(request.headers.cookie, LANGUAGE_COOKIE),
     fixed: brandFor(request).language,
     acceptLanguage: request.headers['accept-language'],
   });

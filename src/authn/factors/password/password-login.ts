@@ -3,7 +3,7 @@ import type { AuditLog } from '../../../audit/audit.ts';
 import { auditWhere } from '../../../audit/where.ts';
 import type { Devices } from '../../../devices/devices.ts';
 import type { Metrics } from '../../../observability/metrics.ts';
-import { parseCookies } from '../../../session/cookies.ts';
+import { cookieValue } from '../../../session/cookies.ts';
 import type { GatewayState } from '../../../state.ts';
 import { canonicalUsername } from '../../../users/canonical.ts';
 import type { DirectoryUser } from '../../../users/directory.ts';
@@ -44,7 +44,7 @@ export function passwordAttempt(
     ip: request.pc.ip,
     app: request.pc.app?.name ?? null,
     userAgent: request.headers['user-agent'],
-    deviceCookie: parseCookies(request.headers.cookie).get(request.pc.state.session.deviceCookieName),
+    deviceCookie: cookieValue(request.headers.cookie, request.pc.state.session.deviceCookieName),
     requestId: request.id,
   };
 }
