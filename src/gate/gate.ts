@@ -22,6 +22,8 @@ export function makeGate(deps: JudgeDeps) {
     if (judged !== undefined) {
       const outcome = judged.outcome;
       if (outcome.kind === 'error') throw outcome.error;
+      // (forward-auth decisions go to the forward-auth route, never through the gate)
+      if (outcome.kind === 'authz') throw new Error('a forward-auth decision was handed to the gate');
       if (outcome.kind === 'upstream-failed')
         return outcome.status === 504
           ? refuse(request, reply, 504, 'gateway_timeout', 'errors.gatewayTimeout')

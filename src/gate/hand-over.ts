@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import type { AuthzDecision } from './authz-decision.ts';
 import type { Outcome } from './judge.ts';
 import type { RequestContext } from './request-context.ts';
 
@@ -14,6 +15,12 @@ export interface JudgeError {
   readonly error: unknown;
 }
 
+/** A forward-auth question decided short of a pass: the forward-auth route answers it. */
+export interface AuthzHandOver {
+  readonly kind: 'authz';
+  readonly decision: AuthzDecision;
+}
+
 /**
  * What the proxied path (proxy/proxied-path.ts) already knows about a request it hands over to
  * Fastify to answer: the request id it used (in the audit row and its log lines), the context it
@@ -23,7 +30,7 @@ export interface JudgeError {
 export interface Judged {
   readonly id: string | undefined;
   readonly pc: RequestContext;
-  readonly outcome: Outcome | UpstreamFailure | JudgeError;
+  readonly outcome: Outcome | UpstreamFailure | JudgeError | AuthzHandOver;
 }
 
 const JUDGED = Symbol('portcullis.judged');

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { FastifyBaseLogger } from 'fastify';
+import { decideAuthz, type LoginAnswer, passHeaders } from '../gate/authz-decision.ts';
 import { handOver, type Judged } from '../gate/hand-over.ts';
 import type { Identify } from '../gate/identify.ts';
 import { type JudgeDeps, judge, type Outcome, type Target } from '../gate/judge.ts';
@@ -27,6 +28,16 @@ export interface ProxiedPathDeps {
 const METHODS = new Set(['DELETE', 'GET', 'HEAD', 'PATCH', 'POST', 'PUT', 'OPTIONS']);
 /** Anything that could be the portal's (its prefix, in any case or encoding) is Fastify's. */
 const PORTAL = /portcullis/i;
+/**
+ * Forward-auth's questions as nginx, Caddy and Traefik ask them, taken here too: a pass is answered
+ * without Fastify. Any other spelling of the address (another query, say) is Fastify's, which reads
+ * it in full.
+ */
+const AUTHZ = new Map<string, LoginAnswer>([
+  ['/.portcullis/authz', 'status'],
+  ['/.portcullis/authz?login=status', 'status'],
+  ['/.portcullis/authz?login=redirect', 'redirect'],
+]);
 
 type FastifyHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -36,7 +47,8 @@ class ProxiedRequest implements JudgedRequest {
   #log: FastifyBaseLogger | undefined;
 
   constructor(
-    readonly pc: RequestContext,
+    /** the identified context; forward-auth's is the described request's once it is known */
+    public pc: RequestContext,
     readonly raw: IncomingMessage,
     readonly res: ServerResponse,
     readonly deps: ProxiedPathDeps,
@@ -99,6 +111,11 @@ export function makeProxiedPath(deps: ProxiedPathDeps) {
 
   function take(req: IncomingMessage, res: ServerResponse): void {
     const url = req.url ?? '';
+    const login = AUTHZ.get(url);
+    if (login !== undefined && req.method === 'GET' && req.headers.upgrade === undefined && !deps.closing()) {
+      authorize(req, res, login);
+      return;
+    }
     if (
       url.charCodeAt(0) !== 0x2f ||
       !METHODS.has(req.method ?? '') ||
@@ -125,6 +142,36 @@ export function makeProxiedPath(deps: ProxiedPathDeps) {
       query: normal.query,
       method: req.method as string,
     });
+  }
+
+  /** A forward-auth question: a pass is answered here, anything else by the forward-auth route. */
+  function authorize(req: IncomingMessage, res: ServerResponse, login: LoginAnswer): void {
+    const { pc, refusal } = deps.identify(deps.current(), req);
+    if (refusal !== null) {
+      fastify(req, res);
+      return;
+    }
+    void answerAuthz(new ProxiedRequest(pc, req, res, deps), login);
+  }
+
+  async function answerAuthz(view: ProxiedRequest, login: LoginAnswer): Promise<void> {
+    let decision: Awaited<ReturnType<typeof decideAuthz>>;
+    try {
+      decision = await decideAuthz(deps.judge, view, login);
+    } catch (error) {
+      respondWithFastify(view, { kind: 'error', error });
+      return;
+    }
+    if (decision.kind !== 'judged' || decision.outcome.kind !== 'pass') {
+      respondWithFastify(view, { kind: 'authz', decision });
+      return;
+    }
+    const { app, outcome } = decision;
+    deps.judge.metrics.observeRequest(app.name, outcome.identity === undefined ? 'allow' : 'authenticated');
+    const headers = passHeaders(app, outcome.identity);
+    headers['content-length'] = '0';
+    view.res.writeHead(200, headers);
+    view.res.end();
   }
 
   /** Judges, then forwards or hands over (an async function, not closures per request). */
