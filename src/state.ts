@@ -8,6 +8,7 @@ import type { LoadedFiles } from './config/load.ts';
 import { ConfigError } from './config/load.ts';
 import { CidrSet } from './context/cidr.ts';
 import { bundledGeo, type GeoSource, openMmdb } from './context/geo.ts';
+import { type ProviderSettings, providerSettings } from './idp/provider-settings.ts';
 import { type CompiledPolicy, compilePolicies, type PolicySource } from './policy/compile.ts';
 import { lintPolicies } from './policy/lint.ts';
 import { policyNeeds } from './policy/needs.ts';
@@ -135,6 +136,8 @@ export interface GatewayState {
   readonly apps: readonly AppRuntime[];
   readonly policy: CompiledPolicy;
   readonly users: UserDirectory;
+  /** gateway.yaml `identity_providers`, by name */
+  readonly providers: ReadonlyMap<string, ProviderSettings>;
   readonly trustedProxies: CidrSet;
   readonly session: SessionSettings;
   readonly lockout: LockoutSettings;
@@ -200,8 +203,14 @@ export function buildState(files: LoadedFiles, options: BuildOptions = {}): Gate
   const { policy, problems: compileProblems } = compilePolicies(sources, appFacts);
   for (const p of compileProblems) if (p.severity === 'error') problems.push(p.message);
 
+  const warnings0: string[] = [];
   const { directory, problems: userProblems } = UserDirectory.build(files.users);
   problems.push(...userProblems.map((m) => `${files.usersPath}: ${m}`));
+
+  const providers = providerSettings(g.identity_providers, files, problems);
+  for (const p of providers.values())
+    if (p.tenant !== null && !apps.some((a) => a.facts.tenant === p.tenant))
+      warnings0.push(`${gatewayAt}: identity provider '${p.name}': no app belongs to tenant '${p.tenant}'`);
 
   const everyone = directory.all();
   const lintProblems = lintPolicies(
@@ -211,7 +220,10 @@ export function buildState(files: LoadedFiles, options: BuildOptions = {}): Gate
     (i) => files.locateGateway(['apps', i, 'host']),
   );
   for (const p of lintProblems) if (p.severity === 'error') problems.push(p.message);
-  const warnings = [...compileProblems, ...lintProblems].filter((p) => p.severity === 'warning').map((p) => p.message);
+  const warnings = [
+    ...warnings0,
+    ...[...compileProblems, ...lintProblems].filter((p) => p.severity === 'warning').map((p) => p.message),
+  ];
 
   const needs = policyNeeds(sources);
   let geo: GeoSource | null = null;
@@ -336,6 +348,7 @@ export function buildState(files: LoadedFiles, options: BuildOptions = {}): Gate
     apps,
     policy,
     users: directory,
+    providers,
     trustedProxies,
     session,
     lockout,

@@ -1,5 +1,6 @@
 import { type Static, Type } from '../json-schema.ts';
 import { LOCALES } from '../web/i18n/locales.ts';
+import { IdentityProviderSpec } from './idp-schema.ts';
 import { MfaSpec } from './mfa-schema.ts';
 import { Duration, PositiveDuration } from './schema-parts.ts';
 import { UpstreamOptionsSpec } from './upstream-schema.ts';
@@ -275,6 +276,11 @@ export const GatewayFile = Type.Object(
       ),
     ),
     users: Type.Optional(Type.Object({ file: Type.String() }, { additionalProperties: false })),
+    identity_providers: Type.Optional(
+      Type.Array(IdentityProviderSpec, {
+        description: 'sign-in through OpenID Connect providers (docs/identity-providers.md)',
+      }),
+    ),
     apps: Type.Array(AppSpec),
     policies: Type.Optional(Type.String({ description: 'folder of policy files; default ../policies/' })),
     branding: Type.Optional(

@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { cookieScope } from '../authn/session-cookie.ts';
+import { sessionUser } from '../idp/provider-user.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { cookieValue } from '../session/cookies.ts';
 import type { Session } from '../session/session.ts';
@@ -56,7 +57,7 @@ export async function findSession(
       return 'unavailable';
     }
   }
-  const entry = session ? pc.state.users.get(session.user) : undefined;
+  const entry = session ? sessionUser(pc.state, session) : undefined;
   const user = entry && !entry.disabled ? entry : null;
   if (user === null) session = null;
   pc.sessionId = session ? sessionId : undefined;

@@ -72,6 +72,7 @@ function parse(raw: string | null): Session | null {
   }
   if (session?.v !== 1 || typeof session.sid !== 'string') return null;
   Object.freeze(session.factors);
+  if (session.idp !== undefined) Object.freeze(Object.freeze(session.idp).g);
   Object.freeze(session);
   if (parsed.size >= PARSED_LIMIT) parsed.clear();
   parsed.set(raw, session);
@@ -139,7 +140,7 @@ export class SessionStore {
     user: string,
     factor: FactorName | readonly FactorName[],
     scope: string,
-    signIn: Pick<Session, 'device' | 'trusted' | 'risk' | 'enrol'> = {},
+    signIn: Pick<Session, 'device' | 'trusted' | 'risk' | 'enrol' | 'idp'> = {},
   ): Promise<Handled> {
     const now = this.clock.now();
     const session: Session = {

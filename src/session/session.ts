@@ -5,7 +5,24 @@ import { type Level, MIN_MAX_AGE_MS, type SecondFactorName } from '../policy/typ
  * `webauthn_uv` is a WebAuthn proof with user verification (PIN or biometrics on the
  * authenticator): the phishing-resistant level, and on its own a multi-factor sign-in (passkey).
  */
-export type FactorName = 'pwd' | SecondFactorName | 'recovery' | 'webauthn_uv';
+export type FactorName = 'pwd' | SecondFactorName | 'recovery' | 'webauthn_uv' | 'oidc' | 'oidc_mfa';
+
+/**
+ * Who an identity provider said the user is, for the session it signed in (idp/): the hot path
+ * knows a provider's user from this, without a lookup. Refreshed at each sign-in, so a change
+ * upstream (groups, removal) applies at the next one.
+ */
+export interface SessionIdentity {
+  /** the provider's name */
+  readonly p: string;
+  /** the provider's subject */
+  readonly s: string;
+  /** display name */
+  readonly n: string;
+  readonly e: string | null;
+  readonly g: readonly string[];
+  readonly t: string | null;
+}
 
 /**
  * A server-side session. Each host's cookie holds only a random handle on it (see
@@ -36,6 +53,8 @@ export interface Session {
    * the session meets no requirement and may do nothing but enrol one; enrolling clears it.
    */
   readonly enrol?: true;
+  /** signed in through an identity provider (`oidc` proof): who it said the user is */
+  readonly idp?: SessionIdentity;
 }
 
 const SECOND_FACTORS: readonly SecondFactorName[] = ['totp', 'webauthn', 'push'];
@@ -49,7 +68,8 @@ export function amrOf(session: Session): string[] {
   if (session.factors.webauthn !== undefined) amr.push('hwk');
   if (session.factors.push !== undefined) amr.push('mca');
   // a verified passkey is something held and something known or been (PIN, biometrics)
-  if (amr.length > 1 || session.factors.webauthn_uv !== undefined) amr.push('mfa');
+  if (amr.length > 1 || session.factors.webauthn_uv !== undefined || session.factors.oidc_mfa !== undefined)
+    amr.push('mfa');
   return amr;
 }
 
@@ -74,6 +94,8 @@ export function meetsRequirement(
   if (req.level === 'mfa') {
     // a recovery code stands in for any second factor, unless the rule names the methods
     if (req.methods === undefined && fresh(session.factors.recovery)) return true;
+    // the provider's own MFA, where trust_upstream_mfa allows it: any second factor, not a named one
+    if (req.methods === undefined && fresh(session.factors.oidc_mfa)) return true;
     const allowed = req.methods ?? SECOND_FACTORS;
     return allowed.some((m) => fresh(session.factors[m]));
   }

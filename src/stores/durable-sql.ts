@@ -8,9 +8,20 @@ const PUSH_BLOCK_COLUMNS = 'user_name, blocked_at, request_id, ip, country, app'
 const ACCESS_CODE_COLUMNS = 'user_name, code_hash, created_at, expires_at, created_by';
 const INVITE_COLUMNS = 'token_hash, user_name, created_at, expires_at, created_by';
 const DEVICE_COLUMNS = 'id, user_name, name, first_seen_at, last_seen_at, ip, country, trusted_at, trusted_until';
+const PROVIDER_USER_COLUMNS =
+  'user_name, provider, subject, tenant, display_name, email, groups, created_at, last_seen_at';
 const FACTOR_COLUMNS = 'id, user_name, kind, name, secret, data, created_at, last_used_at';
 
 export const SQL = {
+  findProviderUser: `select ${PROVIDER_USER_COLUMNS} from provider_users where provider = ? and subject = ?`,
+  getProviderUser: `select ${PROVIDER_USER_COLUMNS} from provider_users where user_name = ?`,
+  listProviderUsers: `select ${PROVIDER_USER_COLUMNS} from provider_users order by user_name`,
+  // created, or updated when the name is the same subject's: no row changes when it is another's
+  saveProviderUser: `insert into provider_users (${PROVIDER_USER_COLUMNS}) values (?, ?, ?, ?, ?, ?, ?, ?, ?)
+    on conflict (user_name) do update set tenant = excluded.tenant, display_name = excluded.display_name,
+      email = excluded.email, groups = excluded.groups, last_seen_at = excluded.last_seen_at
+    where provider_users.provider = excluded.provider and provider_users.subject = excluded.subject`,
+  removeProviderUser: 'delete from provider_users where user_name = ?',
   listFactors: `select ${FACTOR_COLUMNS} from factors
     where user_name = ? order by created_at, id`,
   addFactor: `insert into factors (${FACTOR_COLUMNS})

@@ -118,6 +118,22 @@ export interface DeviceRecord {
   trustedUntil: number | null;
 }
 
+/** A user an identity provider signed in (idp/): what it said at the last sign-in. */
+export interface ProviderUserRecord {
+  /** canonical user name */
+  readonly user: string;
+  readonly provider: string;
+  /** the provider's stable id of the person (entra: <tid>:<oid>) */
+  readonly subject: string;
+  readonly tenant: string | null;
+  readonly displayName: string;
+  readonly email: string | null;
+  readonly groups: readonly string[];
+  readonly createdAt: number;
+  /** the last sign-in */
+  readonly lastSeenAt: number;
+}
+
 /** One completed sign-in (or step-up): the history risk signals are computed from. */
 export interface SignInRecord {
   user: string;
@@ -298,6 +314,20 @@ export interface DurableStore {
   /** Every push block, oldest first (the audit report). */
   listPushBlocks(): Promise<PushBlockRecord[]>;
   /** The highest migration version applied. */
+  /** The user a provider's subject signed in as, or null. */
+  findProviderUser(provider: string, subject: string): Promise<ProviderUserRecord | null>;
+  /** The provider user holding this name, or null (a users.yaml user is not one). */
+  getProviderUser(user: string): Promise<ProviderUserRecord | null>;
+  /** Every provider user, by name. */
+  listProviderUsers(): Promise<ProviderUserRecord[]>;
+  /**
+   * Records a provider user at a sign-in: created the first time, its details and lastSeenAt
+   * updated afterwards (createdAt kept). False, with nothing written, when the name belongs to
+   * another provider subject or the subject to another name.
+   */
+  saveProviderUser(record: ProviderUserRecord): Promise<boolean>;
+  /** Forgets a provider user (its next sign-in creates it again); true when it was there. */
+  removeProviderUser(user: string): Promise<boolean>;
   schemaVersion(): Promise<number>;
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -257,6 +257,24 @@ create index audit_event_time on audit (event, time);`,
   app text
 );`,
   },
+  {
+    version: 10,
+    name: 'provider users',
+    // the users identity providers signed in (idp/): one name per provider subject, and no name
+    // shared by two subjects; groups as a JSON array; last_seen_at for the stale-account finding
+    sql: `create table provider_users (
+  user_name text primary key,
+  provider text not null,
+  subject text not null,
+  tenant text,
+  display_name text not null,
+  email text,
+  groups text not null,
+  created_at bigint not null,
+  last_seen_at bigint not null,
+  unique (provider, subject)
+);`,
+  },
 ];
 
 /** The highest version this code knows. */

@@ -23,6 +23,7 @@ import {
   FACTOR_KINDS,
   type FactorRecord,
   type InviteRecord,
+  type ProviderUserRecord,
   type PushBlockRecord,
   type RecoveryCodeCount,
   type SessionEnd,
@@ -42,6 +43,7 @@ import { SQL } from './durable-sql.ts';
 import { SqlAudit } from './sql-audit.ts';
 import { SqlDevices } from './sql-devices.ts';
 import { changesOf, firstOf, rowsOf, type SqlDriver, type SqlResult, unique } from './sql-driver.ts';
+import { SqlProviderUsers } from './sql-provider-users.ts';
 import { checkText, checkTime } from './store-checks.ts';
 
 export class SqlDurableStore implements DurableStore {
@@ -53,6 +55,7 @@ export class SqlDurableStore implements DurableStore {
   readonly #db: SqlDriver;
   readonly #audit: SqlAudit;
   readonly #devices: SqlDevices;
+  readonly #providerUsers: SqlProviderUsers;
 
   /** `withRequestId`: the audit table has its request_id column (a database migrated to 8 or later). */
   protected constructor(db: SqlDriver, withRequestId: boolean, applied: readonly number[]) {
@@ -62,6 +65,7 @@ export class SqlDurableStore implements DurableStore {
     this.#db = db;
     this.#audit = new SqlAudit(db, withRequestId);
     this.#devices = new SqlDevices(db);
+    this.#providerUsers = new SqlProviderUsers(db);
   }
 
   // the audit trail (sql-audit.ts)
@@ -330,6 +334,26 @@ export class SqlDurableStore implements DurableStore {
       checkText('value', value);
       await this.#db.query(SQL.setPreference, [user, name, value]);
     }
+  }
+
+  findProviderUser(provider: string, subject: string): Promise<ProviderUserRecord | null> {
+    return this.#providerUsers.findProviderUser(provider, subject);
+  }
+
+  getProviderUser(user: string): Promise<ProviderUserRecord | null> {
+    return this.#providerUsers.getProviderUser(user);
+  }
+
+  listProviderUsers(): Promise<ProviderUserRecord[]> {
+    return this.#providerUsers.listProviderUsers();
+  }
+
+  saveProviderUser(record: ProviderUserRecord): Promise<boolean> {
+    return this.#providerUsers.saveProviderUser(record);
+  }
+
+  removeProviderUser(user: string): Promise<boolean> {
+    return this.#providerUsers.removeProviderUser(user);
   }
 
   async schemaVersion(): Promise<number> {

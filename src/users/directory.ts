@@ -18,6 +18,8 @@ export interface DirectoryUser {
   /** null: MSP staff; otherwise the client tenant the user belongs to */
   readonly tenant: string | null;
   readonly disabled: boolean;
+  /** the identity provider that signed this user in (idp/); absent: a users.yaml user */
+  readonly provider?: string;
   /** argon2id PHC string; absent: the user cannot sign in with a password */
   readonly passwordHash?: string;
   readonly facts: UserFacts;

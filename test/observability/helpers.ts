@@ -5,6 +5,7 @@ import type {
   DeviceRecord,
   DurableStore,
   FactorRecord,
+  ProviderUserRecord,
   RecoveryCodeCount,
   SessionEnd,
   SignInRecord,
@@ -56,6 +57,22 @@ export class FakeDurable implements DurableStore {
   }
   async schemaVersion(): Promise<number> {
     return 1;
+  }
+  // Provider users are not used by these tests.
+  async findProviderUser(): Promise<ProviderUserRecord | null> {
+    return null;
+  }
+  async getProviderUser(): Promise<ProviderUserRecord | null> {
+    return null;
+  }
+  async listProviderUsers(): Promise<ProviderUserRecord[]> {
+    return [];
+  }
+  async saveProviderUser(): Promise<boolean> {
+    throw new Error('FakeDurable: provider users are not implemented');
+  }
+  async removeProviderUser(): Promise<boolean> {
+    return false;
   }
   // Factors and recovery codes are not used by these tests.
   async listFactors(): Promise<FactorRecord[]> {

@@ -24,6 +24,10 @@ export const errors = {
     'errors.gatewayTimeout': 'The application behind this address did not answer in time.',
     'errors.unavailable': 'Temporarily unavailable. Try again shortly.',
     'errors.signInUnavailable': 'Sign-in is temporarily unavailable. Try again shortly.',
+    'errors.idpRefused':
+      'The sign-in with your organisation’s account was refused. Ask your administrator if you should have access.',
+    'errors.idpUnavailable': 'Sign-in with your organisation’s account is temporarily unavailable. Try again shortly.',
+    'errors.idpState': 'This sign-in has expired or was already used. Start the sign-in again.',
     'errors.internal': 'Something went wrong.',
     'errors.csrf': 'Cross-site or malformed request refused.',
     'errors.invalidHandoff': 'This sign-in link is not valid any more. Open the page again.',
@@ -67,6 +71,11 @@ export const errors = {
     'errors.gatewayTimeout': 'Die Anwendung hinter dieser Adresse hat nicht rechtzeitig geantwortet.',
     'errors.unavailable': 'Vorübergehend nicht verfügbar. Versuchen Sie es gleich noch einmal.',
     'errors.signInUnavailable': 'Die Anmeldung ist vorübergehend nicht verfügbar. Versuchen Sie es gleich noch einmal.',
+    'errors.idpRefused':
+      'Die Anmeldung mit dem Konto Ihrer Organisation wurde abgelehnt. Fragen Sie Ihre Administration, ob Sie Zugang haben sollten.',
+    'errors.idpUnavailable':
+      'Die Anmeldung mit dem Konto Ihrer Organisation ist vorübergehend nicht verfügbar. Versuchen Sie es gleich noch einmal.',
+    'errors.idpState': 'Diese Anmeldung ist abgelaufen oder wurde schon verwendet. Beginnen Sie die Anmeldung neu.',
     'errors.internal': 'Etwas ist schiefgelaufen.',
     'errors.csrf': 'Websiteübergreifende oder fehlerhafte Anfrage abgelehnt.',
     'errors.invalidHandoff': 'Dieser Anmeldelink ist nicht mehr gültig. Öffnen Sie die Seite erneut.',
@@ -110,6 +119,11 @@ export const errors = {
     'errors.gatewayTimeout': 'L’application derrière cette adresse n’a pas répondu à temps.',
     'errors.unavailable': 'Temporairement indisponible. Réessayez dans quelques instants.',
     'errors.signInUnavailable': 'La connexion est temporairement indisponible. Réessayez dans quelques instants.',
+    'errors.idpRefused':
+      'La connexion avec le compte de votre organisation a été refusée. Demandez à votre administrateur si vous devriez y avoir accès.',
+    'errors.idpUnavailable':
+      'La connexion avec le compte de votre organisation est temporairement indisponible. Réessayez dans quelques instants.',
+    'errors.idpState': 'Cette connexion a expiré ou a déjà été utilisée. Recommencez la connexion.',
     'errors.internal': 'Une erreur s’est produite.',
     'errors.csrf': 'Requête intersite ou mal formée refusée.',
     'errors.invalidHandoff': 'Ce lien de connexion n’est plus valide. Ouvrez à nouveau la page.',
@@ -154,6 +168,11 @@ export const errors = {
     'errors.unavailable': 'No disponible temporalmente. Vuelve a intentarlo en unos momentos.',
     'errors.signInUnavailable':
       'El inicio de sesión no está disponible temporalmente. Vuelve a intentarlo en unos momentos.',
+    'errors.idpRefused':
+      'Se ha rechazado el inicio de sesión con la cuenta de tu organización. Pregunta a tu administrador si deberías tener acceso.',
+    'errors.idpUnavailable':
+      'El inicio de sesión con la cuenta de tu organización no está disponible temporalmente. Vuelve a intentarlo en unos momentos.',
+    'errors.idpState': 'Este inicio de sesión ha caducado o ya se usó. Vuelve a iniciar sesión.',
     'errors.internal': 'Se ha producido un error.',
     'errors.csrf': 'Se ha rechazado una solicitud entre sitios o con formato incorrecto.',
     'errors.invalidHandoff': 'Este enlace de inicio de sesión ya no es válido. Vuelve a abrir la página.',
@@ -197,6 +216,11 @@ export const errors = {
     'errors.gatewayTimeout': 'De applicatie achter dit adres heeft niet op tijd gereageerd.',
     'errors.unavailable': 'Tijdelijk niet beschikbaar. Probeer het zo meteen opnieuw.',
     'errors.signInUnavailable': 'Aanmelden is tijdelijk niet mogelijk. Probeer het zo meteen opnieuw.',
+    'errors.idpRefused':
+      'Aanmelden met het account van uw organisatie is geweigerd. Vraag uw beheerder of u toegang zou moeten hebben.',
+    'errors.idpUnavailable':
+      'Aanmelden met het account van uw organisatie is tijdelijk niet beschikbaar. Probeer het zo opnieuw.',
+    'errors.idpState': 'Deze aanmelding is verlopen of al gebruikt. Begin opnieuw met aanmelden.',
     'errors.internal': 'Er is iets misgegaan.',
     'errors.csrf': 'Cross-site of ongeldige aanvraag geweigerd.',
     'errors.invalidHandoff': 'Deze aanmeldlink is niet meer geldig. Open de pagina opnieuw.',

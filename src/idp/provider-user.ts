@@ -1,0 +1,39 @@
+import type { Session } from '../session/session.ts';
+import type { GatewayState } from '../state.ts';
+import type { DirectoryUser } from '../users/directory.ts';
+
+/** The user a provider's session names, built once per session record (records are frozen and shared). */
+const built = new WeakMap<Session, DirectoryUser>();
+
+/**
+ * The user of a session an identity provider signed in, from what the provider said at that sign-in
+ * (session.idp): no lookup on the hot path. None when the provider is no longer configured or now
+ * serves another tenant, or when users.yaml has come to hold the same name (one name is never both).
+ */
+export function providerUser(state: GatewayState, session: Session): DirectoryUser | undefined {
+  const idp = session.idp;
+  if (idp === undefined) return undefined;
+  const provider = state.providers.get(idp.p);
+  if (provider === undefined || provider.tenant !== idp.t || state.users.get(session.user) !== undefined)
+    return undefined;
+  let user = built.get(session);
+  if (user === undefined) {
+    user = Object.freeze({
+      name: session.user,
+      displayName: idp.n,
+      email: idp.e,
+      groups: idp.g,
+      tenant: idp.t,
+      disabled: false,
+      provider: idp.p,
+      facts: Object.freeze({ name: session.user, groups: idp.g, tenant: idp.t }),
+    });
+    built.set(session, user);
+  }
+  return user;
+}
+
+/** The user of any session: users.yaml's, or the provider's that signed it in. */
+export function sessionUser(state: GatewayState, session: Session): DirectoryUser | undefined {
+  return session.idp === undefined ? state.users.get(session.user) : providerUser(state, session);
+}
