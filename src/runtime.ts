@@ -21,6 +21,7 @@ import { type LoadedFiles, loadConfigFiles } from './config/load.ts';
 import { configWatchTargets, Reloader } from './config/reload.ts';
 import { loadSecretKeys, SecretBox } from './crypto/secret-box.ts';
 import { Devices } from './devices/devices.ts';
+import { ProviderClients } from './idp/discovery.ts';
 import { countAccounts, GAUGE_REFRESH_MS } from './observability/account-counts.ts';
 import { buildAdminServer } from './observability/admin.ts';
 import { createLogger } from './observability/logger.ts';
@@ -289,6 +290,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       pushDevices,
       pushLinks,
       pushPairing: new PushPairing({ store: ephemeral, random }),
+      providers: new ProviderClients({ clock }),
       current,
       verifier: () => reloader.current.verifier,
       signingKeys: () => keys,

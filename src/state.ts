@@ -8,6 +8,7 @@ import type { LoadedFiles } from './config/load.ts';
 import { ConfigError } from './config/load.ts';
 import { CidrSet } from './context/cidr.ts';
 import { bundledGeo, type GeoSource, openMmdb } from './context/geo.ts';
+import { LOGIN_COOKIE_NAMES } from './idp/login-cookie.ts';
 import { type ProviderSettings, providerSettings } from './idp/provider-settings.ts';
 import { type CompiledPolicy, compilePolicies, type PolicySource } from './policy/compile.ts';
 import { lintPolicies } from './policy/lint.ts';
@@ -368,6 +369,7 @@ export function buildState(files: LoadedFiles, options: BuildOptions = {}): Gate
       'portcullis_device',
       '__Host-portcullis_device',
       '__Secure-portcullis_device',
+      ...LOGIN_COOKIE_NAMES,
     ]),
   };
 }

@@ -1,6 +1,7 @@
 import type { AuditLog } from '../audit/audit.ts';
 import type { Clock } from '../clock.ts';
 import type { Devices } from '../devices/devices.ts';
+import type { ProviderClients } from '../idp/discovery.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { AssertionSigner } from '../proxy/assertion.ts';
 import type { SigningKey } from '../proxy/signing-keys.ts';
@@ -50,6 +51,8 @@ export interface PortalDeps {
   readonly pushLinks: PushLinks;
   /** the one-time codes that pair a phone with a user */
   readonly pushPairing: PushPairing;
+  /** the identity providers' metadata and openid-client configurations (idp/) */
+  readonly providers: ProviderClients;
   /** rebuilds the state from the files now (after the set-up page wrote users.yaml) */
   readonly reload: () => Promise<void>;
   /** the state in force now */

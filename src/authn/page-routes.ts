@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { readSession } from '../gate/session-lookup.ts';
+import { providerChoices } from '../idp/provider-choices.ts';
 import { Type } from '../json-schema.ts';
 import { sendPage as html, pageText } from '../web/html.ts';
 import { loginPage, logoutPage } from '../web/pages/login-page.ts';
@@ -31,7 +32,12 @@ export function pageRoutes(deps: PortalDeps) {
       if (found.session !== null) {
         return continueTo(deps, request, reply, rd ?? defaultRedirect(request.pc.state), found.session);
       }
-      return html(reply, loginPage(pageText(request), { rd }), 200, formActionFor(request, rd));
+      return html(
+        reply,
+        loginPage(pageText(request), { rd, providers: providerChoices(request.pc.state, rd) }),
+        200,
+        formActionFor(request, rd),
+      );
     });
 
     app.get('/logout', async (request, reply) => {

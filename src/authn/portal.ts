@@ -1,6 +1,7 @@
 import formBody from '@fastify/formbody';
 import type { FastifyInstance } from 'fastify';
 import { refuse } from '../gate/respond.ts';
+import { oidcRoutes } from '../idp/oidc-routes.ts';
 import { languageRoutes } from '../web/i18n/page-locale.ts';
 import { staticRoutes } from '../web/static.ts';
 import { accountApiRoutes } from './account-api-routes.ts';
@@ -32,6 +33,7 @@ export function portal(deps: PortalDeps) {
     // the first factor
     await app.register(passwordRoutes(deps));
     await app.register(ssoRoutes(deps));
+    await app.register(oidcRoutes(deps));
     await app.register(setupRoutes(deps));
     await app.register(inviteRoutes(deps));
     await app.register(forwardAuthRoutes(deps));

@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { providerChoices } from '../idp/provider-choices.ts';
 import { parseCookies } from '../session/cookies.ts';
 import { pageText, sendPage } from '../web/html.ts';
 import { loginPage } from '../web/pages/login-page.ts';
@@ -42,7 +43,7 @@ export function sessionEndedPage(request: FastifyRequest, reply: FastifyReply, r
   const text = pageText(request);
   return sendPage(
     reply,
-    loginPage(text, { rd, notice: text.t('login.sessionEnded') }),
+    loginPage(text, { rd, notice: text.t('login.sessionEnded'), providers: providerChoices(request.pc.state, rd) }),
     401,
     formActionFor(request, rd),
   );

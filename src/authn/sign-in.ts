@@ -6,7 +6,7 @@ import { readSession } from '../gate/session-lookup.ts';
 import { riskNames } from '../policy/types.ts';
 import { assessRisk } from '../risk/assess.ts';
 import { parseCookies } from '../session/cookies.ts';
-import type { FactorName } from '../session/session.ts';
+import type { FactorName, Session } from '../session/session.ts';
 import type { DirectoryUser } from '../users/directory.ts';
 import { continueTo } from './continue-to.ts';
 import type { PortalDeps } from './deps.ts';
@@ -27,6 +27,8 @@ export async function startSession(
   reply: FastifyReply,
   user: DirectoryUser,
   proven: FactorName | readonly FactorName[] = 'pwd',
+  /** an identity provider's sign-in: who it said the user is */
+  from: Pick<Session, 'idp'> = {},
 ): Promise<Signed> {
   const pc = request.pc;
   const state = pc.state;
@@ -52,6 +54,7 @@ export async function startSession(
     ...(known ? { device: known.record.id, trusted: known.trusted } : {}),
     ...(risk !== 0 ? { risk } : {}),
     ...((await owesSecondFactor(deps, user.name)) ? { enrol: true } : {}),
+    ...from,
   });
   setSessionCookie(reply, state, id);
   if (risk !== 0 || known?.trusted)

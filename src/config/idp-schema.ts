@@ -64,7 +64,9 @@ export const IdentityProviderSpec = Type.Object(
           'an id_token whose amr holds mfa, signed in within upstream_mfa_max_age, meets level mfa (never phishing_resistant)',
       }),
     ),
-    upstream_mfa_max_age: Type.Optional(Duration('how fresh the upstream sign-in must be for its mfa to count', '10m')),
+    upstream_mfa_max_age: Type.Optional(
+      Duration('how fresh the upstream sign-in must be for its mfa to count (default 10m)'),
+    ),
     scopes: Type.Optional(
       Type.Array(Type.String({ pattern: '^[\\x21\\x23-\\x5B\\x5D-\\x7E]+$' }), {
         uniqueItems: true,

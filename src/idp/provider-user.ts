@@ -1,5 +1,6 @@
 import type { Session } from '../session/session.ts';
 import type { GatewayState } from '../state.ts';
+import type { DurableStore } from '../stores/durable.ts';
 import type { DirectoryUser } from '../users/directory.ts';
 
 /** The user a provider's session names, built once per session record (records are frozen and shared). */
@@ -36,4 +37,31 @@ export function providerUser(state: GatewayState, session: Session): DirectoryUs
 /** The user of any session: users.yaml's, or the provider's that signed it in. */
 export function sessionUser(state: GatewayState, session: Session): DirectoryUser | undefined {
   return session.idp === undefined ? state.users.get(session.user) : providerUser(state, session);
+}
+
+/**
+ * A user by name where there is no session to tell (a phone paired with a one-time code, an
+ * administrator's command): users.yaml's, else a provider user the durable store knows whose
+ * provider is still configured for its tenant.
+ */
+export async function knownUser(
+  state: GatewayState,
+  durable: Pick<DurableStore, 'getProviderUser'>,
+  name: string,
+): Promise<DirectoryUser | undefined> {
+  const local = state.users.get(name);
+  if (local !== undefined) return local;
+  const record = await durable.getProviderUser(name);
+  const provider = record === null ? undefined : state.providers.get(record.provider);
+  if (record === null || provider === undefined || provider.tenant !== record.tenant) return undefined;
+  return Object.freeze({
+    name: record.user,
+    displayName: record.displayName,
+    email: record.email,
+    groups: record.groups,
+    tenant: record.tenant,
+    disabled: false,
+    provider: record.provider,
+    facts: Object.freeze({ name: record.user, groups: record.groups, tenant: record.tenant }),
+  });
 }

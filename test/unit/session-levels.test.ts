@@ -20,8 +20,16 @@ const withRecovery = session({ pwd: NOW - 5 * MIN, recovery: NOW - 1 * MIN });
 const withWebauthn = session({ pwd: NOW - 5 * MIN, webauthn: NOW - 1 * MIN, webauthn_uv: NOW - 1 * MIN });
 const keyWithoutUv = session({ pwd: NOW - 5 * MIN, webauthn: NOW - 1 * MIN });
 const passkeyOnly = session({ webauthn: NOW - 2 * MIN, webauthn_uv: NOW - 2 * MIN });
+const provider = session({ oidc: NOW - 5 * MIN });
+const providerMfa = session({ oidc: NOW - 5 * MIN, oidc_mfa: NOW - 5 * MIN });
 
 const cases: [string, Session, { level: Level; maxAgeMs?: number; methods?: SecondFactorName[] }, boolean][] = [
+  ['identity provider, password level', provider, { level: 'password' }, true],
+  ['identity provider, mfa level', provider, { level: 'mfa' }, false],
+  ["identity provider's trusted mfa, mfa level", providerMfa, { level: 'mfa' }, true],
+  ["identity provider's trusted mfa, max_age 1m", providerMfa, { level: 'mfa', maxAgeMs: MIN }, false],
+  ["identity provider's trusted mfa, a rule naming totp", providerMfa, { level: 'mfa', methods: ['totp'] }, false],
+  ["identity provider's trusted mfa, phishing_resistant", providerMfa, { level: 'phishing_resistant' }, false],
   ['password session, password level', passwordOnly, { level: 'password' }, true],
   ['password session, mfa level', passwordOnly, { level: 'mfa' }, false],
   ['password proven 5 min ago, max_age 1m', passwordOnly, { level: 'password', maxAgeMs: MIN }, false],
@@ -84,4 +92,6 @@ test('amr: the methods proven, RFC 8176 words, mfa when more than one', () => {
   assert.deepEqual(amrOf(withRecovery), ['pwd', 'otp', 'mfa']);
   assert.deepEqual(amrOf(withWebauthn), ['pwd', 'hwk', 'mfa']);
   assert.deepEqual(amrOf(passkeyOnly), ['hwk', 'mfa']);
+  assert.deepEqual(amrOf(provider), []);
+  assert.deepEqual(amrOf(providerMfa), ['mfa']);
 });

@@ -8,9 +8,27 @@ import { formError, invalidIf } from './form-error.ts';
  */
 export function loginPage(
   text: PageText,
-  opts: { rd: string | null; error?: string; username?: string; notice?: string },
+  opts: {
+    rd: string | null;
+    error?: string;
+    username?: string;
+    notice?: string;
+    /** "Sign in with ..." for the identity providers that serve where rd goes (idp/provider-choices.ts) */
+    providers?: readonly { readonly label: string; readonly href: string }[];
+  },
 ): string {
   const { t } = text;
+  const providers = opts.providers ?? [];
+  const withProvider =
+    providers.length === 0
+      ? ''
+      : `<ul class="providers">${providers
+          .map(
+            (p) =>
+              `<li><a class="button" href="${esc(p.href)}">${esc(t('login.withProvider', { provider: p.label }))}</a></li>`,
+          )
+          .join('')}</ul>
+<p>${esc(t('login.orPassword'))}</p>`;
   // the error is about the pair: either may be wrong, and the answer does not say which
   const invalid = invalidIf(opts.error !== undefined);
   return layout(
@@ -18,6 +36,7 @@ export function loginPage(
     `<h1>${esc(t('login.title'))}</h1>
 ${opts.notice ? `<p class="notice" role="status">${esc(opts.notice)}</p>` : ''}
 ${formError(opts.error)}
+${withProvider}
 <form method="post" action="/.portcullis/login">
 <label for="username">${esc(t('login.username'))}</label>
 <input id="username" name="username" autocomplete="username webauthn" autocapitalize="none" spellcheck="false" required value="${esc(opts.username ?? '')}"${invalid}${opts.username ? '' : ' autofocus'}>

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { providerChoices } from '../../../idp/provider-choices.ts';
 import { Type } from '../../../json-schema.ts';
 import { sendPage as html, pageText } from '../../../web/html.ts';
 import { loginPage } from '../../../web/pages/login-page.ts';
@@ -78,7 +79,12 @@ export function passwordRoutes(deps: PortalDeps) {
         const error = throttled ? throttledMessage(result.retryAfterMs, text) : refusedMessage(state, text);
         return html(
           reply,
-          loginPage(text, { rd, username: body.username.slice(0, 256), error }),
+          loginPage(text, {
+            rd,
+            username: body.username.slice(0, 256),
+            error,
+            providers: providerChoices(state, rd),
+          }),
           throttled ? 429 : 401,
           formActionFor(request, rd),
         );

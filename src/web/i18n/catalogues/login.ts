@@ -8,6 +8,8 @@ export const login = {
     'login.username': 'User name',
     'login.password': 'Password',
     'login.submit': 'Sign in',
+    'login.withProvider': 'Sign in with {provider}',
+    'login.orPassword': 'Or with a user name and password',
     'login.error.invalid':
       'The user name or password is not correct. After repeated failures, signing in is paused for up to {wait}, even with the right password.',
     'login.error.throttled': 'Too many failed sign-ins from your network. Try again in {wait}.',
@@ -23,6 +25,8 @@ export const login = {
     'login.username': 'Benutzername',
     'login.password': 'Passwort',
     'login.submit': 'Anmelden',
+    'login.withProvider': 'Anmelden mit {provider}',
+    'login.orPassword': 'Oder mit Benutzername und Passwort',
     'login.error.invalid':
       'Benutzername oder Passwort ist falsch. Nach wiederholten Fehlversuchen wird die Anmeldung für bis zu {wait} gesperrt, auch mit dem richtigen Passwort.',
     'login.error.throttled':
@@ -40,6 +44,8 @@ export const login = {
     'login.username': 'Nom d’utilisateur',
     'login.password': 'Mot de passe',
     'login.submit': 'Se connecter',
+    'login.withProvider': 'Se connecter avec {provider}',
+    'login.orPassword': 'Ou avec un nom d’utilisateur et un mot de passe',
     'login.error.invalid':
       'Le nom d’utilisateur ou le mot de passe est incorrect. Après plusieurs échecs, la connexion est suspendue pendant {wait} au maximum, même avec le bon mot de passe.',
     'login.error.throttled': 'Trop d’échecs de connexion depuis votre réseau. Réessayez dans {wait}.',
@@ -56,6 +62,8 @@ export const login = {
     'login.username': 'Nombre de usuario',
     'login.password': 'Contraseña',
     'login.submit': 'Iniciar sesión',
+    'login.withProvider': 'Iniciar sesión con {provider}',
+    'login.orPassword': 'O con un nombre de usuario y una contraseña',
     'login.error.invalid':
       'El nombre de usuario o la contraseña no son correctos. Tras varios intentos fallidos, el inicio de sesión se bloquea durante un máximo de {wait}, incluso con la contraseña correcta.',
     'login.error.throttled':
@@ -73,6 +81,8 @@ export const login = {
     'login.username': 'Gebruikersnaam',
     'login.password': 'Wachtwoord',
     'login.submit': 'Aanmelden',
+    'login.withProvider': 'Aanmelden met {provider}',
+    'login.orPassword': 'Of met een gebruikersnaam en wachtwoord',
     'login.error.invalid':
       'De gebruikersnaam of het wachtwoord is onjuist. Na herhaalde mislukte pogingen wordt aanmelden tot {wait} gepauzeerd, ook met het juiste wachtwoord.',
     'login.error.throttled': 'Te veel mislukte aanmeldingen vanaf je netwerk. Probeer het over {wait} opnieuw.',
