@@ -13,6 +13,7 @@ import { type UserSpec, UsersFile } from '../config/schema.ts';
 import { validate } from '../config/validate.ts';
 import { loadYamlSource } from '../config/yaml-source.ts';
 import { PortcullisError } from '../errors.ts';
+import type { ProviderUserRecord } from '../stores/durable.ts';
 import { openDurable } from '../stores/open.ts';
 import { canonicalUsername } from '../users/canonical.ts';
 import { UserDirectory } from '../users/directory.ts';
@@ -148,7 +149,7 @@ export function userSpecFromFlags(flags: Record<string, string | boolean>): User
 
 const LIST_USAGE = 'portcullis user list [--config F]';
 
-/** Prints the users: name, tenant, groups, disabled. */
+/** Prints the users (users.yaml's, then those identity providers signed in): name, tenant, groups, provider, disabled, factors. */
 export async function runUserList(args: string[], io: UsersCliIO): Promise<number> {
   const parsed = parseFlags(args, { config: 'string' });
   if ('error' in parsed) return usage(io, parsed.error, LIST_USAGE);
@@ -173,19 +174,29 @@ export async function runUserList(args: string[], io: UsersCliIO): Promise<numbe
   const users = (source.data as UsersFile).users;
   const { directory, problems } = UserDirectory.build(users);
   for (const problem of problems) io.stderr.write(`warning: ${usersFile.path}: ${problem}\n`);
-  const summary = await factorSummary(
+  const summary = await durableSummary(
     config,
     directory.all().map((u) => u.name),
     io,
   );
-  const rows = [['NAME', 'TENANT', 'GROUPS', 'DISABLED', 'SECOND FACTORS', 'RECOVERY CODES']];
-  for (const u of directory.all()) {
-    const s = summary?.get(u.name);
+  const rows = [['NAME', 'TENANT', 'GROUPS', 'PROVIDER', 'DISABLED', 'SECOND FACTORS', 'RECOVERY CODES']];
+  const listed: {
+    name: string;
+    tenant: string | null;
+    groups: readonly string[];
+    provider: string;
+    disabled: string;
+  }[] = directory.all().map((u) => ({ ...u, provider: '-', disabled: u.disabled ? 'yes' : 'no' }));
+  // the users identity providers signed in: disabled or removed there, they cannot sign in again
+  for (const p of summary?.providerUsers ?? [])
+    listed.push({ name: p.user, tenant: p.tenant, groups: p.groups, provider: p.provider, disabled: '-' });
+  for (const u of listed) {
+    const s = summary?.factors.get(u.name);
     const factors = s === undefined ? '?' : s.factors.length === 0 ? 'none' : s.factors.join(',');
     const recovery =
       s === undefined ? '?' : s.recovery.total === 0 ? '-' : `${s.recovery.unused}/${s.recovery.total} unused`;
     rows.push(
-      [u.name, u.tenant ?? '-', u.groups.join(',') || '-', u.disabled ? 'yes' : 'no', factors, recovery].map(printable),
+      [u.name, u.tenant ?? '-', u.groups.join(',') || '-', u.provider, u.disabled, factors, recovery].map(printable),
     );
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
@@ -247,12 +258,19 @@ function printable(cell: string): string {
   return cell.replace(/[\p{Cc}\p{Cf}]/gu, '?');
 }
 
-/** Each user's second factors (kinds) and recovery codes, from the durable store; null when unreachable. */
-async function factorSummary(
+interface DurableSummary {
+  /** each user's second factors (kinds) and recovery codes */
+  readonly factors: Map<string, { factors: string[]; recovery: { total: number; unused: number } }>;
+  /** the users identity providers signed in */
+  readonly providerUsers: ProviderUserRecord[];
+}
+
+/** What the durable store knows of the users (and of the provider users it holds); null when unreachable. */
+async function durableSummary(
   config: string,
   users: readonly string[],
   io: UsersCliIO,
-): Promise<Map<string, { factors: string[]; recovery: { total: number; unused: number } }> | null> {
+): Promise<DurableSummary | null> {
   let durable: Awaited<ReturnType<typeof openDurable>>;
   try {
     const files = await loadConfigFiles(config);
@@ -262,12 +280,13 @@ async function factorSummary(
     return null;
   }
   try {
-    const result = new Map<string, { factors: string[]; recovery: { total: number; unused: number } }>();
-    for (const user of users) {
-      const [factors, recovery] = await Promise.all([durable.listFactors(user), durable.countRecoveryCodes(user)]);
-      result.set(user, { factors: factors.map((f) => f.kind), recovery });
+    const providerUsers = await durable.listProviderUsers();
+    const factors: DurableSummary['factors'] = new Map();
+    for (const user of [...users, ...providerUsers.map((p) => p.user)]) {
+      const [kinds, recovery] = await Promise.all([durable.listFactors(user), durable.countRecoveryCodes(user)]);
+      factors.set(user, { factors: kinds.map((f) => f.kind), recovery });
     }
-    return result;
+    return { factors, providerUsers };
   } finally {
     await durable.close();
   }

@@ -147,6 +147,16 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
     references: [PCI_85],
     subject: 'user',
   },
+  {
+    id: 'upstream-mfa-trusted',
+    severity: 'low',
+    title: 'Identity provider trusted for the second factor',
+    why: "With trust_upstream_mfa, a token whose amr says mfa meets level mfa: the provider's own MFA policy (its methods, its exceptions, its trusted locations) stands in for Portcullis's, and Portcullis cannot see what it was.",
+    remediation:
+      'Keep it only for a provider whose conditional access requires MFA for this application; otherwise remove trust_upstream_mfa so that Portcullis asks its own second factor.',
+    references: [CIS_63, PCI_85],
+    subject: 'setting',
+  },
 ];
 
 const BY_ID = new Map(CATALOGUE.map((e) => [e.id, e]));

@@ -30,6 +30,17 @@ export interface UserFact {
   readonly at: string;
   /** null: only the configuration was audited */
   readonly stored: StoredUserFacts | null;
+  /** the identity provider that signed the user in (its users are in the durable store, not users.yaml) */
+  readonly provider?: string;
+  /** stale after this long without a sign-in: the provider's stale_after (default audit.stale_after) */
+  readonly staleAfterMs?: number;
+}
+
+export interface ProviderFact {
+  readonly name: string;
+  readonly tenant: string | null;
+  readonly trustUpstreamMfa: boolean;
+  readonly at: string;
 }
 
 export interface StoredUserFacts {
@@ -79,6 +90,7 @@ export interface Facts {
   readonly users: readonly UserFact[];
   readonly apps: readonly AppFact[];
   readonly rules: readonly RuleFact[];
+  readonly providers: readonly ProviderFact[];
   readonly rememberDevice: { readonly ms: number; readonly at: string };
   readonly staleAfterMs: number;
   readonly suppressions: GatewayState['audit']['suppressions'];
@@ -182,7 +194,15 @@ function configFacts(
     };
   });
 
+  const providers: ProviderFact[] = [...state.providers.values()].map((p, i) => ({
+    name: p.name,
+    tenant: p.tenant,
+    trustUpstreamMfa: p.trustUpstreamMfa,
+    at: rel(files.locateGateway(['identity_providers', i, 'name'])),
+  }));
+
   const named = new Set<string>();
+  for (const p of providers) if (p.tenant !== null) named.add(p.tenant);
   for (const a of state.apps) if (a.facts.tenant !== null) named.add(a.facts.tenant);
   for (const u of state.users.all()) if (u.tenant !== null) named.add(u.tenant);
   for (const p of files.policies) if (p.data.tenant !== undefined) named.add(p.data.tenant);
@@ -195,6 +215,7 @@ function configFacts(
     users,
     apps,
     rules,
+    providers,
     rememberDevice: {
       ms: state.session.rememberDeviceMs,
       at: rel(files.locateGateway(['session', 'remember_device'])),
@@ -228,7 +249,26 @@ export async function collect(
   const codes = new Map((await durable.listAccessCodes()).map((c) => [c.user, c]));
   const pushBlocks = new Map((await durable.listPushBlocks()).map((b) => [b.user, b]));
   const users: UserFact[] = [];
-  for (const u of base.users) {
+  // the users identity providers signed in, while their provider is configured for their tenant
+  const byProvider = new Map(base.providers.map((p) => [p.name, p]));
+  const accounts: Omit<UserFact, 'stored'>[] = [...base.users];
+  const lastSeen = new Map<string, number>();
+  for (const r of await durable.listProviderUsers()) {
+    const p = byProvider.get(r.provider);
+    const settings = state.providers.get(r.provider);
+    if (p === undefined || settings === undefined || p.tenant !== r.tenant || state.users.get(r.user) !== undefined)
+      continue;
+    accounts.push({
+      name: r.user,
+      tenant: r.tenant,
+      privileged: state.audit.isPrivileged(r.groups),
+      at: p.at,
+      provider: r.provider,
+      staleAfterMs: settings.staleAfterMs,
+    });
+    lastSeen.set(r.user, r.lastSeenAt);
+  }
+  for (const u of accounts) {
     const [factors, recovery, signIns, trace, enrolmentDue, devices, lock] = await Promise.all([
       durable.listFactors(u.name),
       durable.countRecoveryCodes(u.name),
@@ -245,7 +285,7 @@ export async function collect(
       stored: {
         factors: factors.map((f) => f.kind),
         recovery,
-        lastSignIn: signIns[0]?.time ?? null,
+        lastSignIn: Math.max(signIns[0]?.time ?? 0, lastSeen.get(u.name) ?? 0) || null,
         recentTrace: trace.some((e) => e.outcome === 'success' || e.outcome === 'info'),
         enrolmentDue,
         trustedDevices: devices

@@ -94,7 +94,7 @@ function userFindings(u: UserFact, facts: Facts): Raw[] {
         ? 'no second factor at all'
         : `second factors: ${[...kinds].sort().join(', ')}; no security key or passkey`,
     );
-  const cut = facts.now - facts.staleAfterMs;
+  const cut = facts.now - (u.staleAfterMs ?? facts.staleAfterMs);
   if (s.lastSignIn !== null ? s.lastSignIn < cut : !s.recentTrace)
     add(
       'stale-account',
@@ -170,6 +170,16 @@ function configFindings(facts: Facts): Raw[] {
         subject: a.name,
         detail: `no rule names ${a.host}${a.tenant === null ? '' : ` and no rule of tenant ${a.tenant}'s policy applies`}: only shared rules decide`,
         location: a.at,
+      });
+  }
+  for (const p of facts.providers) {
+    if (p.trustUpstreamMfa)
+      out.push({
+        id: 'upstream-mfa-trusted',
+        tenant: p.tenant,
+        subject: `identity_providers.${p.name}.trust_upstream_mfa`,
+        detail: `a token of ${p.name} whose amr holds mfa meets level mfa`,
+        location: p.at,
       });
   }
   if (facts.rememberDevice.ms > DEVICE_TRUST_LIMIT_MS) {

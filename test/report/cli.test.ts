@@ -84,7 +84,7 @@ describe('portcullis audit, no gateway running', () => {
       const r = await audit(seed, ['--format', format, '--out', out, '--tenant', 'acme']);
       assert.equal(r.code, 0, r.err);
       assert.equal(r.out, '');
-      assert.match(r.err, new RegExp(`wrote ${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: 8 finding\\(s\\)\\n$`));
+      assert.match(r.err, new RegExp(`wrote ${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: 10 finding\\(s\\)\\n$`));
       const text = readFileSync(out, 'utf8');
       if (format === 'sarif') assert.equal(JSON.parse(text).version, '2.1.0');
       if (format === 'html') assert.match(text, /<h1>Acme &lt;Corp&gt; &amp; Sons<\/h1>/);

@@ -69,8 +69,8 @@ describe('audit findings on the seeded configuration', () => {
       {
         tenant: 'acme',
         coverage: {
-          users: 3,
-          with_mfa: 3,
+          users: 5,
+          with_mfa: 5,
           privileged: 0,
           privileged_phishing_resistant: 0,
           apps: 1,
@@ -98,6 +98,10 @@ describe('audit findings on the seeded configuration', () => {
       return f;
     };
     assert.equal(get('no-second-factor', 'frank').severity, 'critical', 'privileged');
+    // a provider's user is located at its provider, and is stale after the provider's stale_after
+    const pat = get('stale-account', 'pat@acme.example', 'acme');
+    assert.match(pat.location ?? '', /^config\/gateway\.yaml:\d+:\d+$/);
+    assert.match(pat.detail, /40 days ago/);
     assert.equal(
       get('push-reported', 'alice').detail,
       'reported 2026-12-06 (app rmm, from 198.51.100.7); pushes blocked until unblocked',
@@ -185,7 +189,7 @@ describe('audit findings on the seeded configuration', () => {
   it('the configuration alone: rule, app and setting findings; user figures unknown', () => {
     const r = buildReport(collectConfig(state, new ManualClock(NOW)));
     assert.equal(r.scope, 'config');
-    const kinds = new Set(['anonymous-rule', 'password-only-rule', 'app-without-rule']);
+    const kinds = new Set(['anonymous-rule', 'password-only-rule', 'app-without-rule', 'upstream-mfa-trusted']);
     assert.deepEqual(
       triples(r),
       sorted(EXPECTED.filter(([id, , s]) => kinds.has(id) || s === 'session.remember_device')),

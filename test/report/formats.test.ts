@@ -136,7 +136,7 @@ describe('audit report formats', () => {
     );
     assert.match(text, /Privileged users with a phishing-resistant factor: 1 of 3 \(33%\)/);
     assert.match(text, /\nglobex\n[\s\S]*Apps with a rule of their own: 0 of 1 \(0%\)/);
-    assert.match(text, /Findings: 20 \(1 critical, 5 high, 7 medium, 7 low\)/);
+    assert.match(text, /Findings: 22 \(1 critical, 5 high, 8 medium, 8 low\)/);
     assert.match(
       text,
       / {2}CRITICAL no-second-factor {2}\[MSP staff\] frank: privileged; no second factor enrolled\n {11}at config\/users\.yaml:8:3\n {11}what to do: /,
@@ -186,6 +186,7 @@ function emptyFacts() {
     users: [],
     apps: [],
     rules: [],
+    providers: [],
     rememberDevice: { ms: 0, at: 'config/gateway.yaml:1:1' },
     staleAfterMs: 1,
     suppressions: [],

@@ -10,11 +10,15 @@
  *   acme:   carol (2 codes left, 100 days idle)  recovery-codes-low (its suppression expired), stale-account
  *           craig (access code, 45-day trust)    active-access-code, long-device-trust
  *           cathy (locked out)                   locked-account
+ *           pat@acme.example (Entra, TOTP, 40 days)  stale-account (the provider's stale_after is 30d)
+ *           quinn@acme.example (Entra, TOTP, 2 days) nothing
+ *           (old@acme.example of a provider no longer configured: nothing)
  *   globex: gina (key, never signed in)          stale-account
  *           greg (invited a week ago)            no-second-factor (not stale: the invite is recent)
  *   apps:   nas (MSP) and globex-portal have no rule of their own (the latter suppressed);
  *   rules:  psa-health and rmm-api allow anonymously; office-password and everyone admit with
- *           a password; session.remember_device is 45d (reported for each tenant).
+ *           a password; session.remember_device is 45d (reported for each tenant); acme's Entra
+ *           provider is trusted for the second factor (upstream-mfa-trusted).
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -79,6 +83,16 @@ apps:
     tenant: globex
     host: portal.globex.example
     upstream: http://127.0.0.1:9
+identity_providers:
+  - name: acme-entra
+    kind: entra
+    label: Acme
+    issuer: https://login.microsoftonline.com/11111111-2222-3333-4444-555555555555/v2.0
+    client_id: c
+    client_secret: s
+    tenant: acme
+    trust_upstream_mfa: true
+    stale_after: 30d
 `;
 
 export const USERS = `users:
@@ -166,6 +180,8 @@ export const EXPECTED: readonly (readonly [string, string | null, string])[] = [
   ['password-only-rule', 'acme', 'office-password'],
   ['recovery-codes-low', 'acme', 'carol'],
   ['stale-account', 'acme', 'carol'],
+  ['stale-account', 'acme', 'pat@acme.example'],
+  ['upstream-mfa-trusted', 'acme', 'identity_providers.acme-entra.trust_upstream_mfa'],
   ['long-device-trust', 'globex', 'session.remember_device'],
   ['no-second-factor', 'globex', 'greg'],
   ['stale-account', 'globex', 'gina'],
@@ -281,6 +297,23 @@ export async function seedStore(durable: DurableStore, now = NOW): Promise<void>
     country: 'NL',
     app: 'rmm',
   });
+  const providerUser = (user: string, provider: string, daysAgo: number) =>
+    durable.saveProviderUser({
+      user,
+      provider,
+      subject: `tid:${user}`,
+      tenant: 'acme',
+      displayName: user,
+      email: user,
+      groups: ['staff'],
+      createdAt: now - 200 * DAY,
+      lastSeenAt: now - daysAgo * DAY,
+    });
+  await providerUser('pat@acme.example', 'acme-entra', 40);
+  await add('pat@acme.example', 'totp');
+  await providerUser('quinn@acme.example', 'acme-entra', 2);
+  await add('quinn@acme.example', 'totp');
+  await providerUser('old@acme.example', 'retired-okta', 2);
   await durable.markEnrolmentDue('greg', now - 7 * DAY);
   await durable.appendAudit({
     time: now - 7 * DAY,

@@ -7,6 +7,8 @@ import { PassThrough, Readable } from 'node:stream';
 import { after, test } from 'node:test';
 import { parse } from 'yaml';
 import { runHashPassword, runUserAdd, runUserList } from '../../src/cli/users.ts';
+import { loadConfigFiles } from '../../src/config/load.ts';
+import { openDurable } from '../../src/stores/open.ts';
 import { parseArgon2Params, verifyPassword } from '../../src/users/password.ts';
 
 const LOW = { memoryCost: 1024, timeCost: 1, parallelism: 1 };
@@ -109,7 +111,7 @@ test('user add end to end: writes users.yaml beside gateway.yaml, 0600, password
   assert.equal(await runUserList(['--config', config], list.io), 0, list.err());
   assert.equal(
     list.out(),
-    'NAME   TENANT  GROUPS               DISABLED  SECOND FACTORS  RECOVERY CODES\nalice  -       msp-admins,auditors  no        ?               ?\nbob    acme    -                    no        ?               ?\n',
+    'NAME   TENANT  GROUPS               PROVIDER  DISABLED  SECOND FACTORS  RECOVERY CODES\nalice  -       msp-admins,auditors  -         no        ?               ?\nbob    acme    -                    -         no        ?               ?\n',
   );
   assert.match(
     list.err(),
@@ -118,9 +120,35 @@ test('user add end to end: writes users.yaml beside gateway.yaml, 0600, password
   );
   // with a complete configuration (a policies folder), the second factors are summarised
   await mkdir(join(d, 'policies'));
+  // and a user an identity provider signed in, with an authenticator app
+  const files = await loadConfigFiles(config);
+  const durable = await openDurable(files.gateway.stores.durable, files.baseDir);
+  await durable.saveProviderUser({
+    user: 'carol@acme.example',
+    provider: 'acme-entra',
+    subject: 'tid:oid',
+    tenant: 'acme',
+    displayName: 'Carol',
+    email: null,
+    groups: ['staff'],
+    createdAt: 1,
+    lastSeenAt: 1,
+  });
+  await durable.addFactor({
+    id: 'f1',
+    user: 'carol@acme.example',
+    kind: 'totp',
+    name: 'phone',
+    secret: 'sealed',
+    data: null,
+    createdAt: 1,
+    lastUsedAt: null,
+  });
+  await durable.close();
   const full = io();
   assert.equal(await runUserList(['--config', config], full.io), 0, full.err());
-  assert.match(full.out(), /^alice +- +msp-admins,auditors +no +none +-$/m);
+  assert.match(full.out(), /^alice +- +msp-admins,auditors +- +no +none +-$/m);
+  assert.match(full.out(), /^carol@acme\.example +acme +staff +acme-entra +- +totp +-$/m);
 });
 
 test('user add honours users.file relative to the gateway.yaml folder', async () => {
