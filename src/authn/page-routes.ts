@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { readSession } from '../gate/session-lookup.ts';
 import { providerChoices } from '../idp/provider-choices.ts';
+import { providerLogout } from '../idp/provider-logout.ts';
 import { Type } from '../json-schema.ts';
 import { sendPage as html, pageText } from '../web/html.ts';
 import { loginPage, logoutPage } from '../web/pages/login-page.ts';
@@ -51,8 +52,12 @@ export function pageRoutes(deps: PortalDeps) {
 
     // with rd ("sign in as someone else" on a refusal page): signed out, then the sign-in page for rd
     app.post('/logout', { onRequest: form, schema: { body: Type.Optional(LogoutForm) } }, async (request, reply) => {
-      if ((await endSession(deps, request, reply)) === 'unavailable') return reply;
+      const ended = await endSession(deps, request, reply);
+      if (ended === 'unavailable') return reply;
       const rd = safeRedirect((request.body as { rd?: string } | undefined)?.rd, request.pc.state, request.pc.origin);
+      // signed in through a provider that wants to know: signed out there too, then back here
+      const atProvider = rd === null && ended !== null ? await providerLogout(deps, request.pc.state, ended) : null;
+      if (atProvider !== null) return reply.header('cache-control', 'no-store').redirect(atProvider, 303);
       if (rd !== null)
         return reply
           .header('cache-control', 'no-store')

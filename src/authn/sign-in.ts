@@ -27,8 +27,8 @@ export async function startSession(
   reply: FastifyReply,
   user: DirectoryUser,
   proven: FactorName | readonly FactorName[] = 'pwd',
-  /** an identity provider's sign-in: who it said the user is */
-  from: Pick<Session, 'idp'> = {},
+  /** an identity provider's sign-in: who it said the user is, and when the person authenticated there */
+  from: { idp?: Session['idp']; provenAt?: number } = {},
 ): Promise<Signed> {
   const pc = request.pc;
   const state = pc.state;
@@ -50,12 +50,18 @@ export async function startSession(
     },
     state.risk,
   );
-  const { id, session } = await deps.sessions.create(user.name, proven, scope, {
-    ...(known ? { device: known.record.id, trusted: known.trusted } : {}),
-    ...(risk !== 0 ? { risk } : {}),
-    ...((await owesSecondFactor(deps, user.name)) ? { enrol: true } : {}),
-    ...from,
-  });
+  const { id, session } = await deps.sessions.create(
+    user.name,
+    proven,
+    scope,
+    {
+      ...(known ? { device: known.record.id, trusted: known.trusted } : {}),
+      ...(risk !== 0 ? { risk } : {}),
+      ...((await owesSecondFactor(deps, user.name)) ? { enrol: true } : {}),
+      ...(from.idp === undefined ? {} : { idp: from.idp }),
+    },
+    from.provenAt,
+  );
   setSessionCookie(reply, state, id);
   if (risk !== 0 || known?.trusted)
     deps.audit.record({
@@ -185,13 +191,14 @@ export async function completeSignIn(
 
 /**
  * Logout: the session ends in the store (on every instance and every host at once), the cookie
- * is cleared, and the event is audited. 'unavailable' when the store is down (503 already sent).
+ * is cleared, and the event is audited. 'unavailable' when the store is down (503 already sent);
+ * else the session that ended (null: there was none), whose provider may end its own too.
  */
 export async function endSession(
   deps: PortalDeps,
   request: FastifyRequest,
   reply: FastifyReply,
-): Promise<'done' | 'unavailable'> {
+): Promise<Session | null | 'unavailable'> {
   const found = await readSession(request, reply, deps.sessions, deps.metrics);
   if (found === 'unavailable') return 'unavailable';
   if (found.session !== null) {
@@ -208,5 +215,5 @@ export async function endSession(
     });
   }
   clearSessionCookie(reply, request.pc.state);
-  return 'done';
+  return found.session;
 }

@@ -26,6 +26,11 @@ export interface ProviderIdentity {
   readonly tenant: string | null;
   /** the provider says the person passed its own MFA recently, and the provider is trusted for it */
   readonly upstreamMfa: boolean;
+  /**
+   * ms: when the person authenticated at the provider (auth_time; now when it does not say): the
+   * time of the session's `oidc` proof, so a provider's silent single sign-on is not a fresh sign-in
+   */
+  readonly authTime: number;
 }
 
 export type ClaimsRefusal =
@@ -136,6 +141,7 @@ export function identityFromClaims(
       groups: [...groups],
       tenant: p.tenant,
       upstreamMfa,
+      authTime: typeof authTime === 'number' && Number.isFinite(authTime) ? Math.min(authTime * 1000, now) : now,
     },
   };
 }

@@ -4,6 +4,7 @@ import type { PortalDeps } from '../authn/deps.ts';
 import { defaultRedirect, safeRedirect } from '../authn/redirect.ts';
 import { goOnAfterFirstFactor, startSession } from '../authn/sign-in.ts';
 import { refuse } from '../gate/respond.ts';
+import { readSession } from '../gate/session-lookup.ts';
 import { Type } from '../json-schema.ts';
 import type { GatewayState } from '../state.ts';
 import { openidClient, ProviderUnavailable } from './discovery.ts';
@@ -71,8 +72,17 @@ export function oidcRoutes(deps: PortalDeps) {
         deps.metrics.observeLogin('unavailable');
         return refuse(request, reply, 503, 'provider_unavailable', 'errors.idpUnavailable');
       }
+      // signing in again over a live session (a rule wants a fresh sign-in, or another account):
+      // the provider must authenticate the person now, not answer from its own single sign-on
+      const found = await readSession(request, reply, deps.sessions, deps.metrics);
+      if (found === 'unavailable') return reply;
+      const again = found.session !== null;
       const client = await openidClient();
-      const { state: value, login } = await putLoginState(deps.ephemeral, deps.random, { provider: name, rd });
+      const { state: value, login } = await putLoginState(deps.ephemeral, deps.random, {
+        provider: name,
+        rd,
+        ...(again ? { maxAge: 0 } : {}),
+      });
       const url = client.buildAuthorizationUrl(config, {
         redirect_uri: callbackUrl(state, name),
         scope: provider.scopes,
@@ -80,6 +90,7 @@ export function oidcRoutes(deps: PortalDeps) {
         code_challenge_method: 'S256',
         state: value,
         nonce: login.nonce,
+        ...(again ? { max_age: '0', prompt: 'login' } : {}),
       });
       setLoginCookie(reply, state, value);
       return reply.redirect(url.href, 302);
@@ -106,6 +117,7 @@ export function oidcRoutes(deps: PortalDeps) {
           user,
           identity.upstreamMfa ? ['oidc', 'oidc_mfa'] : 'oidc',
           {
+            provenAt: identity.authTime,
             idp: {
               p: provider.name,
               s: identity.subject,

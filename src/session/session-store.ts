@@ -141,15 +141,18 @@ export class SessionStore {
     factor: FactorName | readonly FactorName[],
     scope: string,
     signIn: Pick<Session, 'device' | 'trusted' | 'risk' | 'enrol' | 'idp'> = {},
+    /** when the factors were proven, if before now: an identity provider's auth_time */
+    provenAt?: number,
   ): Promise<Handled> {
     const now = this.clock.now();
+    const at = provenAt === undefined ? now : Math.min(provenAt, now);
     const session: Session = {
       v: 1,
       sid: token(this.random, 32),
       user,
       createdAt: now,
-      authTime: now,
-      factors: proofs(factor, now),
+      authTime: at,
+      factors: proofs(factor, at),
       ...signIn,
     };
     await this.write(session);

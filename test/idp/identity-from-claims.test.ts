@@ -54,6 +54,8 @@ test('entra: the person is tid + oid, named by preferred_username, groups by the
     groups: ['techs', 'cccccccc-0000-0000-0000-000000000002'],
     tenant: 'acme',
     upstreamMfa: false,
+    // no auth_time: the sign-in is taken as now
+    authTime: NOW,
   });
 });
 
@@ -144,4 +146,19 @@ test("the provider's mfa counts only when trusted, in amr, and recent", () => {
   assert.equal(mfaOf(trusted, { ...mfa, auth_time: (NOW - 11 * 60_000) / 1000 }), false, 'too old');
   assert.equal(mfaOf(trusted, { ...mfa, auth_time: undefined }), false, 'no auth_time');
   assert.equal(mfaOf(trusted, { ...mfa, auth_time: (NOW + 10 * 60_000) / 1000 }), false, 'in the future');
+});
+
+test("the session's proof is dated when the person authenticated at the provider, never later than now", () => {
+  const at = (authTime: unknown) => {
+    const r = identityFromClaims(provider(), { ...carol, auth_time: authTime }, NOW);
+    assert.ok(r.ok);
+    return r.identity.authTime;
+  };
+  assert.equal(
+    at((NOW - 3 * 3_600_000) / 1000),
+    NOW - 3 * 3_600_000,
+    "a provider's silent single sign-on is not fresh",
+  );
+  assert.equal(at((NOW + 60_000) / 1000), NOW);
+  assert.equal(at('yesterday'), NOW);
 });
