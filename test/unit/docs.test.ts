@@ -36,6 +36,8 @@ test('every HTTP error code the gateway answers is documented', () => {
     'src/authn/forward-auth.ts',
     'src/authn/factors/totp/totp-routes.ts',
     'src/authn/factors/recovery/recovery-routes.ts',
+    'src/idp/oidc-routes.ts',
+    'src/idp/provider-sign-in.ts',
   ];
   for (const file of sources) {
     for (const [, code] of read(file).matchAll(/(?:refuse\([^)]*?\d{3}, |error: )'([a-z_]+)'/g)) {
