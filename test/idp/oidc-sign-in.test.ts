@@ -1,0 +1,420 @@
+/**
+ * Sign-in through an identity provider, against a real OpenID Provider on loopback (oidc-provider,
+ * Entra-like claims and issuer): the whole flow through the pages with a cookie jar, the user made
+ * just in time, the policy applied as for anyone; and each way it must fail (wrong state, another
+ * browser, a replayed callback, another directory, a wrong audience, an expired token, a foreign
+ * signature, missing claims, a groups overage, a name of users.yaml, the provider refusing, the
+ * provider down), refused with nothing created.
+ */
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { ManualClock } from '../../src/clock.ts';
+import { ACME_POLICY, DEFAULT_POLICY, startTestGateway, type TestGateway } from '../helpers/gateway.ts';
+import { IdpBrowser } from '../helpers/idp-browser.ts';
+import { type OpAccount, startTestOp, type TestOp } from '../helpers/oidc-provider.ts';
+import { requireService } from '../helpers/services.ts';
+
+const TID = '11111111-2222-3333-4444-555555555555';
+const TECHS = 'bbbbbbbb-0000-0000-0000-000000000001';
+const SECRET = 'op-secret-for-tests';
+const START = 'http://portal.test/.portcullis/oidc/acme-entra/start';
+
+const pat: OpAccount = {
+  sub: 'pairwise-pat',
+  claims: {
+    tid: TID,
+    oid: 'aaaaaaaa-0000-0000-0000-000000000001',
+    preferred_username: 'Pat@Acme.example',
+    email: 'pat@acme.example',
+    name: 'Pat Client',
+    groups: [TECHS, 'cccccccc-0000-0000-0000-000000000002'],
+  },
+};
+
+function provider(op: TestOp, over: Record<string, unknown> = {}) {
+  return {
+    name: 'acme-entra',
+    kind: 'entra',
+    label: 'Acme (Microsoft)',
+    issuer: op.issuer,
+    client_id: 'portcullis',
+    client_secret: SECRET,
+    tenant: 'acme',
+    group_names: { [TECHS]: 'techs' },
+    ...over,
+  };
+}
+
+async function startOp(): Promise<TestOp> {
+  return startTestOp({
+    path: `/${TID}/v2.0`,
+    clients: [
+      {
+        client_id: 'portcullis',
+        client_secret: SECRET,
+        redirect_uris: ['http://portal.test/.portcullis/oidc/acme-entra/callback'],
+        post_logout_redirect_uris: ['http://portal.test/.portcullis/logout'],
+      },
+    ],
+  });
+}
+
+describe('sign-in through an identity provider', () => {
+  let op: TestOp;
+  let gw: TestGateway;
+
+  before(async () => {
+    op = await startOp();
+    gw = await startTestGateway({
+      // the gateway's clock is the provider's: tokens are checked against it
+      clock: new ManualClock(Date.now()),
+      gateway: { identity_providers: [provider(op, { logout: true })] },
+      policies: {
+        '00-msp.yaml': DEFAULT_POLICY,
+        'acme.yaml': {
+          ...ACME_POLICY,
+          rules: [
+            {
+              name: 'acme-admin',
+              hosts: ['acme.test'],
+              paths: ['/admin/**'],
+              action: 'authenticate',
+              require: { level: 'mfa' },
+            },
+            ...ACME_POLICY.rules,
+          ],
+        },
+      },
+    });
+  });
+  after(async () => {
+    await gw.close();
+    await op.close();
+  });
+
+  const audited = async (reason: string) => {
+    await gw.runtime.audit.flush();
+    const rows = await gw.runtime.durable.queryAudit({ event: 'login.failure' });
+    return rows.filter((r) => (r.detail as { reason?: string } | null)?.reason === reason);
+  };
+
+  test('the login page offers the provider where it serves, not on another client\u2019s or the MSP\u2019s apps', async () => {
+    const b = new IdpBrowser(gw);
+    const forAcme = await b.get(`http://portal.test/.portcullis/login?rd=${encodeURIComponent('http://acme.test/x')}`);
+    assert.equal(forAcme.status, 200);
+    assert.match(
+      forAcme.body,
+      /<a class="button" href="http:\/\/portal\.test\/\.portcullis\/oidc\/acme-entra\/start\?rd=http%3A%2F%2Facme\.test%2Fx">Sign in with Acme \(Microsoft\)<\/a>/,
+    );
+    const forMsp = await b.get(`http://portal.test/.portcullis/login?rd=${encodeURIComponent('http://app.test/x')}`);
+    assert.equal(forMsp.status, 200);
+    assert.doesNotMatch(forMsp.body, /acme-entra/);
+    const refused = await b.get(`${START}?rd=${encodeURIComponent('http://app.test/x')}`);
+    assert.equal(refused.status, 403);
+    assert.match(refused.body, /refused/);
+    assert.equal(op.counts.authorization, 0, 'never sent to the provider');
+  });
+
+  test('the whole flow: the user is made at the first sign-in, reaches the app with the identity, and the policy still asks for more where it wants', async () => {
+    op.signInAs(pat);
+    const b = new IdpBrowser(gw);
+    const rd = 'http://acme.test/reports';
+    const { started, callback: back } = await b.toProvider(`${START}?rd=${encodeURIComponent(rd)}`);
+    const login = started.cookies.find((c) => c.startsWith('portcullis_oidc='));
+    assert.match(login ?? '', /HttpOnly/i);
+    assert.match(login ?? '', /SameSite=Lax/i);
+    const authorize = new URL(String(started.headers.location));
+    assert.equal(authorize.searchParams.get('code_challenge_method'), 'S256');
+    assert.ok(authorize.searchParams.get('nonce'));
+    assert.equal(authorize.searchParams.get('redirect_uri'), 'http://portal.test/.portcullis/oidc/acme-entra/callback');
+    assert.equal(back.searchParams.get('state'), authorize.searchParams.get('state'));
+
+    const callback = await b.get(back.href);
+    assert.equal(b.value('portal.test', 'portcullis_oidc'), undefined, 'the sign-in cookie is cleared');
+    assert.ok(b.value('portal.test', gw.cookieName), 'signed in on the portal');
+    assert.ok(callback.status === 200 || callback.status === 303, `${callback.status}`);
+
+    // the user, as the durable store holds it
+    const user = await gw.runtime.durable.getProviderUser('pat@acme.example');
+    assert.equal(user?.provider, 'acme-entra');
+    assert.equal(user?.subject, `${TID}:aaaaaaaa-0000-0000-0000-000000000001`);
+    assert.equal(user?.tenant, 'acme');
+    assert.deepEqual(user?.groups, ['techs', 'cccccccc-0000-0000-0000-000000000002']);
+
+    // on the client's app with the identity headers, through the hand-off
+    const acme = await gw.cookieFor(`${gw.cookieName}=${b.value('portal.test', gw.cookieName)}`, 'acme.test');
+    const page = await gw.send({ host: 'acme.test', target: '/reports', headers: { cookie: acme } });
+    assert.equal(page.status, 200);
+    const seen = gw.upstream.seen.at(-1);
+    assert.equal(seen?.headers['remote-user'], 'pat@acme.example');
+    assert.equal(seen?.headers['remote-groups'], 'techs,cccccccc-0000-0000-0000-000000000002');
+    assert.equal(seen?.headers['remote-email'], 'pat@acme.example');
+    assert.equal(seen?.headers['remote-name'], 'Pat Client');
+
+    // a rule asking for mfa: the gateway's own second factor, as for anyone
+    const admin = await gw.send({
+      host: 'acme.test',
+      target: '/admin/x',
+      headers: { cookie: acme, accept: 'text/html' },
+    });
+    assert.equal(admin.status, 302);
+    assert.match(String(admin.headers.location), /\/\.portcullis\/stepup\?rd=/);
+
+    // a client's user never reaches the MSP's apps
+    const msp = await gw.cookieFor(`${gw.cookieName}=${b.value('portal.test', gw.cookieName)}`, 'app.test');
+    const other = await gw.send({ host: 'app.test', target: '/x', headers: { cookie: msp } });
+    assert.equal(other.status, 403);
+
+    await gw.runtime.audit.flush();
+    const [success] = await gw.runtime.durable.queryAudit({ event: 'login.success', user: 'pat@acme.example' });
+    assert.deepEqual(success?.detail, { factor: 'oidc', provider: 'acme-entra', upstream_mfa: false });
+  });
+
+  test('wrong state, another browser, a replayed callback: 400, nothing signed in', async () => {
+    op.signInAs({ ...pat, sub: 's2', claims: { ...pat.claims, oid: 'o2', preferred_username: 'sam@acme.example' } });
+    const b = new IdpBrowser(gw);
+    const { callback: back } = await b.toProvider(START);
+
+    const wrong = new URL(back);
+    wrong.searchParams.set('state', `${back.searchParams.get('state')}x`);
+    const tampered = await b.get(wrong.href);
+    assert.equal(tampered.status, 400);
+    assert.match(tampered.body, /expired or was already used/);
+
+    // the address sent to someone else's browser (no sign-in cookie of theirs): nobody signs in
+    const stranger = new IdpBrowser(gw);
+    const elsewhere = await stranger.get(back.href);
+    assert.equal(elsewhere.status, 400);
+    assert.equal(stranger.value('portal.test', gw.cookieName), undefined);
+
+    assert.equal(await gw.runtime.durable.getProviderUser('sam@acme.example'), null);
+    assert.ok((await audited('state_mismatch')).length >= 2);
+  });
+
+  test('a replayed callback finds its sign-in taken', async () => {
+    op.signInAs({ ...pat, sub: 's3', claims: { ...pat.claims, oid: 'o3', preferred_username: 'rae@acme.example' } });
+    const b = new IdpBrowser(gw);
+    const { callback: back } = await b.toProvider(START);
+    const held = b.value('portal.test', 'portcullis_oidc');
+    const first = await b.get(back.href);
+    assert.notEqual(first.status, 400);
+    const replay = await gw.send({
+      host: 'portal.test',
+      target: back.pathname + back.search,
+      headers: { accept: 'text/html', cookie: `portcullis_oidc=${held}` },
+    });
+    assert.equal(replay.status, 400);
+    assert.equal((await audited('unknown_state')).length, 1);
+  });
+
+  const refusals: [string, () => void, string][] = [
+    [
+      'another directory',
+      () => op.tamper((c) => ({ ...c, tid: '99999999-2222-3333-4444-555555555555' })),
+      'foreign_tenant',
+    ],
+    ['a token for another client', () => op.tamper((c) => ({ ...c, aud: 'someone-else' })), 'token_refused'],
+    [
+      'an expired token',
+      () => op.tamper((c) => ({ ...c, exp: Math.floor(gw.clock.now() / 1000) - 3600 })),
+      'token_refused',
+    ],
+    ['a signature by another key', () => op.tamper((c) => c, { key: 'foreign' }), 'token_refused'],
+    ['no oid', () => op.tamper(({ oid: _, ...c }) => c), 'missing_claim'],
+    [
+      'a groups overage',
+      () =>
+        op.tamper(({ groups: _, ...c }) => ({
+          ...c,
+          _claim_names: { groups: 'src1' },
+          _claim_sources: { src1: { endpoint: 'https://graph.microsoft.com/v1.0/users/x/getMemberObjects' } },
+        })),
+      'groups_overage',
+    ],
+  ];
+  for (const [what, arrange, reason] of refusals) {
+    test(`${what}: 403, nothing created, audited as ${reason}`, async () => {
+      const name = `${reason.replaceAll('_', '-')}@acme.example`;
+      op.signInAs({
+        ...pat,
+        sub: `s-${reason}`,
+        claims: { ...pat.claims, oid: `o-${reason}`, preferred_username: name },
+      });
+      arrange();
+      try {
+        const b = new IdpBrowser(gw);
+        const { callback } = await b.signIn(START);
+        assert.equal(callback.status, 403, callback.body.slice(0, 200));
+        assert.match(callback.body, /refused/);
+        assert.equal(b.value('portal.test', gw.cookieName), undefined);
+        assert.equal(await gw.runtime.durable.getProviderUser(name), null);
+        assert.ok((await audited(reason)).length >= 1, reason);
+      } finally {
+        op.tamper(null);
+      }
+    });
+  }
+
+  test('a name of users.yaml is refused and audited, whoever the provider says it is', async () => {
+    op.signInAs({ ...pat, sub: 's-carol', claims: { ...pat.claims, oid: 'o-carol', preferred_username: 'carol' } });
+    const b = new IdpBrowser(gw);
+    const { callback } = await b.signIn(START);
+    assert.equal(callback.status, 403);
+    assert.equal(await gw.runtime.durable.getProviderUser('carol'), null);
+    assert.equal((await audited('name_clash')).at(0)?.user, 'carol');
+  });
+
+  test('the provider refuses the person (removed upstream): 403, audited', async () => {
+    op.signInAs(null);
+    const b = new IdpBrowser(gw);
+    const { callback } = await b.signIn(START);
+    assert.equal(callback.status, 403);
+    const [row] = await audited('provider_refused');
+    assert.deepEqual(row?.detail, {
+      factor: 'oidc',
+      provider: 'acme-entra',
+      reason: 'provider_refused',
+      error: 'access_denied',
+    });
+  });
+
+  test('signing out ends the session here and at the provider (logout: true), back to the signed-out page', async () => {
+    op.signInAs(pat);
+    const b = new IdpBrowser(gw);
+    await b.signIn(START);
+    const session = b.value('portal.test', gw.cookieName);
+    assert.ok(session);
+    const out = await b.post('http://portal.test/.portcullis/logout', {});
+    assert.equal(out.status, 303);
+    const endSession = new URL(String(out.headers.location));
+    assert.equal(endSession.origin, new URL(op.issuer).origin);
+    assert.equal(endSession.searchParams.get('client_id'), 'portcullis');
+    assert.equal(endSession.searchParams.get('post_logout_redirect_uri'), 'http://portal.test/.portcullis/logout');
+    const back = await import('../helpers/oidc-browser.ts').then(({ browse }) =>
+      browse(endSession, b.op, (u) => u.host === 'portal.test'),
+    );
+    assert.equal(back.href, 'http://portal.test/.portcullis/logout');
+    assert.equal(op.counts.end_session >= 1, true);
+    // the session is over on every host
+    const page = await gw.send({
+      host: 'portal.test',
+      target: '/.portcullis/api/session',
+      headers: { cookie: `${gw.cookieName}=${session}` },
+    });
+    assert.equal(page.status, 401);
+  });
+});
+
+describe('an identity provider that cannot be reached', () => {
+  test('down before the first sign-in: 503 at the start; down at the token request: 503 at the callback; nobody signed in', async (t) => {
+    const op = await startOp();
+    const gw = await startTestGateway({
+      clock: new ManualClock(Date.now()),
+      gateway: { identity_providers: [provider(op)] },
+    });
+    t.after(async () => {
+      await gw.close();
+      await op.close();
+    });
+    await op.down();
+    const b = new IdpBrowser(gw);
+    const start = await b.get(START);
+    assert.equal(start.status, 503);
+    assert.match(start.body, /temporarily unavailable/);
+
+    await op.up();
+    op.signInAs(pat);
+    const { callback: back } = await b.toProvider(START);
+    await op.down();
+    const callback = await b.get(back.href);
+    assert.equal(callback.status, 503);
+    assert.equal(b.value('portal.test', gw.cookieName), undefined);
+    assert.equal(await gw.runtime.durable.getProviderUser('pat@acme.example'), null);
+  });
+});
+
+describe('two instances sharing Redis and the database', () => {
+  test('a sign-in started on one instance finishes on the other, and the session serves both', async (t) => {
+    if (!(await requireService('redis', t))) return;
+    const op = await startOp();
+    t.after(() => op.close());
+    const dir = mkdtempSync(join(tmpdir(), 'pc-idp-shared-'));
+    const options = {
+      clock: new ManualClock(Date.now()),
+      gateway: {
+        data_dir: dir,
+        stores: { durable: `sqlite:${join(dir, 'shared.db')}`, ephemeral: 'redis://127.0.0.1:6379/0' },
+        identity_providers: [provider(op)],
+      },
+    };
+    const a = await startTestGateway(options);
+    t.after(() => a.close());
+    const b = await startTestGateway(options);
+    t.after(() => b.close());
+    const name = `pat-${randomBytes(4).toString('hex')}@acme.example`;
+    op.signInAs({ ...pat, sub: name, claims: { ...pat.claims, oid: name, preferred_username: name } });
+
+    const onA = new IdpBrowser(a);
+    const { callback: back } = await onA.toProvider(START);
+    const held = onA.value('portal.test', 'portcullis_oidc');
+    const onB = await b.send({
+      host: 'portal.test',
+      target: back.pathname + back.search,
+      headers: { accept: 'text/html', cookie: `portcullis_oidc=${held}` },
+    });
+    assert.ok(onB.status === 200 || onB.status === 303, `${onB.status} ${onB.body.slice(0, 200)}`);
+    const session = onB.cookies.find((c) => c.startsWith(`${b.cookieName}=`))?.split(';')[0];
+    assert.ok(session, 'signed in by instance B');
+    assert.equal((await a.runtime.durable.getProviderUser(name))?.provider, 'acme-entra', 'one database');
+    const onA2 = await a.send({
+      host: 'portal.test',
+      target: '/.portcullis/api/session',
+      headers: { cookie: session },
+    });
+    assert.equal(onA2.status, 200, 'instance A knows the session');
+    assert.equal(onA2.json<{ user: string }>().user, name);
+    // the same callback again, on either instance: its sign-in was taken
+    const again = await a.send({
+      host: 'portal.test',
+      target: back.pathname + back.search,
+      headers: { accept: 'text/html', cookie: `portcullis_oidc=${held}` },
+    });
+    assert.equal(again.status, 400);
+  });
+});
+
+describe("the provider's own MFA (trust_upstream_mfa)", () => {
+  test('a token whose amr holds mfa meets level mfa; without it the gateway asks its own second factor', async (t) => {
+    const op = await startOp();
+    t.after(() => op.close());
+    const gw = await startTestGateway({
+      clock: new ManualClock(Date.now()),
+      gateway: { identity_providers: [provider(op, { trust_upstream_mfa: true })] },
+      policies: {
+        '00-msp.yaml': DEFAULT_POLICY,
+        'acme.yaml': {
+          tenant: 'acme',
+          rules: [{ name: 'acme-mfa', hosts: ['acme.test'], action: 'authenticate', require: { level: 'mfa' } }],
+        },
+      },
+    });
+    t.after(() => gw.close());
+    const reach = async (account: OpAccount) => {
+      op.signInAs(account);
+      const b = new IdpBrowser(gw);
+      const { landed } = await b.signIn(`${START}?rd=${encodeURIComponent('http://acme.test/x')}`);
+      return landed;
+    };
+    const withMfa = await reach({ ...pat, claims: { ...pat.claims, amr: ['pwd', 'mfa'] } });
+    assert.equal(withMfa, 'http://acme.test/x', 'on to the app: the provider did the second factor');
+    const without = await reach({
+      sub: 'no-mfa',
+      claims: { ...pat.claims, oid: 'o-no-mfa', preferred_username: 'nomfa@acme.example', amr: ['pwd'] },
+    });
+    assert.match(String(without), /\/\.portcullis\/enroll\?rd=/, 'no factor yet: enrolment first');
+  });
+});
