@@ -52,7 +52,7 @@ export function registerAccessCodeRoutes(api: FastifyInstance, deps: AdminApiDep
       },
     },
     async (req, reply) => {
-      const u = knownUser(deps, req, reply);
+      const u = await knownUser(deps, req, reply);
       if (u === null) return reply;
       const ttl = (req.body as { ttl?: string } | null)?.ttl;
       const ttlMs = ttl === undefined ? ACCESS_CODE_DEFAULT_TTL_MS : parseDuration(ttl);

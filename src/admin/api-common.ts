@@ -5,6 +5,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Lockout } from '../authn/lockout.ts';
 import type { Clock } from '../clock.ts';
+import { knownUser as findUser } from '../idp/provider-user.ts';
 import type { PushRequests } from '../push/requests/push-requests.ts';
 import type { Random } from '../random.ts';
 import type { SessionStore } from '../session/session-store.ts';
@@ -48,18 +49,21 @@ export const sessionsEnded = {
 export const iso = (ms: number) => new Date(ms).toISOString();
 export const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
 
-/** The configured user the route's `name` names (canonical), or null with the refusal sent: 400, 404. */
-export function knownUser(
-  deps: Pick<AdminApiDeps, 'state'>,
+/**
+ * The user the route's `name` names (canonical): users.yaml's, or one an identity provider signed
+ * in (idp/provider-user.ts); or null with the refusal sent: 400, 404.
+ */
+export async function knownUser(
+  deps: Pick<AdminApiDeps, 'state' | 'durable'>,
   req: FastifyRequest,
   reply: FastifyReply,
-): DirectoryUser | null {
+): Promise<DirectoryUser | null> {
   const name = canonicalUsername((req.params as { name: string }).name);
   if (name === null) {
     reply.code(400).send(error('bad_request'));
     return null;
   }
-  const user = deps.state().users.get(name);
+  const user = await findUser(deps.state(), deps.durable, name);
   if (user === undefined) {
     reply.code(404).send(error('unknown_user'));
     return null;

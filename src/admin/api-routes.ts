@@ -22,6 +22,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { recordAdminAction } from '../audit/admin-event.ts';
+import { knownUser as findUser } from '../idp/provider-user.ts';
 import { amrOf } from '../session/session.ts';
 import { registerAccessCodeRoutes } from './access-code-routes.ts';
 import {
@@ -56,6 +57,10 @@ const userSummary = {
     disabled: { type: 'boolean' },
     factors: { type: 'integer', description: 'how many second factors the user has' },
     locked: { type: 'boolean', description: 'the account or one of its browsers is locked' },
+    provider: {
+      type: 'string',
+      description: 'the identity provider that signed the user in; absent: a user of users.yaml',
+    },
   },
 } as const;
 const userDetail = {
@@ -176,7 +181,7 @@ export function registerAdminApi(app: FastifyInstance, deps: AdminApiDeps): void
         '/users',
         {
           schema: {
-            summary: 'Every user of users.yaml',
+            summary: 'Every user of users.yaml, then those identity providers signed in',
             response: {
               200: {
                 type: 'object',
@@ -189,7 +194,13 @@ export function registerAdminApi(app: FastifyInstance, deps: AdminApiDeps): void
         },
         async () => {
           const users = [];
-          for (const u of deps.state().users.all()) {
+          const state = deps.state();
+          const fromProviders = [];
+          for (const r of await durable.listProviderUsers()) {
+            const p = await findUser(state, durable, r.user);
+            if (p?.provider !== undefined) fromProviders.push(p);
+          }
+          for (const u of [...state.users.all(), ...fromProviders]) {
             const [factors, lock] = await Promise.all([durable.listFactors(u.name), lockout.status(u.name)]);
             users.push({
               name: u.name,
@@ -198,6 +209,7 @@ export function registerAdminApi(app: FastifyInstance, deps: AdminApiDeps): void
               disabled: u.disabled,
               factors: factors.length,
               locked: lock.locked || lock.lockedDevices.length > 0,
+              ...(u.provider === undefined ? {} : { provider: u.provider }),
             });
           }
           users.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -215,7 +227,7 @@ export function registerAdminApi(app: FastifyInstance, deps: AdminApiDeps): void
           },
         },
         async (req, reply) => {
-          const u = known(req, reply);
+          const u = await known(req, reply);
           if (u === null) return reply;
           const [factors, devices, lock, live, code] = await Promise.all([
             durable.listFactors(u.name),
@@ -288,7 +300,7 @@ export function registerAdminApi(app: FastifyInstance, deps: AdminApiDeps): void
           },
         },
         async (req, reply) => {
-          const u = known(req, reply);
+          const u = await known(req, reply);
           if (u === null) return reply;
           const cleared = await lockout.unlock(u.name);
           await recordAdminAction(durable, clock, 'admin.unlock', target(u), { ...cleared }, by, req.id);
@@ -313,7 +325,7 @@ export function registerAdminApi(app: FastifyInstance, deps: AdminApiDeps): void
           },
         },
         async (req, reply) => {
-          const u = known(req, reply);
+          const u = await known(req, reply);
           if (u === null) return reply;
           const ended = await endSessionsOf(durable, sessions, u.name, clock.now());
           await recordAdminAction(durable, clock, 'admin.revoke_sessions', target(u), { sessions: ended }, by, req.id);
@@ -343,7 +355,7 @@ export function registerAdminApi(app: FastifyInstance, deps: AdminApiDeps): void
           },
         },
         async (req, reply) => {
-          const u = known(req, reply);
+          const u = await known(req, reply);
           if (u === null) return reply;
           const now = clock.now();
           const reset = await resetMfa(durable, u.name, now, () => endSessionsOf(durable, sessions, u.name, now));

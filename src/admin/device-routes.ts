@@ -37,7 +37,7 @@ const deviceParams = {
 export function registerDeviceRoutes(api: FastifyInstance, deps: AdminApiDeps): void {
   const by = `api:${deps.token.name}`;
   const forget = async (req: FastifyRequest, reply: FastifyReply, which: string | 'all') => {
-    const u = knownUser(deps, req, reply);
+    const u = await knownUser(deps, req, reply);
     if (u === null) return reply;
     const forgot = await forgetDevices(deps.durable, deps.sessions, u.name, which);
     if (forgot === null) return reply.code(404).send(error('unknown_device'));

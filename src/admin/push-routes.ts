@@ -30,7 +30,7 @@ export function registerPushRoutes(api: FastifyInstance, deps: AdminApiDeps): vo
       },
     },
     async (req, reply) => {
-      const u = knownUser(deps, req, reply);
+      const u = await knownUser(deps, req, reply);
       if (u === null) return reply;
       const unblocked = await deps.push.unblock(u.name);
       await recordAdminAction(deps.durable, deps.clock, 'push.unblocked', target(u), { unblocked }, by, req.id);

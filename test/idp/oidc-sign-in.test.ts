@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ManualClock } from '../../src/clock.ts';
+import { callAdmin, generatedToken } from '../admin/helpers.ts';
 import { ACME_POLICY, DEFAULT_POLICY, startTestGateway, type TestGateway } from '../helpers/gateway.ts';
 import { IdpBrowser } from '../helpers/idp-browser.ts';
 import { type OpAccount, startTestOp, type TestOp } from '../helpers/oidc-provider.ts';
@@ -280,6 +281,34 @@ describe('sign-in through an identity provider', () => {
       reason: 'provider_refused',
       error: 'access_denied',
     });
+  });
+
+  test("an administrator acts on a provider's user as on anyone: revoke-sessions ends the session now", async () => {
+    op.signInAs({
+      ...pat,
+      sub: 's-admin',
+      claims: { ...pat.claims, oid: 'o-admin', preferred_username: 'ivy@acme.example' },
+    });
+    const b = new IdpBrowser(gw);
+    await b.signIn(START);
+    const session = `${gw.cookieName}=${b.value('portal.test', gw.cookieName)}`;
+    const live = () =>
+      gw.send({ host: 'portal.test', target: '/.portcullis/api/session', headers: { cookie: session } });
+    assert.equal((await live()).status, 200);
+    const token = `Bearer ${generatedToken(gw)}`;
+    const detail = await callAdmin(gw, 'GET', '/api/v1/users/ivy@acme.example', token);
+    assert.equal(detail.status, 200, detail.body);
+    const list = (await callAdmin(gw, 'GET', '/api/v1/users', token)).json<{
+      users: { name: string; provider?: string }[];
+    }>();
+    assert.equal(list.users.find((u) => u.name === 'ivy@acme.example')?.provider, 'acme-entra');
+    assert.equal(list.users.find((u) => u.name === 'alice')?.provider, undefined);
+    const revoked = await callAdmin(gw, 'POST', '/api/v1/users/ivy@acme.example/revoke-sessions', token);
+    assert.equal(revoked.status, 200, revoked.body);
+    assert.deepEqual(revoked.json(), { user: 'ivy@acme.example', sessions_ended: 1 });
+    assert.equal((await live()).status, 401);
+    const nobody = await callAdmin(gw, 'POST', '/api/v1/users/nobody@acme.example/revoke-sessions', token);
+    assert.equal(nobody.status, 404);
   });
 
   test('signing out ends the session here and at the provider (logout: true), back to the signed-out page', async () => {
