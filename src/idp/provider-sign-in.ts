@@ -20,6 +20,7 @@ import { identityFromClaims, type ProviderIdentity } from './identity-from-claim
 import { loginCookieName } from './login-cookie.ts';
 import { type LoginState, takeLoginState } from './login-state.ts';
 import type { ProviderSettings } from './provider-settings.ts';
+import { providerDirectoryUser } from './provider-user.ts';
 
 export type ProviderSignIn =
   | { readonly ok: true; readonly user: DirectoryUser; readonly identity: ProviderIdentity; readonly login: LoginState }
@@ -146,16 +147,7 @@ export async function finishProviderSignIn(
   if ((await deps.lockout.lockedBy({ account: name, ip: request.pc.ip, device: null })) !== null)
     return refused(REFUSED, 'locked', name);
 
-  const user: DirectoryUser = Object.freeze({
-    name,
-    displayName: identity.displayName,
-    email: identity.email,
-    groups: Object.freeze([...identity.groups]),
-    tenant: identity.tenant,
-    disabled: false,
-    provider: provider.name,
-    facts: Object.freeze({ name, groups: identity.groups, tenant: identity.tenant }),
-  });
+  const user = providerDirectoryUser({ ...identity, name });
   if (known !== undefined && known !== null && known.user !== identity.username)
     request.log.info({ provider: provider.name, user: name }, 'provider user name changed upstream; kept the first');
   return { ok: true, user, identity, login };

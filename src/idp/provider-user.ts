@@ -6,6 +6,28 @@ import type { DirectoryUser } from '../users/directory.ts';
 /** The user a provider's session names, built once per session record (records are frozen and shared). */
 const built = new WeakMap<Session, DirectoryUser>();
 
+/** A provider's user as the rest of the gateway knows users (the policy's facts included), frozen. */
+export function providerDirectoryUser(u: {
+  readonly name: string;
+  readonly displayName: string;
+  readonly email: string | null;
+  readonly groups: readonly string[];
+  readonly tenant: string | null;
+  readonly provider: string;
+}): DirectoryUser {
+  const groups = Object.isFrozen(u.groups) ? u.groups : Object.freeze([...u.groups]);
+  return Object.freeze({
+    name: u.name,
+    displayName: u.displayName,
+    email: u.email,
+    groups,
+    tenant: u.tenant,
+    disabled: false,
+    provider: u.provider,
+    facts: Object.freeze({ name: u.name, groups, tenant: u.tenant }),
+  });
+}
+
 /**
  * The user of a session an identity provider signed in, from what the provider said at that sign-in
  * (session.idp): no lookup on the hot path. None when the provider is no longer configured or now
@@ -19,15 +41,13 @@ export function providerUser(state: GatewayState, session: Session): DirectoryUs
     return undefined;
   let user = built.get(session);
   if (user === undefined) {
-    user = Object.freeze({
+    user = providerDirectoryUser({
       name: session.user,
       displayName: idp.n,
       email: idp.e,
       groups: idp.g,
       tenant: idp.t,
-      disabled: false,
       provider: idp.p,
-      facts: Object.freeze({ name: session.user, groups: idp.g, tenant: idp.t }),
     });
     built.set(session, user);
   }
@@ -54,14 +74,5 @@ export async function knownUser(
   const record = await durable.getProviderUser(name);
   const provider = record === null ? undefined : state.providers.get(record.provider);
   if (record === null || provider === undefined || provider.tenant !== record.tenant) return undefined;
-  return Object.freeze({
-    name: record.user,
-    displayName: record.displayName,
-    email: record.email,
-    groups: record.groups,
-    tenant: record.tenant,
-    disabled: false,
-    provider: record.provider,
-    facts: Object.freeze({ name: record.user, groups: record.groups, tenant: record.tenant }),
-  });
+  return providerDirectoryUser({ ...record, name: record.user });
 }
