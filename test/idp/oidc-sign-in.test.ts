@@ -121,6 +121,12 @@ describe('sign-in through an identity provider', () => {
     const other = await gw.send({ host: 'app.test', target: '/x', headers: { cookie: msp } });
     assert.equal(other.status, 403);
 
+    // their account page: their factors and devices as anyone's, no password to change here
+    const account = await b.get('http://portal.test/.portcullis/');
+    assert.equal(account.status, 200);
+    assert.match(account.body, /pat@acme\.example|Pat Client/);
+    assert.doesNotMatch(account.body, /name="current"/);
+
     await gw.runtime.audit.flush();
     const [success] = await gw.runtime.durable.queryAudit({ event: 'login.success', user: 'pat@acme.example' });
     assert.deepEqual(success?.detail, { factor: 'oidc', provider: 'acme-entra', upstream_mfa: false });
