@@ -47,6 +47,11 @@ export const COPIED_TABLES: readonly TablePlan[] = [
     order: 'user_name',
   },
   { table: 'push_blocks', columns: cols('user_name, blocked_at, request_id, ip, country, app'), order: 'user_name' },
+  {
+    table: 'provider_users',
+    columns: cols('user_name, provider, subject, tenant, display_name, email, groups, created_at, last_seen_at'),
+    order: 'user_name',
+  },
 ];
 
 /** Rows per insert statement (well under both databases' parameter limits). */

@@ -89,6 +89,17 @@ async function fill(store: DurableStore): Promise<void> {
   await store.setPreference('alice', 'default_method', 'webauthn');
   await store.putAccessCode({ user: 'dave', codeHash: 'ac', createdAt: 1, expiresAt: 99, createdBy: 'cli:root' });
   await store.blockPush({ user: 'erin', blockedAt: 5, requestId: 'rq', ip: null, country: null, app: 'rmm' });
+  await store.saveProviderUser({
+    user: 'pat@acme.example',
+    provider: 'acme-entra',
+    subject: 'tid:oid',
+    tenant: 'acme',
+    displayName: 'Pat',
+    email: null,
+    groups: ['techs', 'staff'],
+    createdAt: 3,
+    lastSeenAt: 9,
+  });
 }
 
 /** Everything a store holds, read through its own methods. */
@@ -106,6 +117,7 @@ async function contents(store: DurableStore) {
     preference: await store.getPreference('alice', 'default_method'),
     accessCodes: await store.listAccessCodes(),
     blocks: await store.listPushBlocks(),
+    providerUsers: await store.listProviderUsers(),
   };
 }
 
@@ -133,6 +145,7 @@ describe('portcullis migrate and store copy', () => {
     assert.match(copied.out, /^audit\s+450$/m);
     assert.match(copied.out, /^factors\s+2$/m);
     assert.match(copied.out, /^push_blocks\s+1$/m);
+    assert.match(copied.out, /^provider_users\s+1$/m);
     assert.doesNotMatch(copied.out + copied.err, /hunter2/);
 
     const back = join(dir.root, 'data', 'back.db');
