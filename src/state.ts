@@ -217,7 +217,14 @@ export function buildState(files: LoadedFiles, options: BuildOptions = {}): Gate
   const lintProblems = lintPolicies(
     sources,
     appFacts,
-    { groups: new Set(everyone.flatMap((u) => u.groups)), users: new Set(everyone.map((u) => u.name)) },
+    {
+      // a group an identity provider's group_names maps to is known too
+      groups: new Set([
+        ...everyone.flatMap((u) => u.groups),
+        ...[...providers.values()].flatMap((p) => [...p.groupNames.values()]),
+      ]),
+      users: new Set(everyone.map((u) => u.name)),
+    },
     (i) => files.locateGateway(['apps', i, 'host']),
   );
   for (const p of lintProblems) if (p.severity === 'error') problems.push(p.message);

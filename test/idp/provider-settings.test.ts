@@ -68,6 +68,30 @@ test('an entra provider: its directory from the issuer, the default claims, grou
   assert.ok(state.ownCookies.has('__Host-portcullis_oidc'), 'the sign-in cookie never reaches an app');
 });
 
+test("a policy's group that only a provider maps to is no unknown group", async () => {
+  const tree = makeTree({
+    'config/gateway.yaml': gateway(
+      entra(undefined, '    group_names: { "aaaaaaaa-0000-0000-0000-000000000001": techs }'),
+    ),
+    'policies/acme.yaml': `tenant: acme
+rules:
+  - name: techs
+    hosts: [rmm.acme.example]
+    groups: [techs, nobody-has-this]
+    action: authenticate
+    require: { level: mfa }
+`,
+  });
+  try {
+    const state = buildState(await loadConfigFiles(tree.path('config/gateway.yaml'), {}));
+    const unknown = state.warnings.filter((w) => w.includes('no user in users.yaml is in group'));
+    assert.equal(unknown.length, 1, unknown.join('; '));
+    assert.match(unknown[0] ?? '', /'nobody-has-this'/);
+  } finally {
+    tree.remove();
+  }
+});
+
 test('google and a generic provider; http only on loopback', async () => {
   const state = await build(`  - name: staff-google
     kind: google
