@@ -240,6 +240,26 @@ describe('sign-in through an identity provider', () => {
     });
   });
 
+  test('signing in again over a live session asks the provider for a new authentication, not its single sign-on', async () => {
+    op.signInAs({
+      ...pat,
+      sub: 's-again',
+      claims: { ...pat.claims, oid: 'o-again', preferred_username: 'una@acme.example' },
+    });
+    const b = new IdpBrowser(gw);
+    const first = await b.toProvider(START);
+    assert.equal(new URL(String(first.started.headers.location)).searchParams.get('prompt'), null);
+    await b.get(first.callback.href);
+    const logins = op.counts.logins;
+    const again = await b.toProvider(START);
+    const authorize = new URL(String(again.started.headers.location));
+    assert.equal(authorize.searchParams.get('max_age'), '0');
+    assert.equal(authorize.searchParams.get('prompt'), 'login');
+    assert.equal(op.counts.logins, logins + 1, 'the provider authenticated the person again');
+    const callback = await b.get(again.callback.href);
+    assert.ok(callback.status === 200 || callback.status === 303, `${callback.status} ${callback.body.slice(0, 200)}`);
+  });
+
   test("an administrator acts on a provider's user as on anyone: revoke-sessions ends the session now", async () => {
     op.signInAs({
       ...pat,
