@@ -1,10 +1,11 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { reauthChoice } from '../idp/provider-choices.ts';
 import { Type } from '../json-schema.ts';
 import { sendPage as html, pageText } from '../web/html.ts';
 import { noFactorPage } from '../web/pages/factor-pages.ts';
 import { formActionFor } from './continue-to.ts';
 import type { PortalDeps } from './deps.ts';
-import { enrolPage, offer, stepUp } from './factor-page-steps.ts';
+import { enrolPage, offer, requirement, stepUp } from './factor-page-steps.ts';
 import { mayEnrol } from './prove-factor.ts';
 import { safeRedirect } from './redirect.ts';
 import { pageSession } from './session-ended.ts';
@@ -39,8 +40,16 @@ export function factorPageRoutes(deps: PortalDeps) {
       if (s.session.enrol === true)
         return reply.redirect(`/.portcullis/enroll${rd ? `?rd=${encodeURIComponent(rd)}` : ''}`, 302);
       const { prove, enrol } = await offer(deps, request, s, rd);
-      if (prove.length === 0) return html(reply, noFactorPage(pageText(request), { user: s.user.name, rd, enrol }));
-      return html(reply, await stepUp(deps, request, s, rd, prove, query.method), 200, formActionFor(request, rd));
+      // a provider's user may meet it by signing in there again
+      const again = reauthChoice(request.pc.state, s.session, requirement(deps, request, s, rd), rd);
+      if (prove.length === 0)
+        return html(reply, noFactorPage(pageText(request), { user: s.user.name, rd, enrol, again }));
+      return html(
+        reply,
+        await stepUp(deps, request, s, rd, prove, query.method, undefined, again),
+        200,
+        formActionFor(request, rd),
+      );
     });
 
     app.get('/enroll', { schema: { querystring: RdQuery } }, async (request, reply) => {

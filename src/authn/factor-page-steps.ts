@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { meetsRequirement } from '../session/session.ts';
 import { pageText } from '../web/html.ts';
-import { enrollPage, stepUpPage, type TrustOffer, trustPeriod } from '../web/pages/factor-pages.ts';
+import { enrollPage, type ProviderLink, stepUpPage, type TrustOffer, trustPeriod } from '../web/pages/factor-pages.ts';
 import type { PortalDeps } from './deps.ts';
 import { presentedDevice } from './device-cookie.ts';
 import { trustDevice, trustEffect, trustRefusal } from './device-trust.ts';
@@ -69,6 +69,7 @@ export async function stepUp(
   prove: readonly ProofMethod[],
   asked: unknown,
   error?: string,
+  again: ProviderLink | null = null,
 ) {
   const method = firstMethod(prove, {
     asked,
@@ -81,6 +82,7 @@ export async function stepUp(
     trust: await trustOffer(deps, request, s, rd),
     offered: prove,
     method,
+    again,
     ...(error ? { error } : {}),
   });
 }

@@ -1,4 +1,6 @@
+import type { Requirement } from '../policy/types.ts';
 import { parseHost } from '../routing/host-table.ts';
+import type { Session } from '../session/session.ts';
 import type { GatewayState } from '../state.ts';
 import { type ProviderSettings, providerServes } from './provider-settings.ts';
 
@@ -33,4 +35,26 @@ export function providerChoices(state: GatewayState, rd: string | null): { label
     choices.push({ label: p.label, href: `${state.publicUrl.origin}/.portcullis/oidc/${p.name}/start${query}` });
   }
   return choices;
+}
+
+/**
+ * For the step-up page of a session an identity provider signed in: "Sign in with ..." again, when
+ * a new authentication there meets what rd's rule asks: a fresh sign-in (level password with
+ * max_age), or level mfa from a provider trusted for it (trust_upstream_mfa, no methods named).
+ * The start over a live session asks the provider to authenticate the person now.
+ */
+export function reauthChoice(
+  state: GatewayState,
+  session: Session,
+  require: Requirement | null,
+  rd: string | null,
+): { label: string; href: string } | null {
+  const provider = session.idp === undefined ? undefined : state.providers.get(session.idp.p);
+  if (provider === undefined || require === null) return null;
+  const helps =
+    require.level === 'password' ||
+    (require.level === 'mfa' && require.methods === undefined && provider.trustUpstreamMfa);
+  if (!helps) return null;
+  const query = rd === null ? '' : `?rd=${encodeURIComponent(rd)}`;
+  return { label: provider.label, href: `${state.publicUrl.origin}/.portcullis/oidc/${provider.name}/start${query}` };
 }

@@ -37,6 +37,13 @@ describe('sign-in through an identity provider', () => {
               action: 'authenticate',
               require: { level: 'mfa' },
             },
+            {
+              name: 'acme-fresh',
+              hosts: ['acme.test'],
+              paths: ['/fresh/**'],
+              action: 'authenticate',
+              require: { level: 'password', max_age: '30m' },
+            },
             ...ACME_POLICY.rules,
           ],
         },
@@ -258,6 +265,46 @@ describe('sign-in through an identity provider', () => {
     assert.equal(op.counts.logins, logins + 1, 'the provider authenticated the person again');
     const callback = await b.get(again.callback.href);
     assert.ok(callback.status === 200 || callback.status === 303, `${callback.status} ${callback.body.slice(0, 200)}`);
+  });
+
+  test('a rule that wants a fresh sign-in: the step-up page offers the provider again, which authenticates the person anew', async () => {
+    op.signInAs({
+      ...pat,
+      sub: 's-fresh',
+      claims: { ...pat.claims, oid: 'o-fresh', preferred_username: 'vic@acme.example' },
+    });
+    // the provider's single sign-on answered from a sign-in an hour old
+    op.tamper((c) => ({ ...c, auth_time: Math.floor(gw.clock.now() / 1000) - 3600 }));
+    const b = new IdpBrowser(gw);
+    try {
+      await b.signIn(START);
+    } finally {
+      op.tamper(null);
+    }
+    const acme = await gw.cookieFor(`${gw.cookieName}=${b.value('portal.test', gw.cookieName)}`, 'acme.test');
+    const fresh = await gw.send({
+      host: 'acme.test',
+      target: '/fresh/x',
+      headers: { cookie: acme, accept: 'text/html' },
+    });
+    assert.equal(fresh.status, 302, 'an hour-old sign-in is not fresh');
+    const stepup = await b.get(String(fresh.headers.location));
+    assert.equal(stepup.status, 200);
+    const href = /<a class="button" href="([^"]+)">Sign in with Acme \(Microsoft\)<\/a>/.exec(stepup.body)?.[1];
+    assert.ok(href, 'the step-up page offers the provider again');
+    const start = href.replaceAll('&amp;', '&');
+    assert.equal(new URL(start).searchParams.get('rd'), 'http://acme.test/fresh/x');
+    const { landed } = await b.signIn(start);
+    assert.equal(landed, 'http://acme.test/fresh/x');
+    const again = await gw.cookieFor(`${gw.cookieName}=${b.value('portal.test', gw.cookieName)}`, 'acme.test');
+    const page = await gw.send({ host: 'acme.test', target: '/fresh/x', headers: { cookie: again } });
+    assert.equal(page.status, 200);
+    // a rule asking for mfa from a provider not trusted for it: no such offer, the gateway's own factor
+    const admin = await b.get(
+      `http://portal.test/.portcullis/stepup?rd=${encodeURIComponent('http://acme.test/admin/x')}`,
+    );
+    assert.equal(admin.status, 200);
+    assert.doesNotMatch(admin.body, /Sign in with Acme/);
   });
 
   test("an administrator acts on a provider's user as on anyone: revoke-sessions ends the session now", async () => {

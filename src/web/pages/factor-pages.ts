@@ -78,6 +78,8 @@ export function stepUpPage(
     trust: TrustOffer | null;
     offered: readonly ProofMethodName[];
     method: ProofMethodName;
+    /** sign in again at the identity provider instead (idp/provider-choices.ts reauthChoice) */
+    again?: ProviderLink | null;
   },
 ): string {
   const { t } = text;
@@ -102,15 +104,27 @@ export function stepUpPage(
 ${formError(opts.error)}
 ${part}
 ${choices}
+${againLink(text, opts.again)}
 <p class="hint"><a href="/.portcullis/access-code${opts.rd ? `?rd=${esc(encodeURIComponent(opts.rd))}` : ''}">${esc(t('accessCode.link'))}</a></p>`,
     { ...('scripts' in shown ? { scripts: shown.scripts } : {}), locale: text.locale },
   );
 }
 
+/** "Sign in with ..." at an identity provider, from the login page's providers or a step-up. */
+export interface ProviderLink {
+  readonly label: string;
+  readonly href: string;
+}
+
+function againLink(text: PageText, again: ProviderLink | null | undefined): string {
+  if (again === null || again === undefined) return '';
+  return `<p><a class="button" href="${esc(again.href)}">${esc(text.t('login.withProvider', { provider: again.label }))}</a></p>`;
+}
+
 /** No second factor that the page accepts: the way to enrol one, when one can be (the link names it when it is the only one). */
 export function noFactorPage(
   text: PageText,
-  opts: { user: string; rd: string | null; enrol: readonly EnrolMethod[] },
+  opts: { user: string; rd: string | null; enrol: readonly EnrolMethod[]; again?: ProviderLink | null },
 ): string {
   const { t } = text;
   const only = opts.enrol.length === 1 ? factorNamed(opts.enrol[0] as EnrolMethod).enrolment.setUp : undefined;
@@ -123,7 +137,8 @@ export function noFactorPage(
     t('factors.none.title'),
     `<h1>${esc(t('factors.none.heading'))}</h1>
 <p>${signedInAs(text, opts.user)} ${sentences([t('factors.none.lead')])}</p>
-${next}`,
+${next}
+${againLink(text, opts.again)}`,
     { locale: text.locale },
   );
 }
