@@ -14,7 +14,7 @@ export function wantsHtml(request: FastifyRequest): boolean {
   return isNavigation(request.method, request.headers.accept);
 }
 
-type RefusalStatus = 400 | 403 | 404 | 502 | 503 | 504;
+type RefusalStatus = 400 | 403 | 404 | 429 | 502 | 503 | 504;
 
 const MAX_RD = 4096;
 

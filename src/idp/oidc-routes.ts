@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { auditFrom } from '../audit/where.ts';
 import type { PortalDeps } from '../authn/deps.ts';
+import { ipKeyPart } from '../authn/lockout-keys.ts';
 import { defaultRedirect, safeRedirect } from '../authn/redirect.ts';
 import { goOnAfterFirstFactor, startSession } from '../authn/sign-in.ts';
 import { refuse } from '../gate/respond.ts';
@@ -9,9 +10,12 @@ import { Type } from '../json-schema.ts';
 import type { GatewayState } from '../state.ts';
 import { openidClient, ProviderUnavailable } from './discovery.ts';
 import { clearLoginCookie, setLoginCookie } from './login-cookie.ts';
-import { putLoginState } from './login-state.ts';
+import { LOGIN_STATE_TTL_MS, putLoginState } from './login-state.ts';
 import { providerFor } from './provider-choices.ts';
 import { type CallbackQuery, finishProviderSignIn } from './provider-sign-in.ts';
+
+/** Sign-ins a client address (IPv6: its /64) may start per ten minutes. */
+export const STARTS_PER_WINDOW = 30;
 
 const Params = Type.Object(
   { name: Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,62}$' }) },
@@ -63,6 +67,11 @@ export function oidcRoutes(deps: PortalDeps) {
       // a client's provider signs in its own users for its own apps, never for another client's
       if (!providerFor(state, provider, rd))
         return refuse(request, reply, 403, 'provider_not_for_app', 'errors.idpRefused');
+      // anyone may start one, and each is kept for ten minutes: a bounded number per client address
+      if (request.pc.ip !== null) {
+        const started = await deps.ephemeral.increment(`oidc-rate:${ipKeyPart(request.pc.ip)}`, LOGIN_STATE_TTL_MS);
+        if (started > STARTS_PER_WINDOW) return refuse(request, reply, 429, 'rate_limited', 'errors.rateLimited');
+      }
       let config: Awaited<ReturnType<typeof deps.providers.configuration>>;
       try {
         config = await deps.providers.configuration(provider);

@@ -1,6 +1,7 @@
 /**
- * Identity providers in operation: a provider that cannot be reached (503, nobody signed in), and
- * two instances sharing Redis and the database (a sign-in started on one finishes on the other).
+ * Identity providers in operation: a provider that cannot be reached (503, nobody signed in), two
+ * instances sharing Redis and the database (a sign-in started on one finishes on the other), and
+ * the bound on sign-ins a client address may start.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -9,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { ManualClock } from '../../src/clock.ts';
+import { STARTS_PER_WINDOW } from '../../src/idp/oidc-routes.ts';
 import { startTestGateway } from '../helpers/gateway.ts';
 import { IdpBrowser } from '../helpers/idp-browser.ts';
 import { requireService } from '../helpers/services.ts';
@@ -89,5 +91,25 @@ describe('two instances sharing Redis and the database', () => {
       headers: { accept: 'text/html', cookie: `portcullis_oidc=${held}` },
     });
     assert.equal(again.status, 400);
+  });
+});
+
+describe('starting sign-ins', () => {
+  test('each start is kept ten minutes, so a client address gets 30 per ten minutes, then 429', async (t) => {
+    const op = await startOp();
+    t.after(() => op.close());
+    const gw = await startTestGateway({
+      clock: new ManualClock(Date.now()),
+      gateway: { identity_providers: [provider(op)] },
+    });
+    t.after(() => gw.close());
+    const b = new IdpBrowser(gw);
+    for (let i = 0; i < STARTS_PER_WINDOW; i++) assert.equal((await b.get(START)).status, 302, `start ${i + 1}`);
+    const limited = await b.get(START);
+    assert.equal(limited.status, 429);
+    assert.match(limited.body, /Too many sign-in attempts/);
+    assert.equal(op.counts.authorization, 0);
+    gw.clock.advance(10 * 60_000 + 1);
+    assert.equal((await b.get(START)).status, 302, 'a new window');
   });
 });
