@@ -29,9 +29,8 @@ import { STEP } from '../helpers/browser-gateway.ts';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
 import { type OpAccount, startTestOp, type TestOp } from '../helpers/oidc-provider.ts';
 import { axeViolations, keyboardWalk, overflow } from '../helpers/page-checks.ts';
+import { provider, SECRET, TID } from '../idp/fixtures.ts';
 
-const TID = '11111111-2222-3333-4444-555555555555';
-const SECRET = 'op-secret-for-tests';
 /** a phone held upright */
 const PHONE = { width: 390, height: 844 } as const;
 const BUTTON = 'Sign in with Acme (Microsoft)';
@@ -107,17 +106,7 @@ if (executable === null) {
         clock: new ManualClock(Date.now()),
         gateway: {
           server: { listen: `127.0.0.1:${port}`, public_url: origin('portal.test') },
-          identity_providers: [
-            {
-              name: 'acme-entra',
-              kind: 'entra',
-              label: 'Acme (Microsoft)',
-              issuer: op.issuer,
-              client_id: 'portcullis',
-              client_secret: SECRET,
-              tenant: 'acme',
-            },
-          ],
+          identity_providers: [provider(op)],
         },
       });
       assert.equal(gw.port, port);
