@@ -118,7 +118,7 @@ export function oidcRoutes(deps: PortalDeps) {
         clearLoginCookie(reply, state);
         const result = await finishProviderSignIn(deps, request, provider, request.query as CallbackQuery);
         if (!result.ok) return refuse(request, reply, result.status, result.error, result.message);
-        const { user, identity, login } = result;
+        const { user, identity, login, evidence } = result;
         const signed = await startSession(
           deps,
           request,
@@ -146,7 +146,7 @@ export function oidcRoutes(deps: PortalDeps) {
           ...auditFrom(request),
           app: null,
           rule: null,
-          detail: { factor: 'oidc', provider: provider.name, upstream_mfa: identity.upstreamMfa },
+          detail: { factor: 'oidc', provider: provider.name, upstream_mfa: identity.upstreamMfa, evidence },
         });
         return goOnAfterFirstFactor(deps, request, reply, signed, login.rd);
       },

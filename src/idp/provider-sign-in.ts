@@ -8,7 +8,7 @@
  * provider subject's) and not locked. Every refusal is audited with its reason and creates
  * nothing; a provider that cannot be reached is a 503.
  */
-import { timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { auditFrom } from '../audit/where.ts';
 import type { PortalDeps } from '../authn/deps.ts';
@@ -22,8 +22,28 @@ import { type LoginState, takeLoginState } from './login-state.ts';
 import type { ProviderSettings } from './provider-settings.ts';
 import { providerDirectoryUser } from './provider-user.ts';
 
+/**
+ * What the audit keeps of the ID token whose signature was checked: the claims that say who vouched
+ * for whom and when, and the token's SHA-256, never the token itself.
+ */
+export interface TokenEvidence {
+  readonly iss: unknown;
+  readonly sub: unknown;
+  readonly aud: unknown;
+  readonly iat: unknown;
+  readonly auth_time: unknown;
+  readonly amr: unknown;
+  readonly sha256: string;
+}
+
 export type ProviderSignIn =
-  | { readonly ok: true; readonly user: DirectoryUser; readonly identity: ProviderIdentity; readonly login: LoginState }
+  | {
+      readonly ok: true;
+      readonly user: DirectoryUser;
+      readonly identity: ProviderIdentity;
+      readonly login: LoginState;
+      readonly evidence: TokenEvidence;
+    }
   | {
       readonly ok: false;
       readonly status: 400 | 403 | 503;
@@ -99,6 +119,7 @@ export async function finishProviderSignIn(
   }
 
   let claims: Record<string, unknown>;
+  let evidence: TokenEvidence;
   try {
     const config = await deps.providers.configuration(provider);
     const client = await openidClient();
@@ -111,6 +132,17 @@ export async function finishProviderSignIn(
       ...(login.maxAge === undefined ? {} : { maxAge: login.maxAge }),
     });
     claims = { ...(tokens.claims() ?? {}) };
+    evidence = {
+      iss: claims.iss,
+      sub: claims.sub,
+      aud: claims.aud,
+      iat: claims.iat,
+      auth_time: claims.auth_time,
+      amr: claims.amr,
+      sha256: createHash('sha256')
+        .update(tokens.id_token ?? '')
+        .digest('base64url'),
+    };
   } catch (err) {
     if (unreachable(err)) {
       request.log.warn(
@@ -150,5 +182,5 @@ export async function finishProviderSignIn(
   const user = providerDirectoryUser({ ...identity, name });
   if (known !== undefined && known !== null && known.user !== identity.username)
     request.log.info({ provider: provider.name, user: name }, 'provider user name changed upstream; kept the first');
-  return { ok: true, user, identity, login };
+  return { ok: true, user, identity, login, evidence };
 }

@@ -136,7 +136,17 @@ describe('sign-in through an identity provider', () => {
 
     await gw.runtime.audit.flush();
     const [success] = await gw.runtime.durable.queryAudit({ event: 'login.success', user: 'pat@acme.example' });
-    assert.deepEqual(success?.detail, { factor: 'oidc', provider: 'acme-entra', upstream_mfa: false });
+    const detail = success?.detail as { evidence: Record<string, unknown> } & Record<string, unknown>;
+    assert.equal(detail.factor, 'oidc');
+    assert.equal(detail.provider, 'acme-entra');
+    assert.equal(detail.upstream_mfa, false);
+    // the evidence: who vouched for whom and when, and the token's hash, never the token
+    assert.equal(detail.evidence.iss, op.issuer);
+    assert.equal(detail.evidence.sub, pat.sub);
+    assert.equal(detail.evidence.aud, 'portcullis');
+    assert.equal(typeof detail.evidence.auth_time, 'number');
+    assert.match(String(detail.evidence.sha256), /^[A-Za-z0-9_-]{43}$/);
+    assert.doesNotMatch(JSON.stringify(success), /eyJ/, 'no JWT in the audit row');
   });
 
   test('wrong state, another browser, a replayed callback: 400, nothing signed in', async () => {
