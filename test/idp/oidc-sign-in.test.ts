@@ -186,6 +186,32 @@ describe('sign-in through an identity provider', () => {
     assert.equal((await audited('unknown_state')).length, 1);
   });
 
+  test("a code taken from someone else's sign-in, sent with one's own state: refused by PKCE, and once redeemed by the provider too", async () => {
+    op.signInAs({
+      ...pat,
+      sub: 's-victim',
+      claims: { ...pat.claims, oid: 'o-victim', preferred_username: 'wes@acme.example' },
+    });
+    const victim = new IdpBrowser(gw);
+    const { callback: theirs } = await victim.toProvider(START);
+    const stolen = theirs.searchParams.get('code') ?? '';
+    const attacker = new IdpBrowser(gw);
+    const own = await attacker.get(START);
+    const ownState = new URL(String(own.headers.location)).searchParams.get('state') ?? '';
+    const forged = new URL(theirs);
+    forged.searchParams.set('state', ownState);
+    forged.searchParams.set('code', stolen);
+    const before = (await audited('token_refused')).length;
+    const refused = await attacker.get(forged.href);
+    assert.equal(refused.status, 403, "the code was issued for the victim's PKCE verifier");
+    assert.equal(attacker.value('portal.test', gw.cookieName), undefined);
+    assert.equal((await audited('token_refused')).length, before + 1);
+    // the victim's own callback, with the code the attacker tried, still works once
+    const done = await victim.get(theirs.href);
+    assert.ok(done.status === 200 || done.status === 303, `${done.status}`);
+    assert.equal((await gw.runtime.durable.getProviderUser('wes@acme.example'))?.provider, 'acme-entra');
+  });
+
   const refusals: [string, () => void, string][] = [
     [
       'another directory',
