@@ -3,11 +3,13 @@ import { ConfigError, loadConfigFiles } from '../config/load.ts';
 import { canonicalIp } from '../context/cidr.ts';
 import { lazyGeo, requestFacts } from '../context/request-facts.ts';
 import { normalizePath } from '../gate/normalize-path.ts';
+import { knownUser } from '../idp/provider-user.ts';
 import { evaluate } from '../policy/evaluate.ts';
 import { type Decision, type GeoFacts, RISK_BITS, RISK_SIGNALS, type RiskSignal, riskNames } from '../policy/types.ts';
 import { parseHost } from '../routing/host-table.ts';
-import { buildState } from '../state.ts';
+import { buildState, type GatewayState } from '../state.ts';
 import { canonicalUsername } from '../users/canonical.ts';
+import type { DirectoryUser } from '../users/directory.ts';
 import { parseFlags } from './flags.ts';
 import type { CliIo } from './io.ts';
 
@@ -25,6 +27,30 @@ function describe(decision: Decision): string {
       ? `authenticate, level ${decision.require.level}${decision.require.maxAgeMs !== undefined ? `, max_age ${decision.require.maxAgeMs / 1000}s` : ''}${decision.require.methods ? `, methods ${decision.require.methods.join('/')}` : ''}`
       : decision.action;
   return `decision: ${what}\nby:       ${rule}\nreasons:  ${decision.reasons.join(', ')}\n`;
+}
+
+/**
+ * The user `--user` names: users.yaml's, else a user an identity provider signed in, from the
+ * durable store (a notice, and no such user, when the store cannot be read).
+ */
+async function userNamed(state: GatewayState, name: string, io: CliIo): Promise<DirectoryUser | undefined> {
+  const local = state.users.get(name);
+  if (local !== undefined || name === '' || state.providers.size === 0) return local;
+  const { openDurable } = await import('../stores/open.ts');
+  let durable: Awaited<ReturnType<typeof openDurable>>;
+  try {
+    durable = await openDurable(state.files.gateway.stores.durable, state.files.baseDir);
+  } catch (err) {
+    io.stderr.write(
+      `notice: the users identity providers signed in are not known: ${(err as Error).message.split('\n')[0]}\n`,
+    );
+    return undefined;
+  }
+  try {
+    return await knownUser(state, durable, name);
+  } finally {
+    await durable.close();
+  }
 }
 
 /** `portcullis explain`: what the policy decides for one request, and which rule decided. */
@@ -85,7 +111,7 @@ export async function runExplain(args: string[], io: CliIo, env: NodeJS.ProcessE
   }
   let user = null;
   if (typeof f.user === 'string') {
-    const entry = state.users.get(canonicalUsername(f.user) ?? '');
+    const entry = await userNamed(state, canonicalUsername(f.user) ?? '', io);
     if (entry === undefined) {
       io.stderr.write(`unknown user '${f.user}'\n`);
       return 1;
