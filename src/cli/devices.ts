@@ -12,6 +12,7 @@ import { forgetDetail, forgetDevices } from '../admin/user-actions.ts';
 import { recordAdminAction } from '../audit/admin-event.ts';
 import { systemClock } from '../clock.ts';
 import { isTrusted } from '../devices/devices.ts';
+import { knownUser } from '../idp/provider-user.ts';
 import { systemRandom } from '../random.ts';
 import { SessionStore } from '../session/session-store.ts';
 import type { DeviceRecord } from '../stores/durable.ts';
@@ -197,7 +198,7 @@ export async function runUserForgetDevice(args: string[], io: CliIo): Promise<nu
           durable,
           systemClock,
           'admin.forget_device',
-          { user, tenant: state.users.get(user)?.tenant ?? null },
+          { user, tenant: (await knownUser(state, durable, user))?.tenant ?? null },
           forgetDetail(forgot, all),
         );
       }

@@ -8,6 +8,7 @@
  */
 import { recordAdminAction } from '../audit/admin-event.ts';
 import { systemClock } from '../clock.ts';
+import { knownUser } from '../idp/provider-user.ts';
 import { systemRandom } from '../random.ts';
 import { amrOf } from '../session/session.ts';
 import { SessionStore } from '../session/session-store.ts';
@@ -74,7 +75,7 @@ export async function runUserSessions(args: string[], io: CliIo, mode: 'list' | 
         durable,
         systemClock,
         'admin.revoke_sessions',
-        { user, tenant: state.users.get(user)?.tenant ?? null },
+        { user, tenant: (await knownUser(state, durable, user))?.tenant ?? null },
         { sessions: ended },
       );
       io.stdout.write(`${sessionsEndedLine(ended, user)}\n`);
