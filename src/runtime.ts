@@ -258,7 +258,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       async () => {
         try {
           const now = clock.now();
-          const counts = await countAccounts({ users: reloader.current.state.users, durable, lockout, now });
+          const counts = await countAccounts({ state: reloader.current.state, durable, lockout, now });
           metrics.showAccountCounts(counts, now);
         } catch (err) {
           metrics.gaugeRefreshErrors.inc();

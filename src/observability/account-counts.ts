@@ -1,6 +1,8 @@
 import type { Lockout } from '../authn/lockout.ts';
+import { providerDirectoryUser } from '../idp/provider-user.ts';
+import type { GatewayState } from '../state.ts';
 import type { DurableStore } from '../stores/durable.ts';
-import type { UserDirectory } from '../users/directory.ts';
+import type { DirectoryUser } from '../users/directory.ts';
 
 /** The tenant label of the MSP's own staff (users without a tenant): no tenant name starts with `_`. */
 export const MSP_TENANT_LABEL = '_msp';
@@ -23,19 +25,30 @@ export type AccountCounts = ReadonlyMap<string, TenantCounts>;
 
 /**
  * The numbers a dashboard needs, per tenant (MSP_TENANT_LABEL for the staff): enabled users of
- * users.yaml with and without a second factor, access codes not yet used nor expired at `now`,
+ * users.yaml, and the users identity providers signed in, with and without a second factor, access codes not yet used nor expired at `now`,
  * users locked out (the account, or one of its browsers, as `GET /api/v1/users` says). Disabled
  * users are not counted. One query for the factors, one for the access codes, the lock states
  * in batches. Rejects when a store does (the caller keeps the last numbers).
  */
 export async function countAccounts(deps: {
-  users: UserDirectory;
+  state: Pick<GatewayState, 'users' | 'providers'>;
   durable: DurableStore;
   lockout: Pick<Lockout, 'status'>;
   now: number;
 }): Promise<AccountCounts> {
-  const enabled = deps.users.all().filter((u) => !u.disabled);
-  const [withFactors, codes] = await Promise.all([deps.durable.listUsersWithFactors(), deps.durable.listAccessCodes()]);
+  const [withFactors, codes, providerUsers] = await Promise.all([
+    deps.durable.listUsersWithFactors(),
+    deps.durable.listAccessCodes(),
+    deps.durable.listProviderUsers(),
+  ]);
+  // users.yaml's enabled users, and those identity providers signed in (while their provider serves their tenant)
+  const enabled: DirectoryUser[] = deps.state.users.all().filter((u) => !u.disabled);
+  for (const r of providerUsers) {
+    const provider = deps.state.providers.get(r.provider);
+    if (provider !== undefined && provider.tenant === r.tenant && deps.state.users.get(r.user) === undefined)
+      enabled.push(providerDirectoryUser({ ...r, name: r.user }));
+  }
+  const byName = new Map(enabled.map((u) => [u.name, u]));
   const counts = new Map<string, TenantCounts>();
   const of = (tenant: string | null): TenantCounts => {
     const label = tenant ?? MSP_TENANT_LABEL;
@@ -53,8 +66,8 @@ export async function countAccounts(deps: {
     else c.withoutMfa++;
   }
   for (const code of codes) {
-    const u = deps.users.get(code.user);
-    if (u !== undefined && !u.disabled && code.expiresAt > deps.now) of(u.tenant).accessCodes++;
+    const u = byName.get(code.user);
+    if (u !== undefined && code.expiresAt > deps.now) of(u.tenant).accessCodes++;
   }
   for (let i = 0; i < enabled.length; i += LOCK_BATCH) {
     const batch = enabled.slice(i, i + LOCK_BATCH);

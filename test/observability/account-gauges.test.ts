@@ -104,3 +104,55 @@ test('a failed refresh keeps the last numbers and is counted', async (t) => {
     'the refresh time says how old they are',
   );
 });
+
+test("the users identity providers signed in count in their tenant's gauges while their provider serves it", async (t) => {
+  const gw = await startTestGateway({
+    users: { carol: { groups: ['staff'], tenant: 'acme' } },
+    gateway: {
+      identity_providers: [
+        {
+          name: 'acme-entra',
+          kind: 'entra',
+          label: 'Acme',
+          issuer: 'https://login.microsoftonline.com/11111111-2222-3333-4444-555555555555/v2.0',
+          client_id: 'c',
+          client_secret: 's',
+          tenant: 'acme',
+        },
+      ],
+    },
+  });
+  t.after(() => gw.close());
+  const save = (user: string, provider: string) =>
+    gw.runtime.durable.saveProviderUser({
+      user,
+      provider,
+      subject: `s-${user}`,
+      tenant: 'acme',
+      displayName: user,
+      email: null,
+      groups: [],
+      createdAt: 1,
+      lastSeenAt: 1,
+    });
+  await save('pat@acme.example', 'acme-entra');
+  await save('old@acme.example', 'retired-okta');
+  await gw.runtime.durable.addFactor({
+    id: 'f-pat',
+    user: 'pat@acme.example',
+    kind: 'totp',
+    name: 'phone',
+    secret: null,
+    data: null,
+    createdAt: 1,
+    lastUsedAt: null,
+  });
+  await gw.timers.tick();
+  const body = await scrape(gw);
+  assert.equal(sample(body, 'portcullis_users{tenant="acme",mfa="yes"}'), 1, 'pat, with an authenticator app');
+  assert.equal(
+    sample(body, 'portcullis_users{tenant="acme",mfa="no"}'),
+    1,
+    'carol; the retired provider\u2019s user is not counted',
+  );
+});
