@@ -16,6 +16,7 @@ import { SqliteDurableStore } from '../../src/stores/sqlite.ts';
 import { COPIED_TABLES } from '../../src/stores/store-copy.ts';
 import { auditRecord } from '../helpers/audit-record.ts';
 import { freshSchema, postgresTarget } from '../helpers/durable-targets.ts';
+import { providerUserRecord } from '../idp/fixtures.ts';
 import { captureIo, GATEWAY, makeConfig } from './fixtures.ts';
 
 const dir = makeConfig({
@@ -89,17 +90,9 @@ async function fill(store: DurableStore): Promise<void> {
   await store.setPreference('alice', 'default_method', 'webauthn');
   await store.putAccessCode({ user: 'dave', codeHash: 'ac', createdAt: 1, expiresAt: 99, createdBy: 'cli:root' });
   await store.blockPush({ user: 'erin', blockedAt: 5, requestId: 'rq', ip: null, country: null, app: 'rmm' });
-  await store.saveProviderUser({
-    user: 'pat@acme.example',
-    provider: 'acme-entra',
-    subject: 'tid:oid',
-    tenant: 'acme',
-    displayName: 'Pat',
-    email: null,
-    groups: ['techs', 'staff'],
-    createdAt: 3,
-    lastSeenAt: 9,
-  });
+  await store.saveProviderUser(
+    providerUserRecord('pat@acme.example', { groups: ['techs', 'staff'], createdAt: 3, lastSeenAt: 9 }),
+  );
 }
 
 /** Everything a store holds, read through its own methods. */

@@ -5,6 +5,7 @@ import { runExplain } from '../../src/cli/explain.ts';
 import { openDurable } from '../../src/stores/open.ts';
 import { captureIo } from '../cli/fixtures.ts';
 import { makeTree } from '../config/fixtures.ts';
+import { providerUserRecord } from './fixtures.ts';
 
 const GATEWAY = `server:
   public_url: https://auth.msp.example
@@ -44,17 +45,7 @@ test('explain --user finds a provider user in the durable store and judges it by
   });
   t.after(() => tree.remove());
   const durable = await openDurable('sqlite:../data/portcullis.db', tree.path('config'));
-  await durable.saveProviderUser({
-    user: 'pat@acme.example',
-    provider: 'acme-entra',
-    subject: 'tid:oid',
-    tenant: 'acme',
-    displayName: 'Pat',
-    email: null,
-    groups: ['techs'],
-    createdAt: 1,
-    lastSeenAt: 1,
-  });
+  await durable.saveProviderUser(providerUserRecord('pat@acme.example', { groups: ['techs'] }));
   await durable.close();
   const explain = async (user: string) => {
     const io = captureIo();

@@ -1,4 +1,5 @@
 /** The OpenID Provider and the provider entry the identity-provider tests share (an Entra-like directory). */
+import type { ProviderUserRecord } from '../../src/stores/durable.ts';
 import type { OpAccount, TestOp } from '../helpers/oidc-provider.ts';
 import { startTestOp } from '../helpers/oidc-provider.ts';
 
@@ -45,4 +46,20 @@ export async function startOp(): Promise<TestOp> {
       },
     ],
   });
+}
+
+/** A provider user as the durable store keeps it: an acme user of acme-entra, seen at time 1, unless `over` says otherwise. */
+export function providerUserRecord(user: string, over: Partial<ProviderUserRecord> = {}): ProviderUserRecord {
+  return {
+    user,
+    provider: 'acme-entra',
+    subject: `tid:${user}`,
+    tenant: 'acme',
+    displayName: user,
+    email: null,
+    groups: [],
+    createdAt: 1,
+    lastSeenAt: 1,
+    ...over,
+  };
 }

@@ -10,6 +10,7 @@ import { issueCode } from '../access-codes/helpers.ts';
 import { adminPort } from '../admin/helpers.ts';
 import { enrolTotp, startTestGateway, type TestGateway } from '../helpers/gateway.ts';
 import { send } from '../helpers/http.ts';
+import { providerUserRecord } from '../idp/fixtures.ts';
 
 async function scrape(gw: TestGateway): Promise<string> {
   const answer = await send(adminPort(gw), { method: 'GET', host: '127.0.0.1', target: '/metrics', headers: {} });
@@ -124,17 +125,7 @@ test("the users identity providers signed in count in their tenant's gauges whil
   });
   t.after(() => gw.close());
   const save = (user: string, provider: string) =>
-    gw.runtime.durable.saveProviderUser({
-      user,
-      provider,
-      subject: `s-${user}`,
-      tenant: 'acme',
-      displayName: user,
-      email: null,
-      groups: [],
-      createdAt: 1,
-      lastSeenAt: 1,
-    });
+    gw.runtime.durable.saveProviderUser(providerUserRecord(user, { provider }));
   await save('pat@acme.example', 'acme-entra');
   await save('old@acme.example', 'retired-okta');
   await gw.runtime.durable.addFactor({

@@ -31,6 +31,7 @@ import { buildState, type GatewayState } from '../../src/state.ts';
 import type { DurableStore, FactorKind } from '../../src/stores/durable.ts';
 import { MemoryEphemeralStore } from '../../src/stores/memory.ts';
 import { openDurable } from '../../src/stores/open.ts';
+import { providerUserRecord } from '../idp/fixtures.ts';
 
 export const NOW = Date.UTC(2026, 11, 7, 10, 0, 0);
 const DAY = 86_400_000;
@@ -298,17 +299,15 @@ export async function seedStore(durable: DurableStore, now = NOW): Promise<void>
     app: 'rmm',
   });
   const providerUser = (user: string, provider: string, daysAgo: number) =>
-    durable.saveProviderUser({
-      user,
-      provider,
-      subject: `tid:${user}`,
-      tenant: 'acme',
-      displayName: user,
-      email: user,
-      groups: ['staff'],
-      createdAt: now - 200 * DAY,
-      lastSeenAt: now - daysAgo * DAY,
-    });
+    durable.saveProviderUser(
+      providerUserRecord(user, {
+        provider,
+        email: user,
+        groups: ['staff'],
+        createdAt: now - 200 * DAY,
+        lastSeenAt: now - daysAgo * DAY,
+      }),
+    );
   await providerUser('pat@acme.example', 'acme-entra', 40);
   await add('pat@acme.example', 'totp');
   await providerUser('quinn@acme.example', 'acme-entra', 2);

@@ -10,6 +10,7 @@ import { runHashPassword, runUserAdd, runUserList } from '../../src/cli/users.ts
 import { loadConfigFiles } from '../../src/config/load.ts';
 import { openDurable } from '../../src/stores/open.ts';
 import { parseArgon2Params, verifyPassword } from '../../src/users/password.ts';
+import { providerUserRecord } from '../idp/fixtures.ts';
 
 const LOW = { memoryCost: 1024, timeCost: 1, parallelism: 1 };
 const PASSWORD = 'correct horse battery staple';
@@ -123,17 +124,7 @@ test('user add end to end: writes users.yaml beside gateway.yaml, 0600, password
   // and a user an identity provider signed in, with an authenticator app
   const files = await loadConfigFiles(config);
   const durable = await openDurable(files.gateway.stores.durable, files.baseDir);
-  await durable.saveProviderUser({
-    user: 'carol@acme.example',
-    provider: 'acme-entra',
-    subject: 'tid:oid',
-    tenant: 'acme',
-    displayName: 'Carol',
-    email: null,
-    groups: ['staff'],
-    createdAt: 1,
-    lastSeenAt: 1,
-  });
+  await durable.saveProviderUser(providerUserRecord('carol@acme.example', { groups: ['staff'] }));
   await durable.addFactor({
     id: 'f1',
     user: 'carol@acme.example',
