@@ -283,6 +283,33 @@ describe('sign-in through an identity provider', () => {
     });
   });
 
+  test('addresses that are not a sign-in: unknown providers, other hosts, bad queries; nothing stored, nothing sent', async () => {
+    const b = new IdpBrowser(gw);
+    const authorizations = op.counts.authorization;
+    for (const target of ['/.portcullis/oidc/nobody/start', '/.portcullis/oidc/nobody/callback?state=x&code=y']) {
+      const unknown = await b.get(`http://portal.test${target}`);
+      assert.equal(unknown.status, 404, target);
+    }
+    // the callback is the portal's only (the address registered with the provider)
+    const elsewhere = await b.get('http://acme.test/.portcullis/oidc/acme-entra/callback?state=x&code=y');
+    assert.equal(elsewhere.status, 404);
+    // a start on another host goes to the portal, where the sign-in cookie must live
+    const rd = encodeURIComponent('http://acme.test/x');
+    const moved = await b.get(`http://acme.test/.portcullis/oidc/acme-entra/start?rd=${rd}`);
+    assert.equal(moved.status, 302);
+    assert.equal(String(moved.headers.location), `${START}?rd=${rd}`);
+    assert.equal(b.value('acme.test', 'portcullis_oidc'), undefined);
+    for (const query of ['?rd=x&extra=1', `?rd=${'x'.repeat(5000)}`]) {
+      const bad = await b.get(`${START}${query}`, { accept: 'application/json' });
+      assert.equal(bad.status, 400, query.slice(0, 20));
+      assert.equal(bad.json().error, 'bad_request');
+    }
+    const badName = await b.get('http://portal.test/.portcullis/oidc/Not..A..Name/start');
+    assert.equal(badName.status, 400);
+    assert.equal(b.value('portal.test', 'portcullis_oidc'), undefined, 'no sign-in was started');
+    assert.equal(op.counts.authorization, authorizations);
+  });
+
   test('signing in again over a live session asks the provider for a new authentication, not its single sign-on', async () => {
     op.signInAs({
       ...pat,
