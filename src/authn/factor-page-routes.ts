@@ -5,7 +5,7 @@ import { sendPage as html, pageText } from '../web/html.ts';
 import { noFactorPage } from '../web/pages/factor-pages.ts';
 import { formActionFor } from './continue-to.ts';
 import type { PortalDeps } from './deps.ts';
-import { enrolPage, offer, requirement, stepUp } from './factor-page-steps.ts';
+import { enrolPage, offer, stepUp } from './factor-page-steps.ts';
 import { mayEnrol } from './prove-factor.ts';
 import { safeRedirect } from './redirect.ts';
 import { pageSession } from './session-ended.ts';
@@ -39,11 +39,14 @@ export function factorPageRoutes(deps: PortalDeps) {
       // the session may only enrol (set-up, invite, an access code): nothing to prove here
       if (s.session.enrol === true)
         return reply.redirect(`/.portcullis/enroll${rd ? `?rd=${encodeURIComponent(rd)}` : ''}`, 302);
-      const { prove, enrol } = await offer(deps, request, s, rd);
+      const { need, prove, enrol } = await offer(deps, request, s, rd);
       // a provider's user may meet it by signing in there again
-      const again = reauthChoice(request.pc.state, s.session, requirement(deps, request, s, rd), rd);
+      const again = reauthChoice(request.pc.state, s.session, need, rd);
       if (prove.length === 0)
-        return html(reply, noFactorPage(pageText(request), { user: s.user.name, rd, enrol, again }));
+        return html(
+          reply,
+          noFactorPage(pageText(request), { user: s.user.name, rd, enrol, again, fresh: need?.level === 'password' }),
+        );
       return html(
         reply,
         await stepUp(deps, request, s, rd, prove, query.method, undefined, again),

@@ -29,9 +29,10 @@ export function requirement(deps: PortalDeps, request: FastifyRequest, s: Signed
   return decision?.action === 'authenticate' ? decision.require : null;
 }
 
-/** The second factors that meet rd's rule: held (to prove) and enrollable, as the JSON API says. */
+/** What rd's rule asks (`need`), and the second factors that meet it: held (to prove) and enrollable, as the JSON API says. */
 export async function offer(deps: PortalDeps, request: FastifyRequest, s: Signed, rd: string | null) {
-  return factorChoices(requirement(deps, request, s, rd), await deps.factors.list(s.user.name), request.pc.state);
+  const need = requirement(deps, request, s, rd);
+  return { need, ...factorChoices(need, await deps.factors.list(s.user.name), request.pc.state) };
 }
 
 /**

@@ -26,13 +26,14 @@ import {
   watchProblems,
 } from '../helpers/browser.ts';
 import { STEP } from '../helpers/browser-gateway.ts';
-import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
+import { ACME_POLICY, DEFAULT_POLICY, startTestGateway, type TestGateway } from '../helpers/gateway.ts';
 import { type OpAccount, startTestOp, type TestOp } from '../helpers/oidc-provider.ts';
 import { axeViolations, keyboardWalk, overflow } from '../helpers/page-checks.ts';
 import { provider, SECRET, TID } from '../idp/fixtures.ts';
 
 /** a phone held upright */
 const PHONE = { width: 390, height: 844 } as const;
+const DESKTOP = { width: 1280, height: 800 } as const;
 const BUTTON = 'Sign in with Acme (Microsoft)';
 
 const pat: OpAccount = {
@@ -108,6 +109,22 @@ if (executable === null) {
           server: { listen: `127.0.0.1:${port}`, public_url: origin('portal.test') },
           identity_providers: [provider(op)],
         },
+        policies: {
+          '00-msp.yaml': DEFAULT_POLICY,
+          'acme.yaml': {
+            ...ACME_POLICY,
+            rules: [
+              {
+                name: 'acme-fresh',
+                hosts: ['acme.test'],
+                paths: ['/fresh/**'],
+                action: 'authenticate',
+                require: { level: 'password', max_age: '30m' },
+              },
+              ...ACME_POLICY.rules,
+            ],
+          },
+        },
       });
       assert.equal(gw.port, port);
       browser = await launchChromium(executable, { hosts: ['portal.test', 'acme.test', 'app.test'] });
@@ -148,6 +165,11 @@ if (executable === null) {
           `the button ${link.width} px wide, the Sign in button ${submit.width} px, on a ${PHONE.width} px screen`,
         );
         await screenshot(page, `idp-sign-in-${PHONE.width}`);
+        // and on a desktop
+        await page.setViewportSize(DESKTOP);
+        assert.deepEqual(await overflow(page), [], 'nothing wider than a desktop window');
+        await screenshot(page, `idp-sign-in-${DESKTOP.width}`);
+        await page.setViewportSize(PHONE);
 
         assert.deepEqual(await overflow(page), [], 'nothing wider than the screen, nothing cut off');
         assert.deepEqual(await axeViolations(page), [], 'no WCAG 2.1 AA violation');
@@ -219,6 +241,22 @@ if (executable === null) {
         assert.ok(named('portal.test', gw.cookieName), 'a session on the portal');
         assert.equal(named('portal.test', 'portcullis_oidc'), undefined, 'the sign-in cookie is cleared');
         assert.equal((await gw.runtime.durable.getProviderUser('pat@acme.example'))?.provider, 'acme-entra');
+
+        // a page that wants a fresh sign-in: the step-up page offers the provider again
+        const fresh = `${origin('acme.test')}/fresh/x`;
+        await page.goto(`${origin('portal.test')}/.portcullis/stepup?rd=${encodeURIComponent(fresh)}`);
+        await page.getByRole('heading', { level: 1, name: 'Sign in again to go on' }).waitFor();
+        const again = page.getByRole('link', { name: BUTTON, exact: true });
+        assert.equal(await again.isVisible(), true, 'the provider is offered again');
+        assert.equal(
+          await again.getAttribute('href'),
+          `${origin('portal.test')}/.portcullis/oidc/acme-entra/start?rd=${encodeURIComponent(fresh)}`,
+        );
+        assert.deepEqual(await overflow(page), [], 'nothing wider than the screen');
+        assert.deepEqual(await axeViolations(page), [], 'no WCAG 2.1 AA violation');
+        await screenshot(page, `idp-step-up-${PHONE.width}`);
+        await page.setViewportSize(DESKTOP);
+        await screenshot(page, `idp-step-up-${DESKTOP.width}`);
         assert.deepEqual(tab.problems.list, [], 'no console error, no CSP violation');
       } finally {
         await tab.close();

@@ -124,7 +124,14 @@ function againLink(text: PageText, again: ProviderLink | null | undefined): stri
 /** No second factor that the page accepts: the way to enrol one, when one can be (the link names it when it is the only one). */
 export function noFactorPage(
   text: PageText,
-  opts: { user: string; rd: string | null; enrol: readonly EnrolMethod[]; again?: ProviderLink | null },
+  opts: {
+    user: string;
+    rd: string | null;
+    enrol: readonly EnrolMethod[];
+    again?: ProviderLink | null;
+    /** the page wants a recent sign-in (level password with max_age), not a second factor */
+    fresh?: boolean;
+  },
 ): string {
   const { t } = text;
   const only = opts.enrol.length === 1 ? factorNamed(opts.enrol[0] as EnrolMethod).enrolment.setUp : undefined;
@@ -133,6 +140,17 @@ export function noFactorPage(
     setUp === undefined
       ? `<p>${esc(t('factors.none.askAdmin'))}</p>`
       : `<p><a href="/.portcullis/enroll${opts.rd ? `?rd=${esc(encodeURIComponent(opts.rd))}` : ''}">${esc(t(setUp))}</a></p>`;
+  // signing in again at the identity provider is the way: first, a second factor only besides
+  if (opts.fresh === true && opts.again) {
+    return layout(
+      t('factors.again.title'),
+      `<h1>${esc(t('factors.again.heading'))}</h1>
+<p>${signedInAs(text, opts.user)} ${sentences([t('factors.again.lead')])}</p>
+${againLink(text, opts.again)}
+${setUp === undefined ? '' : next}`,
+      { locale: text.locale },
+    );
+  }
   return layout(
     t('factors.none.title'),
     `<h1>${esc(t('factors.none.heading'))}</h1>
