@@ -5,7 +5,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Lockout } from '../authn/lockout.ts';
 import type { Clock } from '../clock.ts';
-import { knownUser as findUser } from '../idp/provider-user.ts';
+import { findUser } from '../idp/provider-user.ts';
 import type { PushRequests } from '../push/requests/push-requests.ts';
 import type { Random } from '../random.ts';
 import type { SessionStore } from '../session/session-store.ts';

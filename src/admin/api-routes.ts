@@ -22,7 +22,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { recordAdminAction } from '../audit/admin-event.ts';
-import { knownUser as findUser } from '../idp/provider-user.ts';
+import { providerUsers } from '../idp/provider-user.ts';
 import { amrOf } from '../session/session.ts';
 import { registerAccessCodeRoutes } from './access-code-routes.ts';
 import {
@@ -195,12 +195,7 @@ export function registerAdminApi(app: FastifyInstance, deps: AdminApiDeps): void
         async () => {
           const users = [];
           const state = deps.state();
-          const fromProviders = [];
-          for (const r of await durable.listProviderUsers()) {
-            const p = await findUser(state, durable, r.user);
-            if (p?.provider !== undefined) fromProviders.push(p);
-          }
-          for (const u of [...state.users.all(), ...fromProviders]) {
+          for (const u of [...state.users.all(), ...(await providerUsers(state, durable))]) {
             const [factors, lock] = await Promise.all([durable.listFactors(u.name), lockout.status(u.name)]);
             users.push({
               name: u.name,

@@ -1,7 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { meetsRequirement } from '../session/session.ts';
 import { pageText } from '../web/html.ts';
-import { enrollPage, type ProviderLink, stepUpPage, type TrustOffer, trustPeriod } from '../web/pages/factor-pages.ts';
+import { enrollPage, stepUpPage, type TrustOffer, trustPeriod } from '../web/pages/factor-pages.ts';
+import type { ProviderLink } from '../web/pages/provider-link.ts';
 import type { PortalDeps } from './deps.ts';
 import { presentedDevice } from './device-cookie.ts';
 import { trustDevice, trustEffect, trustRefusal } from './device-trust.ts';

@@ -12,7 +12,7 @@ import { forgetDetail, forgetDevices } from '../admin/user-actions.ts';
 import { recordAdminAction } from '../audit/admin-event.ts';
 import { systemClock } from '../clock.ts';
 import { isTrusted } from '../devices/devices.ts';
-import { knownUser } from '../idp/provider-user.ts';
+import { findUser } from '../idp/provider-user.ts';
 import { systemRandom } from '../random.ts';
 import { SessionStore } from '../session/session-store.ts';
 import type { DeviceRecord } from '../stores/durable.ts';
@@ -198,7 +198,7 @@ export async function runUserForgetDevice(args: string[], io: CliIo): Promise<nu
           durable,
           systemClock,
           'admin.forget_device',
-          { user, tenant: (await knownUser(state, durable, user))?.tenant ?? null },
+          { user, tenant: (await findUser(state, durable, user))?.tenant ?? null },
           forgetDetail(forgot, all),
         );
       }

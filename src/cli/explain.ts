@@ -3,7 +3,7 @@ import { ConfigError, loadConfigFiles } from '../config/load.ts';
 import { canonicalIp } from '../context/cidr.ts';
 import { lazyGeo, requestFacts } from '../context/request-facts.ts';
 import { normalizePath } from '../gate/normalize-path.ts';
-import { knownUser } from '../idp/provider-user.ts';
+import { findUser } from '../idp/provider-user.ts';
 import { evaluate } from '../policy/evaluate.ts';
 import { type Decision, type GeoFacts, RISK_BITS, RISK_SIGNALS, type RiskSignal, riskNames } from '../policy/types.ts';
 import { parseHost } from '../routing/host-table.ts';
@@ -47,7 +47,7 @@ async function userNamed(state: GatewayState, name: string, io: CliIo): Promise<
     return undefined;
   }
   try {
-    return await knownUser(state, durable, name);
+    return await findUser(state, durable, name);
   } finally {
     await durable.close();
   }

@@ -7,7 +7,7 @@
  */
 import { recordAdminAction } from '../audit/admin-event.ts';
 import { systemClock } from '../clock.ts';
-import { knownUser } from '../idp/provider-user.ts';
+import { findUser } from '../idp/provider-user.ts';
 import { pushLimits } from '../push/push-settings.ts';
 import { PushRequests } from '../push/requests/push-requests.ts';
 import { systemRandom } from '../random.ts';
@@ -60,7 +60,7 @@ export async function runUserPushUnblock(args: string[], io: CliIo): Promise<num
         durable,
         systemClock,
         'push.unblocked',
-        { user, tenant: (await knownUser(state, durable, user))?.tenant ?? null },
+        { user, tenant: (await findUser(state, durable, user))?.tenant ?? null },
         { unblocked },
       );
     } finally {

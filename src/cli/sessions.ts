@@ -8,7 +8,7 @@
  */
 import { recordAdminAction } from '../audit/admin-event.ts';
 import { systemClock } from '../clock.ts';
-import { knownUser } from '../idp/provider-user.ts';
+import { findUser } from '../idp/provider-user.ts';
 import { systemRandom } from '../random.ts';
 import { amrOf } from '../session/session.ts';
 import { SessionStore } from '../session/session-store.ts';
@@ -75,7 +75,7 @@ export async function runUserSessions(args: string[], io: CliIo, mode: 'list' | 
         durable,
         systemClock,
         'admin.revoke_sessions',
-        { user, tenant: (await knownUser(state, durable, user))?.tenant ?? null },
+        { user, tenant: (await findUser(state, durable, user))?.tenant ?? null },
         { sessions: ended },
       );
       io.stdout.write(`${sessionsEndedLine(ended, user)}\n`);

@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { canonicalIp } from '../context/cidr.ts';
 import { clientAddress } from '../context/client-ip.ts';
 import { methodOverrides } from '../proxy/strip-headers.ts';
+import { originOf } from '../routing/host-table.ts';
 import type { AppRuntime } from '../state.ts';
 import { describedRequest } from './described-request.ts';
 import { identityHeaderNames } from './identity-headers.ts';
@@ -94,8 +95,7 @@ export async function decideAuthz(
   const normal = normalizePath(uri);
   if (!normal.ok) return refused('bad_path', 'The request path is not acceptable.');
 
-  const defaultPort = proto === 'https' ? 443 : 80;
-  const origin = `${proto}://${parsed.hostname}${parsed.port === null || parsed.port === defaultPort ? '' : `:${parsed.port}`}`;
+  const origin = originOf(proto, parsed);
   const client = clientAddress(raw.socket.remoteAddress, h, state.trustedProxies, { proto, host: parsed.hostname });
   question.pc = { state, host: parsed.hostname, app, ip: client.ip, proto, origin };
 

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import { clientAddress } from '../context/client-ip.ts';
-import { type ParsedHost, parseHost } from '../routing/host-table.ts';
+import { originOf, type ParsedHost, parseHost } from '../routing/host-table.ts';
 import type { GatewayState } from '../state.ts';
 import { judgedOf } from './hand-over.ts';
 import type { RequestContext } from './request-context.ts';
@@ -22,9 +22,16 @@ export interface Identified {
 
 export type Identify = (state: GatewayState, raw: IncomingMessage) => Identified;
 
+/** A Host header as parsed, with the origin it gives under each scheme. */
+interface KnownHost {
+  readonly parsed: ParsedHost;
+  readonly http: string;
+  readonly https: string;
+}
+
 export function makeIdentifier(tls: boolean): Identify {
-  // Host header -> parsed host; the parse does not depend on the state, so it survives reloads
-  const hostCache = new Map<string, ParsedHost>();
+  // Host header -> parsed host and its origins; neither depends on the state, so they survive reloads
+  const hostCache = new Map<string, KnownHost>();
   const proto = tls ? ('https' as const) : ('http' as const);
   return (state, raw) => {
     const headers = raw.headers;
@@ -32,24 +39,25 @@ export function makeIdentifier(tls: boolean): Identify {
       proto,
       host: headers.host ?? '',
     });
-    let parsed: ParsedHost | null | undefined = hostCache.get(addr.host);
-    if (parsed === undefined) {
-      parsed = addr.host ? parseHost(addr.host) : null;
+    let known: KnownHost | null | undefined = hostCache.get(addr.host);
+    if (known === undefined) {
+      const parsed = addr.host ? parseHost(addr.host) : null;
+      known = parsed === null ? null : { parsed, http: originOf('http', parsed), https: originOf('https', parsed) };
       // remember only hosts this gateway serves, a bounded number of them (hostile hosts are not kept)
       if (
-        parsed !== null &&
+        known !== null &&
         hostCache.size < HOST_CACHE_LIMIT &&
-        (state.hosts.lookupHostname(parsed.hostname) !== undefined || parsed.hostname === state.portalHost)
+        (state.hosts.lookupHostname(known.parsed.hostname) !== undefined || known.parsed.hostname === state.portalHost)
       ) {
-        hostCache.set(addr.host, parsed);
+        hostCache.set(addr.host, known);
       }
     }
-    if (parsed === null) {
+    if (known === null) {
       return { pc: { state, host: '', app: null, ip: addr.ip, proto: addr.proto, origin: '' }, refusal: 'bad_host' };
     }
+    const parsed = known.parsed;
     const app = state.hosts.lookupHostname(parsed.hostname) ?? null;
-    const defaultPort = addr.proto === 'https' ? 443 : 80;
-    const origin = `${addr.proto}://${parsed.hostname}${parsed.port === null || parsed.port === defaultPort ? '' : `:${parsed.port}`}`;
+    const origin = known[addr.proto];
     const pc: RequestContext = { state, host: parsed.hostname, app, ip: addr.ip, proto: addr.proto, origin };
     // forward-auth is asked by a proxy under its own name; it judges the URL the proxy describes
     const unknown = app === null && parsed.hostname !== state.portalHost && !raw.url?.startsWith('/.portcullis/authz');

@@ -78,11 +78,6 @@ export class ProviderClients {
     }
   }
 
-  /** Forgets providers no longer configured (after a reload). */
-  retain(names: ReadonlySet<string>): void {
-    for (const name of this.#entries.keys()) if (!names.has(name)) this.#entries.delete(name);
-  }
-
   #discover(p: ProviderSettings, key: string, skew: number): Promise<Entry> {
     const pending = this.#pending.get(key);
     if (pending !== undefined) return pending;

@@ -7,7 +7,7 @@ import { goOnAfterFirstFactor, startSession } from '../authn/sign-in.ts';
 import { refuse } from '../gate/respond.ts';
 import { readSession } from '../gate/session-lookup.ts';
 import { Type } from '../json-schema.ts';
-import type { GatewayState } from '../state.ts';
+import { callbackAddress, startAddress } from './addresses.ts';
 import { openidClient, ProviderUnavailable } from './discovery.ts';
 import { clearLoginCookie, setLoginCookie } from './login-cookie.ts';
 import { LOGIN_STATE_TTL_MS, putLoginState } from './login-state.ts';
@@ -36,11 +36,6 @@ const CallbackQuerySchema = Type.Object(
   { additionalProperties: Type.String({ maxLength: 4096 }) },
 );
 
-/** The address the provider sends the browser back to: registered with the provider as the redirect URI. */
-export function callbackUrl(state: GatewayState, provider: string): string {
-  return `${state.publicUrl.origin}/.portcullis/oidc/${provider}/callback`;
-}
-
 /**
  * Sign-in through an identity provider (contract section 10, docs/identity-providers.md):
  * `GET oidc/<name>/start?rd=` sends the browser to the provider (authorization code with PKCE,
@@ -59,11 +54,7 @@ export function oidcRoutes(deps: PortalDeps) {
         safeRedirect((request.query as { rd?: string }).rd, state, request.pc.origin) ?? defaultRedirect(state);
       reply.header('cache-control', 'no-store');
       // the browser's half of the state is a cookie of the portal's, where the callback lands
-      if (request.pc.origin !== state.publicUrl.origin)
-        return reply.redirect(
-          `${state.publicUrl.origin}/.portcullis/oidc/${name}/start?rd=${encodeURIComponent(rd)}`,
-          302,
-        );
+      if (request.pc.origin !== state.publicUrl.origin) return reply.redirect(startAddress(state, name, rd), 302);
       // a client's provider signs in its own users for its own apps, never for another client's
       if (!providerFor(state, provider, rd))
         return refuse(request, reply, 403, 'provider_not_for_app', 'errors.idpRefused');
@@ -93,7 +84,7 @@ export function oidcRoutes(deps: PortalDeps) {
         ...(again ? { maxAge: 0 } : {}),
       });
       const url = client.buildAuthorizationUrl(config, {
-        redirect_uri: callbackUrl(state, name),
+        redirect_uri: callbackAddress(state, name),
         scope: provider.scopes,
         code_challenge: await client.calculatePKCECodeChallenge(login.verifier),
         code_challenge_method: 'S256',

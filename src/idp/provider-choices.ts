@@ -2,13 +2,15 @@ import type { Requirement } from '../policy/types.ts';
 import { parseHost } from '../routing/host-table.ts';
 import type { Session } from '../session/session.ts';
 import type { GatewayState } from '../state.ts';
+import type { ProviderLink } from '../web/pages/provider-link.ts';
+import { startAddress } from './addresses.ts';
 import { type ProviderSettings, providerServes } from './provider-settings.ts';
 
 /**
  * The tenant of where `rd` goes: its app's; null for the MSP's own apps; undefined for the portal
  * itself (any provider's users may manage their account there).
  */
-export function tenantOfTarget(state: GatewayState, rd: string | null): string | null | undefined {
+function tenantOfTarget(state: GatewayState, rd: string | null): string | null | undefined {
   if (rd === null) return undefined;
   let host: string | undefined;
   try {
@@ -27,12 +29,11 @@ export function providerFor(state: GatewayState, provider: ProviderSettings, rd:
 }
 
 /** The "Sign in with ..." links of the login page for `rd` (already checked by safeRedirect). */
-export function providerChoices(state: GatewayState, rd: string | null): { label: string; href: string }[] {
-  const choices: { label: string; href: string }[] = [];
+export function providerChoices(state: GatewayState, rd: string | null): ProviderLink[] {
+  const choices: ProviderLink[] = [];
   for (const p of state.providers.values()) {
     if (!providerFor(state, p, rd)) continue;
-    const query = rd === null ? '' : `?rd=${encodeURIComponent(rd)}`;
-    choices.push({ label: p.label, href: `${state.publicUrl.origin}/.portcullis/oidc/${p.name}/start${query}` });
+    choices.push({ label: p.label, href: startAddress(state, p.name, rd) });
   }
   return choices;
 }
@@ -48,13 +49,12 @@ export function reauthChoice(
   session: Session,
   require: Requirement | null,
   rd: string | null,
-): { label: string; href: string } | null {
+): ProviderLink | null {
   const provider = session.idp === undefined ? undefined : state.providers.get(session.idp.p);
   if (provider === undefined || require === null) return null;
   const helps =
     require.level === 'password' ||
     (require.level === 'mfa' && require.methods === undefined && provider.trustUpstreamMfa);
   if (!helps) return null;
-  const query = rd === null ? '' : `?rd=${encodeURIComponent(rd)}`;
-  return { label: provider.label, href: `${state.publicUrl.origin}/.portcullis/oidc/${provider.name}/start${query}` };
+  return { label: provider.label, href: startAddress(state, provider.name, rd) };
 }

@@ -8,10 +8,11 @@
  * provider subject's) and not locked. Every refusal is audited with its reason and creates
  * nothing; a provider that cannot be reached is a 503.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { auditFrom } from '../audit/where.ts';
 import type { PortalDeps } from '../authn/deps.ts';
+import { sameText } from '../crypto/same-text.ts';
 import { cookieValue } from '../session/cookies.ts';
 import type { DirectoryUser } from '../users/directory.ts';
 import type { MessageKey } from '../web/i18n/messages.ts';
@@ -63,12 +64,6 @@ const UNAVAILABLE = { status: 503, error: 'provider_unavailable', message: 'erro
 /** The provider's own error codes worth keeping in the audit (RFC 6749 4.1.2.1, OpenID Connect 3.1.2.6). */
 const PROVIDER_ERRORS = /^[a-z_]{1,40}$/;
 
-function same(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
-
 /** An error of the token request that means the provider is down or broken, not that it refused. */
 function unreachable(err: unknown): boolean {
   const e = err as { name?: string; status?: number; code?: string; cause?: unknown };
@@ -109,7 +104,7 @@ export async function finishProviderSignIn(
 
   const returned = query.state;
   const held = cookieValue(request.headers.cookie, loginCookieName(state));
-  if (typeof returned !== 'string' || held === undefined || !same(returned, held))
+  if (typeof returned !== 'string' || held === undefined || !sameText(returned, held))
     return refused(BAD_STATE, 'state_mismatch');
   const login = await takeLoginState(deps.ephemeral, returned);
   if (login === null || login.provider !== provider.name) return refused(BAD_STATE, 'unknown_state');

@@ -2,6 +2,7 @@ import type { Session } from '../session/session.ts';
 import type { GatewayState } from '../state.ts';
 import type { DurableStore } from '../stores/durable.ts';
 import type { DirectoryUser } from '../users/directory.ts';
+import type { ProviderSettings } from './provider-settings.ts';
 
 /** The user a provider's session names, built once per session record (records are frozen and shared). */
 const built = new WeakMap<Session, DirectoryUser>();
@@ -29,6 +30,35 @@ export function providerDirectoryUser(u: {
 }
 
 /**
+ * The provider that still vouches for a user it signed in: configured, for the same tenant, and
+ * the name not taken by users.yaml since (one name is never both). Undefined otherwise: the user
+ * is no one here until a sign-in says again who they are.
+ */
+export function vouchingProvider(
+  state: Pick<GatewayState, 'providers' | 'users'>,
+  provider: string,
+  tenant: string | null,
+  user: string,
+): ProviderSettings | undefined {
+  const settings = state.providers.get(provider);
+  return settings !== undefined && settings.tenant === tenant && state.users.get(user) === undefined
+    ? settings
+    : undefined;
+}
+
+/** Every provider user of the durable store whose provider still vouches for them, as users. */
+export async function providerUsers(
+  state: Pick<GatewayState, 'providers' | 'users'>,
+  durable: Pick<DurableStore, 'listProviderUsers'>,
+): Promise<DirectoryUser[]> {
+  const users: DirectoryUser[] = [];
+  for (const r of await durable.listProviderUsers())
+    if (vouchingProvider(state, r.provider, r.tenant, r.user) !== undefined)
+      users.push(providerDirectoryUser({ ...r, name: r.user }));
+  return users;
+}
+
+/**
  * The user of a session an identity provider signed in, from what the provider said at that sign-in
  * (session.idp): no lookup on the hot path. None when the provider is no longer configured or now
  * serves another tenant, or when users.yaml has come to hold the same name (one name is never both).
@@ -36,9 +66,7 @@ export function providerDirectoryUser(u: {
 export function providerUser(state: GatewayState, session: Session): DirectoryUser | undefined {
   const idp = session.idp;
   if (idp === undefined) return undefined;
-  const provider = state.providers.get(idp.p);
-  if (provider === undefined || provider.tenant !== idp.t || state.users.get(session.user) !== undefined)
-    return undefined;
+  if (vouchingProvider(state, idp.p, idp.t, session.user) === undefined) return undefined;
   let user = built.get(session);
   if (user === undefined) {
     user = providerDirectoryUser({
@@ -64,7 +92,7 @@ export function sessionUser(state: GatewayState, session: Session): DirectoryUse
  * administrator's command): users.yaml's, else a provider user the durable store knows whose
  * provider is still configured for its tenant.
  */
-export async function knownUser(
+export async function findUser(
   state: GatewayState,
   durable: Pick<DurableStore, 'getProviderUser'>,
   name: string,
@@ -72,7 +100,7 @@ export async function knownUser(
   const local = state.users.get(name);
   if (local !== undefined) return local;
   const record = await durable.getProviderUser(name);
-  const provider = record === null ? undefined : state.providers.get(record.provider);
-  if (record === null || provider === undefined || provider.tenant !== record.tenant) return undefined;
+  if (record === null || vouchingProvider(state, record.provider, record.tenant, record.user) === undefined)
+    return undefined;
   return providerDirectoryUser({ ...record, name: record.user });
 }

@@ -1,8 +1,7 @@
 import type { Lockout } from '../authn/lockout.ts';
-import { providerDirectoryUser } from '../idp/provider-user.ts';
+import { providerUsers } from '../idp/provider-user.ts';
 import type { GatewayState } from '../state.ts';
 import type { DurableStore } from '../stores/durable.ts';
-import type { DirectoryUser } from '../users/directory.ts';
 
 /** The tenant label of the MSP's own staff (users without a tenant): no tenant name starts with `_`. */
 export const MSP_TENANT_LABEL = '_msp';
@@ -36,18 +35,13 @@ export async function countAccounts(deps: {
   lockout: Pick<Lockout, 'status'>;
   now: number;
 }): Promise<AccountCounts> {
-  const [withFactors, codes, providerUsers] = await Promise.all([
+  const [withFactors, codes, fromProviders] = await Promise.all([
     deps.durable.listUsersWithFactors(),
     deps.durable.listAccessCodes(),
-    deps.durable.listProviderUsers(),
+    providerUsers(deps.state, deps.durable),
   ]);
-  // users.yaml's enabled users, and those identity providers signed in (while their provider serves their tenant)
-  const enabled: DirectoryUser[] = deps.state.users.all().filter((u) => !u.disabled);
-  for (const r of providerUsers) {
-    const provider = deps.state.providers.get(r.provider);
-    if (provider !== undefined && provider.tenant === r.tenant && deps.state.users.get(r.user) === undefined)
-      enabled.push(providerDirectoryUser({ ...r, name: r.user }));
-  }
+  // users.yaml's enabled users, and those identity providers signed in (while their provider vouches for them)
+  const enabled = [...deps.state.users.all().filter((u) => !u.disabled), ...fromProviders];
   const byName = new Map(enabled.map((u) => [u.name, u]));
   const counts = new Map<string, TenantCounts>();
   const of = (tenant: string | null): TenantCounts => {

@@ -12,6 +12,7 @@
 import path from 'node:path';
 import type { LockoutStatus } from '../authn/lockout.ts';
 import type { Clock } from '../clock.ts';
+import { vouchingProvider } from '../idp/provider-user.ts';
 import type { RuleSpec } from '../policy/schema.ts';
 import type { GatewayState } from '../state.ts';
 import type { DurableStore, FactorKind } from '../stores/durable.ts';
@@ -249,15 +250,14 @@ export async function collect(
   const codes = new Map((await durable.listAccessCodes()).map((c) => [c.user, c]));
   const pushBlocks = new Map((await durable.listPushBlocks()).map((b) => [b.user, b]));
   const users: UserFact[] = [];
-  // the users identity providers signed in, while their provider is configured for their tenant
+  // the users identity providers signed in, while their provider vouches for them
   const byProvider = new Map(base.providers.map((p) => [p.name, p]));
   const accounts: Omit<UserFact, 'stored'>[] = [...base.users];
   const lastSeen = new Map<string, number>();
   for (const r of await durable.listProviderUsers()) {
     const p = byProvider.get(r.provider);
-    const settings = state.providers.get(r.provider);
-    if (p === undefined || settings === undefined || p.tenant !== r.tenant || state.users.get(r.user) !== undefined)
-      continue;
+    const settings = vouchingProvider(state, r.provider, r.tenant, r.user);
+    if (p === undefined || settings === undefined) continue;
     accounts.push({
       name: r.user,
       tenant: r.tenant,

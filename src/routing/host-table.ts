@@ -40,6 +40,12 @@ function parseIpv6Literal(inner: string): string | null {
   return `[${(address as ipaddr.IPv6).toRFC5952String()}]`;
 }
 
+/** The origin a client used: scheme and host, the port only when it is not the scheme's own. */
+export function originOf(proto: 'http' | 'https', host: ParsedHost): string {
+  const defaultPort = proto === 'https' ? 443 : 80;
+  return `${proto}://${host.hostname}${host.port === null || host.port === defaultPort ? '' : `:${host.port}`}`;
+}
+
 /** Parses a Host header (or X-Forwarded-Host value); null when malformed. */
 export function parseHost(hostHeader: string): ParsedHost | null {
   if (hostHeader.length === 0 || hostHeader.length > MAX_HOST_LENGTH) return null;

@@ -18,8 +18,9 @@
  * enrolment raises the session. So it is not in the list of factors (factors/index.ts) and the
  * sign-in flow does not loop over it; it sits beside the flow as the account's recovery path.
  */
-import { timingSafeEqual } from 'node:crypto';
+
 import type { Clock } from '../../clock.ts';
+import { sameText } from '../../crypto/same-text.ts';
 import type { Random } from '../../random.ts';
 import type { AccessCodeRecord, DurableStore } from '../../stores/durable.ts';
 import { generateRecoveryCodes, hashRecoveryCode, normalizeRecoveryCode } from '../factors/recovery/recovery-codes.ts';
@@ -27,9 +28,6 @@ import { generateRecoveryCodes, hashRecoveryCode, normalizeRecoveryCode } from '
 export const ACCESS_CODE_DEFAULT_TTL_MS = 60 * 60_000;
 export const ACCESS_CODE_MIN_TTL_MS = 5 * 60_000;
 export const ACCESS_CODE_MAX_TTL_MS = 24 * 60 * 60_000;
-
-const sameHash = (a: string, b: string) =>
-  a.length === b.length && timingSafeEqual(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 
 const pepper = (user: string) => Buffer.from(`portcullis-access-code:${user}`);
 
@@ -95,7 +93,7 @@ export async function redeemAccessCode(
   if (taken !== null) return { ok: true, code: taken };
   const held = await deps.durable.findAccessCode(user);
   // the right code, too late: say so (the user asks for a new one) and clear it
-  if (held !== null && sameHash(held.codeHash, hash) && (await deps.durable.removeAccessCode(user)))
+  if (held !== null && sameText(held.codeHash, hash) && (await deps.durable.removeAccessCode(user)))
     return { ok: false, reason: 'expired', code: held };
   return { ok: false, reason: 'invalid' };
 }

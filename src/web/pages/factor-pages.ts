@@ -2,6 +2,7 @@ import { type EnrolMethod, enrollable, factorNamed, type ProofMethod } from '../
 import { esc, layout, type PageText } from '../html.ts';
 import { ENGLISH_TEXT } from './english-text.ts';
 import { formError, invalidIf } from './form-error.ts';
+import { type ProviderLink, providerButton } from './provider-link.ts';
 import { sentences } from './sentences.ts';
 
 const HOUR = 3_600_000;
@@ -110,15 +111,9 @@ ${againLink(text, opts.again)}
   );
 }
 
-/** "Sign in with ..." at an identity provider, from the login page's providers or a step-up. */
-export interface ProviderLink {
-  readonly label: string;
-  readonly href: string;
-}
-
+/** "Sign in with ..." again at the identity provider that signed the session in, when that meets the page's rule. */
 function againLink(text: PageText, again: ProviderLink | null | undefined): string {
-  if (again === null || again === undefined) return '';
-  return `<p><a class="button" href="${esc(again.href)}">${esc(text.t('login.withProvider', { provider: again.label }))}</a></p>`;
+  return again === null || again === undefined ? '' : `<p>${providerButton(text, again)}</p>`;
 }
 
 /** No second factor that the page accepts: the way to enrol one, when one can be (the link names it when it is the only one). */

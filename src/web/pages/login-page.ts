@@ -1,6 +1,7 @@
 import { passkeySignIn, WEBAUTHN_SCRIPTS } from '../../authn/factors/webauthn/webauthn-parts.ts';
 import { around, esc, layout, type PageText } from '../html.ts';
 import { formError, invalidIf } from './form-error.ts';
+import { type ProviderLink, providerButton } from './provider-link.ts';
 
 /**
  * The sign-in form. Works without JavaScript: a plain POST to /.portcullis/login. With it, a
@@ -14,7 +15,7 @@ export function loginPage(
     username?: string;
     notice?: string;
     /** "Sign in with ..." for the identity providers that serve where rd goes (idp/provider-choices.ts) */
-    providers?: readonly { readonly label: string; readonly href: string }[];
+    providers?: readonly ProviderLink[];
   },
 ): string {
   const { t } = text;
@@ -22,12 +23,7 @@ export function loginPage(
   const withProvider =
     providers.length === 0
       ? ''
-      : `<ul class="providers">${providers
-          .map(
-            (p) =>
-              `<li><a class="button" href="${esc(p.href)}">${esc(t('login.withProvider', { provider: p.label }))}</a></li>`,
-          )
-          .join('')}</ul>
+      : `<ul class="providers">${providers.map((p) => `<li>${providerButton(text, p)}</li>`).join('')}</ul>
 <p>${esc(t('login.orPassword'))}</p>`;
   // the error is about the pair: either may be wrong, and the answer does not say which
   const invalid = invalidIf(opts.error !== undefined);

@@ -16,7 +16,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { auditFrom } from '../../../audit/where.ts';
-import { knownUser } from '../../../idp/provider-user.ts';
+import { findUser } from '../../../idp/provider-user.ts';
 import { Type } from '../../../json-schema.ts';
 import type { LinkChannel } from '../../../push/link-send.ts';
 import { verifyAnswer, verifyDeviceJws } from '../../../push/requests/answer-token.ts';
@@ -107,7 +107,7 @@ export function pushRoutes(deps: PortalDeps) {
       let user: { name: string; tenant: string | null };
       if ('pairing' in body && body.pairing !== undefined) {
         const name = await deps.pushPairing.take(body.pairing);
-        const paired = name === null ? undefined : await knownUser(deps.current(), deps.durable, name);
+        const paired = name === null ? undefined : await findUser(deps.current(), deps.durable, name);
         if (paired === undefined || paired.disabled) return reply.code(401).send({ error: 'invalid_pairing' });
         user = paired;
       } else {
