@@ -29,7 +29,7 @@ import { STEP } from '../helpers/browser-gateway.ts';
 import { ACME_POLICY, DEFAULT_POLICY, startTestGateway, type TestGateway } from '../helpers/gateway.ts';
 import { type OpAccount, startTestOp, type TestOp } from '../helpers/oidc-provider.ts';
 import { axeViolations, keyboardWalk, overflow } from '../helpers/page-checks.ts';
-import { provider, SECRET, TID } from '../idp/fixtures.ts';
+import { FRESH_RULE, provider, SECRET, TID } from '../idp/fixtures.ts';
 
 /** a phone held upright */
 const PHONE = { width: 390, height: 844 } as const;
@@ -113,16 +113,7 @@ if (executable === null) {
           '00-msp.yaml': DEFAULT_POLICY,
           'acme.yaml': {
             ...ACME_POLICY,
-            rules: [
-              {
-                name: 'acme-fresh',
-                hosts: ['acme.test'],
-                paths: ['/fresh/**'],
-                action: 'authenticate',
-                require: { level: 'password', max_age: '30m' },
-              },
-              ...ACME_POLICY.rules,
-            ],
+            rules: [FRESH_RULE, ...ACME_POLICY.rules],
           },
         },
       });

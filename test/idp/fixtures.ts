@@ -63,3 +63,12 @@ export function providerUserRecord(user: string, over: Partial<ProviderUserRecor
     ...over,
   };
 }
+
+/** acme's rule for pages that want a recent sign-in (level password within 30 minutes). */
+export const FRESH_RULE = {
+  name: 'acme-fresh',
+  hosts: ['acme.test'],
+  paths: ['/fresh/**'],
+  action: 'authenticate',
+  require: { level: 'password', max_age: '30m' },
+};

@@ -13,7 +13,7 @@ import { callAdmin, generatedToken } from '../admin/helpers.ts';
 import { ACME_POLICY, DEFAULT_POLICY, startTestGateway, type TestGateway } from '../helpers/gateway.ts';
 import { IdpBrowser } from '../helpers/idp-browser.ts';
 import type { TestOp } from '../helpers/oidc-provider.ts';
-import { pat, provider, START, startOp, TID } from './fixtures.ts';
+import { FRESH_RULE, pat, provider, START, startOp, TID } from './fixtures.ts';
 
 describe('sign-in through an identity provider', () => {
   let op: TestOp;
@@ -37,13 +37,7 @@ describe('sign-in through an identity provider', () => {
               action: 'authenticate',
               require: { level: 'mfa' },
             },
-            {
-              name: 'acme-fresh',
-              hosts: ['acme.test'],
-              paths: ['/fresh/**'],
-              action: 'authenticate',
-              require: { level: 'password', max_age: '30m' },
-            },
+            FRESH_RULE,
             ...ACME_POLICY.rules,
           ],
         },
